@@ -1,0 +1,56 @@
+// `podmortem analyze [INPUT ...]`: the post-mortem of crash output.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { analyze } from '../diagnose/analyze.js';
+import type { Format } from '../report/index.js';
+import { emit, formatOption, outputOption } from './output.js';
+import { gate, failOnOption, type FailOn } from './gate.js';
+
+export function analyzeCommand(): Command {
+  return new Command('analyze')
+    .summary('post-mortem of crash output (logs, kubelet log folders, bundles)')
+    .description(
+      `Reads what a crashed container printed, recognizes the crash, weighs every candidate cause
+against the evidence available, and reports verdicts with their proof and the fix.
+
+INPUT is a log file (plain text, CRI or Docker json-file lines, detected per line), a folder (a
+kubelet pod log folder such as /var/log/pods, or a bundle), a .tar.gz bundle, a Pod as YAML or JSON
+(kubectl get pod -o yaml: it tells the user, privileges and restarts of the container), or "-" for
+standard input (the default).`,
+    )
+    .argument('[INPUT...]', 'logs, folders, bundles, pod specs, or - for stdin')
+    .addOption(
+      new Option('--node-root <dir>', 'read node evidence under DIR: / on the node, /host in a pod, or a captured snapshot'),
+    )
+    .addOption(new Option('--uid <uid>', 'the real UID the crashed process ran as (0 rules out RLIMIT_NPROC)').argParser(parseUid))
+    .addOption(formatOption())
+    .addOption(outputOption())
+    .addOption(failOnOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kubectl -n kube-system logs -p calico-node-56bgm | podmortem analyze
+  podmortem analyze calico-node.log pod.yaml --node-root /host
+  podmortem analyze /var/log/pods --format markdown -o incident.md
+  podmortem analyze crash.log --format json | jq '.incidents[].causes[0]'
+
+Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 when --fail-on matched.`,
+    )
+    .action(async (inputs: string[], opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn }) => {
+      const { report, inputErrors } = await analyze({
+        inputs,
+        ...(opts.nodeRoot !== undefined ? { nodeRoot: opts.nodeRoot } : {}),
+        ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      });
+      for (const e of inputErrors) process.stderr.write(`podmortem: ${e}\n`);
+      await emit(report, opts);
+      if (inputErrors.length > 0 && report.incidents.length === 0) process.exitCode = 1;
+      else if (inputErrors.length > 0) process.exitCode = 1;
+      else process.exitCode = gate(report, opts.failOn);
+    });
+}
+
+function parseUid(v: string): number {
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 4294967295) throw new InvalidArgumentError('a UID is a number from 0 to 4294967295.');
+  return Number(v);
+}

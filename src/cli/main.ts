@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// podmortem's entry point: one thin command per subcommand; the work happens in the pipeline.
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze.js';
+import { explainCommand } from './explain.js';
+import { UsageError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../package.json') as { version: string };
+
+// Never a stack trace for the user: one line, exit 1. PODMORTEM_DEBUG=1 shows the trace for us.
+function crash(err: unknown): never {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (process.env.PODMORTEM_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write(`podmortem: ${err instanceof UsageError ? msg : `internal error: ${msg} (set PODMORTEM_DEBUG=1 for details)`}\n`);
+  process.exit(1);
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+const program = new Command('podmortem')
+  .description(
+    'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence\nthat decides between the candidate causes, and says what to change.',
+  )
+  .version(version)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str) })
+  .addCommand(analyzeCommand())
+  .addCommand(explainCommand());
+
+// addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
+for (const sub of program.commands) {
+  sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput({
+    outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str),
+  });
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; usage errors were already printed in one line.
+    process.exit(err.exitCode === 0 ? 0 : 1);
+  }
+  crash(err);
+}

@@ -1,0 +1,66 @@
+// The diagnosis: signatures raise candidate causes, each cause's module weighs the evidence, and the
+// candidates are ranked by verdict, then by how strongly the crash points at them. Small on purpose:
+// the expertise lives in src/knowledge.
+import {
+  VERDICT_ORDER,
+  type CauseAssessment,
+  type Incident,
+  type NodeFacts,
+  type ProcessFacts,
+  type SignatureHit,
+} from '../evidence/types.js';
+import { causeById } from '../knowledge/causes/index.js';
+import { signatureById } from '../knowledge/signatures/index.js';
+import type { CauseContext, Raise } from '../knowledge/types.js';
+
+export interface DiagnosisInput {
+  incident: Pick<Incident, 'subject' | 'signatures'>;
+  process: ProcessFacts;
+  node?: NodeFacts;
+}
+
+/** Collects every cause the incident's signatures raise, with the signatures that raised it. */
+export function candidates(signatures: SignatureHit[]): Map<string, CauseContext['raisedBy']> {
+  const out = new Map<string, CauseContext['raisedBy']>();
+  for (const hit of signatures) {
+    const def = signatureById(hit.id);
+    const raises: Raise[] = def ? def.raises(hit.fields) : [];
+    for (const raise of raises) {
+      const list = out.get(raise.cause) ?? [];
+      list.push({ signature: hit, raise });
+      out.set(raise.cause, list);
+    }
+  }
+  return out;
+}
+
+export function diagnose(input: DiagnosisInput): CauseAssessment[] {
+  const out: CauseAssessment[] = [];
+  for (const [id, raisedBy] of candidates(input.incident.signatures)) {
+    const weight = Math.max(...raisedBy.map((r) => r.raise.weight));
+    const def = causeById(id);
+    if (!def) {
+      // A signature names a cause nobody has written a module for yet: keep it open, say why it was raised.
+      out.push({
+        id,
+        verdict: 'possible',
+        summary: `Raised by ${raisedBy.map((r) => r.signature.id).join(', ')}; no checks are known for this cause yet.`,
+        reasons: raisedBy.map((r) => r.raise.why),
+        evidence: raisedBy.flatMap((r) => r.signature.evidence.slice(0, 1)),
+        missing: [],
+        remediation: [],
+        weight,
+      });
+      continue;
+    }
+    const ctx: CauseContext = { incident: input.incident, raisedBy, process: input.process, ...(input.node ? { node: input.node } : {}) };
+    out.push({ id, weight, ...def.assess(ctx) });
+  }
+  return rank(out);
+}
+
+export function rank(causes: CauseAssessment[]): CauseAssessment[] {
+  return [...causes].sort(
+    (a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || b.weight - a.weight || a.id.localeCompare(b.id),
+  );
+}

@@ -1,0 +1,53 @@
+// Turns the lines the scanner hands over into signature hits: every signature pattern runs on each
+// candidate line; hits of one signature are merged (first fields win, a few evidence lines kept,
+// every occurrence counted) so a log that repeats a crash 10,000 times stays a small result.
+import type { Fields, SignatureHit, Subject } from '../evidence/types.js';
+import type { LogLine } from '../sources/logs/formats.js';
+import { buildPrefilter } from '../sources/logs/scanner.js';
+import type { SignatureDef } from '../knowledge/types.js';
+
+const MAX_EVIDENCE_PER_SIGNATURE = 5;
+
+export function prefilterFor(signatures: readonly SignatureDef[]): RegExp {
+  return buildPrefilter(signatures.flatMap((s) => s.keywords));
+}
+
+export class Recognizer {
+  private readonly hits = new Map<string, SignatureHit>();
+  private readonly seen = new Set<string>();
+  readonly subject: Partial<Subject> = {};
+  firstTime?: string;
+  lastTime?: string;
+
+  constructor(private readonly signatures: readonly SignatureDef[]) {}
+
+  add(line: LogLine): void {
+    for (const sig of this.signatures) {
+      if (!sig.keywords.some((k) => line.text.includes(k))) continue;
+      const m = sig.pattern.exec(line.text);
+      if (!m) continue;
+      const key = `${sig.id}\u0000${line.source}\u0000${line.line}`;
+      if (this.seen.has(key)) continue; // the scanner may hand a huge line's overlap twice
+      this.seen.add(key);
+      const fields: Fields = sig.fields ? sig.fields(m) : {};
+      if (line.time) {
+        this.firstTime ??= line.time;
+        this.lastTime = line.time;
+      }
+      const evidence = { source: line.source, line: line.line, text: line.text };
+      const hit = this.hits.get(sig.id);
+      if (!hit) {
+        this.hits.set(sig.id, { id: sig.id, family: sig.family, title: sig.title, fields, evidence: [evidence], count: 1 });
+        if (sig.subject) Object.assign(this.subject, sig.subject(fields));
+      } else {
+        hit.count++;
+        for (const [k, v] of Object.entries(fields)) if (!(k in hit.fields)) hit.fields[k] = v;
+        if (hit.evidence.length < MAX_EVIDENCE_PER_SIGNATURE) hit.evidence.push(evidence);
+      }
+    }
+  }
+
+  result(): SignatureHit[] {
+    return [...this.hits.values()];
+  }
+}

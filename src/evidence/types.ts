@@ -1,0 +1,216 @@
+// The fact model. Every claim a report makes points at an Evidence: where it came from (a log file
+// and line, a host path, an API object) and the text that was read there. Sources produce facts,
+// knowledge weighs them, reports print them; nothing here decides anything.
+
+/** One piece of proof: the place it was read and what it said. */
+export interface Evidence {
+  /** A log file name, a host path such as /proc/sys/kernel/pid_max, an API object, or "--uid". */
+  source: string;
+  /** 1-based line number when the source is a log or a text file. */
+  line?: number;
+  /** What was read, as printed (already decoded; control characters are neutralized by reports). */
+  text: string;
+}
+
+/** A value with the evidence it was read from. */
+export interface Fact<T> {
+  value: T;
+  evidence: Evidence;
+}
+
+export type FieldValue = string | number | boolean;
+export type Fields = Record<string, FieldValue>;
+
+/** What is known of the crashed container: all fields optional, filled from paths, pod specs, API objects. */
+export interface Subject {
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  podUid?: string;
+  node?: string;
+  restartCount?: number;
+  exitCode?: number;
+  /** lastState.terminated.reason, e.g. OOMKilled, Error. */
+  reason?: string;
+  /** The log file or object the incident was read from. */
+  source?: string;
+}
+
+/** A recognized crash line (or block): one signature id, its extracted fields and the lines that prove it. */
+export interface SignatureHit {
+  id: string;
+  family: string;
+  title: string;
+  fields: Fields;
+  evidence: Evidence[];
+  /** How many lines matched (evidence keeps only the first few). */
+  count: number;
+}
+
+/** What is known of the process that crashed (from --uid, a pod spec, the runtime, or /proc of its restarted twin). */
+export interface ProcessFacts {
+  /** Real UID on the host (after user-namespace mapping when known). */
+  realUid?: Fact<number>;
+  /** true when the container is privileged (all capabilities, including CAP_SYS_ADMIN in the initial namespace). */
+  privileged?: Fact<boolean>;
+  /** Capabilities known to be effective (names like SYS_ADMIN, SYS_RESOURCE). */
+  capabilities?: Fact<string[]>;
+  /** true when the process runs in a user namespace (hostUsers: false, rootless runtimes). */
+  userNamespace?: Fact<boolean>;
+  /** RLIMIT_NPROC soft limit, null for unlimited. */
+  nprocLimit?: Fact<number | null>;
+  /** RLIMIT_NOFILE soft limit, null for unlimited. */
+  nofileLimit?: Fact<number | null>;
+  /** Threads of the process as last seen (live evidence), or as the crash printed. */
+  threads?: Fact<number>;
+  /** Tasks of the same real UID node-wide (threads included). */
+  uidTasks?: Fact<number>;
+  /** Open file descriptors of the process. */
+  openFiles?: Fact<number>;
+  /** Memory mappings of the process (/proc/<pid>/maps lines). */
+  mapCount?: Fact<number>;
+  /** Memory limit of the container in bytes, null for unlimited. */
+  memoryLimit?: Fact<number | null>;
+}
+
+/** One limit of the node and how much of it is used: the contract's node.limits entry, with its proof. */
+export interface LimitUsage {
+  /** A cause id of the contract (kernel.pid_max, cgroup.pids, ...). */
+  id: string;
+  /** node | uid:<n> | cgroup:<path> | process:<pid> */
+  scope: string;
+  used: number | null;
+  /** null when unlimited. */
+  max: number | null;
+  /** used / max, rounded to 3 decimals; null when either is unknown or unlimited. */
+  ratio: number | null;
+  evidence: Evidence[];
+  /** Highest value recorded (pids.peak, memory.max_usage_in_bytes) when the kernel keeps one. */
+  peak?: number | null;
+  /** Times the limit was hit, as the kernel counted (pids.events max, memory.failcnt, oom_kill). */
+  events?: number | null;
+  /** Who holds most of it, when known (pod, container, process, uid). */
+  topConsumers?: { name: string; used: number }[];
+}
+
+/** One level of a cgroup chain (container, pod, QoS class, kubepods, runtime unit). */
+export interface CgroupLevel {
+  /** Path as in /proc/<pid>/cgroup, e.g. /kubepods/burstable/pod<uid>/<id>. */
+  path: string;
+  /** container | pod | qos | kubepods | unit | other */
+  level: string;
+  controller: 'pids' | 'memory';
+  /** Limit; null when "max"/unlimited; undefined when the file is absent. */
+  max?: number | null;
+  current?: number;
+  peak?: number;
+  /** pids.events "max" or memory.events "oom_kill" / failcnt. */
+  events?: number;
+  /** pids.events.local "max" (cgroup v2, recent kernels). */
+  eventsLocal?: number;
+  evidence: Evidence[];
+}
+
+/** A line of limits.conf or limits.d. */
+export interface PamLimitLine {
+  domain: string;
+  type: string;
+  item: string;
+  value: string;
+  evidence: Evidence;
+}
+
+/** A kernel log line of interest (pids rejection, OOM kill, file-max). */
+export interface KernelLine {
+  kind: 'pids-rejected' | 'oom-kill' | 'memcg-oom' | 'global-oom' | 'file-max' | 'other';
+  /** The cgroup the line names, when it names one. */
+  cgroup?: string;
+  evidence: Evidence;
+}
+
+/** Everything read from a host root (live node, /host in a pod, or a captured snapshot). */
+export interface NodeFacts {
+  /** The root the paths were resolved under. */
+  root: string;
+  os?: { id?: string; versionId?: string; prettyName?: string; evidence: Evidence };
+  kernelRelease?: Fact<string>;
+  pidMax?: Fact<number>;
+  threadsMax?: Fact<number>;
+  /** Tasks on the node: /proc/loadavg field 4 denominator. */
+  tasks?: Fact<number>;
+  /** Highest PID recently allocated: /proc/loadavg field 5. */
+  lastPid?: Fact<number>;
+  maxMapCount?: Fact<number>;
+  fileMax?: Fact<number>;
+  /** /proc/sys/fs/file-nr: allocated handles. */
+  filesAllocated?: Fact<number>;
+  nrOpen?: Fact<number>;
+  inotifyMaxUserInstances?: Fact<number>;
+  inotifyMaxUserWatches?: Fact<number>;
+  /** cgroup layout: 1 (v1 or hybrid), 2 (unified), undefined when unknown. */
+  cgroupVersion?: 1 | 2;
+  /** Controllers listed in /proc/cgroups with their enabled flag. */
+  controllers?: Fact<Record<string, boolean>>;
+  /** Cgroup chains read for the subject's pod (container first, root-most last). */
+  cgroupChains?: CgroupLevel[];
+  pamLimits?: PamLimitLine[];
+  kubelet?: {
+    source: string;
+    podPidsLimit?: Fact<number>;
+    cgroupDriver?: Fact<string>;
+    evictionHard?: Fact<Record<string, string>>;
+    systemReservedPid?: Fact<string>;
+  };
+  /** Container runtime in use when the snapshot shows it (docker, containerd, cri-o). */
+  runtime?: Fact<string>;
+  /** sysctl.d / sysctl.conf settings found (key -> value with its file). */
+  sysctlFiles?: { key: string; value: string; evidence: Evidence }[];
+  kernelLines?: KernelLine[];
+  /** Every limit with its headroom; the contract's node.limits. */
+  limits: LimitUsage[];
+  /** One sentence per thing that could not be read (missing, unreadable, escaped the root). */
+  unreadable: string[];
+}
+
+export type Verdict = 'confirmed' | 'likely' | 'possible' | 'unlikely' | 'ruled-out';
+
+/** Verdicts from most to least likely; the ranking sorts by this first. */
+export const VERDICT_ORDER: readonly Verdict[] = ['confirmed', 'likely', 'possible', 'unlikely', 'ruled-out'];
+
+export interface Remediation {
+  summary: string;
+  commands: string[];
+}
+
+/** A candidate cause with its verdict and proof, as the report prints it. */
+export interface CauseAssessment {
+  id: string;
+  verdict: Verdict;
+  summary: string;
+  /** Why this verdict: one sentence per argument, the expert's reasoning. */
+  reasons: string[];
+  evidence: Evidence[];
+  /** What would decide it, each a command to run or a file to read. */
+  missing: string[];
+  remediation: Remediation[];
+  /** Internal ranking weight inside one verdict (higher first); from the signatures that raised it. */
+  weight: number;
+}
+
+export interface Incident {
+  subject: Subject;
+  signatures: SignatureHit[];
+  causes: CauseAssessment[];
+  /** Things the analysis noticed that are not causes (e.g. limits.d present but irrelevant). */
+  notes: string[];
+  /** The last lines the container printed, for crashes no signature explains. */
+  tail?: Evidence[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  incidents: Incident[];
+  node?: { limits: LimitUsage[] };
+  /** One sentence per problem met while reading input (not part of the contract's required fields). */
+  warnings: string[];
+}

@@ -1,0 +1,18 @@
+// One entry point per format; renderers only print the Report model, none decides anything.
+import type { Report } from '../evidence/types.js';
+import { renderJson } from './json.js';
+import { renderText } from './text.js';
+
+export const FORMATS = ['text', 'json', 'markdown', 'html'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function render(report: Report, format: Format, opts: { color: boolean }): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'text':
+      return renderText(report, opts);
+    default:
+      return renderText(report, { color: false });
+  }
+}

@@ -1,0 +1,27 @@
+// The contract's JSON report (schemaVersion 1). Strings stay as read: JSON escaping makes control
+// characters harmless, and scripts want the exact text.
+import type { Report } from '../evidence/types.js';
+
+export function renderJson(report: Report): string {
+  const { incidents, node, warnings } = report;
+  const out = {
+    schemaVersion: report.schemaVersion,
+    incidents: incidents.map((i) => ({
+      subject: i.subject,
+      signatures: i.signatures.map(({ id, title, fields, evidence, count }) => ({ id, title, fields, evidence, count })),
+      causes: i.causes.map(({ id, verdict, summary, reasons, evidence, missing, remediation }) => ({
+        id,
+        verdict,
+        summary,
+        reasons,
+        evidence,
+        missing,
+        remediation,
+      })),
+      notes: i.notes,
+    })),
+    ...(node ? { node } : {}),
+    warnings,
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}

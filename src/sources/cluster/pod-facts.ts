@@ -1,0 +1,102 @@
+// What a Pod object (from the API, a bundle, or a pod.yaml given to analyze) says about a container:
+// who it is (namespace, pod, uid, node, restarts, last termination) and how its process runs
+// (real UID, privileged, capabilities, user namespace). Validated with zod: objects from outside are
+// untrusted and a field of the wrong type is ignored, never a crash.
+import { z } from 'zod';
+import type { Evidence, ProcessFacts, Subject } from '../../evidence/types.js';
+
+const SecurityContext = z
+  .object({
+    runAsUser: z.number().int().optional(),
+    privileged: z.boolean().optional(),
+    capabilities: z.object({ add: z.array(z.string()).optional() }).partial().optional(),
+  })
+  .partial();
+
+const Container = z.object({ name: z.string(), securityContext: SecurityContext.optional() });
+
+const Terminated = z
+  .object({ exitCode: z.number().int(), reason: z.string(), finishedAt: z.string(), startedAt: z.string() })
+  .partial();
+
+const ContainerStatus = z.object({
+  name: z.string(),
+  restartCount: z.number().int().optional(),
+  lastState: z.object({ terminated: Terminated.optional() }).partial().optional(),
+  state: z
+    .object({
+      terminated: Terminated.optional(),
+      waiting: z.object({ reason: z.string().optional() }).optional(),
+    })
+    .partial()
+    .optional(),
+});
+
+export const PodSchema = z.object({
+  kind: z.literal('Pod').optional(),
+  metadata: z.object({ name: z.string(), namespace: z.string().optional(), uid: z.string().optional() }),
+  spec: z.object({
+    nodeName: z.string().optional(),
+    hostUsers: z.boolean().optional(),
+    securityContext: z.object({ runAsUser: z.number().int().optional() }).partial().optional(),
+    containers: z.array(Container).min(1),
+    initContainers: z.array(Container).optional(),
+  }),
+  status: z.object({ containerStatuses: z.array(ContainerStatus).optional() }).partial().optional(),
+});
+export type Pod = z.infer<typeof PodSchema>;
+
+export interface PodContainerFacts {
+  subject: Subject;
+  process: ProcessFacts;
+  /** Remarks for the report (e.g. the image's default user is unknown). */
+  notes: string[];
+}
+
+/** Facts of one container of a pod: the named one, or the only/first one. */
+export function podContainerFacts(pod: Pod, source: string, containerName?: string): PodContainerFacts {
+  const all = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
+  const c = (containerName ? all.find((x) => x.name === containerName) : undefined) ?? pod.spec.containers[0]!;
+  const notes: string[] = [];
+  if (!containerName && pod.spec.containers.length > 1) {
+    notes.push(`The pod has ${pod.spec.containers.length} containers; facts were taken from "${c.name}".`);
+  }
+  const status = pod.status?.containerStatuses?.find((s) => s.name === c.name);
+  const term = status?.lastState?.terminated ?? status?.state?.terminated;
+  const subject: Subject = {
+    pod: pod.metadata.name,
+    container: c.name,
+    ...(pod.metadata.namespace ? { namespace: pod.metadata.namespace } : {}),
+    ...(pod.metadata.uid ? { podUid: pod.metadata.uid } : {}),
+    ...(pod.spec.nodeName ? { node: pod.spec.nodeName } : {}),
+    ...(status?.restartCount !== undefined ? { restartCount: status.restartCount } : {}),
+    ...(term?.exitCode !== undefined ? { exitCode: term.exitCode } : {}),
+    ...(term?.reason ? { reason: term.reason } : {}),
+  };
+  const at = (field: string, text: string): Evidence => ({ source: `${source} (${field})`, text });
+  const process: ProcessFacts = {};
+  const userNs = pod.spec.hostUsers === false;
+  process.userNamespace = {
+    value: userNs,
+    evidence: at('spec.hostUsers', userNs ? 'hostUsers: false' : 'hostUsers not false: the pod shares the host user namespace'),
+  };
+  const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
+  if (uid !== undefined) {
+    const field = c.securityContext?.runAsUser !== undefined ? `containers[${c.name}].securityContext.runAsUser` : 'spec.securityContext.runAsUser';
+    process.realUid = { value: uid, evidence: at(field, `runAsUser: ${uid}`) };
+  } else {
+    notes.push(`The pod spec sets no runAsUser for "${c.name}": the process runs as the image's USER (root unless the image says otherwise).`);
+  }
+  if (c.securityContext?.privileged !== undefined) {
+    process.privileged = {
+      value: c.securityContext.privileged,
+      evidence: at(`containers[${c.name}].securityContext.privileged`, `privileged: ${c.securityContext.privileged}`),
+    };
+  }
+  const add = c.securityContext?.capabilities?.add;
+  if (add && add.length > 0) {
+    const caps = add.map((x) => x.replace(/^CAP_/, '').toUpperCase());
+    process.capabilities = { value: caps, evidence: at(`containers[${c.name}].securityContext.capabilities.add`, caps.join(', ')) };
+  }
+  return { subject, process, notes };
+}

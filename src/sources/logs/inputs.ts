@@ -1,0 +1,162 @@
+// Turns the INPUT arguments of `analyze` into readable log sources and pod specs: files, folders
+// (a kubelet pod log folder or any tree of logs), "-" for standard input. Problems are collected as
+// one sentence each; the caller decides whether any input is left to analyze.
+import { createReadStream } from 'node:fs';
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseAllDocuments } from 'yaml';
+import type { Subject } from '../../evidence/types.js';
+import { PodSchema, type Pod } from '../cluster/pod-facts.js';
+import { describeFsError } from '../fs-errors.js';
+
+export interface LogSource {
+  /** Name shown in evidence: the path as given, or "stdin". */
+  name: string;
+  open: () => Readable;
+  /** What the path tells about the container (kubelet layout). */
+  subject: Subject;
+}
+
+export interface PodSource {
+  name: string;
+  pod: Pod;
+}
+
+export interface ExpandedInputs {
+  logs: LogSource[];
+  pods: PodSource[];
+  /** One sentence per input that could not be read. */
+  errors: string[];
+  /** Inputs that look like a bundle (handled by the bundle reader). */
+  bundles: string[];
+}
+
+const MAX_FILES = 20_000;
+const MAX_DEPTH = 8;
+/** Pod specs are small; a YAML/JSON file larger than this is treated as a log. */
+const MAX_SPEC_BYTES = 4 << 20;
+
+/** `<namespace>_<pod>_<uid>/<container>/<N>.log` as the kubelet writes it (also N.log.<timestamp> rotations). */
+const KUBELET_PATH = /(?:^|\/)([a-z0-9][-a-z0-9.]*)_([a-z0-9][-a-z0-9.]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([a-z0-9][-a-z0-9]*)\/(\d+)\.log(?:\.[0-9.T:-]+)?$/;
+
+export function subjectFromPath(path: string): Subject {
+  const m = KUBELET_PATH.exec(path.replace(/\\/g, '/'));
+  if (!m) return {};
+  return { namespace: m[1]!, pod: m[2]!, podUid: m[3]!, container: m[4]!, restartCount: Number(m[5]) };
+}
+
+export async function expandInputs(args: string[], stdin: Readable = process.stdin): Promise<ExpandedInputs> {
+  const out: ExpandedInputs = { logs: [], pods: [], errors: [], bundles: [] };
+  const list = args.length === 0 ? ['-'] : args;
+  for (const arg of list) {
+    if (arg === '-') {
+      out.logs.push({ name: 'stdin', open: () => stdin, subject: {} });
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(arg);
+    } catch (err) {
+      out.errors.push(describeFsError(err, arg));
+      continue;
+    }
+    if (st.isDirectory()) {
+      if (await isBundleDir(arg)) out.bundles.push(arg);
+      else await walk(arg, arg, 0, out);
+    } else if (/\.(tar\.gz|tgz)$/.test(arg)) {
+      out.bundles.push(arg);
+    } else {
+      await addFile(arg, arg, out);
+    }
+  }
+  return out;
+}
+
+async function isBundleDir(dir: string): Promise<boolean> {
+  try {
+    await stat(join(dir, 'podmortem-bundle.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function walk(root: string, dir: string, depth: number, out: ExpandedInputs): Promise<void> {
+  if (depth > MAX_DEPTH) return;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    out.errors.push(describeFsError(err, dir));
+    return;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  for (const e of entries) {
+    if (out.logs.length + out.pods.length >= MAX_FILES) {
+      out.errors.push(`${root}: more than ${MAX_FILES} files; the rest were skipped.`);
+      return;
+    }
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(root, p, depth + 1, out);
+    else if (e.isFile() || e.isSymbolicLink()) {
+      // The kubelet's /var/log/pods entries are symlinks to Docker json-file logs on dockershim nodes.
+      const shown = relative(process.cwd(), p) || p;
+      if (e.isSymbolicLink()) {
+        try {
+          if (!(await stat(p)).isFile()) continue;
+        } catch (err) {
+          out.errors.push(describeFsError(err, shown));
+          continue;
+        }
+      }
+      if (/\.(gz|zip|tgz)$/.test(e.name)) continue; // rotated compressed logs are skipped, not misread
+      await addFile(p, shown, out);
+    }
+  }
+}
+
+async function addFile(path: string, shown: string, out: ExpandedInputs): Promise<void> {
+  // Fail now, with one sentence, rather than mid-stream.
+  try {
+    const fh = await open(path, 'r');
+    await fh.close();
+  } catch (err) {
+    out.errors.push(describeFsError(err, shown));
+    return;
+  }
+  if (/\.(ya?ml|json)$/i.test(path)) {
+    const pods = await readPodSpecs(path);
+    if (pods.length > 0) {
+      for (const pod of pods) out.pods.push({ name: shown, pod });
+      return;
+    }
+  }
+  out.logs.push({ name: shown, open: () => createReadStream(path), subject: subjectFromPath(path) });
+}
+
+/** Pods in a YAML or JSON file (a Pod, a List of Pods, or several documents). Anything else: []. */
+export async function readPodSpecs(path: string): Promise<Pod[]> {
+  try {
+    if ((await lstat(path)).size > MAX_SPEC_BYTES) return [];
+    const text = await readFile(path, 'utf8');
+    const pods: Pod[] = [];
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length > 0) return [];
+      const v: unknown = doc.toJS({ maxAliasCount: 100 });
+      const items = isList(v) ? v.items : [v];
+      for (const item of items) {
+        const parsed = PodSchema.safeParse(item);
+        if (parsed.success && (item as { kind?: string }).kind === 'Pod') pods.push(parsed.data);
+      }
+    }
+    return pods;
+  } catch {
+    return [];
+  }
+}
+
+function isList(v: unknown): v is { items: unknown[] } {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { items?: unknown }).items);
+}
+

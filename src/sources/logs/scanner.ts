@@ -1,0 +1,182 @@
+// Streaming log scanner. Logs can be hundreds of MiB with lines of any length, so we never split the
+// whole input into lines: one prefilter regex runs over each raw chunk (read as latin1, a 1:1 byte
+// view), and only the lines it hits are cut out, unwrapped (CRI, Docker json-file) and decoded as
+// UTF-8. Memory stays bounded by CHUNK + MAX_CARRY whatever the input; a crash after a 64 MiB line is
+// still found because partial lines are scanned as they grow.
+import type { Readable } from 'node:stream';
+import { decodeLogLine, type LogLine } from './formats.js';
+
+export type { LogLine } from './formats.js';
+
+/** Read size; large enough that the per-chunk overhead vanishes, small enough to keep RSS flat. */
+const CHUNK = 1 << 20;
+/** An unfinished line longer than this is scanned as it is and only its tail is kept. */
+const MAX_CARRY = 1 << 18;
+/** Bytes of a huge line kept between chunks so a keyword cut in two is still seen. */
+const OVERLAP = 1024;
+/** Keywords are shorter than this; the last bytes of an overlap are scanned again (a hit there may repeat). */
+const MAX_KEYWORD = 256;
+/** A matched line longer than this is reported as a window around the match. */
+const MAX_LINE_BYTES = 16 * 1024;
+/** Bytes kept from the end of the stream to report the last lines a container printed. */
+const TAIL_BYTES = 8 * 1024;
+const TAIL_LINES = 20;
+
+export interface ScanStats {
+  bytes: number;
+  lines: number;
+  /** The last lines of the stream (at most TAIL_LINES), decoded. */
+  tail: LogLine[];
+  /** True when the start of the input looks like binary data rather than text. */
+  binary: boolean;
+  /** Lines cut to a window because they were longer than MAX_LINE_BYTES. */
+  hugeLines: number;
+}
+
+export { CHUNK as SCAN_CHUNK_BYTES };
+
+/** Builds the one-pass prefilter from literal keywords (escaped; compared on the latin1 view of the bytes). */
+export function buildPrefilter(keywords: Iterable<string>): RegExp {
+  const unique = [...new Set(keywords)].filter((k) => k.length > 0);
+  // Longest first, so the alternation prefers the most specific literal at a position.
+  unique.sort((a, b) => b.length - a.length);
+  const parts = unique.map((k) => Buffer.from(k, 'utf8').toString('latin1').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(parts.join('|'), 'g');
+}
+
+function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  let p = buf.indexOf(10, from);
+  while (p !== -1 && p < to) {
+    n++;
+    p = buf.indexOf(10, p + 1);
+  }
+  return n;
+}
+
+/**
+ * Scans a stream, calling onLine for every line that contains a prefilter keyword.
+ * Line numbers are 1-based and count every newline of the raw input.
+ */
+export async function scanStream(
+  stream: Readable,
+  source: string,
+  prefilter: RegExp,
+  onLine: (line: LogLine) => void,
+): Promise<ScanStats> {
+  const re = new RegExp(prefilter.source, prefilter.flags.includes('g') ? prefilter.flags : prefilter.flags + 'g');
+  let carry: Buffer | null = null;
+  /** Line number of the first byte of `carry` (or of the next chunk when carry is empty). */
+  let lineNo = 1;
+  /** Bytes at the start of `carry` already scanned (the overlap kept from a huge line). */
+  let scannedPrefix = 0;
+  let bytes = 0;
+  let hugeLines = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  let binary: boolean | undefined;
+  let endsWithNewline = true;
+
+  const emit = (buf: Buffer, lineStart: number, lineEnd: number, matchAt: number, line: number): void => {
+    let start = lineStart;
+    let end = lineEnd;
+    let truncated = false;
+    if (end - start > MAX_LINE_BYTES) {
+      hugeLines++;
+      truncated = true;
+      start = Math.max(lineStart, matchAt - 2048);
+      end = Math.min(lineEnd, start + MAX_LINE_BYTES);
+    }
+    if (end > start && buf[end - 1] === 13) end--; // CRLF
+    onLine(decodeLogLine(buf.subarray(start, end), source, line, truncated || start > lineStart));
+  };
+
+  /** Scans buf[0, end): complete lines when `complete`, else one unfinished line. Returns newlines seen. */
+  const scanRegion = (buf: Buffer, end: number, skipBefore: number): number => {
+    const s = buf.toString('latin1', 0, end);
+    re.lastIndex = skipBefore;
+    let counted = 0;
+    let line = lineNo;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(s)) !== null) {
+      const at = m.index;
+      const lineStart = s.lastIndexOf('\n', at) + 1;
+      let lineEnd = s.indexOf('\n', at);
+      if (lineEnd === -1) lineEnd = s.length;
+      line += countNewlines(buf, counted, lineStart);
+      counted = lineStart;
+      emit(buf, lineStart, lineEnd, at, line);
+      if (lineEnd >= s.length) break;
+      re.lastIndex = lineEnd + 1;
+    }
+    return line - lineNo + countNewlines(buf, counted, end);
+  };
+
+  for await (const raw of stream as AsyncIterable<Buffer | string>) {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    if (chunk.length === 0) continue;
+    bytes += chunk.length;
+    if (binary === undefined) binary = looksBinary(chunk);
+    tail = keepTail(tail, chunk);
+    endsWithNewline = chunk[chunk.length - 1] === 10;
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const lastNL = buf.lastIndexOf(10);
+    if (lastNL === -1) {
+      carry = buf;
+    } else {
+      lineNo += scanRegion(buf, lastNL + 1, scannedPrefix);
+      scannedPrefix = 0;
+      carry = Buffer.from(buf.subarray(lastNL + 1)); // copy: never pin the whole chunk
+    }
+    if (carry.length > MAX_CARRY) {
+      // One line is growing without end: scan what we have and keep only an overlap.
+      scanRegion(carry, carry.length, scannedPrefix);
+      carry = Buffer.from(carry.subarray(carry.length - OVERLAP));
+      scannedPrefix = OVERLAP - MAX_KEYWORD;
+    }
+  }
+  if (carry && carry.length > 0) scanRegion(carry, carry.length, scannedPrefix);
+
+  const newlines = lineNo - 1;
+  const lines = bytes === 0 ? 0 : newlines + (endsWithNewline ? 0 : 1);
+  return { bytes, lines, tail: decodeTail(tail, source, lines, bytes), binary: binary ?? false, hugeLines };
+}
+
+function keepTail(tail: Buffer, chunk: Buffer): Buffer {
+  if (chunk.length >= TAIL_BYTES) return Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES));
+  const joined = Buffer.concat([tail, chunk]);
+  return joined.length > TAIL_BYTES ? Buffer.from(joined.subarray(joined.length - TAIL_BYTES)) : joined;
+}
+
+function decodeTail(tail: Buffer, source: string, totalLines: number, totalBytes: number): LogLine[] {
+  if (tail.length === 0) return [];
+  let body = tail;
+  if (totalBytes > tail.length) {
+    // The first line of the window is probably cut: drop it.
+    const nl = body.indexOf(10);
+    body = nl === -1 ? Buffer.alloc(0) : body.subarray(nl + 1);
+  }
+  const parts: Buffer[] = [];
+  let p = 0;
+  while (p < body.length) {
+    const nl = body.indexOf(10, p);
+    const end = nl === -1 ? body.length : nl;
+    parts.push(body.subarray(p, end > p && body[end - 1] === 13 ? end - 1 : end));
+    p = end + 1;
+  }
+  const kept = parts.slice(-TAIL_LINES);
+  const first = totalLines - kept.length + 1;
+  return kept
+    .map((b, i) => decodeLogLine(b, source, first + i, false))
+    .filter((l) => l.text.trim().length > 0);
+}
+
+/** A text log has no NUL bytes and few C0 controls; a core dump or gzip file has many. */
+function looksBinary(chunk: Buffer): boolean {
+  const n = Math.min(chunk.length, 8192);
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const b = chunk[i]!;
+    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 27 && b !== 12)) odd++;
+  }
+  return odd > n * 0.05;
+}
