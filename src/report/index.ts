@@ -1,6 +1,8 @@
 // One entry point per format; renderers only print the Report model, none decides anything.
 import type { Report } from '../evidence/types.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 
 export const FORMATS = ['text', 'json', 'markdown', 'html'] as const;
@@ -12,7 +14,9 @@ export function render(report: Report, format: Format, opts: { color: boolean })
       return renderJson(report);
     case 'text':
       return renderText(report, opts);
-    default:
-      return renderText(report, { color: false });
+    case 'markdown':
+      return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
   }
 }

@@ -1,0 +1,103 @@
+// Reports print what the analysis found and nothing a log can smuggle in: hostile escape
+// sequences are shown, never executed; a log line cannot break out of a Markdown code block.
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/evidence/types.js';
+import { render } from '../../src/report/index.js';
+
+const HOSTILE = 'runtime: failed to create new OS thread \u001b[2J\u001b]0;pwned\u0007 ``` </pre><script>alert(1)</script>';
+
+const report: Report = {
+  schemaVersion: 1,
+  incidents: [
+    {
+      subject: { namespace: 'kube-system', pod: 'calico-node-56bgm', container: 'calico-node', exitCode: 2 },
+      signatures: [
+        {
+          id: 'go.newosproc',
+          family: 'go',
+          title: 'Go runtime could not create an OS thread',
+          fields: { threads: 41, errno: 11 },
+          evidence: [{ source: 'calico-node.log', line: 1, text: HOSTILE }],
+          count: 1,
+        },
+      ],
+      causes: [
+        {
+          id: 'kernel.pid_max',
+          verdict: 'confirmed',
+          summary: 'PID numbers exhausted.',
+          reasons: ['32760 tasks of at most 32767 PIDs.'],
+          evidence: [{ source: '/proc/loadavg', text: '12.31 11.87 11.02 9/32760 28411' }],
+          missing: [],
+          remediation: [{ summary: 'Raise pid_max.', commands: ['sysctl -w kernel.pid_max=4194304'] }],
+          weight: 1,
+        },
+        {
+          id: 'rlimit.nproc',
+          verdict: 'ruled-out',
+          summary: 'Root is exempt.',
+          reasons: ['Real UID 0 outside a user namespace is never limited by RLIMIT_NPROC.'],
+          evidence: [],
+          missing: [],
+          remediation: [{ summary: 'Edit limits.d', commands: ['vi /etc/security/limits.d/20-nproc.conf'] }],
+          weight: 0.3,
+        },
+      ],
+      notes: [],
+    },
+  ],
+  node: { limits: [{ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768, ratio: 1, evidence: [] }] },
+  warnings: [],
+};
+
+describe('text report', () => {
+  it('shows escape sequences as visible text, without colours when not asked', () => {
+    const out = render(report, 'text', { color: false });
+    expect(out).not.toContain('\u001b');
+    expect(out).not.toContain('\u0007');
+    expect(out).toContain('\\x1b[2J');
+    expect(out).toMatch(/confirmed\s+kernel\.pid_max/);
+  });
+  it('colours verdicts on a terminal', () => {
+    expect(render(report, 'text', { color: true })).toContain('\u001b[');
+  });
+  it('does not print the fix of a ruled-out cause', () => {
+    const out = render(report, 'text', { color: false });
+    expect(out).toContain('sysctl -w kernel.pid_max=4194304');
+    expect(out).not.toContain('vi /etc/security/limits.d/20-nproc.conf');
+  });
+});
+
+describe('markdown report', () => {
+  const out = render(report, 'markdown', { color: false });
+  it('keeps a hostile line inside its code block', () => {
+    // The fence around the evidence must be longer than the ``` the log line contains.
+    const line = out.split('\n').findIndex((l) => l.includes('pwned'));
+    expect(out.split('\n')[line - 1]).toBe('````');
+    expect(out).not.toContain('\u001b');
+  });
+  it('leads with the most likely cause and lists ruled-out ones with their reason', () => {
+    expect(out).toContain('**Most likely cause: `kernel.pid_max` (confirmed)**');
+    expect(out).toContain('| ruled-out | `rlimit.nproc` |');
+    expect(out).toContain('Real UID 0 outside a user namespace');
+  });
+});
+
+describe('html report', () => {
+  it('escapes markup from logs', () => {
+    const out = render(report, 'html', { color: false });
+    expect(out).not.toContain('<script>');
+    expect(out).toContain('&lt;script&gt;');
+  });
+});
+
+describe('json report', () => {
+  it('follows the contract shape', () => {
+    const j = JSON.parse(render(report, 'json', { color: false }));
+    expect(j.schemaVersion).toBe(1);
+    expect(j.incidents[0].signatures[0]).toMatchObject({ id: 'go.newosproc', fields: { threads: 41, errno: 11 } });
+    expect(j.incidents[0].causes.map((c: { id: string }) => c.id)).toEqual(['kernel.pid_max', 'rlimit.nproc']);
+    expect(j.incidents[0].causes[0]).not.toHaveProperty('weight');
+    expect(j.node.limits[0]).toMatchObject({ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768 });
+  });
+});
