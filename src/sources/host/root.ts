@@ -1,0 +1,219 @@
+// The host root: every host path (/proc/..., /sys/fs/cgroup/..., /etc/..., /var/lib/kubelet/...)
+// is read under one directory given by --node-root (`/` on the node, `/host` in a pod with the host
+// mounted there, or a captured snapshot folder). A path never leaves that directory: symlinks are
+// resolved one component at a time inside it, an absolute target is re-rooted under it (as a chroot
+// would), a `..` that would climb above it stops the walk, and the escape is reported as a sentence
+// instead of being followed. Reads are bounded, and only regular files are opened (a FIFO or device in
+// a snapshot would block or never end). Every successful read carries its Evidence: the path as the
+// node sees it, never the snapshot's folder name.
+import { constants, lstatSync, openSync, readSync, closeSync, readlinkSync, readdirSync, realpathSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Evidence } from '../../evidence/types.js';
+import { describeFsError } from '../fs-errors.js';
+
+/** The kernel's own limit on symlinks followed in one lookup (MAXSYMLINKS in linux:include/linux/namei.h). */
+const MAX_SYMLINKS = 40;
+/** /proc and /sys files are a page or two; anything larger is cut here unless the caller asks for more. */
+export const DEFAULT_MAX_BYTES = 1 << 20;
+/** statfs f_type of procfs (PROC_SUPER_MAGIC in linux:include/uapi/linux/magic.h). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+export interface TextRead {
+  /** Host path as seen on the node, e.g. /proc/sys/kernel/pid_max. */
+  path: string;
+  text: string;
+  /** true when the file was longer than the bound and was cut. */
+  truncated: boolean;
+}
+
+export type Resolved = { ok: true; real: string } | { ok: false; reason: string; code?: string };
+
+export class HostRoot {
+  /** The root as given by the user (shown in NodeFacts.root). */
+  readonly given: string;
+  /** The root with its own symlinks resolved (a /host mount point may itself be a link). */
+  readonly dir: string;
+  /** true when the root is the filesystem root of this machine: nothing can escape it, paths are used as they are. */
+  readonly isSlash: boolean;
+  /** One sentence per thing that could not be read; collected, never thrown. */
+  readonly unreadable: string[] = [];
+  private readonly reported = new Set<string>();
+
+  constructor(root: string) {
+    this.given = root;
+    let dir = root;
+    try {
+      dir = realpathSync(root);
+    } catch (err) {
+      this.note(`--node-root ${root}`, describeFsError(err, root));
+    }
+    this.dir = dir;
+    this.isSlash = dir === '/';
+  }
+
+  /** true when <root>/proc is a mounted procfs: the root is a live node (/ or /host), not a snapshot. */
+  isLive(): boolean {
+    const r = this.resolve('/proc');
+    if (!r.ok) return false;
+    try {
+      return Number(statfsSync(r.real).type) === PROC_SUPER_MAGIC;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Resolves a host path to a real path under the root, one component at a time. Returns a reason
+   * (one sentence) when the path is missing or a symlink would lead out of the root.
+   */
+  resolve(hostPath: string): Resolved {
+    const clean = normalizeHostPath(hostPath);
+    if (this.isSlash) return { ok: true, real: clean };
+    const pending = clean.split('/').filter((c) => c !== '');
+    const done: string[] = [];
+    let links = 0;
+    while (pending.length > 0) {
+      const comp = pending.shift()!;
+      if (comp === '.') continue;
+      if (comp === '..') {
+        if (done.length === 0) {
+          return { ok: false, code: 'ESCAPE', reason: `${hostPath}: a symbolic link climbs above the node root (${this.given}); it was not followed.` };
+        }
+        done.pop();
+        continue;
+      }
+      const here = join(this.dir, ...done, comp);
+      let st;
+      try {
+        st = lstatSync(here);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return { ok: false, ...(code ? { code } : {}), reason: describeFsError(err, hostPath) };
+      }
+      if (!st.isSymbolicLink()) {
+        done.push(comp);
+        continue;
+      }
+      if (++links > MAX_SYMLINKS) return { ok: false, code: 'ELOOP', reason: `${hostPath}: too many levels of symbolic links.` };
+      let target: string;
+      try {
+        target = readlinkSync(here);
+      } catch (err) {
+        return { ok: false, reason: describeFsError(err, hostPath) };
+      }
+      const parts = target.split('/').filter((c) => c !== '');
+      if (target.startsWith('/')) done.length = 0; // re-rooted: /etc/x means <root>/etc/x, never the host's
+      pending.unshift(...parts);
+    }
+    return { ok: true, real: join(this.dir, ...done) };
+  }
+
+  /** true when the host path exists under the root (file, directory or anything else). */
+  exists(hostPath: string): boolean {
+    return this.resolve(hostPath).ok;
+  }
+
+  /** true when the host path is a directory under the root. */
+  isDir(hostPath: string): boolean {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return false;
+    try {
+      return lstatSync(r.real).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Reads a text file, at most maxBytes (the rest is cut and `truncated` says so). With `tail`, reads
+   * the last maxBytes instead (kernel logs: the crash is near the end). Missing or unreadable: undefined,
+   * and one sentence in `unreadable` unless `quiet` (for files whose absence is normal).
+   */
+  read(hostPath: string, opts: { maxBytes?: number; quiet?: boolean; tail?: boolean } = {}): TextRead | undefined {
+    const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    const path = normalizeHostPath(hostPath);
+    const r = this.resolve(path);
+    if (!r.ok) {
+      if (!opts.quiet || r.code === 'ESCAPE' || r.code === 'ELOOP') this.note(path, r.reason);
+      return undefined;
+    }
+    let fd: number | undefined;
+    try {
+      const st = lstatSync(r.real);
+      if (st.isDirectory()) {
+        this.note(path, `${path}: is a directory where a file was expected.`);
+        return undefined;
+      }
+      if (!st.isFile()) {
+        this.note(path, `${path}: is not a regular file (a FIFO, socket or device); it was not read.`);
+        return undefined;
+      }
+      fd = openSync(r.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      // /proc and /sys report size 0: read until EOF, never more than max (+1 byte to detect the cut).
+      const start = opts.tail && st.size > max ? st.size - max : 0;
+      const chunks: Buffer[] = [];
+      let total = 0;
+      let pos = start;
+      while (total <= max) {
+        const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
+        const n = readSync(fd, chunk, 0, chunk.length, pos);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+        total += n;
+        pos += n;
+      }
+      let bytes = Buffer.concat(chunks, total);
+      const truncated = bytes.length > max || start > 0;
+      if (bytes.length > max) bytes = bytes.subarray(0, max);
+      let text = bytes.toString('utf8');
+      if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
+      return { path, text, truncated };
+    } catch (err) {
+      this.note(path, describeFsError(err, path));
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /** Entries of a directory under the root (names only); undefined when it cannot be listed. */
+  list(hostPath: string, opts: { quiet?: boolean } = {}): string[] | undefined {
+    const path = normalizeHostPath(hostPath);
+    const r = this.resolve(path);
+    if (!r.ok) {
+      if (!opts.quiet || r.code === 'ESCAPE') this.note(path, r.reason);
+      return undefined;
+    }
+    try {
+      return readdirSync(r.real);
+    } catch (err) {
+      if (!opts.quiet) this.note(path, describeFsError(err, path));
+      return undefined;
+    }
+  }
+
+  /** The real path under the root of a host directory, for hot loops over /proc that must not lstat each component. */
+  realDir(hostPath: string): string | undefined {
+    const r = this.resolve(hostPath);
+    return r.ok ? r.real : undefined;
+  }
+
+  /** Records one sentence per path (the same path is reported once). */
+  note(key: string, sentence: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.unreadable.push(sentence);
+  }
+}
+
+/** Makes a host path absolute and clean of `.`/empty components (`..` is kept for resolve to judge). */
+export function normalizeHostPath(p: string): string {
+  const parts = p.split('/').filter((c) => c !== '' && c !== '.');
+  return '/' + parts.join('/');
+}
+
+/** Evidence for a value read from a host file: the first line (or the given line) of what was read. */
+export function evidenceOf(read: TextRead, line?: number, text?: string): Evidence {
+  const shown = text ?? (line !== undefined ? read.text.split('\n')[line - 1] : read.text.trim());
+  return { source: read.path, ...(line !== undefined ? { line } : {}), text: (shown ?? '').slice(0, 512) };
+}
