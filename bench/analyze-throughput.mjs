@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Throughput and memory of `podmortem analyze` on a large realistic log, next to GNU grep -E and
+// ripgrep searching the same keyword set (the signatures' prefilter keywords). Prints figures; never
+// fails on a time. It fails only when the analysis missed a buried crash (a wrong answer fast is no win).
+//
+//   npm run bench                         # 512 MiB, best of 3 runs per tool
+//   npm run bench -- --size 64M --runs 1
+//   npm run bench -- --rss-sizes 64M,512M,2G   # peak RSS of analyze at several sizes (flat = streaming)
+//   options: --no-build (use dist/ as it is), --keep (keep generated files over 1 GiB)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateLog } from './generate-log.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'bench', 'out');
+const GENERATOR_VERSION = 2;
+
+function parseSize(s) {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s);
+  if (!m) throw new Error(`not a size: ${s} (use e.g. 64M, 512M, 2G)`);
+  const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase()];
+  return Math.round(Number(m[1]) * mult);
+}
+
+function parseArgs(argv) {
+  const o = { size: 512 * 1024 ** 2, runs: 3, build: true, keep: false, rssSizes: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--size') o.size = parseSize(argv[++i]);
+    else if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]) || 1);
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--rss-sizes') o.rssSizes = argv[++i].split(',').map(parseSize);
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+const mib = (b) => b / 1024 ** 2;
+const label = (b) => (b >= 1024 ** 3 ? `${+(b / 1024 ** 3).toFixed(2)}G` : `${Math.round(mib(b))}M`);
+
+/** The log of `size` bytes, generated once and reused while the generator is unchanged. */
+async function logFile(size) {
+  mkdirSync(OUT, { recursive: true });
+  const path = join(OUT, `bench-${label(size)}.log`);
+  const metaPath = path + '.json';
+  if (existsSync(path) && existsSync(metaPath)) {
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+    if (meta.version === GENERATOR_VERSION && meta.bytes === statSync(path).size) return { path, ...meta };
+  }
+  process.stderr.write(`generating ${path} ...\n`);
+  const meta = { version: GENERATOR_VERSION, ...(await generateLog(path, size)) };
+  writeFileSync(metaPath, JSON.stringify(meta));
+  return { path, ...meta };
+}
+
+/** Runs a command, returning wall seconds, peak RSS (KiB, from /usr/bin/time or VmHWM) and stdout. */
+function measure(cmd, args, env = {}) {
+  const useTime = existsSync('/usr/bin/time');
+  const timeOut = join(OUT, `time-${process.pid}.txt`);
+  const [c, a] = useTime ? ['/usr/bin/time', ['-f', '%M', '-o', timeOut, cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let hwm = 0;
+    const poll = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) hwm = Math.max(hwm, Number(m[1]));
+          } catch {
+            // the process already exited
+          }
+        }, 10);
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (poll) clearInterval(poll);
+      let rssKiB = hwm;
+      if (useTime && existsSync(timeOut)) {
+        const lines = readFileSync(timeOut, 'utf8').trim().split('\n');
+        rssKiB = Number(lines[lines.length - 1]) || 0;
+        rmSync(timeOut, { force: true });
+      }
+      resolve({ code, seconds, rssKiB, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+async function best(runs, fn) {
+  let b;
+  for (let i = 0; i < runs; i++) {
+    const r = await fn();
+    if (!b || r.seconds < b.seconds) b = { ...r, rssKiB: Math.max(r.rssKiB, b?.rssKiB ?? 0) };
+    else b.rssKiB = Math.max(b.rssKiB, r.rssKiB);
+  }
+  return b;
+}
+
+/** Runs analyze and checks that every buried crash was found at its line. */
+async function runAnalyze(log) {
+  const r = await measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'analyze', log.path, '--format', 'json']);
+  let found = 'no report';
+  try {
+    const report = JSON.parse(r.stdout);
+    const hit = report.incidents.flatMap((i) => i.signatures).find((s) => s.id === 'go.newosproc');
+    const lines = (hit?.evidence ?? []).map((e) => e.line);
+    const ok = hit && hit.count === log.crashLines.length && log.crashLines.every((l) => lines.includes(l));
+    found = ok ? 'ok' : `MISSED: expected lines ${log.crashLines.join(',')}, got ${hit ? `${hit.count} at ${lines.join(',')}` : 'none'}`;
+  } catch {
+    found = `no JSON report (exit ${r.code}): ${r.stderr.trim().split('\n')[0]}`;
+  }
+  return { ...r, found };
+}
+
+function escapeRegex(k) {
+  return k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function table(rows, header) {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
+  return all.map((r) => r.map((c, i) => String(c).padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[i] : 0)).join('  ')).join('\n');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.build || !existsSync(join(ROOT, 'dist/cli/main.js'))) {
+    const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('the build failed (npx tsc -p tsconfig.build.json)');
+  }
+  const { SIGNATURES } = await import(join(ROOT, 'dist/knowledge/signatures/index.js'));
+  const keywords = [...new Set(SIGNATURES.flatMap((s) => s.keywords))];
+
+  if (opts.rssSizes) {
+    const rows = [];
+    for (const size of opts.rssSizes) {
+      const log = await logFile(size);
+      const r = await runAnalyze(log);
+      rows.push([label(log.bytes), r.seconds.toFixed(2), (mib(log.bytes) / r.seconds).toFixed(0), (r.rssKiB / 1024).toFixed(0), r.found]);
+      if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
+    }
+    console.log(`podmortem analyze, peak RSS by input size (${keywords.length} keywords)\n`);
+    console.log(table(rows, ['size', 'seconds', 'MiB/s', 'peak RSS MiB', 'crashes found']));
+    if (rows.some((r) => r[4] !== 'ok')) process.exitCode = 1;
+    return;
+  }
+
+  const log = await logFile(opts.size);
+  const patterns = join(OUT, 'keywords.txt');
+  writeFileSync(patterns, keywords.map(escapeRegex).join('\n') + '\n');
+  const C = { LC_ALL: 'C' }; // grep's fastest mode; the scanner compares bytes too
+  const tools = [
+    ['podmortem analyze', () => runAnalyze(log)],
+    ['grep -E -c (LC_ALL=C)', () => measure('grep', ['-E', '-c', '-f', patterns, log.path], C)],
+    ['rg -c', () => measure('rg', ['-c', '--no-config', '-f', patterns, log.path])],
+  ];
+  const results = [];
+  for (const [name, fn] of tools) {
+    const r = await best(opts.runs, fn);
+    if (r.code !== 0 && r.code !== 1) r.found = `exit ${r.code}: ${r.stderr.trim().split('\n')[0]}`;
+    results.push({ name, ...r });
+  }
+  const greps = results.slice(1).filter((r) => r.code === 0 || r.code === 1);
+  const fastest = greps.length ? Math.min(...greps.map((r) => r.seconds)) : NaN;
+  console.log(`\n${label(log.bytes)} (${log.bytes} bytes, ${log.lines} lines), ${keywords.length} keywords, best of ${opts.runs}\n`);
+  console.log(
+    table(
+      results.map((r) => [
+        r.name,
+        r.seconds.toFixed(2),
+        (mib(log.bytes) / r.seconds).toFixed(0),
+        (r.rssKiB / 1024).toFixed(0),
+        (r.seconds / fastest).toFixed(2),
+        r.found ?? `${r.stdout.trim()} lines`,
+      ]),
+      ['tool', 'seconds', 'MiB/s', 'peak RSS MiB', 'x fastest grep', 'result'],
+    ),
+  );
+  if (results[0].found !== 'ok') process.exitCode = 1;
+  if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exitCode = 1;
+});
