@@ -6,7 +6,18 @@
 // instead of being followed. Reads are bounded, and only regular files are opened (a FIFO or device in
 // a snapshot would block or never end). Every successful read carries its Evidence: the path as the
 // node sees it, never the snapshot's folder name.
-import { constants, lstatSync, openSync, readSync, closeSync, readlinkSync, readdirSync, realpathSync, statfsSync } from 'node:fs';
+import {
+  constants,
+  lstatSync,
+  openSync,
+  readSync,
+  closeSync,
+  readlinkSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  statfsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Evidence } from '../../evidence/types.js';
 import { describeFsError } from '../fs-errors.js';
@@ -68,7 +79,16 @@ export class HostRoot {
    */
   resolve(hostPath: string): Resolved {
     const clean = normalizeHostPath(hostPath);
-    if (this.isSlash) return { ok: true, real: clean };
+    if (this.isSlash) {
+      // Nothing can escape /: the kernel resolves the links; only existence is checked here.
+      try {
+        lstatSync(clean);
+        return { ok: true, real: clean };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return { ok: false, ...(code ? { code } : {}), reason: describeFsError(err, hostPath) };
+      }
+    }
     const pending = clean.split('/').filter((c) => c !== '');
     const done: string[] = [];
     let links = 0;
@@ -77,7 +97,11 @@ export class HostRoot {
       if (comp === '.') continue;
       if (comp === '..') {
         if (done.length === 0) {
-          return { ok: false, code: 'ESCAPE', reason: `${hostPath}: a symbolic link climbs above the node root (${this.given}); it was not followed.` };
+          return {
+            ok: false,
+            code: 'ESCAPE',
+            reason: `${hostPath}: a symbolic link climbs above the node root (${this.given}); it was not followed.`,
+          };
         }
         done.pop();
         continue;
@@ -94,7 +118,8 @@ export class HostRoot {
         done.push(comp);
         continue;
       }
-      if (++links > MAX_SYMLINKS) return { ok: false, code: 'ELOOP', reason: `${hostPath}: too many levels of symbolic links.` };
+      if (++links > MAX_SYMLINKS)
+        return { ok: false, code: 'ELOOP', reason: `${hostPath}: too many levels of symbolic links.` };
       let target: string;
       try {
         target = readlinkSync(here);
@@ -118,7 +143,7 @@ export class HostRoot {
     const r = this.resolve(hostPath);
     if (!r.ok) return false;
     try {
-      return lstatSync(r.real).isDirectory();
+      return statSync(r.real).isDirectory();
     } catch {
       return false;
     }
@@ -129,7 +154,10 @@ export class HostRoot {
    * the last maxBytes instead (kernel logs: the crash is near the end). Missing or unreadable: undefined,
    * and one sentence in `unreadable` unless `quiet` (for files whose absence is normal).
    */
-  read(hostPath: string, opts: { maxBytes?: number; quiet?: boolean; tail?: boolean } = {}): TextRead | undefined {
+  read(
+    hostPath: string,
+    opts: { maxBytes?: number; quiet?: boolean; tail?: boolean } = {},
+  ): TextRead | undefined {
     const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const path = normalizeHostPath(hostPath);
     const r = this.resolve(path);
@@ -139,7 +167,8 @@ export class HostRoot {
     }
     let fd: number | undefined;
     try {
-      const st = lstatSync(r.real);
+      // Under any other root, resolve() left no link in the path; under / the kernel follows them.
+      const st = statSync(r.real);
       if (st.isDirectory()) {
         this.note(path, `${path}: is a directory where a file was expected.`);
         return undefined;
@@ -148,7 +177,10 @@ export class HostRoot {
         this.note(path, `${path}: is not a regular file (a FIFO, socket or device); it was not read.`);
         return undefined;
       }
-      fd = openSync(r.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(
+        r.real,
+        constants.O_RDONLY | (this.isSlash ? 0 : constants.O_NOFOLLOW) | constants.O_NONBLOCK,
+      );
       // /proc and /sys report size 0: read until EOF, never more than max (+1 byte to detect the cut).
       const start = opts.tail && st.size > max ? st.size - max : 0;
       const chunks: Buffer[] = [];

@@ -1,0 +1,200 @@
+// The cgroup chain of a pod, container levels first, then the pod, its QoS class and kubepods, for the
+// pids and memory controllers, on cgroup v1 and v2, with the kubelet's cgroupfs or systemd driver.
+// Layouts (k8s:pkg/kubelet/cm/cgroup_manager_linux.go, qos_container_manager_linux.go):
+//   cgroupfs: kubepods/pod<uid> (Guaranteed), kubepods/burstable/pod<uid>, kubepods/besteffort/pod<uid>
+//   systemd:  kubepods.slice/kubepods-pod<uid_>.slice, kubepods.slice/kubepods-burstable.slice/
+//             kubepods-burstable-pod<uid_>.slice (dashes of the uid become underscores)
+//   containers: <id> (cgroupfs), docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope (systemd)
+// kind and some installers nest kubepods under kubelet.slice/kubelet-kubepods.slice or kubelet/kubepods.
+// pids files: linux:Documentation/admin-guide/cgroup-v1/pids.rst, cgroup-v2.rst (pids.peak ≈ 6.1+,
+// pids.events.local ≈ 6.11+). memory v1: memory.limit_in_bytes, usage_in_bytes, max_usage_in_bytes,
+// failcnt, memory.oom_control "oom_kill N" (4.13+); v2: memory.max, current, peak, events.
+import type { CgroupLevel, Evidence } from '../../evidence/types.js';
+import type { HostRoot } from './root.js';
+
+const CGROUP = '/sys/fs/cgroup';
+/** A v1 memory limit at or above this is "no limit" (PAGE_COUNTER_MAX pages, 9223372036854771712 on x86-64). */
+const V1_MEMORY_UNLIMITED = 2 ** 62;
+/** A pod has a handful of containers; a directory with more children is not a pod, stop listing there. */
+const MAX_CHILDREN = 256;
+
+export interface CgroupFacts {
+  cgroupVersion?: 1 | 2;
+  cgroupChains: CgroupLevel[];
+}
+
+type Controller = 'pids' | 'memory';
+
+export function cgroupVersionOf(root: HostRoot): 1 | 2 | undefined {
+  if (root.exists(`${CGROUP}/cgroup.controllers`)) return 2;
+  if (root.isDir(`${CGROUP}/pids`) || root.isDir(`${CGROUP}/memory`)) return 1;
+  return undefined;
+}
+
+export function readCgroupFacts(root: HostRoot, podUids: string[]): CgroupFacts {
+  const version = cgroupVersionOf(root);
+  const out: CgroupFacts = { cgroupChains: [] };
+  if (version === undefined) {
+    root.note(
+      CGROUP,
+      `${CGROUP}: no cgroup v2 (cgroup.controllers) nor v1 pids/memory hierarchy found; cgroup limits unknown.`,
+    );
+    return out;
+  }
+  out.cgroupVersion = version;
+  const seen = new Set<string>();
+  for (const uid of podUids) {
+    let found = false;
+    for (const controller of ['pids', 'memory'] as const) {
+      const base = version === 2 ? CGROUP : `${CGROUP}/${controller}`;
+      const chain = findPodChain(root, base, uid);
+      if (!chain) continue;
+      found = true;
+      for (const { rel, level } of chain) {
+        const key = `${controller}:${rel}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.cgroupChains.push(readLevel(root, base, rel, level, controller, version));
+      }
+    }
+    if (!found) {
+      root.note(
+        `pod:${uid}`,
+        `No cgroup of pod ${uid} under ${CGROUP} (looked for kubepods/…/pod${uid} and kubepods.slice/…-pod${uid.replace(/-/g, '_')}.slice): the pod is not on this node, or it was deleted.`,
+      );
+    }
+  }
+  return out;
+}
+
+interface ChainEntry {
+  /** Path relative to the controller's hierarchy, as /proc/<pid>/cgroup prints it. */
+  rel: string;
+  level: string;
+}
+
+/** The chain of one pod under one controller hierarchy: containers, pod, QoS class, kubepods. */
+function findPodChain(root: HostRoot, base: string, uid: string): ChainEntry[] | undefined {
+  const plain = uid.toLowerCase().replace(/_/g, '-');
+  const under = plain.replace(/-/g, '_');
+  if (!/^[0-9a-f-]{1,64}$/.test(plain)) return undefined;
+  const roots: { rel: string; systemd: boolean }[] = [
+    { rel: '/kubepods', systemd: false },
+    { rel: '/kubepods.slice', systemd: true },
+    { rel: '/kubelet/kubepods', systemd: false },
+    { rel: '/kubelet.slice/kubelet-kubepods.slice', systemd: true },
+  ];
+  for (const r of roots) {
+    if (!root.isDir(base + r.rel)) continue;
+    const prefix = r.rel.slice(r.rel.lastIndexOf('/') + 1).replace(/\.slice$/, ''); // kubepods | kubelet-kubepods
+    const candidates: { pod: string; qos?: string }[] = r.systemd
+      ? [
+          { pod: `${r.rel}/${prefix}-pod${under}.slice` },
+          ...['burstable', 'besteffort'].map((q) => ({
+            qos: `${r.rel}/${prefix}-${q}.slice`,
+            pod: `${r.rel}/${prefix}-${q}.slice/${prefix}-${q}-pod${under}.slice`,
+          })),
+        ]
+      : [
+          { pod: `${r.rel}/pod${plain}` },
+          ...['burstable', 'besteffort'].map((q) => ({
+            qos: `${r.rel}/${q}`,
+            pod: `${r.rel}/${q}/pod${plain}`,
+          })),
+        ];
+    for (const c of candidates) {
+      if (!root.isDir(base + c.pod)) continue;
+      const chain: ChainEntry[] = [];
+      const children = (root.list(base + c.pod, { quiet: true }) ?? [])
+        .filter((n) => root.isDir(`${base}${c.pod}/${n}`))
+        .sort()
+        .slice(0, MAX_CHILDREN);
+      for (const n of children) chain.push({ rel: `${c.pod}/${n}`, level: containerLevel(n) });
+      chain.push({ rel: c.pod, level: 'pod' });
+      if (c.qos) chain.push({ rel: c.qos, level: 'qos' });
+      chain.push({ rel: r.rel, level: 'kubepods' });
+      return chain;
+    }
+  }
+  return undefined;
+}
+
+function containerLevel(name: string): string {
+  if (/^crio-conmon-/.test(name)) return 'unit'; // CRI-O's conmon monitor, beside the container
+  if (
+    /^(?:docker-|cri-containerd-|crio-|libpod-)[0-9a-f]{12,64}\.scope$/.test(name) ||
+    /^[0-9a-f]{12,64}$/.test(name)
+  )
+    return 'container';
+  return 'other';
+}
+
+function readLevel(
+  root: HostRoot,
+  base: string,
+  rel: string,
+  level: string,
+  controller: Controller,
+  version: 1 | 2,
+): CgroupLevel {
+  const dir = base + rel;
+  const out: CgroupLevel = { path: rel, level, controller, evidence: [] };
+  const file = (name: string): { text: string; ev: Evidence } | undefined => {
+    const r = root.read(`${dir}/${name}`, { quiet: true, maxBytes: 64 * 1024 });
+    if (!r) return undefined;
+    const text = r.text.trim();
+    const ev: Evidence = { source: r.path, text: text.split('\n').join('; ').slice(0, 512) };
+    return { text, ev };
+  };
+  const num = (name: string): number | undefined => {
+    const f = file(name);
+    if (!f || !/^\d{1,20}$/.test(f.text)) return undefined;
+    out.evidence.push(f.ev);
+    return Number(f.text);
+  };
+  const keyed = (name: string, key: string): number | undefined => {
+    const f = file(name);
+    if (!f) return undefined;
+    const m = new RegExp(`(?:^|\\n)${key} (\\d{1,20})(?:\\n|$)`).exec(f.text);
+    if (!m) return undefined;
+    out.evidence.push(f.ev);
+    return Number(m[1]);
+  };
+  const limit = (name: string, unlimitedAbove?: number): void => {
+    const f = file(name);
+    if (!f) return;
+    out.evidence.push(f.ev);
+    if (f.text === 'max') out.max = null;
+    else if (/^\d{1,20}$/.test(f.text)) {
+      const v = Number(f.text);
+      out.max = unlimitedAbove !== undefined && v >= unlimitedAbove ? null : v;
+    }
+  };
+  const set = <K extends 'current' | 'peak' | 'events' | 'eventsLocal'>(
+    k: K,
+    v: number | undefined,
+  ): void => {
+    if (v !== undefined) out[k] = v;
+  };
+
+  if (controller === 'pids') {
+    limit('pids.max');
+    set('current', num('pids.current'));
+    set('peak', num('pids.peak'));
+    set('events', keyed('pids.events', 'max'));
+    set('eventsLocal', keyed('pids.events.local', 'max'));
+  } else if (version === 2) {
+    limit('memory.max');
+    set('current', num('memory.current'));
+    set('peak', num('memory.peak'));
+    set('events', keyed('memory.events', 'oom_kill'));
+  } else {
+    limit('memory.limit_in_bytes', V1_MEMORY_UNLIMITED);
+    set('current', num('memory.usage_in_bytes'));
+    set('peak', num('memory.max_usage_in_bytes'));
+    // oom_kill (kernel 4.13+) counts kills; failcnt only counts times usage hit the limit (reclaim).
+    const kills = keyed('memory.oom_control', 'oom_kill');
+    set('events', kills ?? num('memory.failcnt'));
+  }
+  return out;
+}
