@@ -1,0 +1,36 @@
+// Types of the stand-in (server.mjs is plain JS so the benchmark runs it with node alone).
+export interface StandinFault {
+  /** Matched against path + query string. */
+  path: RegExp;
+  /** 403 | 404 | 429 | 500 | ... ; omitted: answer normally after delayMs. */
+  status?: number;
+  /** How many matching requests get the fault (default 1; Infinity for always). */
+  times?: number;
+  retryAfter?: number;
+  delayMs?: number;
+  /** For 403: the RBAC rule the message names. */
+  verb?: string;
+  resource?: string;
+  namespace?: string;
+  name?: string;
+}
+export interface StandinCluster {
+  pods?: unknown[];
+  nodes?: unknown[];
+  events?: unknown[];
+  owners?: unknown[];
+  logs?: Record<string, { previous?: string; current?: string }>;
+}
+export interface Standin {
+  url: string;
+  kubeconfig: string;
+  caDir: string;
+  requests: { method: string; path: string; query: Record<string, string> }[];
+  state: Required<StandinCluster>;
+  inject(fault: StandinFault): void;
+  count(path: RegExp): number;
+  close(): Promise<void>;
+}
+export function startStandin(cluster: StandinCluster, opts?: { token?: string; user?: string }): Promise<Standin>;
+export function forbiddenMessage(user: string, verb: string, resource: string, namespace?: string, name?: string): string;
+export function kubeconfigYaml(url: string, ca: Buffer | string, token: string): string;
