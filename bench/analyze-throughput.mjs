@@ -7,6 +7,7 @@
 //   npm run bench -- --size 64M --runs 1
 //   npm run bench -- --rss-sizes 64M,512M,2G   # peak RSS of analyze at several sizes (flat = streaming)
 //   options: --no-build (use dist/ as it is), --keep (keep generated files over 1 GiB)
+/* global process, Buffer, console, setInterval, clearInterval */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -89,7 +90,13 @@ function measure(cmd, args, env = {}) {
         rssKiB = Number(lines[lines.length - 1]) || 0;
         rmSync(timeOut, { force: true });
       }
-      resolve({ code, seconds, rssKiB, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({
+        code,
+        seconds,
+        rssKiB,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      });
     });
   });
 }
@@ -106,14 +113,22 @@ async function best(runs, fn) {
 
 /** Runs analyze and checks that every buried crash was found at its line. */
 async function runAnalyze(log) {
-  const r = await measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'analyze', log.path, '--format', 'json']);
+  const r = await measure(process.execPath, [
+    join(ROOT, 'dist/cli/main.js'),
+    'analyze',
+    log.path,
+    '--format',
+    'json',
+  ]);
   let found = 'no report';
   try {
     const report = JSON.parse(r.stdout);
     const hit = report.incidents.flatMap((i) => i.signatures).find((s) => s.id === 'go.newosproc');
     const lines = (hit?.evidence ?? []).map((e) => e.line);
     const ok = hit && hit.count === log.crashLines.length && log.crashLines.every((l) => lines.includes(l));
-    found = ok ? 'ok' : `MISSED: expected lines ${log.crashLines.join(',')}, got ${hit ? `${hit.count} at ${lines.join(',')}` : 'none'}`;
+    found = ok
+      ? 'ok'
+      : `MISSED: expected lines ${log.crashLines.join(',')}, got ${hit ? `${hit.count} at ${lines.join(',')}` : 'none'}`;
   } catch {
     found = `no JSON report (exit ${r.code}): ${r.stderr.trim().split('\n')[0]}`;
   }
@@ -127,7 +142,17 @@ function escapeRegex(k) {
 function table(rows, header) {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
-  return all.map((r) => r.map((c, i) => String(c).padStart(i === 0 ? 0 : widths[i]).padEnd(i === 0 ? widths[i] : 0)).join('  ')).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) =>
+          String(c)
+            .padStart(i === 0 ? 0 : widths[i])
+            .padEnd(i === 0 ? widths[i] : 0),
+        )
+        .join('  '),
+    )
+    .join('\n');
 }
 
 async function main() {
@@ -144,7 +169,13 @@ async function main() {
     for (const size of opts.rssSizes) {
       const log = await logFile(size);
       const r = await runAnalyze(log);
-      rows.push([label(log.bytes), r.seconds.toFixed(2), (mib(log.bytes) / r.seconds).toFixed(0), (r.rssKiB / 1024).toFixed(0), r.found]);
+      rows.push([
+        label(log.bytes),
+        r.seconds.toFixed(2),
+        (mib(log.bytes) / r.seconds).toFixed(0),
+        (r.rssKiB / 1024).toFixed(0),
+        r.found,
+      ]);
       if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
     }
     console.log(`podmortem analyze, peak RSS by input size (${keywords.length} keywords)\n`);
@@ -170,7 +201,9 @@ async function main() {
   }
   const greps = results.slice(1).filter((r) => r.code === 0 || r.code === 1);
   const fastest = greps.length ? Math.min(...greps.map((r) => r.seconds)) : NaN;
-  console.log(`\n${label(log.bytes)} (${log.bytes} bytes, ${log.lines} lines), ${keywords.length} keywords, best of ${opts.runs}\n`);
+  console.log(
+    `\n${label(log.bytes)} (${log.bytes} bytes, ${log.lines} lines), ${keywords.length} keywords, best of ${opts.runs}\n`,
+  );
   console.log(
     table(
       results.map((r) => [

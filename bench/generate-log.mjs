@@ -3,6 +3,7 @@
 // kinds of apps that print most: JSON structured logs, nginx access lines, Go klog lines, Java stack
 // traces. A few crash lines are buried at known line numbers so the benchmark can check they were found.
 // Deterministic (a fixed-seed PRNG), written in 4 MiB blocks, so any size costs little memory.
+/* global Buffer */
 import { createWriteStream } from 'node:fs';
 
 /** The crash lines buried in the log, each in one of the three framings. */
@@ -18,11 +19,47 @@ function rand(n) {
 }
 const pick = (a) => a[rand(a.length)];
 
-const PATHS = ['/api/v1/orders', '/api/v1/users/42', '/healthz', '/metrics', '/static/app.js', '/login', '/api/v2/search?q=shoes&page=3'];
-const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36', 'kube-probe/1.28', 'Prometheus/2.48.0', 'curl/8.4.0', 'Go-http-client/1.1'];
-const CLASSES = ['com.example.orders.OrderService', 'org.springframework.web.servlet.DispatcherServlet', 'io.netty.channel.nio.NioEventLoop', 'org.apache.kafka.clients.NetworkClient', 'com.zaxxer.hikari.pool.HikariPool'];
-const GOFILES = ['controller.go', 'reflector.go', 'leaderelection.go', 'server.go', 'watch.go', 'endpoints.go'];
-const MSGS = ['request served', 'cache refreshed', 'connection pool stats', 'syncing resources', 'lease renewed', 'retrying in 2s', 'user logged in', 'job finished'];
+const PATHS = [
+  '/api/v1/orders',
+  '/api/v1/users/42',
+  '/healthz',
+  '/metrics',
+  '/static/app.js',
+  '/login',
+  '/api/v2/search?q=shoes&page=3',
+];
+const AGENTS = [
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36',
+  'kube-probe/1.28',
+  'Prometheus/2.48.0',
+  'curl/8.4.0',
+  'Go-http-client/1.1',
+];
+const CLASSES = [
+  'com.example.orders.OrderService',
+  'org.springframework.web.servlet.DispatcherServlet',
+  'io.netty.channel.nio.NioEventLoop',
+  'org.apache.kafka.clients.NetworkClient',
+  'com.zaxxer.hikari.pool.HikariPool',
+];
+const GOFILES = [
+  'controller.go',
+  'reflector.go',
+  'leaderelection.go',
+  'server.go',
+  'watch.go',
+  'endpoints.go',
+];
+const MSGS = [
+  'request served',
+  'cache refreshed',
+  'connection pool stats',
+  'syncing resources',
+  'lease renewed',
+  'retrying in 2s',
+  'user logged in',
+  'job finished',
+];
 
 function ts(i) {
   const s = i % 86400;
@@ -37,7 +74,14 @@ function appLine(i) {
   switch (rand(8)) {
     case 0:
     case 1:
-      return JSON.stringify({ level: pick(['info', 'info', 'debug', 'warn']), ts: 1714557600 + i, caller: `app/${pick(GOFILES)}:${rand(900)}`, msg: pick(MSGS), trace_id: rand(1e9).toString(16), latency_ms: rand(900) });
+      return JSON.stringify({
+        level: pick(['info', 'info', 'debug', 'warn']),
+        ts: 1714557600 + i,
+        caller: `app/${pick(GOFILES)}:${rand(900)}`,
+        msg: pick(MSGS),
+        trace_id: rand(1e9).toString(16),
+        latency_ms: rand(900),
+      });
     case 2:
       return `10.${rand(255)}.${rand(255)}.${rand(255)} - - [01/May/2024:10:${String(rand(60)).padStart(2, '0')}:00 +0000] "GET ${pick(PATHS)} HTTP/1.1" ${pick([200, 200, 200, 304, 404, 500])} ${rand(90000)} "-" "${pick(AGENTS)}"`;
     case 3:
@@ -58,7 +102,10 @@ function frame(msg, framing, i) {
   if (framing === 'cri') return `${ts(i)} ${pick(['stdout', 'stdout', 'stderr'])} F ${msg}`;
   if (framing === 'docker') {
     // Docker's json-file driver escapes <, > and & as \u003c etc., like Go's encoding/json.
-    const log = JSON.stringify(msg + '\n').replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+    const log = JSON.stringify(msg + '\n')
+      .replace(/</g, '\\u003c')
+      .replace(/>/g, '\\u003e')
+      .replace(/&/g, '\\u0026');
     return `{"log":${log},"stream":"${pick(['stdout', 'stderr'])}","time":"${ts(i)}"}`;
   }
   return msg;

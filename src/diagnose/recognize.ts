@@ -3,12 +3,12 @@
 // every occurrence counted) so a log that repeats a crash 10,000 times stays a small result.
 import type { Fields, SignatureHit, Subject } from '../evidence/types.js';
 import type { LogLine } from '../sources/logs/formats.js';
-import { buildPrefilter } from '../sources/logs/scanner.js';
+import { buildPrefilter, type Prefilter } from '../sources/logs/scanner.js';
 import type { SignatureDef } from '../knowledge/types.js';
 
 const MAX_EVIDENCE_PER_SIGNATURE = 5;
 
-export function prefilterFor(signatures: readonly SignatureDef[]): RegExp {
+export function prefilterFor(signatures: readonly SignatureDef[]): Prefilter {
   return buildPrefilter(signatures.flatMap((s) => s.keywords));
 }
 

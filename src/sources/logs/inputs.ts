@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Subject } from '../../evidence/types.js';
 import { PodSchema, type Pod } from '../cluster/pod-facts.js';
 import { describeFsError } from '../fs-errors.js';
+import { SCAN_CHUNK_BYTES } from './scanner.js';
 
 export interface LogSource {
   /** Name shown in evidence: the path as given, or "stdin". */
@@ -38,7 +39,8 @@ const MAX_DEPTH = 8;
 const MAX_SPEC_BYTES = 4 << 20;
 
 /** `<namespace>_<pod>_<uid>/<container>/<N>.log` as the kubelet writes it (also N.log.<timestamp> rotations). */
-const KUBELET_PATH = /(?:^|\/)([a-z0-9][-a-z0-9.]*)_([a-z0-9][-a-z0-9.]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([a-z0-9][-a-z0-9]*)\/(\d+)\.log(?:\.[0-9.T:-]+)?$/;
+const KUBELET_PATH =
+  /(?:^|\/)([a-z0-9][-a-z0-9.]*)_([a-z0-9][-a-z0-9.]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([a-z0-9][-a-z0-9]*)\/(\d+)\.log(?:\.[0-9.T:-]+)?$/;
 
 export function subjectFromPath(path: string): Subject {
   const m = KUBELET_PATH.exec(path.replace(/\\/g, '/'));
@@ -132,7 +134,11 @@ async function addFile(path: string, shown: string, out: ExpandedInputs): Promis
       return;
     }
   }
-  out.logs.push({ name: shown, open: () => createReadStream(path), subject: subjectFromPath(path) });
+  out.logs.push({
+    name: shown,
+    open: () => createReadStream(path, { highWaterMark: SCAN_CHUNK_BYTES }),
+    subject: subjectFromPath(path),
+  });
 }
 
 /** Pods in a YAML or JSON file (a Pod, a List of Pods, or several documents). Anything else: []. */
@@ -159,4 +165,3 @@ export async function readPodSpecs(path: string): Promise<Pod[]> {
 function isList(v: unknown): v is { items: unknown[] } {
   return typeof v === 'object' && v !== null && Array.isArray((v as { items?: unknown }).items);
 }
-

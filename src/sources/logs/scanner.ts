@@ -1,26 +1,27 @@
 // Streaming log scanner. Logs can be hundreds of MiB with lines of any length, so we never split the
-// whole input into lines: one prefilter regex runs over each raw chunk (read as latin1, a 1:1 byte
-// view), and only the lines it hits are cut out, unwrapped (CRI, Docker json-file) and decoded as
-// UTF-8. Memory stays bounded by CHUNK + MAX_CARRY whatever the input; a crash after a 64 MiB line is
-// still found because partial lines are scanned as they grow.
+// whole input into lines: the keyword prefilter (prefilter.ts) runs over the raw bytes of each chunk,
+// and only the lines it hits are cut out, unwrapped (CRI, Docker json-file) and decoded as UTF-8.
+// Memory stays bounded by the chunk size + MAX_CARRY whatever the input; a crash after a 64 MiB line
+// is still found because partial lines are scanned as they grow.
 import type { Readable } from 'node:stream';
 import { decodeLogLine, type LogLine } from './formats.js';
+import { Prefilter } from './prefilter.js';
 
 export type { LogLine } from './formats.js';
+export { Prefilter } from './prefilter.js';
 
-/** Read size; large enough that the per-chunk overhead vanishes, small enough to keep RSS flat. */
+/** Read size for files (createReadStream's highWaterMark); measured best in bench/README.md. */
 const CHUNK = 1 << 20;
 /** An unfinished line longer than this is scanned as it is and only its tail is kept. */
 const MAX_CARRY = 1 << 18;
 /** Bytes of a huge line kept between chunks so a keyword cut in two is still seen. */
 const OVERLAP = 1024;
-/** Keywords are shorter than this; the last bytes of an overlap are scanned again (a hit there may repeat). */
-const MAX_KEYWORD = 256;
 /** A matched line longer than this is reported as a window around the match. */
 const MAX_LINE_BYTES = 16 * 1024;
 /** Bytes kept from the end of the stream to report the last lines a container printed. */
 const TAIL_BYTES = 8 * 1024;
 const TAIL_LINES = 20;
+const EMPTY = Buffer.alloc(0);
 
 export interface ScanStats {
   bytes: number;
@@ -35,13 +36,12 @@ export interface ScanStats {
 
 export { CHUNK as SCAN_CHUNK_BYTES };
 
-/** Builds the one-pass prefilter from literal keywords (escaped; compared on the latin1 view of the bytes). */
-export function buildPrefilter(keywords: Iterable<string>): RegExp {
-  const unique = [...new Set(keywords)].filter((k) => k.length > 0);
-  // Longest first, so the alternation prefers the most specific literal at a position.
-  unique.sort((a, b) => b.length - a.length);
-  const parts = unique.map((k) => Buffer.from(k, 'utf8').toString('latin1').replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(parts.join('|'), 'g');
+/**
+ * Builds the one-pass prefilter from literal keywords (case-sensitive, compared with the raw UTF-8
+ * bytes). Keywords longer than OVERLAP bytes could be missed across the chunks of a huge line.
+ */
+export function buildPrefilter(keywords: Iterable<string>): Prefilter {
+  return new Prefilter(keywords);
 }
 
 function countNewlines(buf: Buffer, from: number, to: number): number {
@@ -61,15 +61,18 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
 export async function scanStream(
   stream: Readable,
   source: string,
-  prefilter: RegExp,
+  prefilter: Prefilter,
   onLine: (line: LogLine) => void,
 ): Promise<ScanStats> {
-  const re = new RegExp(prefilter.source, prefilter.flags.includes('g') ? prefilter.flags : prefilter.flags + 'g');
-  let carry: Buffer | null = null;
+  // A keyword cut in two between the chunks of a huge line lies wholly inside the overlap kept.
+  const overlap = Math.max(OVERLAP, prefilter.longestKeyword);
+  let carry: Buffer = EMPTY;
   /** Line number of the first byte of `carry` (or of the next chunk when carry is empty). */
   let lineNo = 1;
   /** Bytes at the start of `carry` already scanned (the overlap kept from a huge line). */
   let scannedPrefix = 0;
+  /** `carry` starts in the middle of a huge line (its start was scanned and dropped). */
+  let carryContinues = false;
   let bytes = 0;
   let hugeLines = 0;
   let tail: Buffer = Buffer.alloc(0);
@@ -79,7 +82,7 @@ export async function scanStream(
   const emit = (buf: Buffer, lineStart: number, lineEnd: number, matchAt: number, line: number): void => {
     let start = lineStart;
     let end = lineEnd;
-    let truncated = false;
+    let truncated = lineStart === 0 && carryContinues;
     if (end - start > MAX_LINE_BYTES) {
       hugeLines++;
       truncated = true;
@@ -90,23 +93,20 @@ export async function scanStream(
     onLine(decodeLogLine(buf.subarray(start, end), source, line, truncated || start > lineStart));
   };
 
-  /** Scans buf[0, end): complete lines when `complete`, else one unfinished line. Returns newlines seen. */
-  const scanRegion = (buf: Buffer, end: number, skipBefore: number): number => {
-    const s = buf.toString('latin1', 0, end);
-    re.lastIndex = skipBefore;
+  /** Scans buf[0, end) for keywords starting at or after `from`; returns the newlines in buf[0, end). */
+  const scanRegion = (buf: Buffer, end: number, from: number): number => {
     let counted = 0;
     let line = lineNo;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
-      const at = m.index;
-      const lineStart = s.lastIndexOf('\n', at) + 1;
-      let lineEnd = s.indexOf('\n', at);
-      if (lineEnd === -1) lineEnd = s.length;
+    let at = prefilter.find(buf, from, end);
+    while (at !== -1) {
+      const lineStart = at === 0 ? 0 : buf.lastIndexOf(10, at - 1) + 1;
+      let lineEnd = buf.indexOf(10, at);
+      if (lineEnd === -1 || lineEnd > end) lineEnd = end;
       line += countNewlines(buf, counted, lineStart);
       counted = lineStart;
       emit(buf, lineStart, lineEnd, at, line);
-      if (lineEnd >= s.length) break;
-      re.lastIndex = lineEnd + 1;
+      if (lineEnd + 1 >= end) break;
+      at = prefilter.find(buf, lineEnd + 1, end);
     }
     return line - lineNo + countNewlines(buf, counted, end);
   };
@@ -118,23 +118,37 @@ export async function scanStream(
     if (binary === undefined) binary = looksBinary(chunk);
     tail = keepTail(tail, chunk);
     endsWithNewline = chunk[chunk.length - 1] === 10;
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const lastNL = buf.lastIndexOf(10);
-    if (lastNL === -1) {
-      carry = buf;
-    } else {
-      lineNo += scanRegion(buf, lastNL + 1, scannedPrefix);
-      scannedPrefix = 0;
-      carry = Buffer.from(buf.subarray(lastNL + 1)); // copy: never pin the whole chunk
+    // The chunk is scanned in place; only the line joining the carry to it is copied.
+    let body = chunk;
+    if (carry.length > 0) {
+      const firstNL = chunk.indexOf(10);
+      if (firstNL === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        body = EMPTY;
+      } else {
+        const head = Buffer.concat([carry, chunk.subarray(0, firstNL + 1)]);
+        lineNo += scanRegion(head, head.length, scannedPrefix);
+        scannedPrefix = 0;
+        carryContinues = false;
+        carry = EMPTY;
+        body = chunk.subarray(firstNL + 1);
+      }
+    }
+    if (body.length > 0) {
+      const lastNL = body.lastIndexOf(10);
+      if (lastNL !== -1) lineNo += scanRegion(body, lastNL + 1, 0);
+      carry = Buffer.from(body.subarray(lastNL + 1)); // copy: never pin the stream's chunk
     }
     if (carry.length > MAX_CARRY) {
       // One line is growing without end: scan what we have and keep only an overlap.
       scanRegion(carry, carry.length, scannedPrefix);
-      carry = Buffer.from(carry.subarray(carry.length - OVERLAP));
-      scannedPrefix = OVERLAP - MAX_KEYWORD;
+      carry = Buffer.from(carry.subarray(carry.length - overlap));
+      // Only keywords that end past the part already scanned are new.
+      scannedPrefix = Math.max(0, overlap - prefilter.longestKeyword + 1);
+      carryContinues = true;
     }
   }
-  if (carry && carry.length > 0) scanRegion(carry, carry.length, scannedPrefix);
+  if (carry.length > 0) scanRegion(carry, carry.length, scannedPrefix);
 
   const newlines = lineNo - 1;
   const lines = bytes === 0 ? 0 : newlines + (endsWithNewline ? 0 : 1);
