@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
+import { nodeCommand } from './node.js';
 import { UsageError } from './errors.js';
 
 const require = createRequire(import.meta.url);
@@ -28,7 +29,8 @@ const program = new Command('podmortem')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str) })
   .addCommand(analyzeCommand())
-  .addCommand(explainCommand());
+  .addCommand(explainCommand())
+  .addCommand(nodeCommand());
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {

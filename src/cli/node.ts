@@ -1,0 +1,62 @@
+// `podmortem node`: post-mortem and headroom audit of the node it runs on (or of a host mounted at
+// --root, or of a captured snapshot).
+import { Command, Option } from 'commander';
+import { realpathSync, statSync } from 'node:fs';
+import { nodePostmortem } from '../diagnose/node.js';
+import type { Format } from '../report/index.js';
+import { describeFsError } from '../sources/fs-errors.js';
+import { UsageError } from './errors.js';
+import { gate, failOnOption, type FailOn } from './gate.js';
+import { emit, formatOption, outputOption } from './output.js';
+
+export function nodeCommand(): Command {
+  return new Command('node')
+    .summary('post-mortem and limit audit of this node (crashed containers, every limit\'s headroom)')
+    .description(
+      `Finds the containers whose previous run crashed (the kubelet log folder, and the container
+runtime over its socket when there is one), reads the evidence that decides between the causes
+before it changes (the restarted process's user, capabilities and limits, the UID's tasks on the
+whole node, the pod's pids and memory cgroups, the kernel log lines naming them), diagnoses each
+crash, and reports the headroom of every limit of the node with its top consumers.
+
+Nothing under --root is written. Run it as root on the node, or in a pod with the host mounted.`,
+    )
+    .addOption(new Option('--root <dir>', 'the host filesystem: / on the node, /host in a pod, or a captured snapshot').default('/'))
+    .addOption(new Option('--log-dir <dir>', 'the kubelet pod log folder (default: <root>/var/log/pods)'))
+    .addOption(new Option('--docker-socket <path>', 'the Docker Engine socket (default: <root>/var/run/docker.sock)'))
+    .addOption(formatOption())
+    .addOption(outputOption())
+    .addOption(failOnOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sudo podmortem node
+  podmortem node --root /host --format json | jq '.node.limits[] | select(.ratio > 0.8)'
+  podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods
+
+Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 when --fail-on matched.`,
+    )
+    .action(async (opts: { root: string; logDir?: string; dockerSocket?: string; format: Format; output?: string; failOn?: FailOn }) => {
+      mustBeDir(opts.root, '--root');
+      if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
+      const { report, auditWarnings } = await nodePostmortem({
+        root: opts.root,
+        ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),
+        ...(opts.dockerSocket !== undefined ? { dockerSocket: opts.dockerSocket } : {}),
+      });
+      report.warnings.push(...auditWarnings.map((w) => `headroom: ${w}`));
+      await emit(report, opts);
+      process.exitCode = gate(report, opts.failOn);
+    });
+}
+
+function mustBeDir(path: string, flag: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new UsageError(`${flag} ${describeFsError(err, path)}`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: is not a directory.`);
+}
