@@ -37,7 +37,10 @@ export interface TextRead {
   truncated: boolean;
 }
 
-export type Resolved = { ok: true; real: string } | { ok: false; reason: string; code?: string };
+export type Resolved =
+  | { ok: true; real: string }
+  /** viaLink: the path went through a symlink whose target is missing inside the root (worth a sentence even when absence is normal). */
+  | { ok: false; reason: string; code?: string; viaLink?: boolean };
 
 export class HostRoot {
   /** The root as given by the user (shown in NodeFacts.root). */
@@ -92,6 +95,7 @@ export class HostRoot {
     const pending = clean.split('/').filter((c) => c !== '');
     const done: string[] = [];
     let links = 0;
+    let lastTarget: string | undefined;
     while (pending.length > 0) {
       const comp = pending.shift()!;
       if (comp === '.') continue;
@@ -112,6 +116,14 @@ export class HostRoot {
         st = lstatSync(here);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        if (lastTarget !== undefined && code === 'ENOENT') {
+          return {
+            ok: false,
+            code,
+            viaLink: true,
+            reason: `${hostPath}: a symbolic link to ${lastTarget} leads to nothing inside the node root (${this.given}); links are resolved inside it, so the host's own file was not read.`,
+          };
+        }
         return { ok: false, ...(code ? { code } : {}), reason: describeFsError(err, hostPath) };
       }
       if (!st.isSymbolicLink()) {
@@ -126,6 +138,7 @@ export class HostRoot {
       } catch (err) {
         return { ok: false, reason: describeFsError(err, hostPath) };
       }
+      lastTarget = target;
       const parts = target.split('/').filter((c) => c !== '');
       if (target.startsWith('/')) done.length = 0; // re-rooted: /etc/x means <root>/etc/x, never the host's
       pending.unshift(...parts);
@@ -162,7 +175,7 @@ export class HostRoot {
     const path = normalizeHostPath(hostPath);
     const r = this.resolve(path);
     if (!r.ok) {
-      if (!opts.quiet || r.code === 'ESCAPE' || r.code === 'ELOOP') this.note(path, r.reason);
+      if (!opts.quiet || r.code === 'ESCAPE' || r.code === 'ELOOP' || r.viaLink) this.note(path, r.reason);
       return undefined;
     }
     let fd: number | undefined;
