@@ -13,6 +13,12 @@ import { causeById } from '../knowledge/causes/index.js';
 import { signatureById } from '../knowledge/signatures/index.js';
 import type { CauseContext, Raise } from '../knowledge/types.js';
 
+/**
+ * Causes that explain every other candidate when confirmed: with no PID numbers left, every fork on
+ * the node fails whatever the cgroup or UID counters say, so it ranks above other confirmed causes.
+ */
+const FIRST_WHEN_CONFIRMED = ['kernel.pid_max', 'kernel.threads-max'];
+
 export interface DiagnosisInput {
   incident: Pick<Incident, 'subject' | 'signatures'>;
   process: ProcessFacts;
@@ -54,7 +60,8 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
       continue;
     }
     const ctx: CauseContext = { incident: input.incident, raisedBy, process: input.process, ...(input.node ? { node: input.node } : {}) };
-    out.push({ id, weight, ...def.assess(ctx) });
+    const assessed = def.assess(ctx);
+    out.push({ id, weight: assessed.verdict === 'confirmed' && FIRST_WHEN_CONFIRMED.includes(id) ? weight + 1 : weight, ...assessed });
   }
   return rank(out);
 }

@@ -1,6 +1,6 @@
 // What is known of the node's environment, for remediation that fits it: distro family and era,
-// container runtime, kubelet config location. Everything is optional: without a snapshot the
-// remediation is generic and says so.
+// container runtime and its systemd unit, kubelet config location. Everything is optional: without
+// a snapshot the remediation is generic and says so.
 import type { NodeFacts } from '../evidence/types.js';
 
 export interface Environment {
@@ -10,6 +10,13 @@ export interface Environment {
   el7: boolean;
   runtime?: string;
   kubeletConfig: string;
+  /**
+   * The systemd units whose limits containers inherit: the runtime's own (containerd.service,
+   * docker.service, crio.service), or both common ones when the runtime is unknown.
+   */
+  runtimeUnits: string[];
+  /** Kernel release as read, e.g. "3.10.0-1160.59.1.el7.x86_64". */
+  kernel?: string;
 }
 
 export function environmentOf(node: NodeFacts | undefined): Environment {
@@ -18,12 +25,42 @@ export function environmentOf(node: NodeFacts | undefined): Environment {
   const el7 =
     (!!os && /^(centos|rhel|ol|rocky|almalinux|scientific)$/.test(os.id ?? '') && (os.versionId ?? '').startsWith('7')) ||
     /\.el7/.test(kernel);
+  const runtime = node?.runtime?.value;
   return {
     ...(os?.prettyName ? { distro: os.prettyName } : {}),
     el7,
-    ...(node?.runtime ? { runtime: node.runtime.value } : {}),
+    ...(runtime ? { runtime } : {}),
     kubeletConfig: node?.kubelet?.source ?? '/var/lib/kubelet/config.yaml',
+    runtimeUnits: runtimeUnits(runtime),
+    ...(kernel ? { kernel } : {}),
   };
+}
+
+function runtimeUnits(runtime: string | undefined): string[] {
+  const r = (runtime ?? '').toLowerCase();
+  // Docker starts containers through containerd (a separate unit since Docker 18.09, built in before):
+  // the shims inherit containerd's limits unless dockerd writes --default-ulimit into the spec.
+  if (r.includes('docker')) return ['docker.service', 'containerd.service'];
+  if (r.includes('cri-o') || r.includes('crio')) return ['crio.service'];
+  if (r.includes('containerd')) return ['containerd.service'];
+  return ['containerd.service', 'docker.service'];
+}
+
+/** Kernel release as [major, minor], when it parses. */
+export function kernelVersion(env: Environment): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(env.kernel ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** Commands that give a systemd unit a [Service] setting through a drop-in, then restart it. */
+export function dropIn(unit: string, setting: string, file = 'podmortem-limits.conf'): string[] {
+  const dir = `/etc/systemd/system/${unit}.d`;
+  return [`mkdir -p ${dir}`, `printf '[Service]\\n${setting}\\n' > ${dir}/${file}`, 'systemctl daemon-reload', `systemctl restart ${unit}`];
+}
+
+/** A sysctl set now and persisted under /etc/sysctl.d (works on CentOS 7 and current distros alike). */
+export function sysctlCommands(key: string, value: string | number, file: string): string[] {
+  return [`sysctl -w ${key}=${value}`, `echo '${key} = ${value}' > /etc/sysctl.d/${file}`];
 }
 
 /** Running containers keep the limits they were created with: every fix must say so. */

@@ -4,9 +4,13 @@
 // since its systemd 219 predates systemd's 50-pid-max.conf (4194304).
 import { environmentOf, RECREATE_NOTE } from '../environment.js';
 import type { CauseDef } from '../types.js';
+import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from './common.js';
 
 /** Tasks within this many PIDs of pid_max count as "at the limit" (PIDs below 300 are reserved after wrap). */
 const AT_LIMIT_SLACK = 300;
+
+/** The largest pid_max a 64-bit kernel accepts (PID_MAX_LIMIT, 4194304): the value systemd >= 243 sets. */
+const PID_MAX_LIMIT = 4194304;
 
 export const cause: CauseDef = {
   id: 'kernel.pid_max',
@@ -32,7 +36,10 @@ export const cause: CauseDef = {
   assess(ctx) {
     const node = ctx.node;
     const env = environmentOf(node);
-    const reasons = ctx.raisedBy.map((r) => r.raise.why);
+    const reasons = raisedWhy(ctx);
+    const crash = raisingEvidence(ctx);
+    const threads = threadsOf(ctx);
+    if (threads) reasons.push(`The process had ${threads.value} threads; PIDs are a node-wide pool shared with every container and daemon.`);
     const remediation = [
       {
         summary: `Raise kernel.pid_max to 4194304 now and at boot${env.el7 ? ' (CentOS/RHEL 7 keeps the kernel default 32768: its systemd 219 has no 50-pid-max.conf)' : ''}.`,
@@ -51,21 +58,43 @@ export const cause: CauseDef = {
     ];
     const pidMax = node?.pidMax;
     const tasks = node?.tasks;
+    const threadsMax = node?.threadsMax;
+    if (pidMax && !tasks && pidMax.value >= PID_MAX_LIMIT) {
+      return {
+        verdict: 'unlikely',
+        summary: `kernel.pid_max is ${pidMax.value}, the largest value the kernel allows; exhausting it takes millions of tasks.`,
+        reasons: [...reasons, `With pid_max ${pidMax.value}, threads-max or a pids cgroup is reached long before the PID numbers run out.`],
+        evidence: [...crash, pidMax.evidence],
+        missing: ["cut -d' ' -f4 /proc/loadavg   # running/total tasks"],
+        remediation: [],
+      };
+    }
     if (!pidMax || !tasks) {
       return {
         verdict: 'possible',
         summary: 'The node may have run out of PID numbers; no node evidence was read to check it.',
-        reasons,
-        evidence: [],
+        reasons: [
+          ...reasons,
+          ...(env.el7 || !node ? ['CentOS/RHEL 7 keeps the kernel default pid_max 32768 (systemd 219 has no 50-pid-max.conf), which a busy node reaches.'] : []),
+        ],
+        evidence: [...crash, ...(pidMax ? [pidMax.evidence] : [])],
         missing: [
           'cat /proc/sys/kernel/pid_max',
           "cut -d' ' -f4 /proc/loadavg   # running/total tasks",
-          'or run podmortem analyze --node-root / on the node (or podmortem node)',
+          RUN_ON_NODE,
         ],
         remediation,
       };
     }
-    const evidence = [pidMax.evidence, tasks.evidence];
+    const evidence = [...crash, pidMax.evidence, tasks.evidence, ...(node?.lastPid ? [node.lastPid.evidence] : [])];
+    // Every task holds a PID and threads-max caps tasks, so a threads-max well below pid_max leaves PIDs
+    // to spare (only pidfd or /proc references can pin a reaped task's PID).
+    if (threadsMax && threadsMax.value < pidMax.value - AT_LIMIT_SLACK && tasks.value < threadsMax.value - AT_LIMIT_SLACK) {
+      evidence.push(threadsMax.evidence);
+      reasons.push(
+        `threads-max ${threadsMax.value} is below pid_max ${pidMax.value}: the node cannot hold enough tasks to use every PID, so threads-max would be reached first.`,
+      );
+    }
     const free = pidMax.value - tasks.value;
     if (free <= AT_LIMIT_SLACK) {
       return {
@@ -91,8 +120,9 @@ export const cause: CauseDef = {
         remediation,
       };
     }
+    const belowThreadsMax = !!threadsMax && threadsMax.value < pidMax.value - AT_LIMIT_SLACK;
     return {
-      verdict: ratio < 0.5 ? 'unlikely' : 'possible',
+      verdict: ratio < 0.5 || belowThreadsMax ? 'unlikely' : 'possible',
       summary: `The node uses ${tasks.value} of ${pidMax.value} PIDs (${(ratio * 100).toFixed(1)}%) in this snapshot.`,
       reasons: [
         ...reasons,

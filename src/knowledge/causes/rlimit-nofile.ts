@@ -1,0 +1,125 @@
+// rlimit.nofile: RLIMIT_NOFILE of the process. open, socket, accept, pipe and inotify_init return
+// EMFILE ("too many open files") once the process would get a descriptor number at or above its soft
+// limit. Per process, so unlike the task limits it is decided by the process's own count. Containers
+// inherit it from the runtime daemon's unit (LimitNOFILE) unless the spec sets it; containerd 2.0
+// and Docker 25 dropped LimitNOFILE=infinity, so containers may now start at systemd's 1024 soft
+// limit. Sources: limits.md §2.3, §5.1.
+import type { Evidence } from '../../evidence/types.js';
+import { dropIn, environmentOf, RECREATE_NOTE } from '../environment.js';
+import type { CauseDef, Remediation } from '../types.js';
+import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
+
+/** The soft limit systemd gives services (and Go programs see before raising it themselves). */
+const SMALL_SOFT_LIMIT = 1024;
+const WATCHER_WORDS = /inotify|fsnotify|watcher|Watcher|watch /;
+
+export const cause: CauseDef = {
+  id: 'rlimit.nofile',
+  title: 'Open files of the process (RLIMIT_NOFILE)',
+  docs: {
+    what: 'RLIMIT_NOFILE caps the descriptor numbers of one process: at the soft limit, open, socket, accept, pipe, epoll_create and inotify_init fail with EMFILE ("too many open files"). Containers inherit it from the runtime daemon unless the container spec sets it.',
+    confirm: [
+      'grep "Max open files" /proc/<pid>/limits and ls /proc/<pid>/fd | wc -l of the restarted process: at the soft limit = confirmed.',
+      'Watch the count grow to find a leak: watch -n5 "ls /proc/<pid>/fd | wc -l"; ls -l /proc/<pid>/fd | awk "{print \\$NF}" | sort | uniq -c | sort -rn | head.',
+      '"Too many open files in system" is ENFILE, the node-wide fs.file-max, not this.',
+      'A file watcher that fails with EMFILE more often hit fs.inotify.max_user_instances (inotify_init returns EMFILE for both).',
+    ],
+    fix: [
+      'Fix the descriptor leak first (unclosed responses, sockets, files).',
+      'Raise the limit the container inherits: LimitNOFILE in a drop-in for containerd.service / docker.service, or the runtime\'s default ulimits, then recreate the containers.',
+      'Go >= 1.19 raises its own soft limit to the hard limit; a Go program at 1024 is one whose hard limit is 1024.',
+    ],
+    sources: [
+      'https://man7.org/linux/man-pages/man2/open.2.html (EMFILE)',
+      'torvalds/linux:fs/file.c (alloc_fd, nr_open)',
+      'https://github.com/golang/go/issues/46279 (Go raises NOFILE), https://github.com/golang/go/issues/59064',
+      'containerd/containerd:containerd.service (LimitNOFILE removed in 2.0)',
+    ],
+  },
+  assess(ctx) {
+    const env = environmentOf(ctx.node);
+    const reasons = raisedWhy(ctx);
+    const evidence: Evidence[] = [...raisingEvidence(ctx)];
+    const p = ctx.process;
+    const remediation: Remediation[] = [
+      {
+        summary: `Find and fix the descriptor leak; then, if the load really needs more, raise the limit containers inherit (${env.runtimeUnits.join(', ')}). ${RECREATE_NOTE}`,
+        commands: [
+          'ls -l /proc/<pid>/fd | awk \'{print $NF}\' | sed \'s/[0-9]*//g\' | sort | uniq -c | sort -rn | head   # what the descriptors are',
+          ...env.runtimeUnits.flatMap((u) => dropIn(u, 'LimitNOFILE=1048576')),
+        ],
+      },
+    ];
+    const enfile = hitsWithText(ctx, /too many open files in system|ENFILE/i)[0];
+    if (enfile && errnoOf(ctx)?.value !== 24) {
+      return {
+        verdict: 'ruled-out',
+        summary: 'The error is ENFILE ("in system"): the node-wide fs.file-max, not the process\'s own limit.',
+        reasons: [...reasons, '"Too many open files in system" is ENFILE, returned when the node reaches fs.file-max; the per-process limit returns EMFILE ("Too many open files").'],
+        evidence: [...evidence, enfile.evidence],
+        missing: [],
+        remediation: [],
+      };
+    }
+    const limit = p.nofileLimit;
+    const open = p.openFiles;
+    if (limit) evidence.push(limit.evidence);
+    if (open) evidence.push(open.evidence);
+    if (limit && limit.value === null) {
+      return {
+        verdict: 'ruled-out',
+        summary: 'The process has no RLIMIT_NOFILE ("Max open files" unlimited).',
+        reasons: [...reasons, 'An unlimited soft RLIMIT_NOFILE cannot be reached (the kernel still caps descriptors at fs.nr_open).'],
+        evidence,
+        missing: [],
+        remediation: [],
+      };
+    }
+    if (limit && limit.value !== null && open) {
+      const max = limit.value;
+      const ratio = open.value / max;
+      const verdict = open.value >= max - 1 ? 'confirmed' : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+      return {
+        verdict,
+        summary: `The process holds ${usage(open.value, max)} of its RLIMIT_NOFILE.`,
+        reasons: [
+          ...reasons,
+          verdict === 'confirmed'
+            ? `${open.value} descriptors against a soft limit of ${max}: the next open, socket or accept fails with EMFILE.`
+            : `${open.value} descriptors against ${max} in this snapshot of the restarted process; a leak grows back over time, so compare again later.`,
+        ],
+        evidence,
+        missing: verdict === 'confirmed' ? [] : ['watch -n5 "ls /proc/<pid>/fd | wc -l"   # does it climb towards the limit?'],
+        remediation,
+      };
+    }
+    const extra: string[] = [];
+    const watcher = hitsWithText(ctx, WATCHER_WORDS)[0];
+    if (watcher) {
+      extra.push('The failing call is a file watcher: inotify_init returns the same EMFILE when the UID holds fs.inotify.max_user_instances instances, which is the more common cause for watchers.');
+    }
+    if (limit && limit.value !== null && limit.value <= SMALL_SOFT_LIMIT) {
+      extra.push(`The process's soft limit is ${limit.value}, systemd's default soft limit (containerd 2.0 and Docker 25 no longer raise it): a busy server reaches it quickly.`);
+      return {
+        verdict: watcher ? 'possible' : 'likely',
+        summary: `EMFILE with a soft RLIMIT_NOFILE of only ${limit.value}.`,
+        reasons: [...reasons, ...extra],
+        evidence,
+        missing: ['ls /proc/<pid>/fd | wc -l   # of the restarted process, over time'],
+        remediation,
+      };
+    }
+    return {
+      verdict: 'possible',
+      summary: 'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
+      reasons: [...reasons, ...extra],
+      evidence,
+      missing: [
+        'grep "Max open files" /proc/<pid>/limits   # of the restarted container process',
+        'ls /proc/<pid>/fd | wc -l',
+        RUN_ON_NODE,
+      ],
+      remediation,
+    };
+  },
+};
