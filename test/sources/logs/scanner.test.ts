@@ -83,7 +83,7 @@ describe('line formats', () => {
       `${CRI_TIME} stdout F ${SEED[0]}`,
       ...filler(2, 3),
       docker(JAVA_OOM),
-      SEED[2],
+      SEED[2]!,
       ...filler(1, 5),
     );
     const { hits, stats } = await scan([raw]);
