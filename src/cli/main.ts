@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
+import { scanCommand } from './scan.js';
 import { nodeCommand } from './node.js';
 import { UsageError } from './errors.js';
 
@@ -30,7 +31,8 @@ const program = new Command('podmortem')
   .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str) })
   .addCommand(analyzeCommand())
   .addCommand(explainCommand())
-  .addCommand(nodeCommand());
+  .addCommand(nodeCommand())
+  .addCommand(scanCommand());
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {

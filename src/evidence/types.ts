@@ -34,6 +34,10 @@ export interface Subject {
   reason?: string;
   /** The log file or object the incident was read from. */
   source?: string;
+  /** The workload that owns the pod, e.g. "Deployment shop/checkout" (added for scan: groups replicas). */
+  owner?: string;
+  /** When the crashed container last terminated, RFC 3339 (added for scan: groups incidents in time). */
+  finishedAt?: string;
 }
 
 /** A recognized crash line (or block): one signature id, its extracted fields and the lines that prove it. */
@@ -207,9 +211,34 @@ export interface Incident {
   tail?: Evidence[];
 }
 
+/**
+ * A conclusion over several incidents or about the scan itself (added for scan/collect): replicas of
+ * one owner that crashed alike, incidents on one node with their likely root and blast radius, or
+ * evidence the scan could not read.
+ */
+export interface Finding {
+  kind: 'replicas' | 'node' | 'missing-evidence';
+  /** One sentence. */
+  summary: string;
+  /** Indexes into Report.incidents. */
+  incidents: number[];
+  /** The incident named as the likely root cause (index into Report.incidents). */
+  root?: number;
+  /** Pods hit by the root: "namespace/pod", with why each is counted. */
+  blastRadius?: { pod: string; why: string }[];
+  node?: string;
+  /** The workload holding most of a resource used up node-wide, when known. */
+  topConsumer?: { name: string; used: number; limit: string };
+  evidence: Evidence[];
+  /** What to do or read next. */
+  next: string[];
+}
+
 export interface Report {
   schemaVersion: 1;
   incidents: Incident[];
+  /** Cross-incident findings (scan, collect, bundles); absent for a single log. */
+  findings?: Finding[];
   node?: { limits: LimitUsage[] };
   /** One sentence per problem met while reading input (not part of the contract's required fields). */
   warnings: string[];

@@ -1,0 +1,162 @@
+// `podmortem scan`: every crashed container of a cluster, diagnosed and correlated, through the
+// Kubernetes API. The cluster flags defined here are shared with `collect`.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Format } from '../report/index.js';
+import { ClusterApi } from '../sources/cluster/api.js';
+import { ClusterConfigError, loadKubeConfig } from '../sources/cluster/kubeconfig.js';
+import { scanCluster } from '../sources/cluster/scan.js';
+import { UsageError } from './errors.js';
+import { ClusterUnreachable, type ClusterEvidence, type Progress, type ScanScope } from '../sources/cluster/gather.js';
+import { emit, formatOption, outputOption } from './output.js';
+import { failOnOption, gate, type FailOn } from './gate.js';
+
+export function scanCommand(): Command {
+  const cmd = new Command('scan')
+    .summary('find and diagnose every crashed container of a cluster (Kubernetes API)')
+    .description(
+      `Lists pods through the Kubernetes API, picks the containers that restarted, are in
+CrashLoopBackOff or terminated with an error, and for each reads its previous log (bounded,
+streamed), its events, owner, security context, resources and node. Each is diagnosed like
+\`analyze\` does; then replicas that crashed alike become one finding, and crashes on one node in one
+window are grouped under their likely root (a CNI agent crash, a node-level limit) with the others
+as its blast radius. What RBAC forbids is reported as missing evidence, naming the missing rule.
+
+The cluster comes from --kubeconfig, else $KUBECONFIG or ~/.kube/config, else the in-cluster
+ServiceAccount. deploy/rbac.yaml holds the least-privilege ClusterRole the scan needs.`,
+    );
+  addClusterOptions(cmd)
+    .addOption(formatOption())
+    .addOption(outputOption())
+    .addOption(failOnOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  podmortem scan -A                                  # the whole cluster
+  podmortem scan -n kube-system --since 2h           # restarts of the last two hours
+  podmortem scan -A -l app=checkout --format json | jq '.findings'
+  podmortem scan -A --node-evidence ./snapshots      # join 'podmortem node' snapshots, one folder per node
+  podmortem scan --context prod -A -o scan.md --format markdown
+
+Exit status: 0 when the scan ran (whatever it found, including refused requests), 1 for bad usage
+or an unreachable cluster, 2 when --fail-on matched.`,
+    )
+    .action(async (opts: ClusterFlags & { format: Format; output?: string; failOn?: FailOn }) => {
+      const { kc, scope, from } = clusterSetup(opts);
+      const api = new ClusterApi(kc);
+      const progress = progressLine();
+      try {
+        const { report, evidence } = await scanCluster(api, scope, {
+          ...(opts.nodeEvidence !== undefined ? { nodeEvidenceDir: opts.nodeEvidence } : {}),
+          onProgress: progress.update,
+        });
+        progress.done();
+        process.stderr.write(scanSummary(evidence, from));
+        await emit(report, opts);
+        process.exitCode = gate(report, opts.failOn);
+      } catch (err) {
+        progress.done();
+        if (err instanceof ClusterUnreachable) throw new UsageError(err.message);
+        throw err;
+      }
+    });
+  return cmd;
+}
+
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  selector?: string;
+  since?: number;
+  nodeEvidence?: string;
+  chunkSize: number;
+  concurrency: number;
+  logBytes: number;
+}
+
+export function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(new Option('-n, --namespace <ns>', "scan one namespace (default: the context's namespace)"))
+    .addOption(new Option('-A, --all-namespaces', 'scan every namespace').conflicts('namespace'))
+    .addOption(new Option('-l, --selector <selector>', 'label selector, e.g. app=checkout,tier!=cache'))
+    .addOption(new Option('--since <duration>', 'only restarts whose last termination is this recent, e.g. 30m, 2h, 1d').argParser(parseDuration))
+    .addOption(new Option('--node-evidence <dir>', "node snapshots to join, one folder per node name (what 'podmortem node' captured)"))
+    .addOption(new Option('--chunk-size <n>', 'pods per list request (limit/continue pagination)').argParser(intIn(1, 5000)).default(500))
+    .addOption(new Option('--concurrency <n>', 'API requests in flight at most').argParser(intIn(1, 32)).default(8))
+    .addOption(new Option('--log-bytes <n>', 'bytes of each previous log to read at most').argParser(intIn(1024, 256 << 20)).default(4 << 20));
+}
+
+export function clusterSetup(opts: ClusterFlags): { kc: KubeConfig; scope: ScanScope; from: string } {
+  let loaded;
+  try {
+    loaded = loadKubeConfig({
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context !== undefined ? { context: opts.context } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ClusterConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const ctxNs = loaded.kc.getContextObject(loaded.kc.getCurrentContext())?.namespace;
+  const namespace = opts.allNamespaces ? undefined : (opts.namespace ?? ctxNs ?? 'default');
+  const scope: ScanScope = {
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(opts.selector !== undefined ? { labelSelector: opts.selector } : {}),
+    ...(opts.since !== undefined ? { sinceMs: opts.since } : {}),
+    chunkSize: opts.chunkSize,
+    concurrency: opts.concurrency,
+    logBytes: opts.logBytes,
+  };
+  return { kc: loaded.kc, scope, from: loaded.from };
+}
+
+/** 90s, 30m, 2h, 1d, 1h30m -> milliseconds. */
+export function parseDuration(v: string): number {
+  if (!/^(?:\d{1,6}[smhd]){1,4}$/.test(v)) throw new InvalidArgumentError('a duration such as 30m, 2h or 1d.');
+  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  let ms = 0;
+  for (const m of v.matchAll(/(\d+)([smhd])/g)) ms += Number(m[1]) * unit[m[2]!]!;
+  return ms;
+}
+
+function intIn(min: number, max: number): (v: string) => number {
+  return (v) => {
+    if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`a number from ${min} to ${max}.`);
+    return Number(v);
+  };
+}
+
+/** A one-line progress display on a terminal (stderr); silent when stderr is a file or a pipe. */
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; done: () => void } {
+  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  let pods = 0;
+  let shown = false;
+  return {
+    update: (p) => {
+      if (p.phase === 'pods') pods = p.done;
+      const text =
+        p.phase === 'pods'
+          ? `listing pods: ${p.done}`
+          : p.phase === 'nodes'
+            ? `${pods} pods listed; reading ${p.total ?? 0} node(s)`
+            : `${pods} pods listed; crashed containers read ${p.done}/${p.total ?? '?'}`;
+      stream.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    done: () => {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
+export function scanSummary(ev: ClusterEvidence, from: string): string {
+  const where = ev.scope.namespace ? `namespace ${ev.scope.namespace}` : 'all namespaces';
+  const refused = ev.problems.filter((p) => p.kind === 'forbidden').length;
+  return `podmortem: ${ev.server} (${from}), ${where}: ${ev.stats.pods} pod(s) listed in ${ev.stats.pages} page(s), ${ev.containers.length} crashed container(s), ${ev.stats.requests} API request(s)${ev.stats.retries ? `, ${ev.stats.retries} retried` : ''}${refused ? `, ${refused} refused by RBAC` : ''}.\n`;
+}

@@ -1,0 +1,133 @@
+// Read-only access to the Kubernetes API through @kubernetes/client-node 1.x: pods page by page
+// (limit/continue, as `kubectl get --chunk-size` does), a container's previous log as a bounded
+// stream, a pod's events, nodes, and owner objects. Objects come back in their wire shape (the
+// client's ObjectSerializer), the same JSON a bundle stores, so live and offline analysis read the
+// same thing. Every call goes through withRetry; failures come out as ApiError with the server's
+// Status message.
+import { PassThrough, type Readable } from 'node:stream';
+import { AppsV1Api, BatchV1Api, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { ApiError, DEFAULT_RETRY, toProblem, withRetry, type RetryCounters, type RetryPolicy } from './retry.js';
+import type { WireObject } from './wire.js';
+
+export interface PodQuery {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  chunkSize: number;
+}
+
+/** Owner kinds the scan follows, with the API group path used for RBAC messages. */
+export const OWNER_KINDS = ['ReplicaSet', 'Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'] as const;
+export type OwnerKind = (typeof OWNER_KINDS)[number];
+
+export class ClusterApi {
+  readonly counters: RetryCounters = { requests: 0, retries: 0 };
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly logs: Log;
+
+  constructor(
+    readonly kc: KubeConfig,
+    private readonly policy: RetryPolicy = DEFAULT_RETRY,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.logs = new Log(kc);
+  }
+
+  get server(): string {
+    return this.kc.getCurrentCluster()?.server ?? '?';
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, this.policy, this.counters);
+  }
+
+  /** Pods page by page; each page is handed over before the next is asked for, so memory stays one page. */
+  async *listPods(q: PodQuery): AsyncGenerator<WireObject[]> {
+    let cont: string | undefined;
+    do {
+      const common = {
+        limit: q.chunkSize,
+        ...(cont ? { _continue: cont } : {}),
+        ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
+        ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}),
+      };
+      const ns = q.namespace;
+      const page = await this.call(() =>
+        ns ? this.core.listNamespacedPod({ namespace: ns, ...common }) : this.core.listPodForAllNamespaces(common),
+      );
+      yield page.items.map((p) => wire(p, 'V1Pod'));
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+  }
+
+  async listNodes(chunkSize: number): Promise<WireObject[]> {
+    const out: WireObject[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.call(() => this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }));
+      out.push(...page.items.map((n) => wire(n, 'V1Node')));
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    return out;
+  }
+
+  async node(name: string): Promise<WireObject> {
+    return wire(await this.call(() => this.core.readNode({ name })), 'V1Node');
+  }
+
+  /** The events of one pod, as `kubectl describe pod` selects them. */
+  async podEvents(namespace: string, pod: string): Promise<WireObject[]> {
+    const fieldSelector = `involvedObject.name=${pod},involvedObject.namespace=${namespace}`;
+    const list = await this.call(() => this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }));
+    return list.items.map((e) => wire(e, 'CoreV1Event'));
+  }
+
+  async owner(kind: OwnerKind, namespace: string, name: string): Promise<WireObject> {
+    const p = { namespace, name };
+    switch (kind) {
+      case 'ReplicaSet':
+        return wire(await this.call(() => this.apps.readNamespacedReplicaSet(p)), 'V1ReplicaSet');
+      case 'Deployment':
+        return wire(await this.call(() => this.apps.readNamespacedDeployment(p)), 'V1Deployment');
+      case 'DaemonSet':
+        return wire(await this.call(() => this.apps.readNamespacedDaemonSet(p)), 'V1DaemonSet');
+      case 'StatefulSet':
+        return wire(await this.call(() => this.apps.readNamespacedStatefulSet(p)), 'V1StatefulSet');
+      case 'Job':
+        return wire(await this.call(() => this.batch.readNamespacedJob(p)), 'V1Job');
+      case 'CronJob':
+        return wire(await this.call(() => this.batch.readNamespacedCronJob(p)), 'V1CronJob');
+    }
+  }
+
+  /**
+   * A container's log, at most limitBytes (the server cuts it: GET .../log?previous=true&limitBytes=N),
+   * as a stream: the previous instance's when it restarted, else the terminated one's. Connection
+   * errors and 429/5xx are retried before any byte arrives.
+   */
+  async containerLog(namespace: string, pod: string, container: string, opts: { previous: boolean; limitBytes: number }): Promise<Readable> {
+    return this.call(async () => {
+      const out = new PassThrough();
+      try {
+        await this.logs.log(namespace, pod, container, out, { previous: opts.previous, limitBytes: opts.limitBytes, follow: false, timestamps: false });
+      } catch (err) {
+        const p = toProblem(err);
+        // The log client drops the Status body of a refusal; name the request so the message says what was refused.
+        if (p.status === 403) p.message = `get pods/log ${namespace}/${pod} (container ${container}) was refused (HTTP 403)`;
+        if (p.status === 400) p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
+        throw new ApiError(p);
+      }
+      return out;
+    });
+  }
+}
+
+/** Typed client object -> the JSON the API server sent (dates back to RFC 3339 strings, `_continue` to `continue`). */
+function wire(obj: unknown, type: string): WireObject {
+  return ObjectSerializer.serialize(obj, type, '') as WireObject;
+}

@@ -1,0 +1,62 @@
+// Assembles the Report of a cluster scan, live or from a bundle: incidents in a stable order (the
+// pool finishes them in any order), node snapshots joined per node, correlation findings, and one
+// warning per problem. The live scan and `analyze BUNDLE` both end here, so they print the same thing.
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import type { Incident, NodeFacts, Report } from '../../evidence/types.js';
+import { correlate } from '../../diagnose/correlate.js';
+import { readNodeFacts } from '../host/node-facts.js';
+import type { ClusterEvidence } from './gather.js';
+import { PodStatusView } from './wire.js';
+
+/** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
+export async function readNodeEvidence(dir: string, ev: Pick<ClusterEvidence, 'containers' | 'pods'>, warnings: string[]): Promise<Map<string, NodeFacts>> {
+  const out = new Map<string, NodeFacts>();
+  const uidsByNode = new Map<string, string[]>();
+  for (const pod of ev.pods) {
+    const p = PodStatusView.safeParse(pod);
+    const node = p.success ? p.data.spec?.nodeName : undefined;
+    if (node && p.success && p.data.metadata.uid) uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.data.metadata.uid]);
+  }
+  const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
+  for (const node of nodes) {
+    const root = join(dir, node);
+    try {
+      if (!(await stat(root)).isDirectory()) continue;
+    } catch {
+      continue; // no snapshot for this node: the API facts stand alone
+    }
+    try {
+      const facts = await readNodeFacts(root, { podUids: uidsByNode.get(node) ?? [] });
+      for (const u of facts.unreadable) warnings.push(`node ${node}: ${u}`);
+      out.set(node, facts);
+    } catch (err) {
+      warnings.push(`node ${node}: the snapshot under ${root} could not be read (${err instanceof Error ? err.message : String(err)}).`);
+    }
+  }
+  if (out.size === 0 && nodes.length > 0) warnings.push(`${dir}: no snapshot folder matched a node with a crash (expected ${dir}/<node name>/).`);
+  return out;
+}
+
+export function assembleReport(ev: ClusterEvidence, incidents: Incident[], warnings: string[], nodeEvidence?: Map<string, NodeFacts>): Report {
+  const sorted = [...incidents].sort((a, b) =>
+    `${a.subject.namespace}/${a.subject.pod}/${a.subject.container}`.localeCompare(`${b.subject.namespace}/${b.subject.pod}/${b.subject.container}`),
+  );
+  const crashedPods = new Set(ev.containers.map((c) => `${c.namespace}/${c.pod}`));
+  const notReady: { pod: string; node: string }[] = [];
+  for (const pod of ev.pods) {
+    const p = PodStatusView.safeParse(pod);
+    if (!p.success || !p.data.spec?.nodeName) continue;
+    const key = `${p.data.metadata.namespace ?? 'default'}/${p.data.metadata.name}`;
+    const ready = p.data.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.data.spec.nodeName });
+  }
+  const findings = correlate({ incidents: sorted, notReady, problems: ev.problems, ...(nodeEvidence ? { nodeEvidence } : {}) });
+  const problemWarnings = [...new Set(ev.problems.filter((p) => p.kind !== 'no-log').map((p) => p.sentence))];
+  return {
+    schemaVersion: 1,
+    incidents: sorted,
+    findings,
+    warnings: [...problemWarnings, ...warnings],
+  };
+}

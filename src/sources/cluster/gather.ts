@@ -1,0 +1,242 @@
+// The cluster walk of `scan` and `collect`: list pods page by page keeping only the crashed
+// containers (and the not-ready pods, the candidates of a blast radius), read the nodes they ran on,
+// then for each crashed container, through a bounded pool: the pod's events, its owner chain, and its
+// previous log as a bounded stream handed to a sink (scan feeds it to the scanner, collect writes it
+// to the bundle). Refusals and missing objects become Problems, never failures; only an unreachable
+// cluster or rejected credentials stop the walk.
+import type { Readable } from 'node:stream';
+import { OWNER_KINDS, type ClusterApi, type OwnerKind } from './api.js';
+import { crashedContainers, type CrashedContainer } from './crashed.js';
+import { describeProblem, type Problem, type Rule } from './problems.js';
+import { ApiError, pool, toProblem } from './retry.js';
+import { controllerOf, PodStatusView, type WireObject } from './wire.js';
+
+export interface ScanScope {
+  /** undefined with allNamespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  /** --since in milliseconds. */
+  sinceMs?: number;
+  /** Page size of list calls (kubectl's --chunk-size, 500 by default). */
+  chunkSize: number;
+  /** Requests in flight at most. */
+  concurrency: number;
+  /** Bytes of each previous log read at most. */
+  logBytes: number;
+}
+
+/** Everything a scan read: what the bundle stores, and what the diagnosis reads back. */
+export interface ClusterEvidence {
+  server: string;
+  scope: { namespace?: string; labelSelector?: string; sinceMs?: number };
+  /** Pods with a crashed container, and not-ready pods on the same nodes. */
+  pods: WireObject[];
+  nodes: WireObject[];
+  /** Events by "namespace/pod". */
+  events: Record<string, WireObject[]>;
+  /** Owner objects (ReplicaSet, Deployment, ...), each once. */
+  owners: WireObject[];
+  containers: CrashedContainer[];
+  problems: Problem[];
+  stats: { pods: number; pages: number; requests: number; retries: number };
+}
+
+/** One crashed container with everything read about it, ready for the diagnosis. */
+export interface ContainerContext {
+  crashed: CrashedContainer;
+  pod: WireObject;
+  events: WireObject[];
+  /** Controller chain, nearest first (ReplicaSet, then Deployment). */
+  owners: WireObject[];
+  node?: WireObject;
+  problems: Problem[];
+}
+
+export type LogSink = (ctx: ContainerContext, log: Readable | undefined) => Promise<void>;
+
+export interface Progress {
+  phase: 'pods' | 'nodes' | 'containers';
+  done: number;
+  total?: number;
+}
+
+/** Stops the scan: the cluster cannot be reached or refuses our credentials. */
+export class ClusterUnreachable extends Error {}
+
+const MAX_NOT_READY = 5000;
+
+export async function gatherCluster(
+  api: ClusterApi,
+  scope: ScanScope,
+  sink: LogSink,
+  onProgress: (p: Progress) => void = () => {},
+  /** Called once the crashed containers and their nodes are known, before any log is read. */
+  beforeContainers: (ev: ClusterEvidence) => Promise<void> = async () => {},
+): Promise<ClusterEvidence> {
+  const problems: Problem[] = [];
+  const ev: ClusterEvidence = {
+    server: api.server,
+    scope: {
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
+      ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}),
+    },
+    pods: [],
+    nodes: [],
+    events: {},
+    owners: [],
+    containers: [],
+    problems,
+    stats: { pods: 0, pages: 0, requests: 0, retries: 0 },
+  };
+  const crashedPods = new Map<string, WireObject>();
+  const notReady: WireObject[] = [];
+  const now = Date.now();
+
+  try {
+    for await (const page of api.listPods({
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
+      chunkSize: scope.chunkSize,
+    })) {
+      ev.stats.pages++;
+      ev.stats.pods += page.length;
+      for (const pod of page) {
+        const crashed = crashedContainers(pod, { ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}), now });
+        if (crashed.length > 0) {
+          ev.containers.push(...crashed);
+          crashedPods.set(`${crashed[0]!.namespace}/${crashed[0]!.pod}`, pod);
+        } else if (notReady.length < MAX_NOT_READY && isNotReady(pod)) {
+          notReady.push(pod);
+        }
+      }
+      onProgress({ phase: 'pods', done: ev.stats.pods });
+    }
+  } catch (err) {
+    const p = toProblem(err);
+    if (p.status === 0 || p.status === 401) {
+      throw new ClusterUnreachable(
+        p.status === 401
+          ? `the API server at ${api.server} rejected the credentials (HTTP 401): check the kubeconfig's user or token.`
+          : `cannot reach the API server at ${api.server}: ${p.message}.`,
+      );
+    }
+    const rule: Rule = { verb: 'list', resource: 'pods', group: '', ...(scope.namespace ? { namespace: scope.namespace } : {}) };
+    problems.push(describeProblem(p, rule, scope.namespace ?? 'all namespaces', 'no pod could be listed, so nothing was scanned'));
+  }
+
+  // Nodes: one GET each when few, one paginated LIST when many (500 GETs would be 500 requests).
+  const nodeNames = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
+  const nodes = new Map<string, WireObject>();
+  if (nodeNames.length > 10) {
+    try {
+      for (const n of await api.listNodes(scope.chunkSize)) if (n.metadata?.name) nodes.set(n.metadata.name, n);
+    } catch (err) {
+      problems.push(describeProblem(toProblem(err), { verb: 'list', resource: 'nodes', group: '' }, 'nodes', "the nodes' kernel, OS and conditions are unknown"));
+    }
+  } else {
+    await pool(nodeNames, scope.concurrency, async (name) => {
+      try {
+        nodes.set(name, await api.node(name));
+      } catch (err) {
+        problems.push(describeProblem(toProblem(err), { verb: 'get', resource: 'nodes', group: '' }, `node ${name}`, `the kernel, OS and conditions of node ${name} are unknown`));
+      }
+    });
+  }
+  ev.nodes = nodeNames.map((n) => nodes.get(n)).filter((n): n is WireObject => !!n);
+  onProgress({ phase: 'nodes', done: ev.nodes.length, total: nodeNames.length });
+
+  const nodeSet = new Set(nodeNames);
+  ev.pods = [...crashedPods.values(), ...notReady.filter((p) => nodeSet.has(nodeOf(p) ?? ''))];
+
+  // Per pod and per owner the request is made once, whatever the number of containers or replicas.
+  const eventsOf = new Map<string, Promise<{ events: WireObject[]; problem?: Problem }>>();
+  const ownerOf = new Map<string, Promise<WireObject | Problem | undefined>>();
+  const loadEvents = (ns: string, pod: string) => {
+    const key = `${ns}/${pod}`;
+    let p = eventsOf.get(key);
+    if (!p) {
+      p = api.podEvents(ns, pod).then(
+        (events) => ({ events }),
+        (err) => ({
+          events: [],
+          problem: describeProblem(toProblem(err), { verb: 'list', resource: 'events', group: '', namespace: ns }, key, `the events of ${key} (probe failures, kills, back-offs) were not read`),
+        }),
+      );
+      eventsOf.set(key, p);
+    }
+    return p;
+  };
+  const loadOwner = (kind: OwnerKind, ns: string, name: string) => {
+    const key = `${kind}/${ns}/${name}`;
+    let p = ownerOf.get(key);
+    if (!p) {
+      p = api.owner(kind, ns, name).catch((err: unknown) =>
+        describeProblem(toProblem(err), { verb: 'get', resource: `${kind.toLowerCase()}s`, group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps', namespace: ns }, `${kind} ${ns}/${name}`, `the owner ${kind} ${ns}/${name} was not read`),
+      );
+      ownerOf.set(key, p);
+    }
+    return p;
+  };
+
+  await beforeContainers(ev);
+  let done = 0;
+  await pool(ev.containers, scope.concurrency, async (c) => {
+    const pod = crashedPods.get(`${c.namespace}/${c.pod}`)!;
+    const mine: Problem[] = [];
+    const { events, problem } = await loadEvents(c.namespace, c.pod);
+    if (problem) mine.push(problem);
+    ev.events[`${c.namespace}/${c.pod}`] = events;
+    const owners: WireObject[] = [];
+    let ref = controllerOf(pod);
+    for (let depth = 0; ref && depth < 3 && (OWNER_KINDS as readonly string[]).includes(ref.kind); depth++) {
+      const o = await loadOwner(ref.kind as OwnerKind, c.namespace, ref.name);
+      if (!o) break;
+      if ('sentence' in o) {
+        mine.push(o as Problem);
+        break;
+      }
+      owners.push(o);
+      ref = controllerOf(o);
+    }
+    let log: Readable | undefined;
+    try {
+      log = await api.containerLog(c.namespace, c.pod, c.container, { previous: c.previous, limitBytes: scope.logBytes });
+    } catch (err) {
+      const p = err instanceof ApiError ? err.problem : toProblem(err);
+      mine.push(
+        describeProblem(p, { verb: 'get', resource: 'pods/log', group: '', namespace: c.namespace }, `${c.namespace}/${c.pod}/${c.container}`, `the ${c.previous ? 'previous' : 'last'} log of ${c.namespace}/${c.pod} container ${c.container} was not read`),
+      );
+    }
+    const node = c.node ? nodes.get(c.node) : undefined;
+    try {
+      await sink({ crashed: c, pod, events, owners, ...(node ? { node } : {}), problems: mine }, log);
+    } finally {
+      log?.destroy();
+    }
+    problems.push(...mine);
+    onProgress({ phase: 'containers', done: ++done, total: ev.containers.length });
+  });
+
+  const seen = new Set<string>();
+  for (const o of await Promise.all(ownerOf.values())) {
+    if (o && !('sentence' in o) && o.metadata?.uid && !seen.has(o.metadata.uid)) {
+      seen.add(o.metadata.uid);
+      ev.owners.push(o);
+    }
+  }
+  ev.stats.requests = api.counters.requests;
+  ev.stats.retries = api.counters.retries;
+  return ev;
+}
+
+function isNotReady(pod: WireObject): boolean {
+  const p = PodStatusView.safeParse(pod);
+  if (!p.success || p.data.status?.phase !== 'Running') return false;
+  return p.data.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'False') ?? false;
+}
+
+function nodeOf(pod: WireObject): string | undefined {
+  const p = PodStatusView.safeParse(pod);
+  return p.success ? p.data.spec?.nodeName : undefined;
+}

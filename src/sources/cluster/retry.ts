@@ -1,0 +1,133 @@
+// How the scan behaves toward an API server under load: 429 and 5xx are retried with exponential
+// backoff and jitter, Retry-After is honoured (capped), a request that hangs is abandoned after a
+// timeout and retried; 403/404/400 are answers, not failures, and come back as an ApiProblem that the
+// caller turns into missing evidence. Work runs through a small pool so at most N requests are in
+// flight, the client-go default being a QPS of 5 with bursts of 10 (k8s.io/client-go/rest/config.go).
+
+export interface ApiProblem {
+  /** HTTP status; 0 when the server could not be reached or did not answer in time. */
+  status: number;
+  /** Status.reason (Forbidden, NotFound, TooManyRequests...) or a network error code. */
+  reason: string;
+  /** The server's Status.message, or a sentence of ours. */
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+export class ApiError extends Error {
+  constructor(readonly problem: ApiProblem) {
+    super(problem.message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RetryPolicy {
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Longest Retry-After we wait; beyond it the request fails with the server's answer. */
+  maxRetryAfterMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 30_000, timeoutMs: 30_000 };
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_NET = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'timeout', 'EAI_AGAIN']);
+
+export function isRetryable(p: ApiProblem): boolean {
+  return RETRYABLE_STATUS.has(p.status) || (p.status === 0 && RETRYABLE_NET.has(p.reason));
+}
+
+/** Turns whatever the client threw (ApiException, node-fetch FetchError, our timeout) into an ApiProblem. */
+export function toProblem(err: unknown): ApiProblem {
+  if (err instanceof ApiError) return err.problem;
+  const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; errno?: string; message?: string; type?: string };
+  if (typeof e?.code === 'number') {
+    const body = parseBody(e.body);
+    const ra = e.headers?.['retry-after'] ?? e.headers?.['Retry-After'];
+    const retryAfter = ra !== undefined && /^\d{1,6}$/.test(String(ra)) ? Number(ra) : undefined;
+    return {
+      status: e.code,
+      reason: body?.reason ?? statusReason(e.code),
+      message: body?.message ?? `the API server answered HTTP ${e.code}`,
+      ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+    };
+  }
+  const code = typeof e?.code === 'string' ? e.code : (e?.errno ?? e?.type ?? 'error');
+  const msg = e?.message ?? String(err);
+  return { status: 0, reason: code, message: msg.split('\n')[0]! };
+}
+
+function parseBody(body: unknown): { reason?: string; message?: string } | undefined {
+  let b = body;
+  if (typeof b === 'string') {
+    try {
+      b = JSON.parse(b);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof b !== 'object' || b === null) return undefined;
+  const o = b as { reason?: unknown; message?: unknown };
+  return {
+    ...(typeof o.reason === 'string' ? { reason: o.reason } : {}),
+    ...(typeof o.message === 'string' ? { message: o.message } : {}),
+  };
+}
+
+function statusReason(code: number): string {
+  return (
+    { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' }[
+      code
+    ] ?? `HTTP${code}`
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+export interface RetryCounters {
+  requests: number;
+  retries: number;
+}
+
+/** Runs one API request with timeout, retries and backoff; throws ApiError with the final problem. */
+export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, counters: RetryCounters): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    counters.requests++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ApiError({ status: 0, reason: 'timeout', message: `no answer within ${policy.timeoutMs / 1000}s` })),
+          policy.timeoutMs,
+        );
+      });
+      return await Promise.race([fn(), timeout]);
+    } catch (err) {
+      const p = toProblem(err);
+      if (!isRetryable(p) || attempt >= policy.retries) throw new ApiError(p);
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const wait = p.retryAfterSeconds !== undefined ? p.retryAfterSeconds * 1000 : backoff;
+      if (wait > policy.maxRetryAfterMs) throw new ApiError(p);
+      counters.retries++;
+      await sleep(wait);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
