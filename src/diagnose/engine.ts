@@ -4,6 +4,7 @@
 import {
   VERDICT_ORDER,
   type CauseAssessment,
+  type Evidence,
   type Incident,
   type NodeFacts,
   type ProcessFacts,
@@ -61,9 +62,21 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
     }
     const ctx: CauseContext = { incident: input.incident, raisedBy, process: input.process, ...(input.node ? { node: input.node } : {}) };
     const assessed = def.assess(ctx);
+    assessed.evidence = uniqueEvidence(assessed.evidence);
     out.push({ id, weight: assessed.verdict === 'confirmed' && FIRST_WHEN_CONFIRMED.includes(id) ? weight + 1 : weight, ...assessed });
   }
   return rank(out);
+}
+
+/** The same line quoted twice (a crash line that raised several arguments) is shown once. */
+function uniqueEvidence(evidence: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const key = `${e.source}\u0000${e.line ?? ''}\u0000${e.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function rank(causes: CauseAssessment[]): CauseAssessment[] {

@@ -160,17 +160,34 @@ export const cause: CauseDef = {
       };
     }
 
-    const limited = chain.filter(hasLimit);
     evidence.push(...chain.flatMap((l) => l.evidence.slice(0, 1)));
+    // A level cannot fill up before the node does when its limit is at least pid_max (or threads-max):
+    // it would need more tasks than the node can hold (the kubelet writes pid_max on kubepods).
+    const nodeCeiling = Math.min(node?.pidMax?.value ?? Infinity, node?.threadsMax?.value ?? Infinity);
+    const unreachable = chain.filter(hasLimit).filter((l) => l.max >= nodeCeiling);
+    for (const l of unreachable) {
+      const by = node?.pidMax && l.max >= node.pidMax.value ? `kernel.pid_max ${node.pidMax.value}` : `kernel.threads-max ${nodeCeiling}`;
+      reasons.push(
+        `The ${l.level} level's pids.max ${l.max} is not below ${by}: it would need more tasks than the node can hold, so the node-wide limit refuses first.`,
+      );
+    }
+    if (unreachable.length > 0 && node?.pidMax) evidence.push(node.pidMax.evidence);
+    const limited = chain.filter(hasLimit).filter((l) => l.max < nodeCeiling);
     const hasContainer = chain.some((l) => l.level === 'container');
     if (limited.length === 0) {
-      const known = chain.filter((l) => l.max === null);
+      const known = chain.filter((l) => l.max === null || unreachable.some((u) => u === l));
       const levels = known.map((l) => l.level).join(', ');
       if (hasContainer && known.length > 0) {
         return {
           verdict: 'ruled-out',
-          summary: 'Ruled out: pids.max is unlimited at every level of the container\'s chain.',
-          reasons: [...reasons, `pids.max reads "max" at every level read (${levels}): no pids cgroup limit applies to this container, from its scope up to the root.`],
+          summary:
+            unreachable.length > 0
+              ? 'Ruled out: no level of the container\'s chain has a pids limit the node could reach.'
+              : 'Ruled out: pids.max is unlimited at every level of the container\'s chain.',
+          reasons: [
+            ...reasons,
+            `pids.max reads "max" at every level read (${levels})${unreachable.length > 0 ? ', or a value the node cannot reach' : ''}: no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
+          ],
           evidence,
           missing: [],
           remediation: [],
