@@ -65,7 +65,13 @@ export async function expandInputs(args: string[], stdin: Readable = process.std
     }
     if (st.isDirectory()) {
       if (await isBundleDir(arg)) out.bundles.push(arg);
-      else await walk(arg, arg, 0, out);
+      else {
+        const before = out.logs.length + out.pods.length + out.errors.length;
+        await walk(arg, arg, 0, out);
+        // Say so rather than report "no crash" for a folder that held nothing to read.
+        if (out.logs.length + out.pods.length + out.errors.length === before)
+          out.errors.push(`${arg}: no log files in this folder.`);
+      }
     } else if (/\.(tar\.gz|tgz)$/.test(arg)) {
       out.bundles.push(arg);
     } else {
