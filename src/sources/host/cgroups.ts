@@ -109,7 +109,10 @@ function findPodChain(root: HostRoot, base: string, uid: string): ChainEntry[] |
         .filter((n) => root.isDir(`${base}${c.pod}/${n}`))
         .sort()
         .slice(0, MAX_CHILDREN);
-      for (const n of children) chain.push({ rel: `${c.pod}/${n}`, level: containerLevel(n) });
+      // Containers first (the crashed one is among them), then runtime units such as CRI-O's conmon.
+      const rank = (level: string): number => ['container', 'unit', 'other'].indexOf(level);
+      const levels = children.map((n) => ({ rel: `${c.pod}/${n}`, level: containerLevel(n) }));
+      chain.push(...levels.sort((a, b) => rank(a.level) - rank(b.level)));
       chain.push({ rel: c.pod, level: 'pod' });
       if (c.qos) chain.push({ rel: c.qos, level: 'qos' });
       chain.push({ rel: r.rel, level: 'kubepods' });

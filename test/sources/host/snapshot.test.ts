@@ -287,6 +287,41 @@ describe('other layouts and broken snapshots', () => {
     }
   });
 
+  it('names every QoS class and runtime scope the kubelet and runtimes create', async () => {
+    const [g, b] = ['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002'];
+    const id = 'c'.repeat(64);
+    const us = (u: string) => u.replace(/-/g, '_');
+    const snap = writeTree({
+      'sys/fs/cgroup/cgroup.controllers': 'pids memory\n',
+      [`sys/fs/cgroup/kubepods.slice/kubepods-pod${us(g)}.slice/docker-${id}.scope/pids.max`]: 'max\n',
+      [`sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-${id}.scope/pids.max`]:
+        'max\n',
+      [`sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-conmon-${id}.scope/pids.max`]:
+        'max\n',
+    });
+    try {
+      const facts = await readNodeFacts(snap.root, { podUids: [g, b] });
+      const pids = facts.cgroupChains!.filter((l) => l.controller === 'pids').map((l) => [l.level, l.path]);
+      expect(pids).toEqual([
+        ['container', `/kubepods.slice/kubepods-pod${us(g)}.slice/docker-${id}.scope`],
+        ['pod', `/kubepods.slice/kubepods-pod${us(g)}.slice`],
+        ['kubepods', '/kubepods.slice'],
+        [
+          'unit',
+          `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-conmon-${id}.scope`,
+        ],
+        [
+          'container',
+          `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-${id}.scope`,
+        ],
+        ['pod', `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice`],
+        ['qos', '/kubepods.slice/kubepods-besteffort.slice'],
+      ]);
+    } finally {
+      snap.cleanup();
+    }
+  });
+
   it('an empty folder gives no facts and one sentence per missing thing, never a throw', async () => {
     const snap = writeTree({});
     try {
