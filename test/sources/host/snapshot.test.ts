@@ -307,12 +307,12 @@ describe('other layouts and broken snapshots', () => {
         ['pod', `/kubepods.slice/kubepods-pod${us(g)}.slice`],
         ['kubepods', '/kubepods.slice'],
         [
-          'unit',
-          `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-conmon-${id}.scope`,
-        ],
-        [
           'container',
           `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-${id}.scope`,
+        ],
+        [
+          'unit',
+          `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice/crio-conmon-${id}.scope`,
         ],
         ['pod', `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${us(b)}.slice`],
         ['qos', '/kubepods.slice/kubepods-besteffort.slice'],
