@@ -1,0 +1,58 @@
+// Real limits reached on this machine (see lab.ts), diagnosed from the real crash output and the
+// real counters: the pids cgroup is confirmed by its own files, RLIMIT_NPROC by the arithmetic of a
+// real non-root UID, and each of them is not confused with the other.
+import { afterAll, describe, expect, it } from 'vitest';
+import { assess, fact, node, pidsLevel, said } from './helpers.js';
+import { cleanupLab, labUnavailable, runAsUidWithNproc, runInPidsCgroup } from './lab.js';
+
+const skip = labUnavailable();
+
+describe.skipIf(skip !== undefined)(`lab: real limits reached on this machine${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  afterAll(cleanupLab);
+
+  it('a Go program in a pids cgroup with pids.max 20: newosproc errno 11, cgroup.pids confirmed by the cgroup files', () => {
+    const run = runInPidsCgroup(20, 200);
+    expect(run.exitCode).toBe(2);
+    expect(run.log[0]).toMatch(/^runtime: failed to create new OS thread \(have \d+ already; errno=11\)$/);
+    expect(run.files['pids.events']).toMatch(/^max [1-9]/);
+    const events = Number(run.files['pids.events'].split(' ')[1]);
+    const level = pidsLevel('container', run.path, {
+      max: Number(run.files['pids.max']),
+      current: Number(run.files['pids.current']),
+      ...(run.files['pids.peak'] ? { peak: Number(run.files['pids.peak']) } : {}),
+      events,
+    });
+    const n = node({ cgroupVersion: 1, cgroupChains: [level], controllers: fact({ pids: true, memory: true }, '/proc/cgroups', 'pids 8 5 1') });
+    const a = assess('cgroup.pids', { lines: run.log, node: n });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(new RegExp(`pids\\.events of the container level ${run.path} records max ${events}`));
+    expect(a.evidence.map((e) => e.source)).toContain(`/sys/fs/cgroup/pids${run.path}/pids.events`);
+    // The same crash with only the kernel line (no counters): the line names the cgroup, which is proof too.
+    if (run.kernelLine) {
+      const k = node({ cgroupChains: [pidsLevel('container', run.path, { max: 20 })], kernelLines: [{ kind: 'pids-rejected', cgroup: run.path, evidence: { source: '/dev/kmsg', text: run.kernelLine } }] });
+      expect(assess('cgroup.pids', { lines: run.log, node: k }).verdict).toBe('confirmed');
+    }
+    // And the process was root: RLIMIT_NPROC cannot be it.
+    expect(assess('rlimit.nproc', { lines: run.log, process: { realUid: fact(0, '/proc/self/status', 'Uid: 0 0 0 0') } }).verdict).toBe('ruled-out');
+  });
+
+  it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', () => {
+    const run = runAsUidWithNproc(65534, 30, 200);
+    expect(run.exitCode).toBe(2);
+    const m = /^runtime: failed to create new OS thread \(have (\d+) already; errno=11\)$/.exec(run.log[0] ?? '');
+    expect(m).not.toBeNull();
+    const a = assess('rlimit.nproc', {
+      lines: run.log,
+      process: {
+        realUid: fact(65534, 'setpriv --reuid=65534', 'real UID 65534'),
+        nprocLimit: fact(30, 'prlimit --nproc=30', 'Max processes 30 30 processes'),
+        uidTasks: fact(run.uidTasksAfter, 'ps -eLo ruid=', `${run.uidTasksAfter} tasks of real UID 65534 after the crash`),
+      },
+    });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(new RegExp(`${run.uidTasksAfter} \\+ ${m![1]} = \\d+ ≥ 30`));
+    // No pids limit anywhere in its chain: cgroup.pids is not the one.
+    const n = node({ cgroupChains: [pidsLevel('container', '/', { max: null })] });
+    expect(assess('cgroup.pids', { lines: run.log, node: n }).verdict).toBe('ruled-out');
+  });
+});

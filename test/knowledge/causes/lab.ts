@@ -1,0 +1,103 @@
+// Real limits reached on this machine: a small Go program that starts one OS thread per goroutine
+// (runtime.LockOSThread) until the kernel refuses, run inside a real pids cgroup (v1) or as an
+// unprivileged UID under a real RLIMIT_NPROC. Its stderr is the genuine Go crash, and the cgroup
+// files are read back exactly as the host reader reads them. Needs root, Go and the v1 pids
+// hierarchy at /sys/fs/cgroup/pids; tests skip (and say why) where that is missing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PROGRAM = `package main
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// Starts N goroutines that each keep an OS thread for themselves, then exits 0.
+func main() {
+	n, _ := strconv.Atoi(os.Args[1])
+	for i := 0; i < n; i++ {
+		go func() {
+			runtime.LockOSThread()
+			time.Sleep(time.Hour)
+		}()
+	}
+	time.Sleep(2 * time.Second)
+}
+`;
+
+const PIDS_ROOT = '/sys/fs/cgroup/pids';
+
+export function labUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!existsSync(join(PIDS_ROOT, 'cgroup.procs'))) return 'no cgroup v1 pids hierarchy';
+  if (spawnSync('go', ['version']).status !== 0) return 'no Go toolchain';
+  return undefined;
+}
+
+let built: { dir: string; bin: string } | undefined;
+
+/** Builds the thread-hungry program once per test file, in a directory every UID can read. */
+export function threadsProgram(): string {
+  if (built) return built.bin;
+  const dir = mkdtempSync(join(tmpdir(), 'podmortem-lab-'));
+  writeFileSync(join(dir, 'main.go'), PROGRAM);
+  writeFileSync(join(dir, 'go.mod'), 'module lab\n\ngo 1.19\n');
+  const r = spawnSync('go', ['build', '-o', 'threads', '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`go build failed: ${r.stderr.toString()}`);
+  chmodSync(dir, 0o755);
+  built = { dir, bin: join(dir, 'threads') };
+  return built.bin;
+}
+
+export function cleanupLab(): void {
+  if (built) rmSync(built.dir, { recursive: true, force: true });
+  built = undefined;
+}
+
+export interface PidsRun {
+  /** The program's stderr lines (the Go crash). */
+  log: string[];
+  exitCode: number | null;
+  /** The cgroup path as /proc/<pid>/cgroup names it. */
+  path: string;
+  /** The four files as read after the crash. */
+  files: { 'pids.max': string; 'pids.current': string; 'pids.peak'?: string; 'pids.events': string };
+  /** The kernel's "fork rejected by pids controller in <path>" line, when dmesg shows it. */
+  kernelLine?: string;
+}
+
+/** Runs the program in a fresh pids cgroup limited to `max` tasks; removes the cgroup afterwards. */
+export function runInPidsCgroup(max: number, threads: number): PidsRun {
+  const path = `/podmortem-lab-${process.pid}-${Date.now()}`;
+  const dir = join(PIDS_ROOT, path);
+  mkdirSync(dir);
+  try {
+    writeFileSync(join(dir, 'pids.max'), String(max));
+    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${threadsProgram()} ${threads}`], { timeout: 60_000 });
+    const read = (f: string): string => readFileSync(join(dir, f), 'utf8').trim();
+    const files: PidsRun['files'] = { 'pids.max': read('pids.max'), 'pids.current': read('pids.current'), 'pids.events': read('pids.events') };
+    if (existsSync(join(dir, 'pids.peak'))) files['pids.peak'] = read('pids.peak');
+    const dmesg = spawnSync('dmesg', [], { maxBuffer: 64 << 20 }).stdout?.toString() ?? '';
+    const kernelLine = dmesg.split('\n').find((l) => l.includes(`fork rejected by pids controller in ${path}`));
+    return { log: lines(r.stderr), exitCode: r.status, path, files, ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}) };
+  } finally {
+    rmdirSync(dir);
+  }
+}
+
+/** Runs the program as `uid` with RLIMIT_NPROC `nproc` (setpriv + prlimit), as a container runtime would. */
+export function runAsUidWithNproc(uid: number, nproc: number, threads: number): { log: string[]; exitCode: number | null; uidTasksAfter: number } {
+  const r = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', `--nproc=${nproc}`, threadsProgram(), String(threads)], { timeout: 60_000 });
+  const ps = spawnSync('ps', ['-eLo', 'ruid=']).stdout.toString();
+  const uidTasksAfter = ps.split('\n').filter((l) => l.trim() === String(uid)).length;
+  return { log: lines(r.stderr), exitCode: r.status, uidTasksAfter };
+}
+
+function lines(b: Buffer | null): string[] {
+  return (b?.toString() ?? '').split('\n').filter((l) => l.length > 0);
+}
