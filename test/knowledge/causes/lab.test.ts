@@ -3,7 +3,7 @@
 // real non-root UID, and each of them is not confused with the other.
 import { afterAll, describe, expect, it } from 'vitest';
 import { assess, fact, node, pidsLevel, said } from './helpers.js';
-import { cleanupLab, labUnavailable, runAsUidWithNproc, runInPidsCgroup } from './lab.js';
+import { cleanupLab, labUnavailable, runAsUidWithNproc, runInMemoryCgroup, runInPidsCgroup } from './lab.js';
 
 const skip = labUnavailable();
 
@@ -54,5 +54,44 @@ describe.skipIf(skip !== undefined)(`lab: real limits reached on this machine${s
     // No pids limit anywhere in its chain: cgroup.pids is not the one.
     const n = node({ cgroupChains: [pidsLevel('container', '/', { max: null })] });
     expect(assess('cgroup.pids', { lines: run.log, node: n }).verdict).toBe('ruled-out');
+  });
+});
+
+describe.skipIf(skip !== undefined)(`lab: a real memory-cgroup OOM kill${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  afterAll(cleanupLab);
+
+  it('a Go program over a 64 MiB memory cgroup is killed silently; memory.cgroup confirmed, memory.node unlikely', () => {
+    const run = runInMemoryCgroup(64, 512);
+    if (!run) return; // no v1 memory hierarchy on this machine
+    expect(run.signal).toBe('SIGKILL');
+    // The memcg OOM killer gives the program no chance to print anything (limits.md §5.3).
+    expect(run.log).toEqual([]);
+    const oomKills = Number(/oom_kill (\d+)/.exec(run.files['memory.oom_control'])?.[1] ?? '0');
+    expect(oomKills).toBeGreaterThan(0);
+    const dir = `/sys/fs/cgroup/memory${run.path}`;
+    const level = {
+      path: run.path,
+      level: 'container',
+      controller: 'memory' as const,
+      max: Number(run.files['memory.limit_in_bytes']),
+      peak: Number(run.files['memory.max_usage_in_bytes']),
+      events: oomKills,
+      evidence: [
+        { source: `${dir}/memory.limit_in_bytes`, text: run.files['memory.limit_in_bytes'] },
+        { source: `${dir}/memory.oom_control`, text: run.files['memory.oom_control'].replace(/\n/g, ', ') },
+      ],
+    };
+    const kernelLines = run.kernelLine ? [{ kind: 'memcg-oom' as const, cgroup: run.path, evidence: { source: '/dev/kmsg', text: run.kernelLine } }] : [];
+    const n = node({ cgroupVersion: 1, cgroupChains: [level], kernelLines });
+    // What the kubelet records for such a container: exit code 137 (128 + SIGKILL), reason OOMKilled.
+    const subject = { exitCode: 137, reason: 'OOMKilled', source: 'pod.yaml' };
+    const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
+    const a = assess('memory.cgroup', { subject, node: n, raise });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} limit event`));
+    expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
+    const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
+    expect(b.verdict).toBe('unlikely');
+    expect(b.summary).toMatch(/inside a memory cgroup limit/);
   });
 });

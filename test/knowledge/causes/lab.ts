@@ -17,9 +17,22 @@ import (
 	"time"
 )
 
-// Starts N goroutines that each keep an OS thread for themselves, then exits 0.
+// threads N: starts N goroutines that each keep an OS thread for themselves, then exits 0.
+// alloc M: allocates and touches M MiB, one MiB at a time, then exits 0.
 func main() {
-	n, _ := strconv.Atoi(os.Args[1])
+	n, _ := strconv.Atoi(os.Args[2])
+	if os.Args[1] == "alloc" {
+		var keep [][]byte
+		for i := 0; i < n; i++ {
+			b := make([]byte, 1<<20)
+			for j := range b {
+				b[j] = byte(j)
+			}
+			keep = append(keep, b)
+		}
+		runtime.KeepAlive(keep)
+		return
+	}
 	for i := 0; i < n; i++ {
 		go func() {
 			runtime.LockOSThread()
@@ -41,16 +54,16 @@ export function labUnavailable(): string | undefined {
 
 let built: { dir: string; bin: string } | undefined;
 
-/** Builds the thread-hungry program once per test file, in a directory every UID can read. */
-export function threadsProgram(): string {
+/** Builds the lab program once per test file, in a directory every UID can read. */
+export function labProgram(): string {
   if (built) return built.bin;
   const dir = mkdtempSync(join(tmpdir(), 'podmortem-lab-'));
   writeFileSync(join(dir, 'main.go'), PROGRAM);
   writeFileSync(join(dir, 'go.mod'), 'module lab\n\ngo 1.19\n');
-  const r = spawnSync('go', ['build', '-o', 'threads', '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, timeout: 120_000 });
+  const r = spawnSync('go', ['build', '-o', 'podmortem-lab', '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, timeout: 120_000 });
   if (r.status !== 0) throw new Error(`go build failed: ${r.stderr.toString()}`);
   chmodSync(dir, 0o755);
-  built = { dir, bin: join(dir, 'threads') };
+  built = { dir, bin: join(dir, 'podmortem-lab') };
   return built.bin;
 }
 
@@ -78,7 +91,7 @@ export function runInPidsCgroup(max: number, threads: number): PidsRun {
   mkdirSync(dir);
   try {
     writeFileSync(join(dir, 'pids.max'), String(max));
-    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${threadsProgram()} ${threads}`], { timeout: 60_000 });
+    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} threads ${threads}`], { timeout: 60_000 });
     const read = (f: string): string => readFileSync(join(dir, f), 'utf8').trim();
     const files: PidsRun['files'] = { 'pids.max': read('pids.max'), 'pids.current': read('pids.current'), 'pids.events': read('pids.events') };
     if (existsSync(join(dir, 'pids.peak'))) files['pids.peak'] = read('pids.peak');
@@ -92,10 +105,48 @@ export function runInPidsCgroup(max: number, threads: number): PidsRun {
 
 /** Runs the program as `uid` with RLIMIT_NPROC `nproc` (setpriv + prlimit), as a container runtime would. */
 export function runAsUidWithNproc(uid: number, nproc: number, threads: number): { log: string[]; exitCode: number | null; uidTasksAfter: number } {
-  const r = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', `--nproc=${nproc}`, threadsProgram(), String(threads)], { timeout: 60_000 });
+  const r = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', `--nproc=${nproc}`, labProgram(), 'threads', String(threads)], { timeout: 60_000 });
   const ps = spawnSync('ps', ['-eLo', 'ruid=']).stdout.toString();
   const uidTasksAfter = ps.split('\n').filter((l) => l.trim() === String(uid)).length;
   return { log: lines(r.stderr), exitCode: r.status, uidTasksAfter };
+}
+
+const MEMORY_ROOT = '/sys/fs/cgroup/memory';
+
+export interface MemoryRun {
+  log: string[];
+  signal: NodeJS.Signals | null;
+  path: string;
+  files: { 'memory.limit_in_bytes': string; 'memory.max_usage_in_bytes': string; 'memory.failcnt': string; 'memory.oom_control': string };
+  /** The kernel's "Memory cgroup out of memory: Killed process" line for this run, when dmesg shows it. */
+  kernelLine?: string;
+}
+
+/** Runs the program allocating `mib` MiB in a fresh v1 memory cgroup limited to `limitMib`. */
+export function runInMemoryCgroup(limitMib: number, mib: number): MemoryRun | undefined {
+  if (!existsSync(join(MEMORY_ROOT, 'cgroup.procs'))) return undefined;
+  const path = `/podmortem-lab-${process.pid}-${Date.now()}`;
+  const dir = join(MEMORY_ROOT, path);
+  mkdirSync(dir);
+  try {
+    writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limitMib << 20));
+    // No swap to fall back on, so the limit is reached rather than paged out.
+    if (existsSync(join(dir, 'memory.swappiness'))) writeFileSync(join(dir, 'memory.swappiness'), '0');
+    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} alloc ${mib}`], { timeout: 60_000 });
+    const read = (f: string): string => readFileSync(join(dir, f), 'utf8').trim();
+    const files: MemoryRun['files'] = {
+      'memory.limit_in_bytes': read('memory.limit_in_bytes'),
+      'memory.max_usage_in_bytes': read('memory.max_usage_in_bytes'),
+      'memory.failcnt': read('memory.failcnt'),
+      'memory.oom_control': read('memory.oom_control'),
+    };
+    const pid = r.pid;
+    const dmesg = spawnSync('dmesg', [], { maxBuffer: 64 << 20 }).stdout?.toString() ?? '';
+    const kernelLine = dmesg.split('\n').find((l) => l.includes(`Memory cgroup out of memory: Killed process ${pid} `));
+    return { log: lines(r.stderr), signal: r.signal, path, files, ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}) };
+  } finally {
+    rmdirSync(dir);
+  }
 }
 
 function lines(b: Buffer | null): string[] {
