@@ -35,6 +35,8 @@ export interface TextRead {
   text: string;
   /** true when the file was longer than the bound and was cut. */
   truncated: boolean;
+  /** The read as proof: the host path and the first line of what it held (use evidenceOf for another line). */
+  evidence: Evidence;
 }
 
 export type Resolved =
@@ -212,7 +214,8 @@ export class HostRoot {
       if (bytes.length > max) bytes = bytes.subarray(0, max);
       let text = bytes.toString('utf8');
       if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
-      return { path, text, truncated };
+      const first = text.split('\n', 1)[0] ?? '';
+      return { path, text, truncated, evidence: { source: path, line: 1, text: first.trim().slice(0, 512) } };
     } catch (err) {
       this.note(path, describeFsError(err, path));
       return undefined;

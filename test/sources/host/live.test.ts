@@ -113,7 +113,7 @@ describe.skipIf(!!skipReason)('a Go program that hits the pod pids limit', () =>
     writeFileSync(join(work, 'main.go'), GO_PROGRAM);
     execFileSync('go', ['build', '-o', join(work, 'threads'), join(work, 'main.go')], {
       cwd: work,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GO111MODULE: 'off' },
+      env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off' },
       stdio: 'pipe',
     });
     // kubepods/burstable/pod<uid>/<container>: the kubelet's cgroupfs layout (fresh cgroups, so the

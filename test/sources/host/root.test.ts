@@ -57,6 +57,11 @@ describe('HostRoot on a snapshot', () => {
     const r = root.read('/etc/sysctl.d/99-sysctl.conf');
     expect(r?.text).toBe('kernel.pid_max = 4194304\n');
     expect(r?.path).toBe('/etc/sysctl.d/99-sysctl.conf');
+    expect(r?.evidence).toEqual({
+      source: '/etc/sysctl.d/99-sysctl.conf',
+      line: 1,
+      text: 'kernel.pid_max = 4194304',
+    });
     expect(root.exists('/var/run/docker.sock')).toBe(true);
     expect(root.resolve('/var/run/docker.sock')).toEqual({
       ok: true,
