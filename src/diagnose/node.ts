@@ -190,6 +190,9 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
     texts.forEach((text, i) => runtimeLines.push({ source: src, line: i + 1, text, format: 'plain', truncated: false }));
     for (const l of runtimeLines) rec.add(l);
   }
+  // The kernel lines naming this pod's cgroups are crash output too (the kernel's, not the container's).
+  const podKernelLines = linesForPod(ctx.node.kernelLines ?? [], key.podUid);
+  podKernelLines.forEach((k) => rec.add({ source: k.evidence.source, line: k.evidence.line ?? 0, text: k.evidence.text.replace(/^\[[ 0-9.]{1,20}\] /, ''), format: 'plain', truncated: false }));
   const signatures = rec.result();
   const restartCount = current ? Math.max(current.restartCount, current.kube.attempt) : (key.logs?.runs.at(-1)?.attempt ?? 0);
   const crashedByRuntime = !!lastExited && (lastExited.oomKilled || lastExited.exitCode !== 0);
@@ -215,7 +218,7 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
   const process = processFacts(live, current, ctx);
   const chains = podChains(key, current, live, ctx);
   const kernel: KernelLine[] = [
-    ...linesForPod(ctx.node.kernelLines ?? [], key.podUid),
+    ...podKernelLines,
     ...(ctx.node.kernelLines ?? []).filter((l) => l.kind === 'global-oom' || l.kind === 'file-max'),
   ];
   const node: NodeFacts = { ...ctx.node, cgroupChains: [...chains, ...(ctx.node.cgroupChains ?? []).filter((c) => c.path.includes(key.podUid) || c.path.includes(key.podUid.replace(/-/g, '_')))], kernelLines: kernel };
@@ -349,5 +352,5 @@ function daemonNotes(daemons: DaemonFacts[], causeIds: string[]): string[] {
   if (!causeIds.some((id) => id === 'rlimit.nproc' || id === 'rlimit.nofile')) return [];
   return daemons
     .filter((d) => d.nproc || d.nofile)
-    .map((d) => `${d.name} (pid ${d.pid}) runs with ${d.nproc ? `Max processes ${d.nproc.soft ?? 'unlimited'}` : ''}${d.nproc && d.nofile ? ', ' : ''}${d.nofile ? `Max open files ${d.nofile.soft ?? 'unlimited'}` : ''}; containers it starts inherit these unless the runtime sets its own ulimits.${d.pidsCgroup ? ` Its pids cgroup: ${d.pidsCgroup}.` : ''}`);
+    .map((d) => `${d.name} (pid ${d.pid}) runs with ${d.nproc ? `Max processes ${d.nproc.soft ?? 'unlimited'}` : ''}${d.nproc && d.nofile ? ', ' : ''}${d.nofile ? `Max open files ${d.nofile.soft ?? 'unlimited'}` : ''}; containers it starts inherit these unless the runtime sets its own ulimits.${d.pidsCgroup && d.pidsCgroup !== '/' ? ` Its pids cgroup: ${d.pidsCgroup}.` : ''}`);
 }

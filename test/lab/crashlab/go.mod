@@ -1,0 +1,3 @@
+module crashlab
+
+go 1.19
