@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
 import { scanCommand } from './scan.js';
+import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { UsageError } from './errors.js';
 
@@ -32,7 +33,8 @@ const program = new Command('podmortem')
   .addCommand(analyzeCommand())
   .addCommand(explainCommand())
   .addCommand(nodeCommand())
-  .addCommand(scanCommand());
+  .addCommand(scanCommand())
+  .addCommand(collectCommand());
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {

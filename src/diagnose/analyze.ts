@@ -9,6 +9,7 @@ import { readNodeFacts } from '../sources/host/node-facts.js';
 import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { scanStream } from '../sources/logs/scanner.js';
 import { describeFsError } from '../sources/fs-errors.js';
+import { readBundles } from '../sources/bundle/read.js';
 import { diagnose } from './engine.js';
 import { notesFor } from './notes.js';
 import { prefilterFor, Recognizer } from './recognize.js';
@@ -31,7 +32,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const warnings: string[] = [];
   const expanded = await expandInputs(opts.inputs, opts.stdin);
   const inputErrors = [...expanded.errors];
-  for (const b of expanded.bundles) inputErrors.push(`${b}: bundles are not supported by this version.`);
+  // Bundles (podmortem collect) go through the bundle reader: the same incidents and findings the scan gave.
+  const fromBundles = await readBundles(expanded.bundles, inputErrors);
 
   const podUids = expanded.pods.map((p) => p.pod.metadata.uid).filter((u): u is string => !!u);
   for (const l of expanded.logs) if (l.subject.podUid) podUids.push(l.subject.podUid);
@@ -42,7 +44,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   }
 
   const prefilter = prefilterFor(SIGNATURES);
-  const incidents: Incident[] = [];
+  const incidents: Incident[] = [...fromBundles.incidents];
   for (const log of expanded.logs) {
     const rec = new Recognizer(SIGNATURES);
     let stats;
@@ -83,8 +85,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const report: Report = {
     schemaVersion: 1,
     incidents,
+    ...(fromBundles.findings.length > 0 ? { findings: fromBundles.findings } : {}),
     ...(node ? { node: { limits: node.limits } } : {}),
-    warnings: [...inputErrors, ...warnings],
+    warnings: [...inputErrors, ...fromBundles.warnings, ...warnings],
   };
   return { report, inputErrors };
 }

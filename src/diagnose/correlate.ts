@@ -31,8 +31,11 @@ export function correlate(input: CorrelationInput): Finding[] {
   return [...replicaFindings(input.incidents), ...nodeFindings(input), ...missingEvidence(input)];
 }
 
+/** Signatures that describe the restart rather than the crash do not tell two crashes apart. */
+const BOOKKEEPING = new Set(['k8s.restart-count', 'k8s.back-off']);
+
 function shape(i: Incident): string {
-  const sigs = i.signatures.map((s) => s.id).sort();
+  const sigs = i.signatures.map((s) => s.id).filter((id) => !BOOKKEEPING.has(id)).sort();
   return sigs.length > 0 ? sigs.join('+') : `${i.subject.reason ?? 'exit'} ${i.subject.exitCode ?? '?'}`;
 }
 
@@ -91,7 +94,8 @@ function nodeFindings(input: CorrelationInput): Finding[] {
     const members = idx.filter(inWindow);
     const notReady = input.notReady.filter((p) => p.node === node && !members.some((n) => who(input.incidents[n]!) === p.pod));
     if (!rootEntry) {
-      if (members.length < 2) continue;
+      // Replicas of one owner on one node are already one finding; a node group adds nothing.
+      if (members.length < 2 || new Set(members.map((n) => input.incidents[n]!.subject.owner ?? n)).size < 2) continue;
       out.push({
         kind: 'node',
         node,
@@ -115,7 +119,8 @@ function nodeFindings(input: CorrelationInput): Finding[] {
       summary: `On node ${node}, the likely root incident is ${who(root)}: ${rootEntry.r!.why}.${blast.length > 0 ? ` ${blast.length} other pod(s) on the node are its blast radius.` : ''}`,
       incidents: members,
       blastRadius: blast,
-      evidence: [...root.signatures.slice(0, 1).flatMap((s) => s.evidence.slice(0, 1)), { source: who(root), text: `terminated ${root.subject.finishedAt ?? '(time unknown)'}` }],
+      // The crash line from the log proves more than the pod status lines, which every incident has.
+      evidence: [...[...root.signatures].sort((a, b) => Number(a.id.startsWith('k8s.')) - Number(b.id.startsWith('k8s.'))).slice(0, 1).flatMap((s) => s.evidence.slice(0, 1)), { source: who(root), text: `terminated ${root.subject.finishedAt ?? '(time unknown)'}` }],
       next: [`Fix ${who(root)} first; the blast radius should recover without changes of its own.`],
     };
     const cause = rootEntry.r!.cause ?? root.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id))?.id;

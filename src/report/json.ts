@@ -20,6 +20,8 @@ export function renderJson(report: Report): string {
       })),
       notes: i.notes,
     })),
+    // Cross-incident findings of scan/collect/bundles (replicas, node root + blast radius, missing evidence).
+    ...(report.findings ? { findings: report.findings } : {}),
     ...(node ? { node } : {}),
     warnings,
   };

@@ -19,6 +19,16 @@ export function renderText(report: Report, opts: TextOptions): string {
   };
   const lines: string[] = [];
   if (report.incidents.length === 0) lines.push('No crash recognized.');
+  // Findings of scan/collect/bundles first: they answer "one cause or many?" before the details.
+  if (report.findings && report.findings.length > 0) {
+    lines.push(c.bold('Findings'));
+    for (const f of report.findings) {
+      lines.push(`  ${c.bold(f.kind.padEnd(16))} ${n(f.summary)}`);
+      for (const b of f.blastRadius ?? []) lines.push(`      · ${n(b.pod)}: ${n(b.why)}`);
+      for (const x of f.next) lines.push(`      ${c.cyan('next:')} ${n(x)}`);
+    }
+    lines.push('');
+  }
   for (const inc of report.incidents) {
     lines.push(c.bold(`■ ${title(inc)}`));
     for (const s of inc.signatures) {

@@ -1,0 +1,216 @@
+// `analyze BUNDLE`: a bundle (folder or .tar.gz) read back offline into the same ContainerContexts a
+// live scan builds, then through the same incident builder and report assembly, so the diagnosis
+// is the one the scan gave. A bundle is untrusted input: the archive is extracted with regular files
+// and folders only (no links, no absolute or ../ paths), bounded in size and count, and every JSON
+// file is validated before use.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, normalize } from 'node:path';
+import { extract as tarExtract } from 'tar';
+import { z } from 'zod';
+import type { Incident, Report } from '../../evidence/types.js';
+import { assembleReport, readNodeEvidence } from '../cluster/cluster-report.js';
+import type { ClusterEvidence, ContainerContext } from '../cluster/gather.js';
+import { containerIncident } from '../cluster/incident.js';
+import { controllerOf, type WireObject } from '../cluster/wire.js';
+import { describeFsError } from '../fs-errors.js';
+import { BUNDLE_KIND, MANIFEST, type BundleManifest } from './layout.js';
+
+const MAX_EXTRACTED_BYTES = 4 * 2 ** 30;
+const MAX_ENTRIES = 50_000;
+const MAX_JSON_BYTES = 512 << 20;
+
+const ManifestSchema = z.object({
+  kind: z.literal(BUNDLE_KIND),
+  formatVersion: z.literal(1),
+  server: z.string(),
+  scope: z.object({ namespace: z.string().optional(), labelSelector: z.string().optional(), sinceMs: z.number().optional() }),
+  redaction: z.object({ enabled: z.boolean(), counts: z.record(z.string(), z.number()), total: z.number() }),
+  containers: z.array(
+    z.object({
+      namespace: z.string(),
+      pod: z.string(),
+      container: z.string(),
+      node: z.string().optional(),
+      why: z.string(),
+      finishedAt: z.string().optional(),
+      previous: z.boolean(),
+      log: z.string().nullable(),
+    }),
+  ),
+  problems: z.array(z.any()),
+  stats: z.object({ pods: z.number(), pages: z.number(), requests: z.number(), retries: z.number() }),
+  nodeSnapshots: z.array(z.string()),
+});
+
+export interface BundleResult {
+  report?: Report;
+  manifest?: BundleManifest;
+  /** One sentence when the bundle cannot be read at all. */
+  error?: string;
+}
+
+export async function analyzeBundle(path: string): Promise<BundleResult> {
+  let dir = path;
+  let tmp: string | undefined;
+  try {
+    if (!(await stat(path)).isDirectory()) {
+      tmp = await mkdtemp(join(tmpdir(), 'podmortem-read-'));
+      const err = await safeExtract(path, tmp);
+      if (err) return { error: `${path}: ${err}` };
+      dir = tmp;
+    }
+    return await readBundleDir(dir, path);
+  } catch (err) {
+    return { error: describeFsError(err, path) };
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function safeExtract(file: string, into: string): Promise<string | undefined> {
+  let bytes = 0;
+  let entries = 0;
+  let refused: string | undefined;
+  try {
+    await tarExtract({
+      file,
+      cwd: into,
+      strict: true,
+      preservePaths: false,
+      filter: (p, entry) => {
+        const type = 'type' in entry ? entry.type : undefined;
+        const size = 'size' in entry && typeof entry.size === 'number' ? entry.size : 0;
+        if (type !== 'File' && type !== 'Directory' && type !== 'OldFile') return false;
+        if (normalize(p).startsWith('..')) return false;
+        bytes += size;
+        if (++entries > MAX_ENTRIES || bytes > MAX_EXTRACTED_BYTES) {
+          refused ??= `more than ${MAX_ENTRIES} entries or ${MAX_EXTRACTED_BYTES / 2 ** 30} GiB: not a podmortem bundle, refused.`;
+          return false;
+        }
+        return true;
+      },
+    });
+  } catch (err) {
+    return `not a readable .tar.gz bundle (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`;
+  }
+  return refused;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const st = await stat(path);
+  if (st.size > MAX_JSON_BYTES) throw new Error(`${path}: too large for a bundle file`);
+  return JSON.parse(await readFile(path, 'utf8'));
+}
+
+function items(v: unknown): WireObject[] {
+  const list = (v as { items?: unknown })?.items;
+  return Array.isArray(list) ? (list.filter((x) => x && typeof x === 'object') as WireObject[]) : [];
+}
+
+async function readBundleDir(dir: string, shown: string): Promise<BundleResult> {
+  let manifest: BundleManifest;
+  try {
+    const parsed = ManifestSchema.safeParse(await readJson(join(dir, MANIFEST)));
+    if (!parsed.success) return { error: `${shown}: ${MANIFEST} is not a podmortem bundle manifest of format 1.` };
+    manifest = parsed.data as BundleManifest;
+  } catch (err) {
+    return { error: `${shown}: ${MANIFEST} cannot be read (${err instanceof Error ? err.message : String(err)}).` };
+  }
+  const warnings: string[] = [];
+  const load = async (name: string): Promise<unknown> => {
+    try {
+      return await readJson(join(dir, 'objects', name));
+    } catch (err) {
+      warnings.push(`${shown}: objects/${name} cannot be read (${err instanceof Error ? err.message : String(err)}).`);
+      return undefined;
+    }
+  };
+  const pods = items(await load('pods.json'));
+  const nodes = items(await load('nodes.json'));
+  const owners = items(await load('owners.json'));
+  const eventsRaw = await load('events.json');
+  const events: Record<string, WireObject[]> = {};
+  if (eventsRaw && typeof eventsRaw === 'object') {
+    for (const [k, v] of Object.entries(eventsRaw)) if (Array.isArray(v)) events[k] = v as WireObject[];
+  }
+  const evidence: ClusterEvidence = {
+    server: manifest.server,
+    scope: manifest.scope,
+    pods,
+    nodes,
+    events,
+    owners,
+    containers: manifest.containers.map(({ log: _log, ...c }) => c),
+    problems: manifest.problems,
+    stats: manifest.stats,
+  };
+  const byKey = (o: WireObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const podIndex = new Map(pods.map((p) => [byKey(p), p]));
+  const nodeIndex = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
+  const ownerIndex = new Map(owners.map((o) => [`${o.kind}/${byKey(o)}`, o]));
+  const nodeEvidence = manifest.nodeSnapshots.length > 0 ? await readNodeEvidence(join(dir, 'nodes'), evidence, warnings) : undefined;
+
+  const incidents: Incident[] = [];
+  for (const c of manifest.containers) {
+    const pod = podIndex.get(`${c.namespace}/${c.pod}`);
+    if (!pod) {
+      warnings.push(`${shown}: the pod ${c.namespace}/${c.pod} is listed in the manifest but not in objects/pods.json.`);
+      continue;
+    }
+    const chain: WireObject[] = [];
+    let ref = controllerOf(pod);
+    for (let depth = 0; ref && depth < 3; depth++) {
+      const o = ownerIndex.get(`${ref.kind}/${c.namespace}/${ref.name}`);
+      if (!o) break;
+      chain.push(o);
+      ref = controllerOf(o);
+    }
+    const node = c.node ? nodeIndex.get(c.node) : undefined;
+    const problems = manifest.problems.filter((p) => p.object === `${c.namespace}/${c.pod}/${c.container}` || p.object === `${c.namespace}/${c.pod}` || (c.node && p.object === `node ${c.node}`));
+    const ctx: ContainerContext = {
+      crashed: { namespace: c.namespace, pod: c.pod, container: c.container, why: c.why, previous: c.previous, ...(c.node ? { node: c.node } : {}), ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}) },
+      pod,
+      events: events[`${c.namespace}/${c.pod}`] ?? [],
+      owners: chain,
+      ...(node ? { node } : {}),
+      problems,
+    };
+    let log;
+    if (c.log) {
+      const file = join(dir, normalize(c.log).replace(/^(\.\.(\/|\\|$))+/, ''));
+      try {
+        await stat(file);
+        log = { name: `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`, stream: createReadStream(file) };
+      } catch (err) {
+        warnings.push(describeFsError(err, `${shown}: ${c.log}`));
+      }
+    }
+    const snapshot = c.node ? nodeEvidence?.get(c.node) : undefined;
+    const { incident, warnings: w } = await containerIncident(ctx, log, snapshot);
+    incidents.push(incident);
+    warnings.push(...w);
+  }
+  if (manifest.redaction.enabled === false) warnings.push(`${shown}: this bundle was collected with --no-redact; it may contain secrets.`);
+  return { report: assembleReport(evidence, incidents, warnings, nodeEvidence), manifest };
+}
+
+/** Every bundle given to analyze, merged: incidents first, findings re-indexed, problems as warnings. */
+export async function readBundles(paths: string[], inputErrors: string[]): Promise<Pick<Report, 'incidents' | 'warnings'> & { findings: NonNullable<Report['findings']> }> {
+  const out = { incidents: [] as Incident[], findings: [] as NonNullable<Report['findings']>, warnings: [] as string[] };
+  for (const p of paths) {
+    const r = await analyzeBundle(p);
+    if (r.error || !r.report) {
+      inputErrors.push(r.error ?? `${p}: cannot be read.`);
+      continue;
+    }
+    const base = out.incidents.length;
+    out.incidents.push(...r.report.incidents);
+    for (const f of r.report.findings ?? []) {
+      out.findings.push({ ...f, incidents: f.incidents.map((i) => i + base), ...(f.root !== undefined ? { root: f.root + base } : {}) });
+    }
+    out.warnings.push(...r.report.warnings);
+  }
+  return out;
+}
