@@ -1,0 +1,38 @@
+// Every cause id of the contract has its module, named after the id, with a docs page that
+// `podmortem explain <id>` can print: what it is, how to confirm it, how to fix it, and sources.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CAUSES, causeById } from '../../../src/knowledge/causes/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const CONTRACT = '/work/shared/CONTRACT.md';
+const IDS = [
+  'rlimit.nproc', 'cgroup.pids', 'kernel.pid_max', 'kernel.threads-max', 'vm.max_map_count', 'memory.cgroup', 'memory.node',
+  'runtime.heap', 'runtime.max-threads', 'rlimit.nofile', 'fs.file-max', 'inotify.instances', 'inotify.watches', 'seccomp.clone3', 'pidns.init-exited',
+];
+
+describe('cause registry', () => {
+  it.skipIf(!existsSync(CONTRACT))('lists exactly the cause ids of the contract', () => {
+    const table = readFileSync(CONTRACT, 'utf8').split('### Cause ids')[1]!;
+    const contractIds = [...table.matchAll(/^\| `([a-z0-9_.-]+)` \|/gm)].map((m) => m[1]);
+    expect(contractIds.sort()).toEqual([...IDS].sort());
+  });
+
+  for (const id of IDS) {
+    it(`${id}: module file, docs with sources`, () => {
+      const def = causeById(id);
+      expect(def?.id).toBe(id);
+      expect(existsSync(resolve(ROOT, 'src/knowledge/causes', `${id.replace(/[._]/g, '-')}.ts`))).toBe(true);
+      expect(def!.docs.what.length).toBeGreaterThan(80);
+      expect(def!.docs.confirm.length).toBeGreaterThan(0);
+      expect(def!.docs.fix.length).toBeGreaterThan(0);
+      expect(def!.docs.sources.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('registers each id once', () => {
+    const ids = CAUSES.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
