@@ -75,7 +75,7 @@ export function readKubeletConfig(root: HostRoot): NodeFacts['kubelet'] {
   if (!r) {
     root.note(
       path,
-      `${path}: not found; the kubelet's podPidsLimit and cgroup driver are unknown (kubeadm writes it; other installers pass flags).`,
+      `${path}: not found (kubeadm writes it; other installers pass kubelet flags such as --pod-max-pids instead).`,
     );
     return undefined;
   }
@@ -119,6 +119,28 @@ export function readKubeletConfig(root: HostRoot): NodeFacts['kubelet'] {
   const pid = cfg.systemReserved?.['pid'];
   if (pid !== undefined)
     out.systemReservedPid = { value: pid, evidence: at('\\s*pid', `systemReserved.pid: ${pid}`) };
+  return out;
+}
+
+/**
+ * Kubelet flags that override the config file (flags win over --config in the kubelet): kubeadm's
+ * /var/lib/kubelet/kubeadm-flags.env, and the distro environment files of the kubelet unit.
+ */
+export function applyKubeletFlags(root: HostRoot, kubelet: NodeFacts['kubelet']): NodeFacts['kubelet'] {
+  const files = ['/var/lib/kubelet/kubeadm-flags.env', '/etc/sysconfig/kubelet', '/etc/default/kubelet'];
+  let out = kubelet;
+  for (const path of files) {
+    const r = root.read(path, { quiet: true, maxBytes: 64 * 1024 });
+    if (!r) continue;
+    r.text.split('\n').forEach((line, i) => {
+      const ev = (flag: string): Evidence => ({ source: path, line: i + 1, text: flag });
+      const pids = /--pod-max-pids[= ](-?\d{1,10})\b/.exec(line);
+      const driver = /--cgroup-driver[= ]([a-z]{1,16})\b/.exec(line);
+      if (pids || driver) out = out ?? { source: path };
+      if (out && pids) out.podPidsLimit = { value: Number(pids[1]), evidence: ev(pids[0]) };
+      if (out && driver) out.cgroupDriver = { value: driver[1]!, evidence: ev(driver[0]) };
+    });
+  }
   return out;
 }
 

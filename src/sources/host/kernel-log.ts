@@ -121,7 +121,18 @@ function readKmsg(root: HostRoot): string[] | undefined {
   return out;
 }
 
-function keepRecent(lines: KernelLine[]): KernelLine[] {
+function keepRecent(all: KernelLine[]): KernelLine[] {
+  // /var/log/messages and kern.log often hold the same kernel lines: keep each event once, keyed by
+  // the message from its keyword on (syslog prefixes and dmesg timestamps differ between files).
+  const seen = new Set<string>();
+  const lines = all.filter((l) => {
+    const t = l.evidence.text;
+    const at = Math.min(...KEYWORDS.map((k) => t.indexOf(k)).filter((i) => i >= 0));
+    const key = `${l.kind} ${t.slice(Number.isFinite(at) ? at : 0)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const byKind = new Map<string, KernelLine[]>();
   for (const l of lines) {
     const list = byKind.get(l.kind) ?? [];

@@ -4,7 +4,13 @@
 // Never throws for a missing or odd file: each becomes one sentence in `unreadable`.
 import type { NodeFacts } from '../../evidence/types.js';
 import { readCgroupFacts } from './cgroups.js';
-import { readKubeletConfig, readPamLimits, readRuntime, readSysctlFiles } from './config-files.js';
+import {
+  applyKubeletFlags,
+  readKubeletConfig,
+  readPamLimits,
+  readRuntime,
+  readSysctlFiles,
+} from './config-files.js';
 import { readKernelFacts } from './kernel-facts.js';
 import { readKernelLog } from './kernel-log.js';
 import { buildLimits } from './limits.js';
@@ -24,7 +30,7 @@ export async function readNodeFacts(root: string, opts: NodeFactsOptions = {}): 
   if (cg.cgroupVersion) facts.cgroupVersion = cg.cgroupVersion;
   facts.cgroupChains = cg.cgroupChains;
   facts.pamLimits = readPamLimits(host);
-  const kubelet = readKubeletConfig(host);
+  const kubelet = applyKubeletFlags(host, readKubeletConfig(host));
   if (kubelet) facts.kubelet = kubelet;
   const runtime = readRuntime(host);
   if (runtime) facts.runtime = runtime;

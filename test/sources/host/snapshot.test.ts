@@ -322,6 +322,31 @@ describe('other layouts and broken snapshots', () => {
     }
   });
 
+  it('kubelet flags override the config file, and a kernel event logged in two files counts once', async () => {
+    const snap = writeTree({
+      'var/lib/kubelet/config.yaml': 'kind: KubeletConfiguration\ncgroupDriver: systemd\npodPidsLimit: -1\n',
+      'var/lib/kubelet/kubeadm-flags.env':
+        'KUBELET_KUBEADM_ARGS="--network-plugin=cni --pod-max-pids=4096 --pod-infra-container-image=k8s.gcr.io/pause:3.2"\n',
+      'var/log/messages':
+        'Mar  9 07:41:55 node1 kernel: cgroup: fork rejected by pids controller in /kubepods/burstable/podx/abc\n',
+      'var/log/kern.log':
+        'Mar  9 07:41:55 node1 kernel: [812.003311] cgroup: fork rejected by pids controller in /kubepods/burstable/podx/abc\n',
+    });
+    try {
+      const facts = await readNodeFacts(snap.root);
+      expect(facts.kubelet?.podPidsLimit).toEqual({
+        value: 4096,
+        evidence: { source: '/var/lib/kubelet/kubeadm-flags.env', line: 1, text: '--pod-max-pids=4096' },
+      });
+      expect(facts.kubelet?.cgroupDriver?.value).toBe('systemd');
+      expect(facts.kernelLines!.map((k) => [k.kind, k.cgroup, k.evidence.source])).toEqual([
+        ['pids-rejected', '/kubepods/burstable/podx/abc', '/var/log/kern.log'],
+      ]);
+    } finally {
+      snap.cleanup();
+    }
+  });
+
   it('an empty folder gives no facts and one sentence per missing thing, never a throw', async () => {
     const snap = writeTree({});
     try {
