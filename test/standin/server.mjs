@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts } from './certs.mjs';
 
+let cachedTls;
+
 const GROUPS = {
   'apps/v1': ['replicasets', 'daemonsets', 'deployments', 'statefulsets'],
   'batch/v1': ['jobs'],
@@ -33,7 +35,9 @@ const KIND = {
 export async function startStandin(cluster, opts = {}) {
   const token = opts.token ?? 'standin-token-3f9a';
   const user = opts.user ?? 'system:serviceaccount:podmortem:podmortem';
-  const tls = makeCerts();
+  // One CA per process: openssl key generation is the slowest part of a test's setup.
+  cachedTls ??= makeCerts();
+  const tls = cachedTls;
   const state = {
     pods: sortByKey(cluster.pods ?? []),
     nodes: sortByKey(cluster.nodes ?? []),
