@@ -73,19 +73,18 @@ function perUidLimits(node: Omit<NodeFacts, 'limits'>, live: LiveUsage): LimitUs
       nprocSoft: number;
     })[];
     const lowest = finite.sort((a, b) => a.nprocSoft - b.nprocSoft)[0];
+    // Real UID 0 outside a user namespace is INIT_USER: copy_process() never applies RLIMIT_NPROC to it
+    // (torvalds/linux:kernel/fork.c), so its headroom is unlimited whatever "Max processes" says.
+    const exempt = uid === 0 ? '; RLIMIT_NPROC is not enforced for real UID 0, so no maximum applies' : '';
     const ev: Evidence[] = [
       {
         ...scan,
-        text: `${tasks} tasks (threads included) in ${procs.length} processes with real UID ${uid}`,
+        text: `${tasks} tasks (threads included) in ${procs.length} processes with real UID ${uid}${exempt}`,
       },
     ];
     let max: number | null = lowest?.nprocSoft ?? null;
     if (uid === 0) {
       max = null;
-      ev.push({
-        source: 'linux:kernel/fork.c',
-        text: 'RLIMIT_NPROC is not enforced for real UID 0 (INIT_USER) outside a user namespace',
-      });
     } else if (lowest) {
       ev.push({
         source: `/proc/${lowest.pid}/limits`,

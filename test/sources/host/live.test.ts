@@ -74,6 +74,32 @@ describe.skipIf(!!skipReason)('readNodeFacts on the live root', () => {
     expect(inotify!.used).toBeGreaterThanOrEqual(1);
     expect(inotify!.max).toBe(Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8')));
   });
+
+  it('counts the tasks of a non-root UID against the lowest soft Max processes of its processes', async () => {
+    // A real process of UID 4242 with its own RLIMIT_NPROC lowered to 77 (prlimit, then exec sleep).
+    const child = spawn('prlimit', ['--nproc=77:77', 'sleep', '30'], {
+      uid: 4242,
+      gid: 4242,
+      stdio: 'ignore',
+    });
+    try {
+      let limit;
+      for (let i = 0; i < 50 && !limit?.max; i++) {
+        await new Promise((r) => setTimeout(r, 50)); // until prlimit has exec'd sleep
+        limit = (await readNodeFacts('/')).limits.find(
+          (l) => l.id === 'rlimit.nproc' && l.scope === 'uid:4242',
+        );
+      }
+      expect(limit).toMatchObject({ used: 1, max: 77, ratio: 0.013 });
+      expect(limit!.evidence).toContainEqual({
+        source: `/proc/${child.pid}/limits`,
+        text: 'Max processes 77 (soft, sleep)',
+      });
+      expect(limit!.topConsumers).toEqual([{ name: `sleep[${child.pid}]`, used: 1 }]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
 
 // The program: lock goroutines to their threads so every new goroutine needs a new OS thread.
