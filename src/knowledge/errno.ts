@@ -16,7 +16,9 @@ const NAMES: Record<number, string> = {
   38: 'ENOSYS',
 };
 
-const BY_NAME: Record<string, number> = Object.fromEntries(Object.entries(NAMES).map(([n, name]) => [name, Number(n)]));
+const BY_NAME: Record<string, number> = Object.fromEntries(
+  Object.entries(NAMES).map(([n, name]) => [name, Number(n)]),
+);
 // EWOULDBLOCK is EAGAIN on Linux; Rust prints it as kind WouldBlock.
 BY_NAME.EWOULDBLOCK = 11;
 

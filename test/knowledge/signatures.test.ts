@@ -35,7 +35,8 @@ type Framing = 'plain' | 'cri' | 'docker';
 
 function frame(line: string, framing: Framing): string {
   if (framing === 'cri') return `2024-05-01T10:00:00.123456789Z stderr F ${line}`;
-  if (framing === 'docker') return JSON.stringify({ log: `${line}\n`, stream: 'stderr', time: '2024-05-01T10:00:00.123456789Z' });
+  if (framing === 'docker')
+    return JSON.stringify({ log: `${line}\n`, stream: 'stderr', time: '2024-05-01T10:00:00.123456789Z' });
   return line;
 }
 
@@ -44,7 +45,9 @@ const PREFILTER = prefilterFor(SIGNATURES);
 async function recognize(lines: string[], framing: Framing = 'plain'): Promise<SignatureHit[]> {
   const body = `${lines.map((l) => frame(l, framing)).join('\n')}\n`;
   const rec = new Recognizer(SIGNATURES);
-  await scanStream(Readable.from([Buffer.from(body, 'utf8')]), 'case.log', PREFILTER, (line) => rec.add(line));
+  await scanStream(Readable.from([Buffer.from(body, 'utf8')]), 'case.log', PREFILTER, (line) =>
+    rec.add(line),
+  );
   return rec.result();
 }
 
@@ -77,7 +80,9 @@ describe('thread creation raises (limits.md §1.5, §3.1)', () => {
     const pureGo = threadCreationRaises(11, 41, false).map((r) => r.cause);
     const glibc = threadCreationRaises(11, undefined, true).map((r) => r.cause);
     expect(pureGo).not.toContain('memory.cgroup');
-    expect(pureGo).toEqual(expect.arrayContaining(['cgroup.pids', 'kernel.pid_max', 'rlimit.nproc', 'kernel.threads-max']));
+    expect(pureGo).toEqual(
+      expect.arrayContaining(['cgroup.pids', 'kernel.pid_max', 'rlimit.nproc', 'kernel.threads-max']),
+    );
     expect(glibc).toEqual(expect.arrayContaining(['memory.cgroup', 'vm.max_map_count', 'cgroup.pids']));
   });
 
@@ -87,7 +92,11 @@ describe('thread creation raises (limits.md §1.5, §3.1)', () => {
   });
 
   it('maps ENOMEM to memory and a dead pid-namespace init, EPERM to seccomp', () => {
-    expect(threadCreationRaises(12, 64).map((r) => r.cause)).toEqual(['memory.cgroup', 'memory.node', 'pidns.init-exited']);
+    expect(threadCreationRaises(12, 64).map((r) => r.cause)).toEqual([
+      'memory.cgroup',
+      'memory.node',
+      'pidns.init-exited',
+    ]);
     expect(threadCreationRaises(1, undefined, true).map((r) => r.cause)).toEqual(['seccomp.clone3']);
   });
 });
@@ -126,7 +135,8 @@ for (const sig of SIGNATURES) {
         }
         const causes = raises.map((r) => r.cause);
         // An open-files crash never points at a thread limit, and the reverse (limits.md §5).
-        if (causes.some((id) => FD_LIMITS.includes(id))) expect(causes.filter((id) => TASK_LIMITS.includes(id))).toEqual([]);
+        if (causes.some((id) => FD_LIMITS.includes(id)))
+          expect(causes.filter((id) => TASK_LIMITS.includes(id))).toEqual([]);
         expect(new Set(causes).size).toBe(causes.length);
       });
     });

@@ -16,13 +16,21 @@ const outOfMemory: SignatureDef = {
       weight: 0.45,
       why: 'The GC throws OutOfMemoryException when the managed heap reaches its hard limit (GCHeapHardLimit, 75% of the container memory limit by default).',
     },
-    { cause: 'memory.cgroup', weight: 0.3, why: 'The GC derives its limit from the container memory limit, so a small limit makes a small heap.' },
+    {
+      cause: 'memory.cgroup',
+      weight: 0.3,
+      why: 'The GC derives its limit from the container memory limit, so a small limit makes a small heap.',
+    },
     {
       cause: 'cgroup.pids',
       weight: 0.25,
       why: 'CoreCLR on Linux also throws OutOfMemoryException when pthread_create fails (a pids limit, for instance); a Thread.StartInternal/StartCore frame below it says so (dotnet/runtime#55964).',
     },
-    { cause: 'memory.node', weight: 0.15, why: 'A refused mmap on the node (overcommit) also ends as OutOfMemoryException.' },
+    {
+      cause: 'memory.node',
+      weight: 0.15,
+      why: 'A refused mmap on the node (overcommit) also ends as OutOfMemoryException.',
+    },
   ],
   docs: {
     what: 'The .NET runtime could not allocate: the managed heap hit its hard limit, the OS refused memory, or (on Linux) a thread could not be created. The frames under the exception tell which.',
@@ -31,12 +39,18 @@ const outOfMemory: SignatureDef = {
       'Otherwise compare the GC heap (dotnet-counters "GC Heap Size") with GCHeapHardLimit / the container limit.',
     ],
     fix: ['Raise the container limit or DOTNET_GCHeapHardLimitPercent, or find the leak (dotnet-dump).'],
-    sources: ['https://learn.microsoft.com/en-us/dotnet/core/runtime-config/garbage-collector#heap-hard-limit', 'https://github.com/dotnet/runtime/issues/55964', 'https://github.com/dotnet/coreclr/issues/25645'],
+    sources: [
+      'https://learn.microsoft.com/en-us/dotnet/core/runtime-config/garbage-collector#heap-hard-limit',
+      'https://github.com/dotnet/runtime/issues/55964',
+      'https://github.com/dotnet/coreclr/issues/25645',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/dotnet/corefx/issues/30652',
-      log: ["Type=System.OutOfMemoryException Exception=System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown."],
+      log: [
+        "Type=System.OutOfMemoryException Exception=System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown.",
+      ],
     },
   ],
   nonMatching: ['java.lang.OutOfMemoryError: Java heap space'],
@@ -52,16 +66,27 @@ const threadStart: SignatureDef = {
   raises: () => unknownThreadCreationRaises(),
   docs: {
     what: 'CoreCLR could not create an OS thread (pthread_create failed) and threw from Thread.StartInternal/StartCore; the errno is not shown. Reported in containers with a low pids limit.',
-    confirm: ['Count the process\'s threads (ls /proc/<pid>/task | wc -l) against pids.max of the container and pod and the UID\'s task count.'],
+    confirm: [
+      "Count the process's threads (ls /proc/<pid>/task | wc -l) against pids.max of the container and pod and the UID's task count.",
+    ],
     fix: ['Raise the pids limit or cap thread creation (ThreadPool settings, fewer dedicated threads).'],
-    sources: ['dotnet/runtime:src/coreclr/vm/comsynchronizable.cpp (ThreadNative::Start)', 'https://github.com/dotnet/runtime/issues/55964', 'https://github.com/microsoft/VFSForGit/issues/539'],
+    sources: [
+      'dotnet/runtime:src/coreclr/vm/comsynchronizable.cpp (ThreadNative::Start)',
+      'https://github.com/dotnet/runtime/issues/55964',
+      'https://github.com/microsoft/VFSForGit/issues/539',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/dotnet/runtime/issues/130228',
-      log: ['   at System.Threading.Thread.StartInternal(ThreadHandle t, Int32 stackSize, Int32 priority, BOOL isThreadPool, Char* pThreadName, ObjectHandleOnStack exception)'],
+      log: [
+        '   at System.Threading.Thread.StartInternal(ThreadHandle t, Int32 stackSize, Int32 priority, BOOL isThreadPool, Char* pThreadName, ObjectHandleOnStack exception)',
+      ],
     },
-    { source: 'https://github.com/dotnet/runtime/issues/115929', log: ['   at System.Threading.Thread.StartCore()'] },
+    {
+      source: 'https://github.com/dotnet/runtime/issues/115929',
+      log: ['   at System.Threading.Thread.StartCore()'],
+    },
   ],
   nonMatching: ['   at System.Threading.Thread.StartCallback(Thread* pThread)'],
 };

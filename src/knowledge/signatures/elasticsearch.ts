@@ -35,7 +35,9 @@ const maxMapCount: SignatureDef = {
   cases: [
     {
       source: 'https://github.com/helm/charts/issues/2677',
-      log: ['[1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]'],
+      log: [
+        '[1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]',
+      ],
       fields: { current: 65530, wanted: 262144 },
     },
   ],

@@ -36,8 +36,15 @@ const emfile: SignatureDef = {
       'ls /proc/<pid>/fd | wc -l against "Max open files" in /proc/<pid>/limits.',
       'ls -l /proc/<pid>/fd | grep -c anon_inode:inotify shows whether inotify instances are involved.',
     ],
-    fix: ['Raise the soft limit (containerd base_runtime_spec rlimits, Docker --default-ulimit nofile, or the daemon unit\'s LimitNOFILE) and recreate the containers; or fix the descriptor leak.'],
-    sources: ['https://man7.org/linux/man-pages/man2/open.2.html (EMFILE)', 'shared/knowledge/limits.md §5.1', 'https://github.com/containerd/cri/issues/448', 'https://github.com/gratipay/gratipay.com/issues/2245'],
+    fix: [
+      "Raise the soft limit (containerd base_runtime_spec rlimits, Docker --default-ulimit nofile, or the daemon unit's LimitNOFILE) and recreate the containers; or fix the descriptor leak.",
+    ],
+    sources: [
+      'https://man7.org/linux/man-pages/man2/open.2.html (EMFILE)',
+      'shared/knowledge/limits.md §5.1',
+      'https://github.com/containerd/cri/issues/448',
+      'https://github.com/gratipay/gratipay.com/issues/2245',
+    ],
   },
   cases: [
     {
@@ -78,13 +85,26 @@ const enfile: SignatureDef = {
   raises: () => enfileRaises(),
   docs: {
     what: 'The node holds fs.file-max open files: every unprivileged process on it fails to open files, sockets and pipes. The kernel logs "VFS: file-max limit N reached".',
-    confirm: ['cat /proc/sys/fs/file-nr (allocated, free, max); find the holder with ls /proc/*/fd | wc -l per process.'],
+    confirm: [
+      'cat /proc/sys/fs/file-nr (allocated, free, max); find the holder with ls /proc/*/fd | wc -l per process.',
+    ],
     fix: ['sysctl -w fs.file-max=<higher> and persist it in /etc/sysctl.d/; fix the leak.'],
-    sources: ['torvalds/linux:fs/file_table.c (alloc_empty_file)', 'https://docs.kernel.org/admin-guide/sysctl/fs.html#file-max-file-nr', 'https://github.com/leptonai/gpud/pull/224'],
+    sources: [
+      'torvalds/linux:fs/file_table.c (alloc_empty_file)',
+      'https://docs.kernel.org/admin-guide/sysctl/fs.html#file-max-file-nr',
+      'https://github.com/leptonai/gpud/pull/224',
+    ],
   },
   cases: [
-    { source: 'https://github.com/nystudio107/craft-scripts/issues/16', log: ['find: fts_read: Too many open files in system'], fields: { errno: 23, errnoName: 'ENFILE' } },
-    { source: 'https://github.com/leptonai/gpud/pull/224', log: ['sudo: unable to open /etc/sudoers: Too many open files in system'] },
+    {
+      source: 'https://github.com/nystudio107/craft-scripts/issues/16',
+      log: ['find: fts_read: Too many open files in system'],
+      fields: { errno: 23, errnoName: 'ENFILE' },
+    },
+    {
+      source: 'https://github.com/leptonai/gpud/pull/224',
+      log: ['sudo: unable to open /etc/sudoers: Too many open files in system'],
+    },
   ],
   nonMatching: ['accept4: too many open files'],
 };

@@ -3,25 +3,34 @@
 // an unrecognized crash an incident with its evidence (and the log tail) instead of "no crash found".
 import type { Fields, SignatureDef } from '../types.js';
 
-const GENERIC_DOCS_CONFIRM = ['Read the lines around it (the report keeps the last lines of the log) and the container\'s exit code.'];
+const GENERIC_DOCS_CONFIRM = [
+  "Read the lines around it (the report keeps the last lines of the log) and the container's exit code.",
+];
 
 const segfault: SignatureDef = {
   id: 'generic.segfault',
   family: 'generic',
-  title: 'Segmentation fault / core dumped',
-  keywords: ['Segmentation fault', 'core dumped'],
-  pattern: /Segmentation fault|\(core dumped\)/,
+  title: 'Segmentation fault (SIGSEGV)',
+  keywords: ['Segmentation fault'],
+  pattern: /Segmentation fault/,
   raises: () => [],
   subject: () => ({ exitCode: 139 }),
   docs: {
-    what: 'The process died of SIGSEGV (exit status 139), or of another signal that dumps core. Usually a bug in native code; a failed thread or memory allocation whose error was not checked can end the same way.',
+    what: 'The process died of SIGSEGV (exit status 139), as the shell that waited for it reports. Usually a bug in native code; a failed thread or memory allocation whose error was not checked can end the same way.',
     confirm: GENERIC_DOCS_CONFIRM,
     fix: [],
-    sources: ['https://man7.org/linux/man-pages/man7/signal.7.html', 'bminor/bash:jobs.c (printed by the shell that waited for the process)'],
+    sources: [
+      'https://man7.org/linux/man-pages/man7/signal.7.html',
+      'bminor/bash:jobs.c (printed by the shell that waited for the process)',
+    ],
   },
   cases: [
-    { source: 'https://github.com/nodejs/docker-node/issues/1956', log: ['Aborted (core dumped)'] },
-    { source: 'https://github.com/Dadoum/Provision/issues/39', log: ['/opt/docker-entrypoint.sh: line 17:     9 Segmentation fault      (core dumped) /opt/anisette_server'] },
+    {
+      source: 'https://github.com/Dadoum/Provision/issues/39',
+      log: [
+        '/opt/docker-entrypoint.sh: line 17:     9 Segmentation fault      (core dumped) /opt/anisette_server',
+      ],
+    },
   ],
 };
 
@@ -40,8 +49,13 @@ const abort: SignatureDef = {
     fix: [],
     sources: ['https://man7.org/linux/man-pages/man3/abort.3.html'],
   },
-  cases: [{ source: 'https://github.com/homebridge/homebridge/issues/3902', log: ['Aborted (core dumped)'] }],
-  nonMatching: ['[Note] Aborted connection 12 to db: unconnected user: (Got an error reading communication packets)'],
+  cases: [
+    { source: 'https://github.com/homebridge/homebridge/issues/3902', log: ['Aborted (core dumped)'] },
+    { source: 'https://github.com/nodejs/docker-node/issues/1956', log: ['Aborted (core dumped)'] },
+  ],
+  nonMatching: [
+    '[Note] Aborted connection 12 to db: unconnected user: (Got an error reading communication packets)',
+  ],
 };
 
 const fatal: SignatureDef = {
@@ -53,7 +67,7 @@ const fatal: SignatureDef = {
   fields: (m): Fields => (m[1] ? { message: m[1].trim() } : {}),
   raises: () => [],
   docs: {
-    what: 'A program logged at FATAL level, which usually precedes its exit. The message is the program\'s own; nothing more specific recognized it.',
+    what: "A program logged at FATAL level, which usually precedes its exit. The message is the program's own; nothing more specific recognized it.",
     confirm: GENERIC_DOCS_CONFIRM,
     fix: [],
     sources: ['https://github.com/golang/glog (F severity: logs then exits)'],
@@ -61,7 +75,9 @@ const fatal: SignatureDef = {
   cases: [
     {
       source: 'https://github.com/StanfordLegion/legion/issues/1023',
-      log: ['*** FATAL ERROR (proc 1): in gasneti_fatal_threadoverflow() at y_kinds_prototype/extended-ref/gasnet_extended_common.c:63: GASNet Extended API: Too many simultaneous local client threads (limit=256).'],
+      log: [
+        '*** FATAL ERROR (proc 1): in gasneti_fatal_threadoverflow() at y_kinds_prototype/extended-ref/gasnet_extended_common.c:63: GASNet Extended API: Too many simultaneous local client threads (limit=256).',
+      ],
     },
   ],
   nonMatching: ['level=info msg="not FATALISTIC"'],
@@ -80,7 +96,12 @@ const pythonTraceback: SignatureDef = {
     fix: [],
     sources: ['python/cpython:Python/traceback.c'],
   },
-  cases: [{ source: 'https://github.com/projectcalico/felix/issues/534', log: ['Traceback (most recent call last):'] }],
+  cases: [
+    {
+      source: 'https://github.com/projectcalico/felix/issues/534',
+      log: ['Traceback (most recent call last):'],
+    },
+  ],
 };
 
 const javaException: SignatureDef = {
@@ -121,8 +142,18 @@ const rustPanic: SignatureDef = {
     sources: ['rust-lang/rust:library/std/src/panicking.rs (default_hook)'],
   },
   cases: [
-    { source: 'https://github.com/tteck/Proxmox/issues/67', log: ["vaultwarden - 'rocket-worker-thread' panicked at 'OS can't spawn a new worker thread"], fields: { thread: 'rocket-worker-thread' } },
-    { source: 'https://github.com/denoland/deno/issues/19711', log: ["thread 'main' panicked at 'OS can't spawn worker thread: Resource temporarily unavailable (os error 11)', /home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f/hyper-0.14.27/src/client/connect/dns.rs:121:24"], fields: { thread: 'main' } },
+    {
+      source: 'https://github.com/tteck/Proxmox/issues/67',
+      log: ["vaultwarden - 'rocket-worker-thread' panicked at 'OS can't spawn a new worker thread"],
+      fields: { thread: 'rocket-worker-thread' },
+    },
+    {
+      source: 'https://github.com/denoland/deno/issues/19711',
+      log: [
+        "thread 'main' panicked at 'OS can't spawn worker thread: Resource temporarily unavailable (os error 11)', /home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f/hyper-0.14.27/src/client/connect/dns.rs:121:24",
+      ],
+      fields: { thread: 'main' },
+    },
   ],
 };
 

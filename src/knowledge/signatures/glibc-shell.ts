@@ -8,7 +8,8 @@ import { processCreationRaises, threadCreationRaises } from './raises.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 /** strerror texts that thread/process creation returns, found anywhere in the line. */
-const CREATION_ERRNO_TEXT = /(Resource temporarily unavailable|Cannot allocate memory|Operation not permitted)/i;
+const CREATION_ERRNO_TEXT =
+  /(Resource temporarily unavailable|Cannot allocate memory|Operation not permitted)/i;
 
 function errnoIn(text: string): Fields {
   const m = CREATION_ERRNO_TEXT.exec(text);
@@ -25,13 +26,29 @@ const forkRetry: SignatureDef = {
   raises: (f) => processCreationRaises(num(f.errno)),
   docs: {
     what: 'bash (make_child) retries a failed fork with a growing delay and prints "fork: retry: <strerror>" each time; after the last retry it prints "fork: <strerror>". "Resource temporarily unavailable" is EAGAIN: a task-count limit.',
-    confirm: ['Count the tasks of the container (pids.current of its cgroup and its pod\'s) and of the real UID node-wide, and compare with pids.max and "Max processes" in /proc/<pid>/limits.'],
-    fix: ['See the cause pages; a PID 1 that never reaps children (zombies) fills every task limit: add an init such as tini.'],
-    sources: ['bminor/bash:jobs.c (make_child)', 'https://github.com/podman-container-tools/podman/issues/17647', 'shared/knowledge/limits.md §3.2'],
+    confirm: [
+      'Count the tasks of the container (pids.current of its cgroup and its pod\'s) and of the real UID node-wide, and compare with pids.max and "Max processes" in /proc/<pid>/limits.',
+    ],
+    fix: [
+      'See the cause pages; a PID 1 that never reaps children (zombies) fills every task limit: add an init such as tini.',
+    ],
+    sources: [
+      'bminor/bash:jobs.c (make_child)',
+      'https://github.com/podman-container-tools/podman/issues/17647',
+      'shared/knowledge/limits.md §3.2',
+    ],
   },
   cases: [
-    { source: 'https://github.com/podman-container-tools/podman/issues/17647', log: ['bash: fork: retry: Resource temporarily unavailable'], fields: { errno: 11, errnoName: 'EAGAIN' } },
-    { source: 'https://github.com/mikeizbicki/cmc-csci143/issues/283', log: ['-bash: fork: retry: Resource temporarily unavailable'], fields: { errno: 11 } },
+    {
+      source: 'https://github.com/podman-container-tools/podman/issues/17647',
+      log: ['bash: fork: retry: Resource temporarily unavailable'],
+      fields: { errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
+      source: 'https://github.com/mikeizbicki/cmc-csci143/issues/283',
+      log: ['-bash: fork: retry: Resource temporarily unavailable'],
+      fields: { errno: 11 },
+    },
   ],
   nonMatching: ['bash: fork: Resource temporarily unavailable'],
 };
@@ -39,21 +56,41 @@ const forkRetry: SignatureDef = {
 const forkFailed: SignatureDef = {
   id: 'shell.fork-failed',
   family: 'shell',
-  title: 'A shell or program could not fork (fork: Resource temporarily unavailable / Cannot allocate memory)',
+  title:
+    'A shell or program could not fork (fork: Resource temporarily unavailable / Cannot allocate memory)',
   keywords: ['fork: Resource temporarily unavailable', 'fork: Cannot allocate memory'],
   pattern: /\bfork: (Resource temporarily unavailable|Cannot allocate memory)/,
   fields: (m) => errnoFields(errnoFromMessage(m[1]!)),
   raises: (f) => processCreationRaises(num(f.errno)),
   docs: {
     what: 'fork() failed and the program gave up: EAGAIN ("Resource temporarily unavailable") for task-count limits, ENOMEM ("Cannot allocate memory") when the copied address space or the kernel memory of the new task could not be committed, or in a pid namespace whose init has exited.',
-    confirm: ['EAGAIN: task counts against pids.max, RLIMIT_NPROC, pid_max, threads-max.', 'ENOMEM: memory.current against memory.max, CommitLimit in /proc/meminfo, vm.overcommit_memory.'],
+    confirm: [
+      'EAGAIN: task counts against pids.max, RLIMIT_NPROC, pid_max, threads-max.',
+      'ENOMEM: memory.current against memory.max, CommitLimit in /proc/meminfo, vm.overcommit_memory.',
+    ],
     fix: ['See the cause pages.'],
-    sources: ['https://man7.org/linux/man-pages/man2/fork.2.html', 'https://github.com/JuliaLang/julia/issues/38550', 'https://github.com/opencontainers/runc/issues/831'],
+    sources: [
+      'https://man7.org/linux/man-pages/man2/fork.2.html',
+      'https://github.com/JuliaLang/julia/issues/38550',
+      'https://github.com/opencontainers/runc/issues/831',
+    ],
   },
   cases: [
-    { source: 'https://github.com/opencontainers/runc/issues/831', log: ['bash: fork: Resource temporarily unavailable'], fields: { errno: 11, errnoName: 'EAGAIN' } },
-    { source: 'https://github.com/dapphub/seth/issues/13', log: ['/usr/local/libexec/seth/seth-lookup: fork: Resource temporarily unavailable'], fields: { errno: 11 } },
-    { source: 'https://man7.org/linux/man-pages/man2/fork.2.html (ENOMEM; bash wording)', log: ['bash: fork: Cannot allocate memory'], fields: { errno: 12, errnoName: 'ENOMEM' } },
+    {
+      source: 'https://github.com/opencontainers/runc/issues/831',
+      log: ['bash: fork: Resource temporarily unavailable'],
+      fields: { errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
+      source: 'https://github.com/dapphub/seth/issues/13',
+      log: ['/usr/local/libexec/seth/seth-lookup: fork: Resource temporarily unavailable'],
+      fields: { errno: 11 },
+    },
+    {
+      source: 'https://man7.org/linux/man-pages/man2/fork.2.html (ENOMEM; bash wording)',
+      log: ['bash: fork: Cannot allocate memory'],
+      fields: { errno: 12, errnoName: 'ENOMEM' },
+    },
   ],
   nonMatching: ['bash: fork: retry: Resource temporarily unavailable'],
 };
@@ -69,17 +106,33 @@ const cantFork: SignatureDef = {
   raises: (f) => processCreationRaises(num(f.errno)),
   docs: {
     what: 'dash, busybox ash, perl, Tcl and others print their own wording when fork() fails; dash prints no errno at all. Without an errno the task-count limits (EAGAIN) are the usual reason.',
-    confirm: ['Look for a bash "fork: retry:" line or an errno text nearby; count tasks against pids.max and RLIMIT_NPROC.'],
+    confirm: [
+      'Look for a bash "fork: retry:" line or an errno text nearby; count tasks against pids.max and RLIMIT_NPROC.',
+    ],
     fix: ['See the cause pages.'],
-    sources: ['https://git.kernel.org/pub/scm/utils/dash/dash.git/tree/src/jobs.c (forkshell: "Cannot fork")', 'https://github.com/Ravinou/borgwarehouse/issues/98', 'https://github.com/alekseyzimin/masurca/issues/307'],
+    sources: [
+      'https://git.kernel.org/pub/scm/utils/dash/dash.git/tree/src/jobs.c (forkshell: "Cannot fork")',
+      'https://github.com/Ravinou/borgwarehouse/issues/98',
+      'https://github.com/alekseyzimin/masurca/issues/307',
+    ],
   },
   cases: [
     { source: 'https://github.com/Ravinou/borgwarehouse/issues/98', log: ['/bin/sh: 1: Cannot fork'] },
-    { source: 'https://github.com/alekseyzimin/masurca/issues/307', log: ["Can't fork: Resource temporarily unavailable"], fields: { errno: 11 } },
-    { source: 'https://github.com/envmodules/modules/issues/546', log: ["ERROR: couldn't fork child process: resource temporarily unavailable"], fields: { errno: 11 } },
+    {
+      source: 'https://github.com/alekseyzimin/masurca/issues/307',
+      log: ["Can't fork: Resource temporarily unavailable"],
+      fields: { errno: 11 },
+    },
+    {
+      source: 'https://github.com/envmodules/modules/issues/546',
+      log: ["ERROR: couldn't fork child process: resource temporarily unavailable"],
+      fields: { errno: 11 },
+    },
     {
       source: 'https://github.com/phusion/passenger/issues/2354',
-      log: ['[ E 2021-04-15 11:30:49.2014 5197/To age/Cor/App/Implementation.cpp:221 ]: Could not spawn process for application /var/www/vhosts/...: Cannot fork() a new process: Resource temporarily unavailable (errno=11)'],
+      log: [
+        '[ E 2021-04-15 11:30:49.2014 5197/To age/Cor/App/Implementation.cpp:221 ]: Could not spawn process for application /var/www/vhosts/...: Cannot fork() a new process: Resource temporarily unavailable (errno=11)',
+      ],
       fields: { errno: 11 },
     },
   ],
@@ -92,12 +145,15 @@ const pthreadCreate: SignatureDef = {
   title: 'pthread_create failed (perror style)',
   keywords: ['pthread_create: ', 'pthread_create failed: '],
   // The cgo message has its own signature (go.cgo-pthread-create): skip it here.
-  pattern: /(?<!runtime\/cgo: )pthread_create(?: failed)?: (Resource temporarily unavailable|Operation not permitted|Cannot allocate memory)/,
+  pattern:
+    /(?<!runtime\/cgo: )pthread_create(?: failed)?: (Resource temporarily unavailable|Operation not permitted|Cannot allocate memory)/,
   fields: (m) => errnoFields(errnoFromMessage(m[1]!)),
   raises: (f) => threadCreationRaises(num(f.errno), undefined, true),
   docs: {
     what: 'A C/C++ program printed the strerror of a failed pthread_create. EAGAIN: a task-count limit, or a thread stack glibc could not map. EPERM: a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with an old Docker/containerd).',
-    confirm: ['Count the process\'s threads (ls /proc/<pid>/task | wc -l) and compare with the shared limits; for EPERM check the image\'s glibc and the node\'s runtime version.'],
+    confirm: [
+      "Count the process's threads (ls /proc/<pid>/task | wc -l) and compare with the shared limits; for EPERM check the image's glibc and the node's runtime version.",
+    ],
     fix: ['See the cause pages.'],
     sources: ['bminor/glibc:nptl/pthread_create.c', 'https://github.com/docker/for-linux/issues/654'],
   },
@@ -125,27 +181,46 @@ const nginxAlert: SignatureDef = {
   // [alert] ...: fork() failed while spawning "worker process" (11: Resource temporarily unavailable)
   pattern: /(pthread_create|fork)\(\) failed (?:while spawning "[^"]{0,64}" )?\((\d{1,4}): [A-Za-z ]{3,40}\)/,
   fields: (m) => ({ call: m[1]!, ...errnoFields(Number(m[2])) }),
-  raises: (f) => (f.call === 'fork' ? processCreationRaises(num(f.errno)) : threadCreationRaises(num(f.errno), undefined, true)),
+  raises: (f) =>
+    f.call === 'fork'
+      ? processCreationRaises(num(f.errno))
+      : threadCreationRaises(num(f.errno), undefined, true),
   docs: {
     what: 'nginx logs "[alert] ... pthread_create() failed (errno: strerror)" when a thread pool or a module (lua, njs) cannot start a thread, and "fork() failed while spawning" when the master cannot start a worker. Workers that fail this way exit with fatal code 2 and are not respawned.',
-    confirm: ['Count the tasks of the pod (pids.current) against pids.max and the kubelet podPidsLimit; worker_processes auto starts one worker per CPU of the node, not of the container.'],
-    fix: ['Raise the pids limit, or set worker_processes to the container\'s CPU count.'],
-    sources: ['nginx/nginx:src/os/unix/ngx_process.c (ngx_spawn_process)', 'nginx/nginx:src/core/ngx_thread_pool.c', 'https://github.com/Azure/aks-engine/issues/1270'],
+    confirm: [
+      'Count the tasks of the pod (pids.current) against pids.max and the kubelet podPidsLimit; worker_processes auto starts one worker per CPU of the node, not of the container.',
+    ],
+    fix: ["Raise the pids limit, or set worker_processes to the container's CPU count."],
+    sources: [
+      'nginx/nginx:src/os/unix/ngx_process.c (ngx_spawn_process)',
+      'nginx/nginx:src/core/ngx_thread_pool.c',
+      'https://github.com/Azure/aks-engine/issues/1270',
+    ],
   },
   cases: [
-    { source: 'https://github.com/Azure/aks-engine/issues/1270', log: ['pthread_create() failed (11: Resource temporarily unavailable)'], fields: { call: 'pthread_create', errno: 11 } },
+    {
+      source: 'https://github.com/Azure/aks-engine/issues/1270',
+      log: ['pthread_create() failed (11: Resource temporarily unavailable)'],
+      fields: { call: 'pthread_create', errno: 11 },
+    },
     {
       source: 'https://github.com/ZoeyVid/NPMplus/issues/1113',
-      log: ['2024/09/25 18:07:53 [alert] 10258#10258: pthread_create() failed (11: Resource temporarily unavailable)'],
+      log: [
+        '2024/09/25 18:07:53 [alert] 10258#10258: pthread_create() failed (11: Resource temporarily unavailable)',
+      ],
       fields: { call: 'pthread_create', errno: 11, errnoName: 'EAGAIN' },
     },
     {
-      source: 'nginx/nginx:src/os/unix/ngx_process.c (ngx_spawn_process), line as quoted in an nginx module FAQ found with find_string',
+      source:
+        'nginx/nginx:src/os/unix/ngx_process.c (ngx_spawn_process), line as quoted in an nginx module FAQ found with find_string',
       log: ['fork() failed while spawning "worker process" (12: Cannot allocate memory)'],
       fields: { call: 'fork', errno: 12, errnoName: 'ENOMEM' },
     },
   ],
-  nonMatching: ['[alert] 420#0: ioctl(FIONBIO) failed while spawning "worker process" (22: Invalid argument)', 'connect() to unix:/var/sock/nginx-rtmp.0 failed (11: Resource temporarily unavailable)'],
+  nonMatching: [
+    '[alert] 420#0: ioctl(FIONBIO) failed while spawning "worker process" (22: Invalid argument)',
+    'connect() to unix:/var/sock/nginx-rtmp.0 failed (11: Resource temporarily unavailable)',
+  ],
 };
 
 const postgresFork: SignatureDef = {
@@ -156,17 +231,29 @@ const postgresFork: SignatureDef = {
   // "LOG:  could not fork new process for connection: Resource temporarily unavailable", "could not fork autovacuum worker process: Cannot allocate memory"
   pattern: /could not fork ([a-zA-Z ]{1,60}?): ([A-Za-z ]{3,40})/,
   fields: (m) => ({ what: m[1]!, ...errnoFields(errnoFromMessage(m[2]!)) }),
-  raises: (f) => (f.errno === 11 || f.errno === 12 || f.errno === 1 ? processCreationRaises(num(f.errno)) : []),
+  raises: (f) =>
+    f.errno === 11 || f.errno === 12 || f.errno === 1 ? processCreationRaises(num(f.errno)) : [],
   docs: {
     what: 'The postmaster forks one process per connection and per background worker. When fork fails the connection is refused ("could not fork new process for connection") or the worker is not started; the database keeps running.',
-    confirm: ['Each connection is a task: compare max_connections plus background workers with pids.max of the pod (a pids_limit of 100 caps a database at about 90 connections).', 'ENOMEM: shared_buffers and work_mem against the container memory limit and the node\'s commit limit.'],
-    fix: ['Raise the pids limit above max_connections + workers, or lower max_connections / use a pooler (pgbouncer).'],
-    sources: ['postgres/postgres:src/backend/postmaster/postmaster.c (BackendStartup)', 'https://github.com/mattermost/docker/issues/181', 'https://github.com/sameersbn/docker-gitlab/issues/2278'],
+    confirm: [
+      'Each connection is a task: compare max_connections plus background workers with pids.max of the pod (a pids_limit of 100 caps a database at about 90 connections).',
+      "ENOMEM: shared_buffers and work_mem against the container memory limit and the node's commit limit.",
+    ],
+    fix: [
+      'Raise the pids limit above max_connections + workers, or lower max_connections / use a pooler (pgbouncer).',
+    ],
+    sources: [
+      'postgres/postgres:src/backend/postmaster/postmaster.c (BackendStartup)',
+      'https://github.com/mattermost/docker/issues/181',
+      'https://github.com/sameersbn/docker-gitlab/issues/2278',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/sameersbn/docker-gitlab/issues/2278',
-      log: ['postgresql_1  | 2020-12-29 13:53:51.544 UTC [1] LOG:  could not fork new process for connection: Resource temporarily unavailable'],
+      log: [
+        'postgresql_1  | 2020-12-29 13:53:51.544 UTC [1] LOG:  could not fork new process for connection: Resource temporarily unavailable',
+      ],
       fields: { what: 'new process for connection', errno: 11, errnoName: 'EAGAIN' },
     },
     {
@@ -177,4 +264,11 @@ const postgresFork: SignatureDef = {
   ],
 };
 
-export const signatures: SignatureDef[] = [forkRetry, forkFailed, cantFork, pthreadCreate, nginxAlert, postgresFork];
+export const signatures: SignatureDef[] = [
+  forkRetry,
+  forkFailed,
+  cantFork,
+  pthreadCreate,
+  nginxAlert,
+  postgresFork,
+];

@@ -70,7 +70,9 @@ const newosprocFatal: SignatureDef = {
   subject: () => ({ exitCode: 2 }),
   docs: {
     what: 'The throw that ends a Go process whose clone() failed; Go <= 1.4 (C runtime) printed "runtime.newosproc". Exit status 2.',
-    confirm: ['Read the "failed to create new OS thread (have N already; errno=E)" line just above it: the errno decides the candidates.'],
+    confirm: [
+      'Read the "failed to create new OS thread (have N already; errno=E)" line just above it: the errno decides the candidates.',
+    ],
     fix: [],
     sources: ['golang/go:src/runtime/os_linux.go (newosproc: throw("newosproc"))'],
   },
@@ -92,7 +94,12 @@ const ulimitHint: SignatureDef = {
     fix: [],
     sources: ['golang/go:src/runtime/os_linux.go (newosproc)'],
   },
-  cases: [{ source: 'shared/seed/calico-node-restart.md', log: ['runtime: may need to increase max user processes (ulimit -u)'] }],
+  cases: [
+    {
+      source: 'shared/seed/calico-node-restart.md',
+      log: ['runtime: may need to increase max user processes (ulimit -u)'],
+    },
+  ],
 };
 
 const cgoPthreadCreate: SignatureDef = {
@@ -111,7 +118,9 @@ const cgoPthreadCreate: SignatureDef = {
       '"Resource temporarily unavailable" is EAGAIN: task-count limits, or a thread stack glibc could not map.',
       '"Operation not permitted" is EPERM: a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with an old Docker/containerd).',
     ],
-    fix: ['See the cause pages; for EPERM upgrade the container runtime (Docker >= 20.10.10, containerd >= 1.4.10/1.5.6).'],
+    fix: [
+      'See the cause pages; for EPERM upgrade the container runtime (Docker >= 20.10.10, containerd >= 1.4.10/1.5.6).',
+    ],
     sources: [
       'golang/go:src/runtime/cgo/gcc_libinit.c (_cgo_try_pthread_create)',
       'golang/go:src/runtime/cgo/gcc_fatalf.c',
@@ -156,9 +165,17 @@ const maxThreads: SignatureDef = {
   subject: () => ({ exitCode: 2 }),
   docs: {
     what: 'checkmcount() in the Go runtime throws when the process would hold more OS threads than maxmcount (10000 unless debug.SetMaxThreads changed it). Threads pile up when goroutines block in system calls or cgo calls.',
-    confirm: ['The line names the limit; a goroutine dump full of [syscall] or cgo frames shows what held the threads.'],
-    fix: ['Bound the concurrency of blocking system calls or cgo calls; raise the cap with debug.SetMaxThreads only when the thread count is expected.'],
-    sources: ['golang/go:src/runtime/proc.go (checkmcount)', 'https://pkg.go.dev/runtime/debug#SetMaxThreads', 'https://github.com/adjust/go-wrk/issues/28'],
+    confirm: [
+      'The line names the limit; a goroutine dump full of [syscall] or cgo frames shows what held the threads.',
+    ],
+    fix: [
+      'Bound the concurrency of blocking system calls or cgo calls; raise the cap with debug.SetMaxThreads only when the thread count is expected.',
+    ],
+    sources: [
+      'golang/go:src/runtime/proc.go (checkmcount)',
+      'https://pkg.go.dev/runtime/debug#SetMaxThreads',
+      'https://github.com/adjust/go-wrk/issues/28',
+    ],
   },
   cases: [
     {
@@ -166,7 +183,11 @@ const maxThreads: SignatureDef = {
       log: ['runtime: program exceeds 10000-thread limit', 'fatal error: thread exhaustion'],
       fields: { limit: 10000 },
     },
-    { source: 'https://github.com/KaringX/karing/issues/248', log: ['runtime: program exceeds 200-thread limit'], fields: { limit: 200 } },
+    {
+      source: 'https://github.com/KaringX/karing/issues/248',
+      log: ['runtime: program exceeds 200-thread limit'],
+      fields: { limit: 200 },
+    },
   ],
   nonMatching: ['AddressSanitizer: Thread limit (4194304 threads) exceeeded. Dying'],
 };
@@ -176,7 +197,8 @@ const outOfMemory: SignatureDef = {
   family: 'go',
   title: 'Go runtime could not map memory (fatal error: out of memory)',
   keywords: ['runtime: out of memory', 'fatal error: out of memory'],
-  pattern: /runtime: out of memory: cannot allocate (\d{1,20})-byte block \((\d{1,20}) in use\)|fatal error: (?:runtime: )?out of memory/,
+  pattern:
+    /runtime: out of memory: cannot allocate (\d{1,20})-byte block \((\d{1,20}) in use\)|fatal error: (?:runtime: )?out of memory/,
   fields: (m): Fields => (m[1] !== undefined ? { bytes: Number(m[1]), inUse: Number(m[2]) } : {}),
   raises: (): Raise[] => [
     {
@@ -193,9 +215,18 @@ const outOfMemory: SignatureDef = {
   subject: () => ({ exitCode: 2 }),
   docs: {
     what: 'The Go heap asks the kernel for memory with mmap; when mmap fails the runtime prints the block size and the heap in use, then "fatal error: out of memory" (or "runtime: out of memory" from sysMap) and exits with status 2. An OOM kill by the memory cgroup prints nothing.',
-    confirm: ['Compare "in use" with the container memory limit and with the node\'s CommitLimit (/proc/meminfo) and vm.overcommit_memory.', 'wc -l /proc/<pid>/maps against vm.max_map_count.'],
-    fix: ['Lower the heap (GOMEMLIMIT, smaller caches) or allow overcommit; check RLIMIT_AS (ulimit -v) of the container.'],
-    sources: ['golang/go:src/runtime/mheap.go (grow)', 'golang/go:src/runtime/mem_linux.go (sysMap)', 'shared/knowledge/limits.md §3.2'],
+    confirm: [
+      'Compare "in use" with the container memory limit and with the node\'s CommitLimit (/proc/meminfo) and vm.overcommit_memory.',
+      'wc -l /proc/<pid>/maps against vm.max_map_count.',
+    ],
+    fix: [
+      'Lower the heap (GOMEMLIMIT, smaller caches) or allow overcommit; check RLIMIT_AS (ulimit -v) of the container.',
+    ],
+    sources: [
+      'golang/go:src/runtime/mheap.go (grow)',
+      'golang/go:src/runtime/mem_linux.go (sysMap)',
+      'shared/knowledge/limits.md §3.2',
+    ],
   },
   cases: [
     {
@@ -204,7 +235,10 @@ const outOfMemory: SignatureDef = {
     },
     {
       source: 'podmortem lab: a Go 1.19.8 program allocating 4 MiB slices under ulimit -v 800000',
-      log: ['runtime: out of memory: cannot allocate 4194304-byte block (133988352 in use)', 'fatal error: out of memory'],
+      log: [
+        'runtime: out of memory: cannot allocate 4194304-byte block (133988352 in use)',
+        'fatal error: out of memory',
+      ],
       fields: { bytes: 4194304, inUse: 133988352 },
     },
   ],
@@ -227,8 +261,16 @@ const fatalError: SignatureDef = {
     sources: ['golang/go:src/runtime/panic.go (throw, fatal)'],
   },
   cases: [
-    { source: 'https://github.com/adjust/go-wrk/issues/28', log: ['fatal error: thread exhaustion'], fields: { message: 'thread exhaustion' } },
-    { source: 'https://github.com/golang/go/issues/24484 (typical)', log: ['fatal error: concurrent map writes'], fields: { message: 'concurrent map writes' } },
+    {
+      source: 'https://github.com/adjust/go-wrk/issues/28',
+      log: ['fatal error: thread exhaustion'],
+      fields: { message: 'thread exhaustion' },
+    },
+    {
+      source: 'https://github.com/golang/go/issues/24484 (typical)',
+      log: ['fatal error: concurrent map writes'],
+      fields: { message: 'concurrent map writes' },
+    },
   ],
   nonMatching: ['main.c:1:10: fatal error: foo.h: No such file or directory'],
 };
@@ -244,7 +286,7 @@ const panicSig: SignatureDef = {
   raises: () => [],
   docs: {
     what: 'An unrecovered Go panic: the message, then the goroutine dump, exit status 2. A program bug or an explicit panic on a failed call (the message may carry an errno text such as "too many open files", which its own signature recognizes).',
-    confirm: ['Read the message and the first goroutine\'s frames.'],
+    confirm: ["Read the message and the first goroutine's frames."],
     fix: [],
     sources: ['golang/go:src/runtime/panic.go (printpanics)'],
   },
@@ -274,13 +316,21 @@ const goroutineDump: SignatureDef = {
     sources: ['golang/go:src/runtime/traceback.go (goroutineheader)', 'https://github.com/maruel/panicparse'],
   },
   cases: [
-    { source: 'shared/seed/calico-node-restart.md', log: ['goroutine 35 [running]:'], fields: { goroutine: 35, state: 'running' } },
+    {
+      source: 'shared/seed/calico-node-restart.md',
+      log: ['goroutine 35 [running]:'],
+      fields: { goroutine: 35, state: 'running' },
+    },
     {
       source: 'https://github.com/ibm-messaging/mq-metric-samples/issues/297',
       log: ['goroutine 0 gp=0xc7d0a0 m=0 mp=0xc7dc20 [idle]:'],
       fields: { goroutine: 0, state: 'idle' },
     },
-    { source: 'https://github.com/gogs/gogs/issues/4276', log: ['goroutine 1 [select, locked to thread]:'], fields: { state: 'select, locked to thread' } },
+    {
+      source: 'https://github.com/gogs/gogs/issues/4276',
+      log: ['goroutine 1 [select, locked to thread]:'],
+      fields: { state: 'select, locked to thread' },
+    },
   ],
   nonMatching: ['goroutine leak detected in handler', 'started goroutine 5 for worker'],
 };
@@ -290,7 +340,8 @@ const sigsegv: SignatureDef = {
   family: 'go',
   title: 'Go program received SIGSEGV',
   keywords: ['signal SIGSEGV'],
-  pattern: /\[signal SIGSEGV: segmentation violation(?: code=(0x[0-9a-f]{1,8}))?(?: addr=(0x[0-9a-f]{1,16}))?/,
+  pattern:
+    /\[signal SIGSEGV: segmentation violation(?: code=(0x[0-9a-f]{1,8}))?(?: addr=(0x[0-9a-f]{1,16}))?/,
   fields: (m) => ({ ...(m[1] ? { code: m[1] } : {}), ...(m[2] ? { addr: m[2] } : {}) }),
   raises: () => [],
   docs: {

@@ -7,13 +7,14 @@ import type { Fields, Raise, SignatureDef } from '../types.js';
 import { watcherEmfileRaises, watcherEnospcRaises } from './raises.js';
 
 const instances: SignatureDef = {
-  id: 'inotify.instances',
+  id: 'inotify.init-emfile',
   family: 'inotify',
   title: 'A file watcher could not get an inotify instance (too many open files)',
   keywords: ['oo many open files'], // too/Too
   // "failed to create fsnotify watcher: too many open files", "inotify_init: Too many open files",
   // "Failed to allocate directory watch: Too many open files", Node "EMFILE: too many open files, watch 'x'".
-  pattern: /(?:notify|[Ww]atch)[^\n]{0,300}?[Tt]oo many open files(?! in system)|[Tt]oo many open files, watch\b/,
+  pattern:
+    /(?:notify|[Ww]atch)[^\n]{0,300}?[Tt]oo many open files(?! in system)|[Tt]oo many open files, watch\b/,
   raises: () => watcherEmfileRaises(),
   docs: {
     what: 'inotify_init failed with EMFILE, which the kernel returns when the UID already holds fs.inotify.max_user_instances instances (128 by default on many distributions). The count is per UID node-wide, so kubelet, containerd and every root container share it; a pod that crash-loops while leaking watchers uses it up for all of them.',
@@ -21,48 +22,91 @@ const instances: SignatureDef = {
       'cat /proc/sys/fs/inotify/max_user_instances',
       'find /proc/*/fd -lname anon_inode:inotify 2>/dev/null | cut -d/ -f3 | xargs -r -n1 ps -o uid= -p | sort | uniq -c   # instances per UID',
     ],
-    fix: ['sysctl -w fs.inotify.max_user_instances=8192 and persist it in /etc/sysctl.d/; find the process that leaks watchers.'],
-    sources: ['torvalds/linux:fs/notify/inotify/inotify_user.c (inotify_new_group)', 'https://github.com/kubernetes/kops/pull/2913', 'https://github.com/open-edge-platform/geti_v2/issues/1501', 'shared/knowledge/limits.md §5.2'],
+    fix: [
+      'sysctl -w fs.inotify.max_user_instances=8192 and persist it in /etc/sysctl.d/; find the process that leaks watchers.',
+    ],
+    sources: [
+      'torvalds/linux:fs/notify/inotify/inotify_user.c (inotify_new_group)',
+      'https://github.com/kubernetes/kops/pull/2913',
+      'https://github.com/open-edge-platform/geti_v2/issues/1501',
+      'shared/knowledge/limits.md §5.2',
+    ],
   },
   cases: [
-    { source: 'https://github.com/kubernetes/kops/pull/2913', log: ['failed to create fsnotify watcher: too many open files'] },
+    {
+      source: 'https://github.com/kubernetes/kops/pull/2913',
+      log: ['failed to create fsnotify watcher: too many open files'],
+    },
     {
       source: 'https://github.com/open-edge-platform/geti_v2/issues/1501',
-      log: ['E1117 10:38:08.220642       1 main.go:149] failed to create FS watcher for /var/lib/kubelet/device-plugins/: too many open files'],
+      log: [
+        'E1117 10:38:08.220642       1 main.go:149] failed to create FS watcher for /var/lib/kubelet/device-plugins/: too many open files',
+      ],
     },
-    { source: 'https://github.com/rackerlabs/genestack/pull/227', log: ['Failed to allocate directory watch: Too many open files'] },
-    { source: 'https://github.com/ssadedin/bpipe/issues/210', log: ['java.io.IOException: User limit of inotify instances reached or too many open files'] },
+    {
+      source: 'https://github.com/rackerlabs/genestack/pull/227',
+      log: ['Failed to allocate directory watch: Too many open files'],
+    },
+    {
+      source: 'https://github.com/ssadedin/bpipe/issues/210',
+      log: ['java.io.IOException: User limit of inotify instances reached or too many open files'],
+    },
     {
       source: 'https://github.com/berops/claudie/issues/1694',
-      log: ['    Message: failed to create CRI service: failed to create cni conf monitor for default: failed to create fsnotify watcher: too many open files'],
+      log: [
+        '    Message: failed to create CRI service: failed to create cni conf monitor for default: failed to create fsnotify watcher: too many open files',
+      ],
     },
   ],
   nonMatching: ['accept4: too many open files', 'open /dev/null: too many open files'],
 };
 
 const watches: SignatureDef = {
-  id: 'inotify.watches',
+  id: 'inotify.watch-enospc',
   family: 'inotify',
   title: 'A file watcher could not add an inotify watch (no space left on device)',
-  keywords: ['o space left on device', 'System limit for number of file watchers', 'inotify resources exhausted'], // no/No
+  keywords: [
+    'o space left on device',
+    'System limit for number of file watchers',
+    'inotify resources exhausted',
+  ], // no/No
   pattern:
     /(?:inotify_add_watch|notify|[Ww]atch)[^\n]{0,300}?[Nn]o space left on device|System limit for number of file watchers reached|inotify resources exhausted/,
   raises: () => watcherEnospcRaises(),
   docs: {
     what: 'inotify_add_watch failed with ENOSPC: the UID holds fs.inotify.max_user_watches watches (8192 on old kernels; scaled with RAM since 5.11). "No space left on device" here has nothing to do with the disk.',
-    confirm: ['cat /proc/sys/fs/inotify/max_user_watches; count watches per process: grep -c inotify /proc/*/fdinfo/* 2>/dev/null.'],
-    fix: ['sysctl -w fs.inotify.max_user_watches=524288 and persist it in /etc/sysctl.d/; watch fewer directories.'],
-    sources: ['torvalds/linux:fs/notify/inotify/inotify_user.c (inotify_new_watch)', 'https://github.com/openshift/installer/issues/1773', 'https://github.com/purpleidea/mgmt/issues/1'],
+    confirm: [
+      'cat /proc/sys/fs/inotify/max_user_watches; count watches per process: grep -c inotify /proc/*/fdinfo/* 2>/dev/null.',
+    ],
+    fix: [
+      'sysctl -w fs.inotify.max_user_watches=524288 and persist it in /etc/sysctl.d/; watch fewer directories.',
+    ],
+    sources: [
+      'torvalds/linux:fs/notify/inotify/inotify_user.c (inotify_new_watch)',
+      'https://github.com/openshift/installer/issues/1773',
+      'https://github.com/purpleidea/mgmt/issues/1',
+    ],
   },
   cases: [
-    { source: 'https://github.com/openshift/installer/issues/1773', log: ['tail: inotify resources exhausted'] },
-    { source: 'https://github.com/sethfowler/pygmalion/issues/94', log: ['Thread threw an exception: addWatch: resource exhausted (No space left on device)'] },
+    {
+      source: 'https://github.com/openshift/installer/issues/1773',
+      log: ['tail: inotify resources exhausted'],
+    },
+    {
+      source: 'https://github.com/sethfowler/pygmalion/issues/94',
+      log: ['Thread threw an exception: addWatch: resource exhausted (No space left on device)'],
+    },
     {
       source: 'https://github.com/ToolJet/ToolJet/issues/198',
-      log: ["client_1    | Error from chokidar (/app/src/_components): Error: ENOSPC: System limit for number of file watchers reached, watch '/app/src/_components/PrivateRoute.jsx'"],
+      log: [
+        "client_1    | Error from chokidar (/app/src/_components): Error: ENOSPC: System limit for number of file watchers reached, watch '/app/src/_components/PrivateRoute.jsx'",
+      ],
     },
   ],
-  nonMatching: ['write /var/lib/docker/tmp/x: no space left on device', "mkdir /var/lib/kubelet/pods/x: no space left on device"],
+  nonMatching: [
+    'write /var/lib/docker/tmp/x: no space left on device',
+    'mkdir /var/lib/kubelet/pods/x: no space left on device',
+  ],
 };
 
 const tailPolling: SignatureDef = {
@@ -80,12 +124,20 @@ const tailPolling: SignatureDef = {
     what: 'coreutils tail -f could not use inotify: inotify_init failed (EMFILE: out of instances, the strerror follows the message) or a watch could not be added ("inotify resources exhausted" printed just before). tail keeps working by polling once a second; the same exhaustion breaks programs that have no fallback.',
     confirm: ['See inotify.instances and inotify.watches.'],
     fix: ['Raise fs.inotify.max_user_instances / max_user_watches.'],
-    sources: ['coreutils/coreutils:src/tail.c (tail_forever_inotify)', 'uutils/coreutils:src/uu/tail/src/follow/watch.rs', 'https://github.com/openshift/installer/issues/1773'],
+    sources: [
+      'coreutils/coreutils:src/tail.c (tail_forever_inotify)',
+      'uutils/coreutils:src/uu/tail/src/follow/watch.rs',
+      'https://github.com/openshift/installer/issues/1773',
+    ],
   },
   cases: [
-    { source: 'https://github.com/openshift/installer/issues/1773', log: ['tail: inotify cannot be used, reverting to polling'] },
     {
-      source: 'uutils/coreutils:src/uu/tail/src/follow/watch.rs (the same wording as GNU tail after inotify_init fails)',
+      source: 'https://github.com/openshift/installer/issues/1773',
+      log: ['tail: inotify cannot be used, reverting to polling'],
+    },
+    {
+      source:
+        'uutils/coreutils:src/uu/tail/src/follow/watch.rs (the same wording as GNU tail after inotify_init fails)',
       log: ['tail: inotify cannot be used, reverting to polling: Too many open files'],
       fields: { message: 'Too many open files' },
     },
@@ -98,22 +150,39 @@ const dotnetUserLimit: SignatureDef = {
   title: '.NET FileSystemWatcher hit the inotify user limit',
   keywords: ['on the number of inotify'],
   // "The configured user limit (128) on the number of inotify instances has been reached, or the per-process limit on the number of open file descriptors has been reached."
-  pattern: /The configured user limit \((\d{1,10})\) on the number of inotify (instances|watches) has been reached/,
+  pattern:
+    /The configured user limit \((\d{1,10})\) on the number of inotify (instances|watches) has been reached/,
   fields: (m): Fields => ({ limit: Number(m[1]), kind: m[2]! }),
   raises: (f): Raise[] =>
     f.kind === 'watches'
       ? watcherEnospcRaises()
-      : [{ ...watcherEmfileRaises()[0]!, weight: 0.9, why: `${watcherEmfileRaises()[0]!.why} .NET printed the limit it read: ${String(f.limit)}.` }, watcherEmfileRaises()[1]!],
+      : [
+          {
+            ...watcherEmfileRaises()[0]!,
+            weight: 0.9,
+            why: `${watcherEmfileRaises()[0]!.why} .NET printed the limit it read: ${String(f.limit)}.`,
+          },
+          watcherEmfileRaises()[1]!,
+        ],
   docs: {
-    what: '.NET\'s FileSystemWatcher (used by ASP.NET Core configuration reload by default) could not create an inotify instance or watch and names the per-user limit it read from /proc/sys/fs/inotify.',
-    confirm: ['The number in parentheses is the current limit; count instances per UID as for inotify.instances.'],
-    fix: ['Raise fs.inotify.max_user_instances, or set DOTNET_USE_POLLING_FILE_WATCHER=1 / hostBuilder reloadOnChange: false.'],
-    sources: ['dotnet/runtime:src/libraries/System.IO.FileSystem.Watcher/src/Resources/Strings.resx (IOException_INotifyInstanceUserLimitExceeded)', 'https://github.com/dotnet/aspnetcore/issues/7531'],
+    what: ".NET's FileSystemWatcher (used by ASP.NET Core configuration reload by default) could not create an inotify instance or watch and names the per-user limit it read from /proc/sys/fs/inotify.",
+    confirm: [
+      'The number in parentheses is the current limit; count instances per UID as for inotify.instances.',
+    ],
+    fix: [
+      'Raise fs.inotify.max_user_instances, or set DOTNET_USE_POLLING_FILE_WATCHER=1 / hostBuilder reloadOnChange: false.',
+    ],
+    sources: [
+      'dotnet/runtime:src/libraries/System.IO.FileSystem.Watcher/src/Resources/Strings.resx (IOException_INotifyInstanceUserLimitExceeded)',
+      'https://github.com/dotnet/aspnetcore/issues/7531',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/dotnet/aspnetcore/issues/7531',
-      log: ['System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached.'],
+      log: [
+        'System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached.',
+      ],
       fields: { limit: 128, kind: 'instances' },
     },
   ],

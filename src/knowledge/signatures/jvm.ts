@@ -11,7 +11,8 @@ const nativeThread: SignatureDef = {
   family: 'jvm',
   title: 'JVM could not create a native thread (OutOfMemoryError)',
   keywords: ['OutOfMemoryError: unable to create'],
-  pattern: /OutOfMemoryError: unable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
+  pattern:
+    /OutOfMemoryError: unable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
   fields: (m) => ({ jdk: m[1] ? '<=8' : '>=9' }),
   // Neither wording shows the errno; the [os,thread] warning (jvm.thread-start-failed) does.
   raises: () => unknownThreadCreationRaises(),
@@ -19,10 +20,12 @@ const nativeThread: SignatureDef = {
     what: 'Thread.start() failed in JVM_StartThread because pthread_create failed. JDK <= 8 says "unable to create new native thread", JDK >= 9 "unable to create native thread: possibly out of memory or process/resource limits reached". It is an Error thrown to the caller: whether the JVM exits depends on the application and -XX:+ExitOnOutOfMemoryError. The heap is not involved.',
     confirm: [
       'Look for the "[os,thread] Failed to start thread ... pthread_create failed (EAGAIN)" warning just before it: it shows the errno.',
-      'Count the JVM threads (ls /proc/<pid>/task | wc -l) and compare with pids.max of the container and pod cgroups and with the UID\'s task count.',
+      "Count the JVM threads (ls /proc/<pid>/task | wc -l) and compare with pids.max of the container and pod cgroups and with the UID's task count.",
       'Newer JDKs log thread count, rlimits, threads-max, max_map_count and pid_max with -Xlog:os+thread=info.',
     ],
-    fix: ['Raise the limit that was reached (see the cause pages) or cap the application\'s thread pools; -Xss smaller stacks help only when memory was the limit.'],
+    fix: [
+      "Raise the limit that was reached (see the cause pages) or cap the application's thread pools; -Xss smaller stacks help only when memory was the limit.",
+    ],
     sources: [
       'openjdk/jdk8u:hotspot/src/share/vm/prims/jvm.cpp (JVM_StartThread)',
       'openjdk/jdk:src/hotspot/share/runtime/os.hpp (OS_NATIVE_THREAD_CREATION_FAILED_MSG)',
@@ -38,7 +41,9 @@ const nativeThread: SignatureDef = {
     },
     {
       source: 'https://github.com/podman-desktop/podman-desktop/issues/5282',
-      log: ['> java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached'],
+      log: [
+        '> java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached',
+      ],
       fields: { jdk: '>=9' },
     },
   ],
@@ -51,7 +56,8 @@ const threadStartFailed: SignatureDef = {
   title: 'JVM warning: pthread_create failed while starting a thread',
   keywords: ['Failed to start thread', 'Unable to start thread'],
   // [1.573s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.
-  pattern: /(?:Failed|Unable) to start thread(?: "([^"]{0,200})")? - pthread_create failed \(([A-Z]{2,12})\)(?: for attributes: stacksize: (\d{1,9})k)?/,
+  pattern:
+    /(?:Failed|Unable) to start thread(?: "([^"]{0,200})")? - pthread_create failed \(([A-Z]{2,12})\)(?: for attributes: stacksize: (\d{1,9})k)?/,
   fields: (m) => ({
     ...(m[1] !== undefined ? { thread: m[1] } : {}),
     ...errnoFields(errnoFromName(m[2]!)),
@@ -60,7 +66,10 @@ const threadStartFailed: SignatureDef = {
   raises: (f) => threadCreationRaises(typeof f.errno === 'number' ? f.errno : undefined, undefined, true),
   docs: {
     what: 'HotSpot unified logging (JDK >= 9, tag os,thread) prints the errno of the failed pthread_create and the stack size it asked for, before Thread.start() throws OutOfMemoryError. JDK 17+ retries EAGAIN a few times first.',
-    confirm: ['EAGAIN: task-count limits (pids cgroup, RLIMIT_NPROC, pid_max, threads-max) or a thread stack glibc could not map; EPERM: seccomp on clone3.', 'A large stacksize (-Xss) multiplies the memory each thread reserves.'],
+    confirm: [
+      'EAGAIN: task-count limits (pids cgroup, RLIMIT_NPROC, pid_max, threads-max) or a thread stack glibc could not map; EPERM: seccomp on clone3.',
+      'A large stacksize (-Xss) multiplies the memory each thread reserves.',
+    ],
     fix: ['See the cause pages for the limit; reduce thread pools or -Xss when memory is the limit.'],
     sources: [
       'openjdk/jdk:src/hotspot/os/linux/os_linux.cpp (os::create_thread)',
@@ -71,21 +80,30 @@ const threadStartFailed: SignatureDef = {
   cases: [
     {
       source: 'https://github.com/cgroza/GraffiTE/issues/50',
-      log: ['[1.573s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.'],
+      log: [
+        '[1.573s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.',
+      ],
       fields: { thread: 'Unknown thread', errno: 11, errnoName: 'EAGAIN', stackKb: 1024 },
     },
     {
       source: 'https://github.com/seglo/kafka-lag-exporter/issues/436',
-      log: ['[56,420s][warning][os,thread] Unable to start thread - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.'],
+      log: [
+        '[56,420s][warning][os,thread] Unable to start thread - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.',
+      ],
       fields: { errno: 11, stackKb: 1024 },
     },
     {
-      source: 'https://github.com/bitnami/containers/issues/63496 (bitnami/zookeeper on Debian 12, glibc 2.36)',
-      log: ['[0.002s][warning][os,thread] Failed to start thread "GC Thread#0" - pthread_create failed (EPERM) for attributes: stacksize: 1024k, guardsize: 4k, detached.'],
+      source:
+        'https://github.com/bitnami/containers/issues/63496 (bitnami/zookeeper on Debian 12, glibc 2.36)',
+      log: [
+        '[0.002s][warning][os,thread] Failed to start thread "GC Thread#0" - pthread_create failed (EPERM) for attributes: stacksize: 1024k, guardsize: 4k, detached.',
+      ],
       fields: { thread: 'GC Thread#0', errno: 1, errnoName: 'EPERM' },
     },
   ],
-  nonMatching: ['[5.196s][warning][os,thread] Failed to start the native thread for java.lang.Thread "Thread-16"'],
+  nonMatching: [
+    '[5.196s][warning][os,thread] Failed to start the native thread for java.lang.Thread "Thread-16"',
+  ],
 };
 
 const gcThread: SignatureDef = {
@@ -104,7 +122,10 @@ const gcThread: SignatureDef = {
   cases: [
     {
       source: 'https://github.com/bitnami/containers/issues/63496',
-      log: ['# There is insufficient memory for the Java Runtime Environment to continue.', '# Cannot create worker GC thread. Out of system resources.'],
+      log: [
+        '# There is insufficient memory for the Java Runtime Environment to continue.',
+        '# Cannot create worker GC thread. Out of system resources.',
+      ],
     },
   ],
 };
@@ -112,7 +133,16 @@ const gcThread: SignatureDef = {
 const ORACLE_OOM = 'https://docs.oracle.com/javase/8/docs/technotes/guides/troubleshoot/memleaks002.html';
 
 /** The Java heap and the other memory areas the JVM caps itself: runtime.heap, not the container. */
-function heapArea(id: string, area: string, keyword: string, pattern: RegExp, weight: number, what: string, fix: string, cases: SignatureCase[]): SignatureDef {
+function heapArea(
+  id: string,
+  area: string,
+  keyword: string,
+  pattern: RegExp,
+  weight: number,
+  what: string,
+  fix: string,
+  cases: SignatureCase[],
+): SignatureDef {
   const raise: Raise = {
     cause: 'runtime.heap',
     weight,
@@ -124,10 +154,19 @@ function heapArea(id: string, area: string, keyword: string, pattern: RegExp, we
     title: `JVM OutOfMemoryError: ${area}`,
     keywords: [keyword],
     pattern,
-    raises: () => [raise, { cause: 'memory.cgroup', weight: 0.1, why: 'When the JVM sizes its heap from the container limit (MaxRAMPercentage), a small container limit makes a small heap.' }],
+    raises: () => [
+      raise,
+      {
+        cause: 'memory.cgroup',
+        weight: 0.1,
+        why: 'When the JVM sizes its heap from the container limit (MaxRAMPercentage), a small container limit makes a small heap.',
+      },
+    ],
     docs: {
       what,
-      confirm: ['Compare the configured maximum (java -XX:+PrintFlagsFinal -version | grep -E "MaxHeapSize|MaxMetaspaceSize|MaxDirectMemorySize") with the live usage (jcmd <pid> GC.heap_info).'],
+      confirm: [
+        'Compare the configured maximum (java -XX:+PrintFlagsFinal -version | grep -E "MaxHeapSize|MaxMetaspaceSize|MaxDirectMemorySize") with the live usage (jcmd <pid> GC.heap_info).',
+      ],
       fix: [`Raise ${fix}, or find what fills it (a heap dump with -XX:+HeapDumpOnOutOfMemoryError).`],
       sources: [ORACLE_OOM, ...new Set(cases.map((c) => c.source))],
     },
@@ -155,7 +194,12 @@ const gcOverhead = heapArea(
   0.8,
   'The parallel collector spent more than 98% of the time in GC while recovering less than 2% of the heap: the heap is effectively full.',
   '-Xmx / -XX:MaxRAMPercentage',
-  [{ source: ORACLE_OOM, log: ['Exception in thread "main" java.lang.OutOfMemoryError: GC overhead limit exceeded'] }],
+  [
+    {
+      source: ORACLE_OOM,
+      log: ['Exception in thread "main" java.lang.OutOfMemoryError: GC overhead limit exceeded'],
+    },
+  ],
 );
 
 const metaspace = heapArea(
@@ -189,10 +233,15 @@ const directBuffer = heapArea(
   'NIO direct buffers reached -XX:MaxDirectMemorySize (the heap size by default).',
   '-XX:MaxDirectMemorySize',
   [
-    { source: 'https://github.com/tchiotludo/akhq/issues/1214', log: ['java.lang.OutOfMemoryError: Direct buffer memory'] },
+    {
+      source: 'https://github.com/tchiotludo/akhq/issues/1214',
+      log: ['java.lang.OutOfMemoryError: Direct buffer memory'],
+    },
     {
       source: 'https://github.com/sentry-kubernetes/charts/issues/1733',
-      log: ['java.lang.OutOfMemoryError: Cannot reserve 369295617 bytes of direct buffer memory (allocated: 1866930914, limit: 2147483648)'],
+      log: [
+        'java.lang.OutOfMemoryError: Cannot reserve 369295617 bytes of direct buffer memory (allocated: 1866930914, limit: 2147483648)',
+      ],
     },
   ],
 );
@@ -202,21 +251,36 @@ const nativeMemory: SignatureDef = {
   family: 'jvm',
   title: 'JVM ran out of native memory (insufficient memory for the Java Runtime Environment)',
   keywords: ['insufficient memory for the Java Runtime Environment', 'Native memory allocation'],
-  pattern: /insufficient memory for the Java Runtime Environment|Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes/,
+  pattern:
+    /insufficient memory for the Java Runtime Environment|Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes/,
   fields: (m): Fields => (m[1] !== undefined ? { call: m[1], bytes: Number(m[2]) } : {}),
   raises: (f): Raise[] => [
-    { cause: 'memory.node', weight: 0.5, why: 'The JVM aborts like this when mmap or malloc fails, which is the node refusing to commit more memory (vm.overcommit_memory=2) or an address-space limit.' },
+    {
+      cause: 'memory.node',
+      weight: 0.5,
+      why: 'The JVM aborts like this when mmap or malloc fails, which is the node refusing to commit more memory (vm.overcommit_memory=2) or an address-space limit.',
+    },
     {
       cause: 'vm.max_map_count',
       weight: f.call === 'mmap' ? 0.4 : 0.25,
       why: 'mmap also fails with ENOMEM once the process holds vm.max_map_count mappings; JVMs with many threads or mapped files reach the default 65530.',
     },
-    { cause: 'memory.cgroup', weight: 0.2, why: 'Near the container memory limit a memory charge made inside a system call can fail with ENOMEM instead of an OOM kill.' },
+    {
+      cause: 'memory.cgroup',
+      weight: 0.2,
+      why: 'Near the container memory limit a memory charge made inside a system call can fail with ENOMEM instead of an OOM kill.',
+    },
   ],
   docs: {
     what: 'HotSpot could not get memory from the operating system for its own structures, thread stacks or the heap commit, and wrote an hs_err file. The Java heap is not full.',
-    confirm: ['wc -l /proc/<pid>/maps against /proc/sys/vm/max_map_count.', 'grep -E "Commit|overcommit" /proc/meminfo; sysctl vm.overcommit_memory.', 'The hs_err file lists the failed size and the memory map.'],
-    fix: ['Raise vm.max_map_count (262144) when the map count is at the limit; otherwise lower -Xmx / thread counts or give the node more memory.'],
+    confirm: [
+      'wc -l /proc/<pid>/maps against /proc/sys/vm/max_map_count.',
+      'grep -E "Commit|overcommit" /proc/meminfo; sysctl vm.overcommit_memory.',
+      'The hs_err file lists the failed size and the memory map.',
+    ],
+    fix: [
+      'Raise vm.max_map_count (262144) when the map count is at the limit; otherwise lower -Xmx / thread counts or give the node more memory.',
+    ],
     sources: ['openjdk/jdk:src/hotspot/share/utilities/vmError.cpp', 'shared/knowledge/limits.md §1.5'],
   },
   cases: [

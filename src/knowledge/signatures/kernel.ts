@@ -21,24 +21,40 @@ const memcgOom: SignatureDef = {
   ],
   docs: {
     what: 'The OOM killer ran inside a memory cgroup that reached memory.max (v2) or memory.limit_in_bytes (v1) and killed the process with the highest badness score in it. The process gets SIGKILL and prints nothing; Kubernetes reports the container as OOMKilled, exit code 137, when the runtime saw the OOM event.',
-    confirm: ['The "Task in ... killed as a result of limit of ..." line or the oom-kill summary names the cgroup; compare it with the pod\'s cgroup path.', 'memory.events oom_kill (v2) or memory.failcnt (v1) of that cgroup counts the kills.'],
-    fix: ['Raise the container memory limit, or lower what the process uses (heap flags sized from the limit, fewer workers).'],
-    sources: ['torvalds/linux:mm/oom_kill.c (oom_kill_process, __oom_kill_process)', 'https://github.com/reportportal/kubernetes/issues/203', 'https://github.com/kubernetes/kubernetes/issues/56891'],
+    confirm: [
+      'The "Task in ... killed as a result of limit of ..." line or the oom-kill summary names the cgroup; compare it with the pod\'s cgroup path.',
+      'memory.events oom_kill (v2) or memory.failcnt (v1) of that cgroup counts the kills.',
+    ],
+    fix: [
+      'Raise the container memory limit, or lower what the process uses (heap flags sized from the limit, fewer workers).',
+    ],
+    sources: [
+      'torvalds/linux:mm/oom_kill.c (oom_kill_process, __oom_kill_process)',
+      'https://github.com/reportportal/kubernetes/issues/203',
+      'https://github.com/kubernetes/kubernetes/issues/56891',
+    ],
   },
   cases: [
     {
-      source: 'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
-      log: ['[  981.857669] Memory cgroup out of memory: Killed process 17744 (python3) total-vm:118968kB, anon-rss:32488kB, file-rss:6604kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0'],
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
+      log: [
+        '[  981.857669] Memory cgroup out of memory: Killed process 17744 (python3) total-vm:118968kB, anon-rss:32488kB, file-rss:6604kB, shmem-rss:0kB, UID:0 pgtables:124kB oom_score_adj:0',
+      ],
       fields: { pid: 17744, comm: 'python3' },
     },
     {
       source: 'https://github.com/reportportal/kubernetes/issues/203',
-      log: ['[ 7063.247407] Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB, anon-rss:164992kB, file-rss:52176kB, shmem-rss:92kB, UID:0 pgtables:1372kB oom_score_adj:986'],
+      log: [
+        '[ 7063.247407] Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB, anon-rss:164992kB, file-rss:52176kB, shmem-rss:92kB, UID:0 pgtables:1372kB oom_score_adj:986',
+      ],
       fields: { pid: 63214, comm: 'uwsgi' },
     },
     {
       source: 'https://github.com/kubernetes/kubernetes/issues/83044',
-      log: ['Sep 20 15:21:56 ida-lj4700146 kernel: Memory cgroup out of memory: Kill process 1249 (runc:[2:INIT]) score 978 or sacrifice child'],
+      log: [
+        'Sep 20 15:21:56 ida-lj4700146 kernel: Memory cgroup out of memory: Kill process 1249 (runc:[2:INIT]) score 978 or sacrifice child',
+      ],
       fields: { pid: 1249, comm: 'runc:[2:INIT]' },
     },
   ],
@@ -85,25 +101,51 @@ const oomKillSummary: SignatureDef = {
       ];
     }
     if (f.constraint === 'CONSTRAINT_NONE') {
-      return [{ cause: 'memory.node', weight: 0.95, why: `The kernel killed ${who} because the whole node ran out of memory (constraint CONSTRAINT_NONE: no cgroup limit involved).` }];
+      return [
+        {
+          cause: 'memory.node',
+          weight: 0.95,
+          why: `The kernel killed ${who} because the whole node ran out of memory (constraint CONSTRAINT_NONE: no cgroup limit involved).`,
+        },
+      ];
     }
-    return [{ cause: 'memory.node', weight: 0.6, why: `The kernel killed ${who} under ${String(f.constraint)}: the memory of a NUMA node set (cpuset or mempolicy) ran out.` }];
+    return [
+      {
+        cause: 'memory.node',
+        weight: 0.6,
+        why: `The kernel killed ${who} under ${String(f.constraint)}: the memory of a NUMA node set (cpuset or mempolicy) ran out.`,
+      },
+    ];
   },
   docs: {
-    what: 'Since about Linux 4.19 every OOM kill ends with one summary line: the constraint (CONSTRAINT_MEMCG for a cgroup limit, CONSTRAINT_NONE for the whole node, CONSTRAINT_CPUSET / CONSTRAINT_MEMORY_POLICY for NUMA sets), the cgroup whose limit was hit (oom_memcg), the victim\'s cgroup (task_memcg), its command, pid and uid. oom_memcg at the pod level means the pod limit, at the container level the container limit.',
+    what: "Since about Linux 4.19 every OOM kill ends with one summary line: the constraint (CONSTRAINT_MEMCG for a cgroup limit, CONSTRAINT_NONE for the whole node, CONSTRAINT_CPUSET / CONSTRAINT_MEMORY_POLICY for NUMA sets), the cgroup whose limit was hit (oom_memcg), the victim's cgroup (task_memcg), its command, pid and uid. oom_memcg at the pod level means the pod limit, at the container level the container limit.",
     confirm: ['Map task_memcg to the pod (pod<uid>) and container id; check memory.events of oom_memcg.'],
-    fix: ['CONSTRAINT_MEMCG: raise the limit of the cgroup named by oom_memcg or reduce usage. CONSTRAINT_NONE: the node is overcommitted: set memory requests/limits and kubelet eviction thresholds.'],
+    fix: [
+      'CONSTRAINT_MEMCG: raise the limit of the cgroup named by oom_memcg or reduce usage. CONSTRAINT_NONE: the node is overcommitted: set memory requests/limits and kubelet eviction thresholds.',
+    ],
     sources: ['torvalds/linux:mm/oom_kill.c (dump_oom_summary)', 'shared/knowledge/limits.md §5.3'],
   },
   cases: [
     {
-      source: 'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
-      log: ['[  981.857653] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/h1lab,task_memcg=/h1lab,task=python3,pid=17744,uid=0'],
-      fields: { constraint: 'CONSTRAINT_MEMCG', oomMemcg: '/h1lab', taskMemcg: '/h1lab', task: 'python3', pid: 17744, uid: 0 },
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
+      log: [
+        '[  981.857653] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/h1lab,task_memcg=/h1lab,task=python3,pid=17744,uid=0',
+      ],
+      fields: {
+        constraint: 'CONSTRAINT_MEMCG',
+        oomMemcg: '/h1lab',
+        taskMemcg: '/h1lab',
+        task: 'python3',
+        pid: 17744,
+        uid: 0,
+      },
     },
     {
       source: 'https://github.com/awslabs/amazon-eks-ami/pull/419',
-      log: ['[  147.358790] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/podruntime.slice,task_memcg=/podruntime.slice/kubelet.service,task=kubelet,pid=989,uid=0'],
+      log: [
+        '[  147.358790] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/podruntime.slice,task_memcg=/podruntime.slice/kubelet.service,task=kubelet,pid=989,uid=0',
+      ],
       fields: { constraint: 'CONSTRAINT_MEMCG', oomMemcg: '/podruntime.slice', task: 'kubelet', pid: 989 },
     },
   ],
@@ -125,18 +167,29 @@ const globalOom: SignatureDef = {
   ],
   docs: {
     what: 'A global OOM: the node had no reclaimable memory left and the OOM killer picked a victim anywhere on it, whatever its container limit. Pods without memory limits and system daemons outside kubepods are the usual cause.',
-    confirm: ['free -m and the kubelet\'s allocatable memory; the oom-kill summary line shows CONSTRAINT_NONE.'],
-    fix: ['Set memory requests and limits so the scheduler cannot overcommit the node; reserve memory for the system (kubelet systemReserved/kubeReserved) and set eviction thresholds.'],
-    sources: ['torvalds/linux:mm/oom_kill.c (out_of_memory)', 'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/'],
+    confirm: [
+      "free -m and the kubelet's allocatable memory; the oom-kill summary line shows CONSTRAINT_NONE.",
+    ],
+    fix: [
+      'Set memory requests and limits so the scheduler cannot overcommit the node; reserve memory for the system (kubelet systemReserved/kubeReserved) and set eviction thresholds.',
+    ],
+    sources: [
+      'torvalds/linux:mm/oom_kill.c (out_of_memory)',
+      'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/docker/for-linux/issues/1001',
-      log: ['May 15 23:09:30 ubuntu-s-1vcpu-2gb-ams3-01 kernel: [  518.050606] Out of memory: Killed process 15784 (python3) total-vm:11964kB, anon-rss:4288kB, file-rss:3028kB, shmem-rss:0kB'],
+      log: [
+        'May 15 23:09:30 ubuntu-s-1vcpu-2gb-ams3-01 kernel: [  518.050606] Out of memory: Killed process 15784 (python3) total-vm:11964kB, anon-rss:4288kB, file-rss:3028kB, shmem-rss:0kB',
+      ],
       fields: { pid: 15784, comm: 'python3' },
     },
   ],
-  nonMatching: ['[ 7063.247407] Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB'],
+  nonMatching: [
+    '[ 7063.247407] Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB',
+  ],
 };
 
 const pidsRejected: SignatureDef = {
@@ -155,17 +208,32 @@ const pidsRejected: SignatureDef = {
   ],
   docs: {
     what: 'pids_try_charge() failed at some level of the cgroup chain and fork/clone returned EAGAIN. The kernel prints this once per cgroup (the first failure only), so its absence proves nothing, but its presence proves a pids limit was hit.',
-    confirm: ['Read pids.max, pids.current, pids.peak and pids.events at every level from the named cgroup up to kubepods (or the systemd slice).'],
-    fix: ['Raise the level that is full: kubelet podPidsLimit (pod), the runtime pids limit (container scope), systemd TasksMax / DefaultTasksMax (units and slices); or find the task leak.'],
-    sources: ['torvalds/linux:kernel/cgroup/pids.c (pids_can_fork, pids_event)', 'https://github.com/Icinga/icinga2/issues/4918', 'https://github.com/twosigma/nsncd/issues/24', 'shared/knowledge/limits.md §1.3'],
+    confirm: [
+      'Read pids.max, pids.current, pids.peak and pids.events at every level from the named cgroup up to kubepods (or the systemd slice).',
+    ],
+    fix: [
+      'Raise the level that is full: kubelet podPidsLimit (pod), the runtime pids limit (container scope), systemd TasksMax / DefaultTasksMax (units and slices); or find the task leak.',
+    ],
+    sources: [
+      'torvalds/linux:kernel/cgroup/pids.c (pids_can_fork, pids_event)',
+      'https://github.com/Icinga/icinga2/issues/4918',
+      'https://github.com/twosigma/nsncd/issues/24',
+      'shared/knowledge/limits.md §1.3',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/Icinga/icinga2/issues/4918',
-      log: ['[Wed Sep 30 03:58:46 2020] cgroup: fork rejected by pids controller in /system.slice/icinga2.service'],
+      log: [
+        '[Wed Sep 30 03:58:46 2020] cgroup: fork rejected by pids controller in /system.slice/icinga2.service',
+      ],
       fields: { cgroup: '/system.slice/icinga2.service' },
     },
-    { source: 'https://github.com/twosigma/nsncd/issues/24', log: ['cgroup: fork rejected by pids controller in /system.slice/nsncd.service'], fields: { cgroup: '/system.slice/nsncd.service' } },
+    {
+      source: 'https://github.com/twosigma/nsncd/issues/24',
+      log: ['cgroup: fork rejected by pids controller in /system.slice/nsncd.service'],
+      fields: { cgroup: '/system.slice/nsncd.service' },
+    },
     {
       source: 'podmortem lab: bash starting 7 sleeps in a v1 pids cgroup with pids.max 5 (kernel 6.18)',
       log: ['[  979.550657] cgroup: fork rejected by pids controller in /h1lab'],
@@ -181,12 +249,22 @@ const fileMax: SignatureDef = {
   keywords: ['VFS: file-max limit'],
   pattern: /VFS: file-max limit (\d{1,20}) reached/,
   fields: (m): Fields => ({ limit: Number(m[1]) }),
-  raises: (f) => [{ cause: 'fs.file-max', weight: 1, why: `The kernel reports that the node holds fs.file-max (${String(f.limit)}) open files: every unprivileged open fails with ENFILE.` }],
+  raises: (f) => [
+    {
+      cause: 'fs.file-max',
+      weight: 1,
+      why: `The kernel reports that the node holds fs.file-max (${String(f.limit)}) open files: every unprivileged open fails with ENFILE.`,
+    },
+  ],
   docs: {
     what: 'alloc_empty_file() refused a new struct file because the node-wide count reached fs.file-max (processes with CAP_SYS_ADMIN are exempt). Rate-limited, so it repeats while the condition lasts.',
     confirm: ['cat /proc/sys/fs/file-nr; find the holders (ls /proc/*/fd | wc -l per process).'],
     fix: ['sysctl -w fs.file-max=<higher> persisted in /etc/sysctl.d/, and fix the leak.'],
-    sources: ['torvalds/linux:fs/file_table.c (alloc_empty_file)', 'https://github.com/leptonai/gpud/pull/224', 'https://github.com/SukkaW/Koolshare-Clash/issues/14'],
+    sources: [
+      'torvalds/linux:fs/file_table.c (alloc_empty_file)',
+      'https://github.com/leptonai/gpud/pull/224',
+      'https://github.com/SukkaW/Koolshare-Clash/issues/14',
+    ],
   },
   cases: [
     {
@@ -194,7 +272,11 @@ const fileMax: SignatureDef = {
       log: ['Wed Mar 27 02:55:10 2019 kern.info kernel: [240560.532035] VFS: file-max limit 51200 reached'],
       fields: { limit: 51200 },
     },
-    { source: 'https://github.com/leptonai/gpud/pull/224', log: ['[Sun Dec  1 14:54:40 2024] VFS: file-max limit 1000000 reached'], fields: { limit: 1000000 } },
+    {
+      source: 'https://github.com/leptonai/gpud/pull/224',
+      log: ['[Sun Dec  1 14:54:40 2024] VFS: file-max limit 1000000 reached'],
+      fields: { limit: 1000000 },
+    },
   ],
 };
 

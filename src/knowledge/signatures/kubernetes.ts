@@ -19,14 +19,28 @@ const oomKilled: SignatureDef = {
   ],
   subject: () => ({ reason: 'OOMKilled' }),
   docs: {
-    what: 'lastState.terminated.reason OOMKilled (exit code 137): containerd/CRI-O saw an OOM event for the container\'s cgroup. The kill may have hit a child process or an exec in the same cgroup; since Kubernetes 1.28 on cgroup v2 the whole container is killed (memory.oom.group).',
-    confirm: ['kubectl get pod -o jsonpath=\'{.status.containerStatuses[*].lastState}\'; memory.events oom_kill of the container cgroup; dmesg shows the victim.'],
-    fix: ['Raise resources.limits.memory, or make the program fit (JVM MaxRAMPercentage with room for non-heap, Node --max-old-space-size, GOMEMLIMIT).'],
-    sources: ['containerd/containerd:internal/cri/server/events.go', 'https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/', 'https://github.com/stafftastic/jitsu-chart/issues/76'],
+    what: "lastState.terminated.reason OOMKilled (exit code 137): containerd/CRI-O saw an OOM event for the container's cgroup. The kill may have hit a child process or an exec in the same cgroup; since Kubernetes 1.28 on cgroup v2 the whole container is killed (memory.oom.group).",
+    confirm: [
+      "kubectl get pod -o jsonpath='{.status.containerStatuses[*].lastState}'; memory.events oom_kill of the container cgroup; dmesg shows the victim.",
+    ],
+    fix: [
+      'Raise resources.limits.memory, or make the program fit (JVM MaxRAMPercentage with room for non-heap, Node --max-old-space-size, GOMEMLIMIT).',
+    ],
+    sources: [
+      'containerd/containerd:internal/cri/server/events.go',
+      'https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/',
+      'https://github.com/stafftastic/jitsu-chart/issues/76',
+    ],
   },
   cases: [
-    { source: 'https://github.com/stafftastic/jitsu-chart/issues/76', log: ['      Reason:       OOMKilled'] },
-    { source: 'https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/', log: ['memory-demo-2   0/1       OOMKilled   1          24s'] },
+    {
+      source: 'https://github.com/stafftastic/jitsu-chart/issues/76',
+      log: ['      Reason:       OOMKilled'],
+    },
+    {
+      source: 'https://kubernetes.io/docs/tasks/configure-pod-container/assign-memory-resource/',
+      log: ['memory-demo-2   0/1       OOMKilled   1          24s'],
+    },
   ],
   nonMatching: ['OOMKilledCount=0x'],
 };
@@ -53,11 +67,22 @@ const exitCode: SignatureDef = {
     what: 'The exit status the runtime recorded: 128+N means killed by signal N (137 SIGKILL, 134 SIGABRT, 139 SIGSEGV, 143 SIGTERM); Go panics and fatal errors exit with 2.',
     confirm: ['Read Reason next to it: OOMKilled, Error, Completed.'],
     fix: [],
-    sources: ['https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-states', 'shared/knowledge/limits.md §5.3'],
+    sources: [
+      'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-states',
+      'shared/knowledge/limits.md §5.3',
+    ],
   },
   cases: [
-    { source: 'https://github.com/stafftastic/jitsu-chart/issues/76', log: ['      Exit Code:    137'], fields: { exitCode: 137 } },
-    { source: 'https://github.com/kubernetes/kubernetes/issues/93826', log: ['Exit Code: 1'], fields: { exitCode: 1 } },
+    {
+      source: 'https://github.com/stafftastic/jitsu-chart/issues/76',
+      log: ['      Exit Code:    137'],
+      fields: { exitCode: 137 },
+    },
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/93826',
+      log: ['Exit Code: 1'],
+      fields: { exitCode: 1 },
+    },
   ],
 };
 
@@ -76,7 +101,13 @@ const restartCount: SignatureDef = {
     fix: [],
     sources: ['https://kubernetes.io/docs/reference/kubectl/generated/kubectl_describe/'],
   },
-  cases: [{ source: 'https://github.com/antrea-io/antrea/issues/1171', log: ['    Restart Count:  5'], fields: { restartCount: 5 } }],
+  cases: [
+    {
+      source: 'https://github.com/antrea-io/antrea/issues/1171',
+      log: ['    Restart Count:  5'],
+      fields: { restartCount: 5 },
+    },
+  ],
 };
 
 const backOff: SignatureDef = {
@@ -87,15 +118,26 @@ const backOff: SignatureDef = {
   pattern: /Back-off restarting failed container|CrashLoopBackOff/,
   raises: () => [],
   docs: {
-    what: 'The container keeps exiting and the kubelet waits longer between restarts (up to 5 minutes). A symptom, not a cause: the previous run\'s log (kubectl logs -p) says why it exited.',
+    what: "The container keeps exiting and the kubelet waits longer between restarts (up to 5 minutes). A symptom, not a cause: the previous run's log (kubectl logs -p) says why it exited.",
     confirm: ['kubectl logs -p <pod> -c <container>; kubectl describe pod for Last State.'],
     fix: [],
     sources: ['https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts'],
   },
   cases: [
-    { source: 'https://github.com/kubernetes/kubernetes/issues/17460', log: ['elasticsearch-attiy   0/1       CrashLoopBackOff   25         1h'] },
-    { source: 'https://github.com/kubernetes/kubernetes/issues/113215', log: ['  Warning  BackOff    4m53s (x72 over 20m)  kubelet            Back-off restarting failed container manager'] },
-    { source: 'https://github.com/portainer/portainer/issues/5314', log: ['      Reason:       CrashLoopBackOff'] },
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/17460',
+      log: ['elasticsearch-attiy   0/1       CrashLoopBackOff   25         1h'],
+    },
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/113215',
+      log: [
+        '  Warning  BackOff    4m53s (x72 over 20m)  kubelet            Back-off restarting failed container manager',
+      ],
+    },
+    {
+      source: 'https://github.com/portainer/portainer/issues/5314',
+      log: ['      Reason:       CrashLoopBackOff'],
+    },
   ],
 };
 
@@ -111,11 +153,14 @@ const livenessFailed: SignatureDef = {
     what: 'After failureThreshold failed probes the kubelet kills the container (SIGTERM, then SIGKILL: exit 137 without OOMKilled). A slow or starved process fails its probe too, so look for the resource crash before it.',
     confirm: ['kubectl describe pod events: "Container ... failed liveness probe, will be restarted".'],
     fix: [],
-    sources: ['https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/'],
+    sources: [
+      'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/',
+    ],
   },
   cases: [
     {
-      source: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/',
+      source:
+        'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/',
       log: ["Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"],
     },
   ],
@@ -143,14 +188,23 @@ const systemdTasks: SignatureDef = {
     ];
   },
   docs: {
-    what: 'systemctl status prints the unit\'s pids cgroup: tasks in it and TasksMax. A runtime daemon\'s unit (docker.service with systemd 228\'s DefaultTasksMax=512, SLES containerd TasksMax=512) caps every container it starts.',
-    confirm: ['systemctl show <unit> -p TasksMax -p TasksCurrent; cat /sys/fs/cgroup/pids/system.slice/<unit>/pids.max.'],
-    fix: ['A drop-in with TasksMax=infinity for the unit (systemctl edit <unit>), daemon-reload, restart; or raise DefaultTasksMax in /etc/systemd/system.conf.d/.'],
-    sources: ['systemd/systemd:NEWS (v227, v228 DefaultTasksMax=512, v231 15%)', 'https://github.com/kubernetes/kubernetes/issues/51977', 'https://github.com/Azure/AKS/issues/2709'],
+    what: "systemctl status prints the unit's pids cgroup: tasks in it and TasksMax. A runtime daemon's unit (docker.service with systemd 228's DefaultTasksMax=512, SLES containerd TasksMax=512) caps every container it starts.",
+    confirm: [
+      'systemctl show <unit> -p TasksMax -p TasksCurrent; cat /sys/fs/cgroup/pids/system.slice/<unit>/pids.max.',
+    ],
+    fix: [
+      'A drop-in with TasksMax=infinity for the unit (systemctl edit <unit>), daemon-reload, restart; or raise DefaultTasksMax in /etc/systemd/system.conf.d/.',
+    ],
+    sources: [
+      'systemd/systemd:NEWS (v227, v228 DefaultTasksMax=512, v231 15%)',
+      'https://github.com/kubernetes/kubernetes/issues/51977',
+      'https://github.com/Azure/AKS/issues/2709',
+    ],
   },
   cases: [
     {
-      source: 'https://newbe.dev/index.php/creating-threads-fails-with-resource-temporarily-unavailable-with-4-3-kernel',
+      source:
+        'https://newbe.dev/index.php/creating-threads-fails-with-resource-temporarily-unavailable-with-4-3-kernel',
       log: ['    Tasks: 502 (limit: 512)'],
       fields: { tasks: 502, limit: 512 },
     },
@@ -158,4 +212,11 @@ const systemdTasks: SignatureDef = {
   nonMatching: ['Memory: 1.2G (limit: 2G)'],
 };
 
-export const signatures: SignatureDef[] = [oomKilled, exitCode, restartCount, backOff, livenessFailed, systemdTasks];
+export const signatures: SignatureDef[] = [
+  oomKilled,
+  exitCode,
+  restartCount,
+  backOff,
+  livenessFailed,
+  systemdTasks,
+];

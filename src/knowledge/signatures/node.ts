@@ -18,13 +18,23 @@ const spawnError: SignatureDef = {
     return processCreationRaises(typeof f.errno === 'number' ? f.errno : undefined);
   },
   docs: {
-    what: 'child_process.spawn/exec failed inside libuv (uv_spawn): EAGAIN from fork is a task-count limit, ENOMEM a memory limit, EMFILE the process ran out of descriptors for the child\'s pipes.',
-    confirm: ['EAGAIN: count tasks against pids.max and RLIMIT_NPROC. EMFILE: ls /proc/<pid>/fd | wc -l against "Max open files".'],
+    what: "child_process.spawn/exec failed inside libuv (uv_spawn): EAGAIN from fork is a task-count limit, ENOMEM a memory limit, EMFILE the process ran out of descriptors for the child's pipes.",
+    confirm: [
+      'EAGAIN: count tasks against pids.max and RLIMIT_NPROC. EMFILE: ls /proc/<pid>/fd | wc -l against "Max open files".',
+    ],
     fix: ['See the cause pages.'],
-    sources: ['libuv/libuv:src/unix/process.c (uv_spawn)', 'https://github.com/balena-io-modules/drivelist/pull/195', 'shared/knowledge/limits.md §3.2'],
+    sources: [
+      'libuv/libuv:src/unix/process.c (uv_spawn)',
+      'https://github.com/balena-io-modules/drivelist/pull/195',
+      'shared/knowledge/limits.md §3.2',
+    ],
   },
   cases: [
-    { source: 'https://github.com/balena-io-modules/drivelist/pull/195', log: ['Error: spawn /bin/sh EAGAIN'], fields: { command: '/bin/sh', errno: 11, errnoName: 'EAGAIN' } },
+    {
+      source: 'https://github.com/balena-io-modules/drivelist/pull/195',
+      log: ['Error: spawn /bin/sh EAGAIN'],
+      fields: { command: '/bin/sh', errno: 11, errnoName: 'EAGAIN' },
+    },
   ],
   nonMatching: ['Error: spawn docker ENOENT'],
 };
@@ -40,16 +50,31 @@ const uvThreadCreate: SignatureDef = {
   subject: () => ({ exitCode: 134 }),
   docs: {
     what: 'At start-up Node creates its platform worker threads; when uv_thread_create (pthread_create) fails it aborts with this assertion, SIGABRT, exit status 134. The errno is not shown: most reports come from Node images on glibc >= 2.34 (Debian 12, Ubuntu 22.04) run by Docker < 20.10.10, whose seccomp profile answers clone3 with EPERM; the others from pids or nproc limits.',
-    confirm: ['Check the node\'s Docker/containerd version and the image\'s glibc (ldd --version); if both fit, docker run --security-opt seccomp=unconfined makes the abort go away.', 'Otherwise count tasks against pids.max and RLIMIT_NPROC.'],
-    fix: ['Upgrade Docker (>= 20.10.10) or containerd (>= 1.4.10/1.5.6), or raise the limit that was reached.'],
-    sources: ['nodejs/node:src/node_platform.cc (WorkerThreadsTaskRunner)', 'https://github.com/nodejs/docker-node/issues/1956', 'https://github.com/nodejs/help/issues/1754', 'https://github.com/nodejs/node/issues/53919'],
+    confirm: [
+      "Check the node's Docker/containerd version and the image's glibc (ldd --version); if both fit, docker run --security-opt seccomp=unconfined makes the abort go away.",
+      'Otherwise count tasks against pids.max and RLIMIT_NPROC.',
+    ],
+    fix: [
+      'Upgrade Docker (>= 20.10.10) or containerd (>= 1.4.10/1.5.6), or raise the limit that was reached.',
+    ],
+    sources: [
+      'nodejs/node:src/node_platform.cc (WorkerThreadsTaskRunner)',
+      'https://github.com/nodejs/docker-node/issues/1956',
+      'https://github.com/nodejs/help/issues/1754',
+      'https://github.com/nodejs/node/issues/53919',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/nodejs/docker-node/issues/1956',
-      log: ["node[18]: ../src/node_platform.cc:68:std::unique_ptr<long unsigned int> node::WorkerThreadsTaskRunner::DelayedTaskScheduler::Start(): Assertion `(0) == (uv_thread_create(t.get(), start_thread, this))' failed."],
+      log: [
+        "node[18]: ../src/node_platform.cc:68:std::unique_ptr<long unsigned int> node::WorkerThreadsTaskRunner::DelayedTaskScheduler::Start(): Assertion `(0) == (uv_thread_create(t.get(), start_thread, this))' failed.",
+      ],
     },
-    { source: 'https://github.com/nodejs/node/issues/53919', log: ['Assertion failed: (0) == (uv_thread_create(t.get(), start_thread, this))'] },
+    {
+      source: 'https://github.com/nodejs/node/issues/53919',
+      log: ['Assertion failed: (0) == (uv_thread_create(t.get(), start_thread, this))'],
+    },
   ],
 };
 
@@ -66,13 +91,25 @@ const heapOom: SignatureDef = {
       weight: 0.9,
       why: 'V8 stops at its own old-space limit (--max-old-space-size, or a default derived from the memory it sees): the container limit was not reached, or the kernel would have killed the process without this message.',
     },
-    { cause: 'memory.cgroup', weight: 0.1, why: 'When --max-old-space-size is set from the container limit, a small container limit makes a small heap.' },
+    {
+      cause: 'memory.cgroup',
+      weight: 0.1,
+      why: 'When --max-old-space-size is set from the container limit, a small container limit makes a small heap.',
+    },
   ],
   docs: {
-    what: 'V8 could not grow the heap past its limit after a full GC and aborted the process (SIGABRT). The limit is --max-old-space-size (NODE_OPTIONS) or V8\'s default for the memory it detects.',
-    confirm: ['node -e "console.log(v8.getHeapStatistics().heap_size_limit/1048576)" in the same image and container shows the limit; the "Last few GCs" block shows the heap size at the crash.'],
-    fix: ['Set NODE_OPTIONS=--max-old-space-size to about 75% of the container memory limit, or find the leak (heap snapshot).'],
-    sources: ['nodejs/node:src/node_errors.cc (OOMErrorHandler)', 'https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib', 'https://github.com/mozilla/addons-frontend/issues/3916'],
+    what: "V8 could not grow the heap past its limit after a full GC and aborted the process (SIGABRT). The limit is --max-old-space-size (NODE_OPTIONS) or V8's default for the memory it detects.",
+    confirm: [
+      'node -e "console.log(v8.getHeapStatistics().heap_size_limit/1048576)" in the same image and container shows the limit; the "Last few GCs" block shows the heap size at the crash.',
+    ],
+    fix: [
+      'Set NODE_OPTIONS=--max-old-space-size to about 75% of the container memory limit, or find the leak (heap snapshot).',
+    ],
+    sources: [
+      'nodejs/node:src/node_errors.cc (OOMErrorHandler)',
+      'https://nodejs.org/api/cli.html#--max-old-space-sizesize-in-mib',
+      'https://github.com/mozilla/addons-frontend/issues/3916',
+    ],
   },
   cases: [
     {
@@ -82,12 +119,16 @@ const heapOom: SignatureDef = {
     },
     {
       source: 'https://github.com/mozilla/addons-frontend/issues/3916',
-      log: ['Nov 15 14:11:42 ip-172-31-28-11 docker[2974]: FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory'],
+      log: [
+        'Nov 15 14:11:42 ip-172-31-28-11 docker[2974]: FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory',
+      ],
       fields: { phase: 'CALL_AND_RETRY_LAST' },
     },
     {
       source: 'https://github.com/lando/lando/issues/2890',
-      log: ['FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory'],
+      log: [
+        'FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory',
+      ],
     },
   ],
 };

@@ -15,15 +15,27 @@ const threadStart: SignatureDef = {
   docs: {
     what: 'threading.Thread.start() failed because pthread_create failed; CPython raises RuntimeError (ThreadError, _thread.error in older versions) without the errno. Task-count limits and a seccomp profile that answers clone3 with EPERM look the same here.',
     confirm: [
-      'Count the process\'s threads (ls /proc/<pid>/task | wc -l) and compare with pids.max of the container and pod cgroups and with the UID\'s task count.',
+      "Count the process's threads (ls /proc/<pid>/task | wc -l) and compare with pids.max of the container and pod cgroups and with the UID's task count.",
       'If the image has glibc >= 2.34 (ldd --version) and the node runs Docker < 20.10.10 or containerd < 1.4.10/1.5.6, suspect seccomp: docker run --security-opt seccomp=unconfined makes the error go away.',
     ],
-    fix: ['Raise the limit that was reached or bound the thread pool; for seccomp upgrade the container runtime.'],
-    sources: ['python/cpython:Modules/_threadmodule.c (thread_PyThread_start_new_thread)', 'https://github.com/domainaware/parsedmarc/issues/424', 'shared/knowledge/limits.md §1.6'],
+    fix: [
+      'Raise the limit that was reached or bound the thread pool; for seccomp upgrade the container runtime.',
+    ],
+    sources: [
+      'python/cpython:Modules/_threadmodule.c (thread_PyThread_start_new_thread)',
+      'https://github.com/domainaware/parsedmarc/issues/424',
+      'shared/knowledge/limits.md §1.6',
+    ],
   },
   cases: [
-    { source: 'https://github.com/domainaware/parsedmarc/issues/424', log: ["RuntimeError: can't start new thread"] },
-    { source: 'python/cpython:Modules/_threadmodule.c (Python 2 wording)', log: ["thread.error: can't start new thread"] },
+    {
+      source: 'https://github.com/domainaware/parsedmarc/issues/424',
+      log: ["RuntimeError: can't start new thread"],
+    },
+    {
+      source: 'python/cpython:Modules/_threadmodule.c (Python 2 wording)',
+      log: ["thread.error: can't start new thread"],
+    },
   ],
   nonMatching: ['started new thread worker-3'],
 };
@@ -43,14 +55,23 @@ const forkEagain: SignatureDef = {
     })),
   docs: {
     what: 'os.fork(), subprocess.Popen and multiprocessing raise BlockingIOError: [Errno 11] when fork returns EAGAIN. A non-blocking read or write on a socket or pipe raises the same exception, so the traceback decides.',
-    confirm: ['The traceback shows os.fork, _posixsubprocess.fork_exec or multiprocessing; then count tasks against pids.max and RLIMIT_NPROC.'],
+    confirm: [
+      'The traceback shows os.fork, _posixsubprocess.fork_exec or multiprocessing; then count tasks against pids.max and RLIMIT_NPROC.',
+    ],
     fix: ['See the cause pages.'],
-    sources: ['python/cpython:Modules/posixmodule.c (os_fork_impl)', 'https://github.com/cockpit-project/cockpituous/pull/483', 'https://github.com/gdraheim/docker-systemctl-replacement/issues/176 (the non-blocking write case)'],
+    sources: [
+      'python/cpython:Modules/posixmodule.c (os_fork_impl)',
+      'https://github.com/cockpit-project/cockpituous/pull/483',
+      'https://github.com/gdraheim/docker-systemctl-replacement/issues/176 (the non-blocking write case)',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/cockpit-project/cockpituous/pull/483 (podman pids limit 4096)',
-      log: ['    self.pid = _posixsubprocess.fork_exec(', 'BlockingIOError: [Errno 11] Resource temporarily unavailable'],
+      log: [
+        '    self.pid = _posixsubprocess.fork_exec(',
+        'BlockingIOError: [Errno 11] Resource temporarily unavailable',
+      ],
     },
   ],
 };
@@ -72,15 +93,29 @@ const memoryError: SignatureDef = {
       weight: 0.3,
       why: 'Near the container memory limit a charge made inside a system call can fail with ENOMEM instead of an OOM kill; a plain page-fault charge would have killed the process silently.',
     },
-    { cause: 'vm.max_map_count', weight: 0.1, why: 'mmap also fails with ENOMEM once the process holds vm.max_map_count mappings.' },
+    {
+      cause: 'vm.max_map_count',
+      weight: 0.1,
+      why: 'mmap also fails with ENOMEM once the process holds vm.max_map_count mappings.',
+    },
   ],
   docs: {
     what: 'CPython raises MemoryError when an allocation fails. In a container the usual end of memory is an OOM kill with no message at all, so a MemoryError points at a refused allocation (overcommit, RLIMIT_AS, a huge single request) rather than the container limit.',
-    confirm: ['Compare the container\'s memory.max and memory.events, and the node\'s CommitLimit / Committed_AS in /proc/meminfo.'],
+    confirm: [
+      "Compare the container's memory.max and memory.events, and the node's CommitLimit / Committed_AS in /proc/meminfo.",
+    ],
     fix: ['Reduce the allocation (batch sizes, data loaded at once) or give the node/container more memory.'],
-    sources: ['python/cpython:Objects/exceptions.c (MemoryError)', 'https://www.kernel.org/doc/html/latest/mm/overcommit-accounting.html'],
+    sources: [
+      'python/cpython:Objects/exceptions.c (MemoryError)',
+      'https://www.kernel.org/doc/html/latest/mm/overcommit-accounting.html',
+    ],
   },
-  cases: [{ source: 'python/cpython:Objects/exceptions.c (last line of a traceback, as Python prints it)', log: ['MemoryError'] }],
+  cases: [
+    {
+      source: 'python/cpython:Objects/exceptions.c (last line of a traceback, as Python prints it)',
+      log: ['MemoryError'],
+    },
+  ],
   nonMatching: ['java.lang.OutOfMemoryError: Java heap space', 'caught MemoryError in worker, retrying'],
 };
 

@@ -6,19 +6,45 @@ import type { Raise } from '../types.js';
 /** Causes that the pids/PID/task-count limits share: all of them answer clone()/fork() with EAGAIN. */
 function eagainTaskLimits(threads: number | undefined): Raise[] {
   const small = threads !== undefined && threads < 1000;
-  const smallWhy = small ? ` The process had only ${threads} threads, so a limit shared with other tasks was hit.` : '';
+  const smallWhy = small
+    ? ` The process had only ${threads} threads, so a limit shared with other tasks was hit.`
+    : '';
   return [
-    { cause: 'cgroup.pids', weight: 0.5, why: `EAGAIN from clone is what a pids cgroup limit (container, pod podPidsLimit, systemd TasksMax) returns.${smallWhy}` },
-    { cause: 'kernel.pid_max', weight: 0.4, why: 'EAGAIN is also returned when the pid namespace has no free PID numbers (kernel.pid_max).' },
-    { cause: 'kernel.threads-max', weight: 0.3, why: 'EAGAIN is also returned when the node holds kernel.threads-max tasks.' },
-    { cause: 'rlimit.nproc', weight: 0.35, why: 'EAGAIN is what RLIMIT_NPROC returns when the real UID already has that many tasks node-wide.' },
+    {
+      cause: 'cgroup.pids',
+      weight: 0.5,
+      why: `EAGAIN from clone is what a pids cgroup limit (container, pod podPidsLimit, systemd TasksMax) returns.${smallWhy}`,
+    },
+    {
+      cause: 'kernel.pid_max',
+      weight: 0.4,
+      why: 'EAGAIN is also returned when the pid namespace has no free PID numbers (kernel.pid_max).',
+    },
+    {
+      cause: 'kernel.threads-max',
+      weight: 0.3,
+      why: 'EAGAIN is also returned when the node holds kernel.threads-max tasks.',
+    },
+    {
+      cause: 'rlimit.nproc',
+      weight: 0.35,
+      why: 'EAGAIN is what RLIMIT_NPROC returns when the real UID already has that many tasks node-wide.',
+    },
   ];
 }
 
 /** glibc maps the thread stack itself; a failed mmap becomes EAGAIN (bminor/glibc:nptl/pthread_create.c). */
 const GLIBC_STACK: Raise[] = [
-  { cause: 'memory.cgroup', weight: 0.1, why: 'glibc turns a failed thread-stack mmap into EAGAIN, so memory can hide behind it.' },
-  { cause: 'vm.max_map_count', weight: 0.1, why: 'Each glibc thread stack is one or two memory mappings; mmap fails once the process holds vm.max_map_count of them, and pthread_create reports EAGAIN.' },
+  {
+    cause: 'memory.cgroup',
+    weight: 0.1,
+    why: 'glibc turns a failed thread-stack mmap into EAGAIN, so memory can hide behind it.',
+  },
+  {
+    cause: 'vm.max_map_count',
+    weight: 0.1,
+    why: 'Each glibc thread stack is one or two memory mappings; mmap fails once the process holds vm.max_map_count of them, and pthread_create reports EAGAIN.',
+  },
 ];
 
 /**
@@ -27,18 +53,42 @@ const GLIBC_STACK: Raise[] = [
  * which maps the stack first and reports a failed mmap as EAGAIN. Pure-Go newosproc and fork()
  * call clone() directly with a stack allocated beforehand, so their EAGAIN is a task-count limit only.
  */
-export function threadCreationRaises(errno: number | undefined, threads: number | undefined, viaGlibc = false): Raise[] {
+export function threadCreationRaises(
+  errno: number | undefined,
+  threads: number | undefined,
+  viaGlibc = false,
+): Raise[] {
   if (errno === 12) {
     return [
-      { cause: 'memory.cgroup', weight: 0.6, why: 'errno 12 (ENOMEM) from clone means kernel memory for the new task or its stack could not be charged, most often to the container memory cgroup.' },
+      {
+        cause: 'memory.cgroup',
+        weight: 0.6,
+        why: 'errno 12 (ENOMEM) from clone means kernel memory for the new task or its stack could not be charged, most often to the container memory cgroup.',
+      },
       { cause: 'memory.node', weight: 0.4, why: 'ENOMEM can also come from the node running out of memory.' },
-      { cause: 'pidns.init-exited', weight: 0.2, why: 'clone returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited.' },
+      {
+        cause: 'pidns.init-exited',
+        weight: 0.2,
+        why: 'clone returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited.',
+      },
     ];
   }
   if (errno === 1) {
     return viaGlibc
-      ? [{ cause: 'seccomp.clone3', weight: 0.8, why: 'errno 1 (EPERM) from pthread_create is the signature of a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with Docker < 20.10.10 or containerd < 1.4.10/1.5.6).' }]
-      : [{ cause: 'seccomp.clone3', weight: 0.4, why: 'errno 1 (EPERM) from clone comes from a seccomp or LSM policy; a raw clone is not clone3, so the profile denies more than clone3.' }];
+      ? [
+          {
+            cause: 'seccomp.clone3',
+            weight: 0.8,
+            why: 'errno 1 (EPERM) from pthread_create is the signature of a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with Docker < 20.10.10 or containerd < 1.4.10/1.5.6).',
+          },
+        ]
+      : [
+          {
+            cause: 'seccomp.clone3',
+            weight: 0.4,
+            why: 'errno 1 (EPERM) from clone comes from a seccomp or LSM policy; a raw clone is not clone3, so the profile denies more than clone3.',
+          },
+        ];
   }
   return [...eagainTaskLimits(threads), ...(viaGlibc ? GLIBC_STACK : [])];
 }
@@ -53,12 +103,33 @@ export function threadCreationRaises(errno: number | undefined, threads: number 
  */
 export function unknownThreadCreationRaises(): Raise[] {
   return [
-    { cause: 'cgroup.pids', weight: 0.5, why: 'A pids cgroup limit (container, pod podPidsLimit, systemd TasksMax) is the most common reason a container cannot start one more thread.' },
-    { cause: 'rlimit.nproc', weight: 0.35, why: 'RLIMIT_NPROC counts the threads of every process of the real UID node-wide; a non-root UID shared by several containers reaches it with few threads each.' },
-    { cause: 'seccomp.clone3', weight: 0.35, why: 'The message does not show the errno: with glibc >= 2.34 in the image and Docker < 20.10.10 or containerd < 1.4.10/1.5.6 on the node, clone3 is answered with EPERM and thread creation fails with the same words.' },
-    { cause: 'kernel.pid_max', weight: 0.3, why: 'The pid namespace may have run out of PID numbers (kernel.pid_max); every process of the node would fail at the same time.' },
-    { cause: 'kernel.threads-max', weight: 0.25, why: 'The node may hold kernel.threads-max tasks; every process of the node would fail at the same time.' },
-    ...GLIBC_STACK.map((r) => ({ ...r, weight: r.weight + 0.05 })),
+    {
+      cause: 'cgroup.pids',
+      weight: 0.5,
+      why: 'A pids cgroup limit (container, pod podPidsLimit, systemd TasksMax) is the most common reason a container cannot start one more thread.',
+    },
+    {
+      cause: 'rlimit.nproc',
+      weight: 0.35,
+      why: 'RLIMIT_NPROC counts the threads of every process of the real UID node-wide; a non-root UID shared by several containers reaches it with few threads each.',
+    },
+    {
+      cause: 'seccomp.clone3',
+      weight: 0.35,
+      why: 'The message does not show the errno: with glibc >= 2.34 in the image and Docker < 20.10.10 or containerd < 1.4.10/1.5.6 on the node, clone3 is answered with EPERM and thread creation fails with the same words.',
+    },
+    {
+      cause: 'kernel.pid_max',
+      weight: 0.3,
+      why: 'The pid namespace may have run out of PID numbers (kernel.pid_max); every process of the node would fail at the same time.',
+    },
+    {
+      cause: 'kernel.threads-max',
+      weight: 0.25,
+      why: 'The node may hold kernel.threads-max tasks; every process of the node would fail at the same time.',
+    },
+    { ...GLIBC_STACK[0]!, weight: 0.15 },
+    { ...GLIBC_STACK[1]!, weight: 0.15 },
   ];
 }
 
@@ -66,13 +137,31 @@ export function unknownThreadCreationRaises(): Raise[] {
 export function processCreationRaises(errno: number | undefined): Raise[] {
   if (errno === 12) {
     return [
-      { cause: 'memory.cgroup', weight: 0.5, why: 'fork returns ENOMEM when kernel memory for the new task cannot be charged, most often to the container memory cgroup.' },
-      { cause: 'memory.node', weight: 0.5, why: 'fork also returns ENOMEM when the copied address space cannot be committed on the node (vm.overcommit_memory=2 or a large parent).' },
-      { cause: 'pidns.init-exited', weight: 0.2, why: 'fork returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited.' },
+      {
+        cause: 'memory.cgroup',
+        weight: 0.5,
+        why: 'fork returns ENOMEM when kernel memory for the new task cannot be charged, most often to the container memory cgroup.',
+      },
+      {
+        cause: 'memory.node',
+        weight: 0.5,
+        why: 'fork also returns ENOMEM when the copied address space cannot be committed on the node (vm.overcommit_memory=2 or a large parent).',
+      },
+      {
+        cause: 'pidns.init-exited',
+        weight: 0.2,
+        why: 'fork returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited.',
+      },
     ];
   }
   if (errno === 1) {
-    return [{ cause: 'seccomp.clone3', weight: 0.4, why: 'EPERM from process creation comes from a seccomp profile; glibc >= 2.34 posix_spawn uses clone3, which old Docker/containerd profiles answer with EPERM.' }];
+    return [
+      {
+        cause: 'seccomp.clone3',
+        weight: 0.4,
+        why: 'EPERM from process creation comes from a seccomp profile; glibc >= 2.34 posix_spawn uses clone3, which old Docker/containerd profiles answer with EPERM.',
+      },
+    ];
   }
   return eagainTaskLimits(undefined);
 }
@@ -80,7 +169,11 @@ export function processCreationRaises(errno: number | undefined): Raise[] {
 /** EMFILE from a call that opens a descriptor (open, socket, accept, pipe): the process's own limit. */
 export function emfileRaises(callKnown: boolean): Raise[] {
   const out: Raise[] = [
-    { cause: 'rlimit.nofile', weight: 0.8, why: 'EMFILE ("too many open files") means the process holds RLIMIT_NOFILE descriptors.' },
+    {
+      cause: 'rlimit.nofile',
+      weight: 0.8,
+      why: 'EMFILE ("too many open files") means the process holds RLIMIT_NOFILE descriptors.',
+    },
   ];
   if (!callKnown) {
     out.push({
@@ -95,21 +188,37 @@ export function emfileRaises(callKnown: boolean): Raise[] {
 /** EMFILE from a file watcher: inotify_init hit fs.inotify.max_user_instances (limits.md §5.2). */
 export function watcherEmfileRaises(): Raise[] {
   return [
-    { cause: 'inotify.instances', weight: 0.8, why: 'inotify_init returns EMFILE ("too many open files") when the UID already holds fs.inotify.max_user_instances instances (128 by default), counted across every container of that UID.' },
-    { cause: 'rlimit.nofile', weight: 0.3, why: 'An inotify instance is also a file descriptor, so the process may instead be at RLIMIT_NOFILE.' },
+    {
+      cause: 'inotify.instances',
+      weight: 0.8,
+      why: 'inotify_init returns EMFILE ("too many open files") when the UID already holds fs.inotify.max_user_instances instances (128 by default), counted across every container of that UID.',
+    },
+    {
+      cause: 'rlimit.nofile',
+      weight: 0.3,
+      why: 'An inotify instance is also a file descriptor, so the process may instead be at RLIMIT_NOFILE.',
+    },
   ];
 }
 
 /** ENOSPC from inotify_add_watch: fs.inotify.max_user_watches (limits.md §5.2). */
 export function watcherEnospcRaises(): Raise[] {
   return [
-    { cause: 'inotify.watches', weight: 0.9, why: 'inotify_add_watch returns ENOSPC ("no space left on device") when the UID holds fs.inotify.max_user_watches watches; the disk is not involved.' },
+    {
+      cause: 'inotify.watches',
+      weight: 0.9,
+      why: 'inotify_add_watch returns ENOSPC ("no space left on device") when the UID holds fs.inotify.max_user_watches watches; the disk is not involved.',
+    },
   ];
 }
 
 /** ENFILE: the node-wide fs.file-max. */
 export function enfileRaises(): Raise[] {
   return [
-    { cause: 'fs.file-max', weight: 0.9, why: 'ENFILE ("too many open files in system") means the node holds fs.file-max open files; only processes without CAP_SYS_ADMIN are refused.' },
+    {
+      cause: 'fs.file-max',
+      weight: 0.9,
+      why: 'ENFILE ("too many open files in system") means the node holds fs.file-max open files; only processes without CAP_SYS_ADMIN are refused.',
+    },
   ];
 }

@@ -16,7 +16,8 @@ function startRaises(f: Fields): Raise[] {
   return [];
 }
 
-const ERRNO_TEXT = '(resource temporarily unavailable|cannot allocate memory|too many open files in system|too many open files)';
+const ERRNO_TEXT =
+  '(resource temporarily unavailable|cannot allocate memory|too many open files in system|too many open files)';
 
 const forkExec: SignatureDef = {
   id: 'go.fork-exec',
@@ -32,8 +33,14 @@ const forkExec: SignatureDef = {
       'systemctl show kubelet containerd docker -p TasksMax -p LimitNPROC -p LimitNOFILE, and the unit\'s pids.current (systemctl status shows "Tasks: N (limit: M)").',
       'Node-wide: /proc/loadavg tasks against pid_max and threads-max.',
     ],
-    fix: ['Drop-in TasksMax=infinity (and LimitNOFILE) for the daemon unit, or raise the node limit that was reached.'],
-    sources: ['golang/go:src/syscall/exec_unix.go (forkExec)', 'https://github.com/kubernetes/kubernetes/issues/51977', 'https://github.com/kubernetes/kubernetes/issues/79466'],
+    fix: [
+      'Drop-in TasksMax=infinity (and LimitNOFILE) for the daemon unit, or raise the node limit that was reached.',
+    ],
+    sources: [
+      'golang/go:src/syscall/exec_unix.go (forkExec)',
+      'https://github.com/kubernetes/kubernetes/issues/51977',
+      'https://github.com/kubernetes/kubernetes/issues/79466',
+    ],
   },
   cases: [
     {
@@ -43,17 +50,23 @@ const forkExec: SignatureDef = {
     },
     {
       source: 'https://github.com/kubernetes/kubernetes/issues/79466',
-      log: ['failed to collect filesystem stats - rootDiskErr: failed to exec du - fork/exec /usr/bin/nice: resource temporarily unavailable'],
+      log: [
+        'failed to collect filesystem stats - rootDiskErr: failed to exec du - fork/exec /usr/bin/nice: resource temporarily unavailable',
+      ],
       fields: { path: '/usr/bin/nice', errno: 11 },
     },
     {
       source: 'https://github.com/kubernetes/kubernetes/issues/10793',
-      log: ['Unable to mount volumes for pod "client-purple-g0t89_default": fork/exec /bin/mount: cannot allocate memory'],
+      log: [
+        'Unable to mount volumes for pod "client-purple-g0t89_default": fork/exec /bin/mount: cannot allocate memory',
+      ],
       fields: { path: '/bin/mount', errno: 12, errnoName: 'ENOMEM' },
     },
     {
       source: 'https://github.com/goharbor/harbor/issues/15944',
-      log: ['ERROR: for registryctl  Cannot start service registryctl: : fork/exec /usr/bin/containerd-shim-runc-v2: resource temporarily unavailable: unknown'],
+      log: [
+        'ERROR: for registryctl  Cannot start service registryctl: : fork/exec /usr/bin/containerd-shim-runc-v2: resource temporarily unavailable: unknown',
+      ],
       fields: { path: '/usr/bin/containerd-shim-runc-v2', errno: 11 },
     },
   ],
@@ -70,14 +83,25 @@ const shimStart: SignatureDef = {
   raises: startRaises,
   docs: {
     what: 'containerd starts one shim process per container (or pod). "too many open files" means containerd itself ran out of descriptors (its LimitNOFILE, or an fd leak); "resource temporarily unavailable" that containerd.service hit its TasksMax or the node its task limits. Every new container on the node fails until it is fixed.',
-    confirm: ['ls /proc/$(pidof containerd)/fd | wc -l against "Max open files" in /proc/$(pidof containerd)/limits.', 'systemctl status containerd: "Tasks: N (limit: M)".'],
-    fix: ['Drop-in LimitNOFILE / TasksMax=infinity for containerd.service, restart containerd; upgrade if an fd leak is known for the version.'],
-    sources: ['containerd/containerd:runtime/v2/shim.go', 'https://github.com/containerd/cri/issues/448', 'https://github.com/Azure/AKS/issues/2709'],
+    confirm: [
+      'ls /proc/$(pidof containerd)/fd | wc -l against "Max open files" in /proc/$(pidof containerd)/limits.',
+      'systemctl status containerd: "Tasks: N (limit: M)".',
+    ],
+    fix: [
+      'Drop-in LimitNOFILE / TasksMax=infinity for containerd.service, restart containerd; upgrade if an fd leak is known for the version.',
+    ],
+    sources: [
+      'containerd/containerd:runtime/v2/shim.go',
+      'https://github.com/containerd/cri/issues/448',
+      'https://github.com/Azure/AKS/issues/2709',
+    ],
   },
   cases: [
     {
       source: 'https://github.com/containerd/cri/issues/448',
-      log: ['failed to create containerd task: failed to start shim: open /dev/null: too many open files: unknown'],
+      log: [
+        'failed to create containerd task: failed to start shim: open /dev/null: too many open files: unknown',
+      ],
       fields: { errno: 24, errnoName: 'EMFILE' },
     },
   ],
@@ -88,7 +112,10 @@ const ociRuntime: SignatureDef = {
   family: 'runc',
   title: 'The OCI runtime could not create or exec a container process (errno shown)',
   keywords: ['OCI runtime ', 'runc create failed'],
-  pattern: new RegExp(`(?:OCI runtime (?:create|start|exec)|runc create) failed:[^\\n]{0,2000}?${ERRNO_TEXT}`, 'i'),
+  pattern: new RegExp(
+    `(?:OCI runtime (?:create|start|exec)|runc create) failed:[^\\n]{0,2000}?${ERRNO_TEXT}`,
+    'i',
+  ),
   fields: (m): Fields => errnoFields(errnoFromMessage(m[1]!)),
   raises: (f): Raise[] => {
     const base = startRaises(f);
@@ -96,15 +123,25 @@ const ociRuntime: SignatureDef = {
     // runc's init execs the entrypoint after switching UID: execve fails with EAGAIN when that UID is over RLIMIT_NPROC.
     return base.map((r) =>
       r.cause === 'rlimit.nproc'
-        ? { ...r, weight: 0.45, why: `${r.why} After runc switches to the container's UID, execve also fails with EAGAIN when that UID is already over RLIMIT_NPROC (PF_NPROC_EXCEEDED).` }
+        ? {
+            ...r,
+            weight: 0.45,
+            why: `${r.why} After runc switches to the container's UID, execve also fails with EAGAIN when that UID is already over RLIMIT_NPROC (PF_NPROC_EXCEEDED).`,
+          }
         : r,
     );
   },
   docs: {
     what: 'runc failed while setting up the container process (creating its init, running a hook, or exec-ing the entrypoint) and the error carries an errno: EAGAIN for task limits of the container cgroup, the daemon unit or the UID; EMFILE for runtime descriptors; ENOMEM for memory.',
-    confirm: ['pids.current of the pod cgroup against pids.max; the UID\'s task count against its RLIMIT_NPROC; systemctl status of the runtime daemon for TasksMax.'],
+    confirm: [
+      "pids.current of the pod cgroup against pids.max; the UID's task count against its RLIMIT_NPROC; systemctl status of the runtime daemon for TasksMax.",
+    ],
     fix: ['See the cause pages.'],
-    sources: ['opencontainers/runc:libcontainer/process_linux.go', 'torvalds/linux:kernel/sys.c (set_user: PF_NPROC_EXCEEDED)', 'https://github.com/goharbor/harbor/issues/15944'],
+    sources: [
+      'opencontainers/runc:libcontainer/process_linux.go',
+      'torvalds/linux:kernel/sys.c (set_user: PF_NPROC_EXCEEDED)',
+      'https://github.com/goharbor/harbor/issues/15944',
+    ],
   },
   cases: [
     {
