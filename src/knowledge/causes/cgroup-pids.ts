@@ -7,7 +7,7 @@
 import type { CgroupLevel, Evidence, NodeFacts } from '../../evidence/types.js';
 import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../environment.js';
 import type { CauseDef, Remediation, Verdict } from '../types.js';
-import { chainOf, hitsWithId, hitsWithText, kernelLinesOf, raisedWhy, raisingEvidence, RUN_ON_NODE, sameCgroup, threadsOf, usage } from './common.js';
+import { allHits, chainOf, firstEvidence, hitsWithId, hitsWithText, kernelLinesOf, raisedWhy, raisingEvidence, RUN_ON_NODE, sameCgroup, threadsOf, usage } from './common.js';
 
 const EVENTS_SEMANTICS =
   'On cgroup v1 and kernels before ~6.11, pids.events "max" counts fork failures of tasks in that cgroup whichever ancestor\'s limit refused them; on current cgroup v2 it counts limit hits of the cgroup or its descendants, and pids.events.local the cgroup\'s own, so both the container and the pod level are read.';
@@ -120,6 +120,15 @@ export const cause: CauseDef = {
         proofs.push({ reason: `pids.current ${l.current} of the ${where} is at pids.max ${l.max}: every new task there fails with EAGAIN.`, evidence: l.evidence });
       }
     }
+    // "Tasks: 502 (limit: 512)" from systemctl status: a unit's pids.current against its TasksMax, as printed.
+    const unitCounts: { tasks: number; limit: number; evidence: Evidence }[] = [];
+    for (const h of allHits(ctx)) {
+      const { tasks, limit } = h.fields;
+      if (typeof tasks === 'number' && typeof limit === 'number' && limit > 0) unitCounts.push({ tasks, limit, evidence: firstEvidence(h) });
+    }
+    for (const u of unitCounts.filter((x) => x.tasks >= x.limit)) {
+      proofs.push({ reason: `The unit shows ${u.tasks} tasks against its TasksMax ${u.limit}: its pids cgroup is full and every fork under it fails with EAGAIN.`, evidence: [u.evidence] });
+    }
     const origins = chain.filter(hasLimit).flatMap((l) => originOf(l, node));
     if (proofs.length > 0) {
       return {
@@ -132,6 +141,21 @@ export const cause: CauseDef = {
       };
     }
     reasons.push(...elsewhere);
+    const nearlyFull = unitCounts.filter((u) => u.tasks / u.limit >= 0.9);
+    if (nearlyFull.length > 0 && chain.length === 0) {
+      const u = nearlyFull[0]!;
+      return {
+        verdict: 'likely',
+        summary: `A systemd unit runs ${u.tasks} tasks of its TasksMax ${u.limit}: a burst fills it.`,
+        reasons: [
+          ...reasons,
+          `${usage(u.tasks, u.limit)} of the unit's TasksMax when systemctl was run${u.limit === 512 ? "; 512 is systemd v228's DefaultTasksMax, which some distributions kept for services" : ''}.`,
+        ],
+        evidence: [...evidence, u.evidence],
+        missing: [`systemctl show ${env.runtimeUnits.join(' ')} -p TasksMax -p TasksCurrent`, "dmesg -T | grep 'fork rejected by pids controller'"],
+        remediation,
+      };
+    }
 
     if (chain.length === 0) {
       const extra: string[] = [];

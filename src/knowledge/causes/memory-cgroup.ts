@@ -6,7 +6,7 @@
 import type { Evidence } from '../../evidence/types.js';
 import { environmentOf, RECREATE_NOTE } from '../environment.js';
 import type { CauseDef, Remediation, Verdict } from '../types.js';
-import { bytes, errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from './common.js';
+import { bytes, errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE } from './common.js';
 import { memoryFacts } from './memory-evidence.js';
 
 export const cause: CauseDef = {
@@ -126,6 +126,20 @@ export const cause: CauseDef = {
     }
     let verdict: Verdict = 'possible';
     const extra: string[] = [];
+    const liveness = hitsWithText(ctx, /Liveness probe failed/)[0];
+    if (m.sigkill && liveness) {
+      return {
+        verdict: 'unlikely',
+        summary: 'Exit 137 without OOMKilled, after failed liveness probes: the kubelet killed the container, not the memory limit.',
+        reasons: [
+          ...reasons,
+          'The kubelet restarts a container whose liveness probe fails by killing it (SIGKILL after the grace period, exit 137); an OOM kill would have been recorded as OOMKilled.',
+        ],
+        evidence: [...evidence, m.sigkill, liveness.evidence],
+        missing: missing.slice(0, 2),
+        remediation: [],
+      };
+    }
     if (m.sigkill) {
       evidence.push(m.sigkill);
       extra.push('Exit code 137 is SIGKILL; without the OOMKilled reason it may be another SIGKILL (a failed liveness probe, grace-period expiry, a manual kill), so it does not prove an OOM kill.');

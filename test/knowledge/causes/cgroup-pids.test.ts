@@ -108,6 +108,15 @@ describe('cgroup.pids', () => {
     expect(a.evidence).toContainEqual({ source: 'dmesg.txt', line: 7, text });
   });
 
+  it('systemctl status "Tasks: 502 (limit: 512)" (corpus so-docker-tasksmax-kernel43): likely, at the limit: confirmed', () => {
+    const a = assess('cgroup.pids', { lines: ['● docker.service - Docker Application Container Engine', '    Tasks: 502 (limit: 512)'] });
+    expect(a.verdict).toBe('likely');
+    expect(said(a)).toMatch(/502\/512 \(98\.0%\)/);
+    expect(said(a)).toMatch(/v228/);
+    const full = assess('cgroup.pids', { lines: ['    Tasks: 512 (limit: 512)'] });
+    expect(full.verdict).toBe('confirmed');
+  });
+
   it('a kernel line about another cgroup of the node does not confirm this container', () => {
     const other = { kind: 'pids-rejected' as const, cgroup: '/system.slice/docker-1f2e.scope', evidence: { source: '/var/log/messages', line: 88, text: 'cgroup: fork rejected by pids controller in /system.slice/docker-1f2e.scope' } };
     const a = assess('cgroup.pids', { lines: SEED_LOG, node: node({ controllers, kernelLines: [other], cgroupChains: chain({ max: 4096, current: 30 }) }) });

@@ -68,6 +68,29 @@ describe('memory.cgroup', () => {
   });
 });
 
+describe('memory.cgroup from kubectl describe output (real k8s signatures)', () => {
+  // kubectl describe pod of a container restarted by its liveness probe (event text as the kubelet prints it).
+  const LIVENESS = [
+    '    Last State:     Terminated',
+    '      Reason:       Error',
+    '      Exit Code:    137',
+    '  Warning  Unhealthy  2m (x3 over 3m)  kubelet  Liveness probe failed: HTTP probe failed with statuscode: 503',
+  ];
+  it('exit 137 after failed liveness probes: the kubelet killed it, memory.cgroup unlikely', () => {
+    const a = assess('memory.cgroup', { lines: LIVENESS });
+    expect(a.verdict).toBe('unlikely');
+    expect(said(a)).toMatch(/liveness/);
+    expect(a.evidence.some((e) => /Liveness probe failed/.test(e.text))).toBe(true);
+  });
+
+  it('the jitsu-kafka describe output (corpus): OOMKilled confirms it', () => {
+    // https://github.com/stafftastic/jitsu-chart/issues/76
+    const a = assess('memory.cgroup', { lines: ['    Last State:     Terminated', '      Reason:       OOMKilled', '      Exit Code:    137'] });
+    expect(a.verdict).toBe('confirmed');
+    expect(a.evidence).toContainEqual(expect.objectContaining({ line: 2, text: '      Reason:       OOMKilled' }));
+  });
+});
+
 describe('memory.node', () => {
   it('a global OOM kill line confirms it', () => {
     const hit = dataHit('kernel.oom-kill', GLOBAL, {}, 'dmesg.txt', 9);
