@@ -24,6 +24,7 @@ export interface NodeFactsOptions {
 
 export async function readNodeFacts(root: string, opts: NodeFactsOptions = {}): Promise<NodeFacts> {
   const host = new HostRoot(root);
+  if (!host.usable) return { root, limits: [], unreadable: host.unreadable };
   const live = host.isLive();
   const facts: Omit<NodeFacts, 'limits'> = { root, unreadable: host.unreadable, ...readKernelFacts(host) };
   const cg = readCgroupFacts(host, opts.podUids ?? []);

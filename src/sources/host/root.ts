@@ -53,16 +53,25 @@ export class HostRoot {
   readonly isSlash: boolean;
   /** One sentence per thing that could not be read; collected, never thrown. */
   readonly unreadable: string[] = [];
+  /** false when the root itself is missing or not a directory (the one sentence is in `unreadable`). */
+  readonly usable: boolean;
   private readonly reported = new Set<string>();
 
   constructor(root: string) {
     this.given = root;
     let dir = root;
+    let usable = false;
     try {
       dir = realpathSync(root);
+      usable = statSync(dir).isDirectory();
+      if (!usable) this.note(root, `--node-root ${root}: is not a directory; no node evidence was read.`);
     } catch (err) {
-      this.note(`--node-root ${root}`, describeFsError(err, root));
+      this.note(
+        root,
+        `--node-root ${describeFsError(err, root).replace(/\.$/, '')}; no node evidence was read.`,
+      );
     }
+    this.usable = usable;
     this.dir = dir;
     this.isSlash = dir === '/';
   }

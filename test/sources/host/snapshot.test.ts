@@ -347,6 +347,21 @@ describe('other layouts and broken snapshots', () => {
     }
   });
 
+  it('a missing root, or a file given as root, is one sentence and no facts', async () => {
+    const missing = await readNodeFacts('/nonexistent/podmortem-root');
+    expect(missing).toEqual({
+      root: '/nonexistent/podmortem-root',
+      limits: [],
+      unreadable: [
+        '--node-root /nonexistent/podmortem-root: no such file or directory; no node evidence was read.',
+      ],
+    });
+    const file = await readNodeFacts('examples/calico-node-newosproc/calico-node.log');
+    expect(file.unreadable).toEqual([
+      '--node-root examples/calico-node-newosproc/calico-node.log: is not a directory; no node evidence was read.',
+    ]);
+  });
+
   it('an empty folder gives no facts and one sentence per missing thing, never a throw', async () => {
     const snap = writeTree({});
     try {
