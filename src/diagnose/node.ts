@@ -240,8 +240,20 @@ function liveProcesses(key: ContainerKey, current: RuntimeContainer | undefined,
   if (!procs) return [];
   const byPid = current?.pid ? procs.processes.filter((p) => p.pid === current.pid) : [];
   const id = current?.id;
-  const inCgroup = id ? procs.processes.filter((p) => p.pid !== current?.pid && (p.pidsCgroup?.includes(id) || p.memoryCgroup?.includes(id))) : [];
-  return [...byPid, ...inCgroup];
+  if (id) {
+    const inCgroup = procs.processes.filter((p) => p.pid !== current?.pid && (p.pidsCgroup?.includes(id) || p.memoryCgroup?.includes(id)));
+    return [...byPid, ...inCgroup];
+  }
+  // No runtime record (containerd/CRI-O without a socket we speak, or a bare cgroup): the pod's own
+  // processes, those of the busiest container scope first. With several containers in the pod this is
+  // a guess, and the evidence names the process it came from.
+  const dashed = key.podUid;
+  const underscored = dashed.replace(/-/g, '_');
+  const inPod = procs.processes.filter((p) => {
+    const cg = p.pidsCgroup ?? p.memoryCgroup ?? '';
+    return cg.includes(dashed) || cg.includes(underscored);
+  });
+  return inPod.sort((a, b) => b.threads - a.threads || a.pid - b.pid);
 }
 
 function ev(source: string, text: string, line?: number): Evidence {
