@@ -124,6 +124,16 @@ export const cause: CauseDef = {
         remediation: [],
       };
     }
+    if (m.limitReached.length > 0) {
+      return {
+        verdict: 'likely',
+        summary: 'The container\'s memory usage reached its limit (memory.failcnt), though no OOM kill is recorded.',
+        reasons: [...reasons, ...m.limitReached.map((p) => p.reason)],
+        evidence: [...evidence, ...m.limitReached.flatMap((p) => p.evidence)],
+        missing: missing.slice(0, 2),
+        remediation,
+      };
+    }
     let verdict: Verdict = 'possible';
     const extra: string[] = [];
     const liveness = hitsWithText(ctx, /Liveness probe failed/)[0];

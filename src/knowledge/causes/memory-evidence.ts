@@ -23,6 +23,8 @@ export interface Proof {
 export interface MemoryFacts {
   /** Proofs of a memory-cgroup OOM kill (the kubelet's OOMKilled, a memcg kernel line, memcg counters). */
   memcg: Proof[];
+  /** memory.failcnt > 0 on cgroup v1 without an oom_kill counter: the limit was touched, a kill is not shown. */
+  limitReached: Proof[];
   /** Proofs of a global (node) OOM kill. */
   global: Proof[];
   /** The kubelet said OOMKilled (one of the memcg proofs, kept apart: it also follows a global kill on cgroup v2). */
@@ -38,7 +40,7 @@ export interface MemoryFacts {
 export function memoryFacts(ctx: CauseContext): MemoryFacts {
   const s = ctx.incident.subject;
   const node = ctx.node;
-  const out: MemoryFacts = { memcg: [], global: [] };
+  const out: MemoryFacts = { memcg: [], global: [], limitReached: [] };
   const subjectEv = (text: string): Evidence => ({ source: s.source ?? 'pod status', text });
 
   const reasonHit = hitsWithText(ctx, /\bOOMKilled\b/)[0];
@@ -68,9 +70,17 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
     }
   }
   for (const l of chainOf(node, 'memory')) {
-    if ((l.events ?? 0) > 0) {
+    // cgroup v1 before 4.13 has no oom_kill counter: the host reader falls back to memory.failcnt, which
+    // counts every time usage touched the limit (page-cache reclaim included), not kills.
+    const failcnt = l.evidence.some((e) => e.source.endsWith('memory.failcnt'));
+    if (failcnt && (l.events ?? 0) > 0) {
+      out.limitReached.push({
+        reason: `memory.failcnt of the ${l.level} memory cgroup ${l.path} is ${l.events}: usage reached the limit${typeof l.max === 'number' ? ` of ${l.max} bytes` : ''} that many times, but without an oom_kill counter (kernel < 4.13) that does not prove a kill (page-cache reclaim counts too).`,
+        evidence: l.evidence,
+      });
+    } else if ((l.events ?? 0) > 0) {
       out.memcg.push({
-        reason: `The ${l.level} memory cgroup ${l.path} recorded ${l.events} limit event(s) (memory.events oom_kill on v2, memory.failcnt on v1)${typeof l.max === 'number' ? ` against a limit of ${l.max} bytes` : ''}.`,
+        reason: `The ${l.level} memory cgroup ${l.path} recorded ${l.events} OOM kill(s) (memory.events oom_kill on v2, memory.oom_control oom_kill on v1)${typeof l.max === 'number' ? ` against a limit of ${l.max} bytes` : ''}.`,
         evidence: l.evidence,
       });
     }

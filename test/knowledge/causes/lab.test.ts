@@ -88,7 +88,7 @@ describe.skipIf(skip !== undefined)(`lab: a real memory-cgroup OOM kill${skip ? 
     const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
     const a = assess('memory.cgroup', { subject, node: n, raise });
     expect(a.verdict).toBe('confirmed');
-    expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} limit event`));
+    expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} OOM kill`));
     expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
     const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
     expect(b.verdict).toBe('unlikely');

@@ -61,6 +61,25 @@ describe('memory.cgroup', () => {
     expect(hasSourcedEvidence(far)).toBe(true);
   });
 
+  it('CentOS 7 (3.10, no oom_kill counter): memory.failcnt shows the limit was touched, not a kill: likely', () => {
+    const dir = '/sys/fs/cgroup/memory/kubepods/burstable/pod1/c1';
+    const level = {
+      path: '/kubepods/burstable/pod1/c1',
+      level: 'container',
+      controller: 'memory' as const,
+      max: 1073741824,
+      events: 189,
+      evidence: [
+        { source: `${dir}/memory.limit_in_bytes`, text: '1073741824' },
+        { source: `${dir}/memory.failcnt`, text: '189' },
+      ],
+    };
+    const a = assess('memory.cgroup', { lines: ERRNO12, node: node({ cgroupVersion: 1, cgroupChains: [level] }) });
+    expect(a.verdict).toBe('likely');
+    expect(said(a)).toMatch(/failcnt .* is 189/);
+    expect(said(a)).toMatch(/does not prove a kill/);
+  });
+
   it('Go "out of memory" is mmap failing inside the process, not a memcg kill', () => {
     const a = assess('memory.cgroup', { lines: GO_OOM, raise: killRaise('memory.cgroup') });
     expect(a.verdict).toBe('unlikely');
