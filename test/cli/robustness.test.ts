@@ -70,6 +70,28 @@ describe('analyze on bad input', () => {
     expect(sig.evidence[0]).toMatchObject({ line: 2, text: CRASH });
   });
 
+  it('a 3 MiB line repeating the crash every 200 KiB counts as one occurrence, at line 1', () => {
+    const piece = CRASH + ' ' + 'x'.repeat(200 * 1024);
+    const r = podmortem(['analyze', file('repeats.log', piece.repeat(15) + '\nend\n'), '--format', 'json']);
+    expectCalm(r);
+    const sig = JSON.parse(r.stdout).incidents[0].signatures.find(
+      (s: { id: string }) => s.id === 'go.newosproc',
+    );
+    expect(sig.count).toBe(1);
+    expect(sig.evidence.map((e: { line: number }) => e.line)).toEqual([1]);
+  });
+
+  it('a log where every line is a crash line: every line counted once', () => {
+    const n = 200_000;
+    const r = podmortem(['analyze', file('all-hits.log', (CRASH + '\n').repeat(n)), '--format', 'json']);
+    expectCalm(r);
+    expect(r.status).toBe(0);
+    const sig = JSON.parse(r.stdout).incidents[0].signatures.find(
+      (s: { id: string }) => s.id === 'go.newosproc',
+    );
+    expect(sig.count).toBe(n);
+  });
+
   it('invalid UTF-8 around the crash: recognized, exit 0', () => {
     const bytes = Buffer.concat([
       Buffer.from([0xff, 0xfe, 0x80, 0x0a]),
