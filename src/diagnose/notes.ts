@@ -1,5 +1,6 @@
-// Remarks that are not causes but change what an engineer does next, e.g. the limits.d file that
-// everybody edits and that never reaches a container.
+// Remarks that are not causes but change what an engineer does next: the limits.d file that
+// everybody edits and that never reaches a container, and how to decide between candidates that
+// the log alone leaves open.
 import type { CauseAssessment, NodeFacts } from '../evidence/types.js';
 
 export function notesFor({ causes, node }: { causes: CauseAssessment[]; node: NodeFacts | undefined }): string[] {
@@ -8,8 +9,16 @@ export function notesFor({ causes, node }: { causes: CauseAssessment[]; node: No
   const pam = node?.pamLimits?.filter((l) => l.item === 'nproc' || l.item === 'nofile') ?? [];
   if ((nprocRaised || causes.some((c) => c.id === 'rlimit.nofile')) && pam.length > 0) {
     const files = [...new Set(pam.map((l) => l.evidence.source))].join(', ');
+    // 20-nproc.conf on CentOS/RHEL 7 exempts root itself: "root soft nproc unlimited".
+    const rootExempt = pam.some((l) => l.item === 'nproc' && l.domain === 'root' && /^(unlimited|infinity|-1)$/.test(l.value));
     notes.push(
-      `${files} set nproc/nofile for PAM login sessions only (pam_limits: login, sshd, su, sudo). Container processes inherit their limits from the runtime daemon started by systemd, so these lines do not reach them; editing them changes nothing for pods.`,
+      `${files} set nproc/nofile for PAM login sessions only (pam_limits: login, sshd, su, sudo). Container processes inherit their limits from the runtime daemon started by systemd, so these lines do not reach them; editing them changes nothing for pods.${rootExempt ? ' They exempt root from nproc anyway ("root soft nproc unlimited").' : ''}`,
+    );
+  }
+  const open = causes.filter((c) => c.verdict === 'possible' || c.verdict === 'likely');
+  if (!node && open.length > 1 && !causes.some((c) => c.verdict === 'confirmed')) {
+    notes.push(
+      `Only the crash output was read, so ${open.length} candidate causes stay open (${open.map((c) => c.id).join(', ')}). Node evidence decides between them: run podmortem node on the node right after the next restart, or podmortem analyze --node-root on a snapshot; each cause lists the commands that would decide it.`,
     );
   }
   return notes;

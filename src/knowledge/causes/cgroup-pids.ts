@@ -47,7 +47,9 @@ export const cause: CauseDef = {
     const env = environmentOf(node);
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
-    const chain = chainOf(node, 'pids');
+    // Levels whose pids.max was read; counters are read on every level (an unlimited one still counts refusals on v1).
+    const fullChain = chainOf(node, 'pids');
+    const chain = fullChain.filter((l) => l.max !== undefined);
     const podPids = node?.kubelet?.podPidsLimit;
     const remediation = remediationFor(env, chain, podPids?.value);
 
@@ -75,12 +77,12 @@ export const cause: CauseDef = {
     // 1. A kernel line naming the cgroup that refused a fork: in the incident's own log, or in the node's kernel log.
     const proofs: { reason: string; evidence: Evidence[] }[] = [];
     const elsewhere: string[] = [];
-    const inChain = (path: string): CgroupLevel | undefined => chain.find((l) => sameCgroup(l.path, path));
+    const inChain = (path: string): CgroupLevel | undefined => fullChain.find((l) => sameCgroup(l.path, path));
     const aboutPod = (path: string): boolean => !!ctx.incident.subject.podUid && path.replace(/_/g, '-').includes(ctx.incident.subject.podUid.replace(/_/g, '-'));
     for (const h of hitsWithId(ctx, /pids/)) {
       const fromField = typeof h.fields.cgroup === 'string' ? h.fields.cgroup : undefined;
       const path = fromField ?? REJECTED.exec(h.evidence[0]?.text ?? '')?.[1];
-      if (!path || chain.length === 0 || inChain(path) || aboutPod(path)) {
+      if (!path || fullChain.length === 0 || inChain(path) || aboutPod(path)) {
         proofs.push({ reason: `The kernel logged "fork rejected by pids controller in ${path ?? '<cgroup>'}": a pids limit refused a fork${path ? ` of a task in ${path}` : ''}.`, evidence: h.evidence.slice(0, 1) });
       } else {
         elsewhere.push(`The kernel line names ${path}, which is not in this container's chain: another cgroup on the node hit a pids limit.`);
@@ -104,7 +106,7 @@ export const cause: CauseDef = {
     }
 
     // 2. The counters of every level.
-    for (const l of chain) {
+    for (const l of fullChain) {
       const where = `${l.level} level ${l.path}`;
       const limitText = l.max === undefined ? '' : l.max === null ? ' (pids.max unlimited)' : ` (pids.max ${l.max})`;
       if ((l.events ?? 0) > 0) {

@@ -99,7 +99,9 @@ export const cause: CauseDef = {
         `The process itself had ${threads.value} threads; the counter also holds every other process, thread and unreaped zombie of the same UID in other pods and host daemons.`,
       );
     }
-    const limit = p.nprocLimit ?? uidLimitFromNode(ctx, uid?.value);
+    // Inside a user namespace the UID the pod spec gives is not the host UID the node's counts are keyed by.
+    const hostUid = inUserNs ? undefined : uid?.value;
+    const limit = p.nprocLimit ?? uidLimitFromNode(ctx, hostUid);
     if (limit) evidence.push(limit.evidence);
     if (limit && limit.value === null) {
       return {
@@ -111,7 +113,7 @@ export const cause: CauseDef = {
         remediation: [],
       };
     }
-    const tasks = p.uidTasks ?? uidTasksFromNode(ctx, uid?.value);
+    const tasks = p.uidTasks ?? uidTasksFromNode(ctx, hostUid);
     if (tasks) evidence.push(tasks.evidence);
     if (limit && limit.value !== null && tasks) {
       const max = limit.value;
