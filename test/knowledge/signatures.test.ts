@@ -149,7 +149,10 @@ for (const sig of SIGNATURES) {
     }
 
     it('returns on 100 KB adversarial lines built from its keywords (linear-time pattern)', () => {
+      // A backtracking-prone pattern (nested quantifiers over overlapping classes) does not return
+      // on these within the test timeout; a linear one takes milliseconds. No time is asserted.
       const fillers = ['a', ' ', '(', '[', "'", ':', '0', '/', 'x '];
+      let runs = 0;
       for (const k of sig.keywords) {
         const inputs = [
           k.repeat(Math.ceil(100_000 / k.length)),
@@ -159,12 +162,12 @@ for (const sig of SIGNATURES) {
           `${k.slice(0, Math.ceil(k.length / 2))}`.repeat(Math.ceil(200_000 / k.length)),
         ];
         for (const input of inputs) {
+          runs++;
           const m = sig.pattern.exec(input);
           if (m && sig.fields) sig.fields(m);
         }
       }
-      // Reaching this line is the assertion: a catastrophic pattern would not return.
-      expect(true).toBe(true);
+      expect(runs).toBe(sig.keywords.length * (3 + 2 * fillers.length));
     });
   });
 }

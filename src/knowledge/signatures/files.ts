@@ -8,10 +8,13 @@ import { emfileRaises, enfileRaises } from './raises.js';
 /** The call that failed, when the line names one before the error (Go: "open /x: ...", "accept4: ...", nginx: "socket() failed (24: ...)"). */
 const CALL = /\b(accept4?|socket|pipe2?|open|openat|dial|epoll_create1?|eventfd|dup2?|creat)\b/;
 const OPEN_PATH = /\bopen (\S{1,300}): [Tt]oo many open files/;
+/** libuv/Node names the call after the message: "EMFILE: too many open files, open '/x'". */
+const NODE_CALL = /^, ([a-z_]{2,20}) '/;
 
 function emfileFields(m: RegExpExecArray): Fields {
   const before = m.input.slice(0, m.index + m[0].length - m[1]!.length);
-  const call = CALL.exec(before);
+  const call =
+    CALL.exec(before) ?? NODE_CALL.exec(m.input.slice(m.index + m[0].length, m.index + m[0].length + 32));
   const path = OPEN_PATH.exec(m.input);
   return {
     errno: 24,
@@ -61,6 +64,12 @@ const emfile: SignatureDef = {
       source: 'https://github.com/gratipay/gratipay.com/issues/2245',
       log: ["OSError: [Errno 24] Too many open files: '/app/www/%username'"],
       fields: { errno: 24 },
+    },
+    {
+      source:
+        'https://github.com/cheeaun/phanpy/issues/1593 (node:26-alpine build, fixed with --ulimit nofile)',
+      log: ["Error: EMFILE: too many open files, open '/phanpy/src/iconify-icons/mingcute/dots-line.js'"],
+      fields: { call: 'open' },
     },
     {
       source: 'https://github.com/drk1wi/Modlishka/issues/117',

@@ -52,6 +52,12 @@ const instances: SignatureDef = {
       log: ['java.io.IOException: User limit of inotify instances reached or too many open files'],
     },
     {
+      source: 'https://github.com/clusterzx/intellissh/issues/15',
+      log: [
+        "intellissh  | [nodemon] Internal watch failed: EMFILE: too many open files, watch '/app/server'",
+      ],
+    },
+    {
       source: 'https://github.com/berops/claudie/issues/1694',
       log: [
         '    Message: failed to create CRI service: failed to create cni conf monitor for default: failed to create fsnotify watcher: too many open files',
