@@ -107,8 +107,11 @@ export class HostRoot {
     const done: string[] = [];
     let links = 0;
     let lastTarget: string | undefined;
+    let fromTarget = 0; // how many of the pending components came from the last link's target
     while (pending.length > 0) {
       const comp = pending.shift()!;
+      const ofTarget = fromTarget > 0;
+      if (fromTarget > 0) fromTarget--;
       if (comp === '.') continue;
       if (comp === '..') {
         if (done.length === 0) {
@@ -127,7 +130,7 @@ export class HostRoot {
         st = lstatSync(here);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (lastTarget !== undefined && code === 'ENOENT') {
+        if (ofTarget && lastTarget !== undefined && code === 'ENOENT') {
           return {
             ok: false,
             code,
@@ -153,6 +156,7 @@ export class HostRoot {
       const parts = target.split('/').filter((c) => c !== '');
       if (target.startsWith('/')) done.length = 0; // re-rooted: /etc/x means <root>/etc/x, never the host's
       pending.unshift(...parts);
+      fromTarget = parts.length;
     }
     return { ok: true, real: join(this.dir, ...done) };
   }
@@ -224,7 +228,13 @@ export class HostRoot {
       let text = bytes.toString('utf8');
       if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
       const first = text.split('\n', 1)[0] ?? '';
-      return { path, text, truncated, evidence: { source: path, line: 1, text: first.trim().slice(0, 512) } };
+      // A tail read does not know its line numbers.
+      const evidence: Evidence = {
+        source: path,
+        ...(start === 0 ? { line: 1 } : {}),
+        text: first.trim().slice(0, 512),
+      };
+      return { path, text, truncated, evidence };
     } catch (err) {
       this.note(path, describeFsError(err, path));
       return undefined;

@@ -67,6 +67,12 @@ describe('HostRoot on a snapshot', () => {
       ok: true,
       real: join(snap.root, 'run/docker.sock'),
     });
+    // A file missing behind a good link is just missing: the link is not blamed.
+    expect(root.resolve('/var/run/crio/crio.sock')).toMatchObject({
+      ok: false,
+      code: 'ENOENT',
+      reason: '/var/run/crio/crio.sock: no such file or directory.',
+    });
   });
 
   it('reports a directory, a dangling link, a FIFO and a link loop as sentences, without hanging', () => {
