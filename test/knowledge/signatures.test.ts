@@ -70,6 +70,10 @@ describe('signature registry', () => {
     }
   });
 
+  it('never reuses a cause id, so `podmortem explain <id>` is unambiguous', () => {
+    for (const s of SIGNATURES) expect(CAUSE_IDS.has(s.id), s.id).toBe(false);
+  });
+
   it('resolves every id through signatureById', () => {
     for (const s of SIGNATURES) expect(signatureById(s.id)).toBe(s);
   });

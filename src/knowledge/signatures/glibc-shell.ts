@@ -59,7 +59,8 @@ const forkFailed: SignatureDef = {
   title:
     'A shell or program could not fork (fork: Resource temporarily unavailable / Cannot allocate memory)',
   keywords: ['fork: Resource temporarily unavailable', 'fork: Cannot allocate memory'],
-  pattern: /\bfork: (Resource temporarily unavailable|Cannot allocate memory)/,
+  // Not after "can't fork" / "Cannot fork": shell.cant-fork has those lines.
+  pattern: /(?<!'t |Cannot )\bfork: (Resource temporarily unavailable|Cannot allocate memory)/,
   fields: (m) => errnoFields(errnoFromMessage(m[1]!)),
   raises: (f) => processCreationRaises(num(f.errno)),
   docs: {
@@ -92,7 +93,10 @@ const forkFailed: SignatureDef = {
       fields: { errno: 12, errnoName: 'ENOMEM' },
     },
   ],
-  nonMatching: ['bash: fork: retry: Resource temporarily unavailable'],
+  nonMatching: [
+    'bash: fork: retry: Resource temporarily unavailable',
+    "Can't fork: Resource temporarily unavailable",
+  ],
 };
 
 const cantFork: SignatureDef = {
