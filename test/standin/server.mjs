@@ -5,6 +5,7 @@
 // the apiserver's exact RBAC message, 404, 429 with Retry-After, 500, and slow answers. Every request
 // is recorded, so tests assert what the client really did (pagination used, retries made).
 // Plain JS (not TS) so the benchmark can run it with node alone.
+/* global URL, setTimeout, Buffer */
 import { createServer } from 'node:https';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
