@@ -49,21 +49,25 @@ export class Redactor {
     return this.secretAssignments(s);
   }
 
-  /** Private key blocks, found with indexOf (a regex with a lazy body is quadratic on many BEGINs). */
-  private pemBlocks(s: string): string {
-    const begin = PEM_BEGIN.exec(s);
-    if (!begin) return s;
-    const afterBegin = begin.index + begin[0].length;
-    const rest = s.slice(afterBegin);
-    const end = PEM_END.exec(rest);
-    this.count('private-key');
-    if (!end) {
-      // The block goes on past this text (a log line): everything after BEGIN, and the next lines, is key.
-      this.inPem = true;
-      return `${s.slice(0, afterBegin)}${mark('private-key')}`;
+  /** Private key blocks, one pass left to right (a regex with a lazy body is quadratic on many BEGINs). */
+  private pemBlocks(input: string): string {
+    let s = input;
+    let out = '';
+    for (;;) {
+      const begin = PEM_BEGIN.exec(s);
+      if (!begin) return out + s;
+      const afterBegin = begin.index + begin[0].length;
+      const rest = s.slice(afterBegin);
+      const end = PEM_END.exec(rest);
+      this.count('private-key');
+      if (!end) {
+        // The block goes on past this text (a log line): everything after BEGIN, and the next lines, is key.
+        this.inPem = true;
+        return `${out}${s.slice(0, afterBegin)}${mark('private-key')}`;
+      }
+      out += `${s.slice(0, afterBegin)}${mark('private-key')}${end[0]}`;
+      s = rest.slice(end.index + end[0].length);
     }
-    const tail = rest.slice(end.index);
-    return `${s.slice(0, afterBegin)}${mark('private-key')}${this.pemBlocks(tail)}`;
   }
 
   /** password=..., "token": "...", api_key: ..., with the word anywhere in the key's identifier. */
