@@ -131,11 +131,12 @@ describe.skipIf(!!skipReason)('a Go program that hits the pod pids limit', () =>
   const podUid = randomUUID();
   const containerId = randomBytes(32).toString('hex');
   const created: string[] = []; // cgroup folders this test made, deepest last
-  const work = mkdtempSync(join(tmpdir(), 'podmortem-go-'));
+  let work = '';
   let output = '';
   let exitCode: number | null = null;
 
   beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'podmortem-go-'));
     writeFileSync(join(work, 'main.go'), GO_PROGRAM);
     execFileSync('go', ['build', '-o', join(work, 'threads'), join(work, 'main.go')], {
       cwd: work,
@@ -178,7 +179,7 @@ describe.skipIf(!!skipReason)('a Go program that hits the pod pids limit', () =>
         // another engineer's lab may share kubepods/burstable: leave non-empty folders alone
       }
     }
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('dies with the Go runtime newosproc crash, errno 11, exit status 2', () => {

@@ -3,12 +3,12 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNodeFacts } from '../../../src/sources/host/node-facts.js';
 import { HostRoot } from '../../../src/sources/host/root.js';
 import { writeTree } from './tree.js';
 
-const snap = writeTree({
+const SNAPSHOT = {
   'etc/os-release': { link: '/etc/passwd' }, // absolute: re-rooted, the host's passwd is never read
   'etc/hostname': { link: '../../../../../../etc/passwd' }, // climbs above the root
   'etc/sysctl.conf': 'kernel.pid_max = 4194304\n',
@@ -20,11 +20,18 @@ const snap = writeTree({
   'run/docker.sock': '',
   'loop/a': { link: 'b' },
   'loop/b': { link: 'a' },
+} as const;
+let snap: ReturnType<typeof writeTree>;
+beforeAll(() => {
+  snap = writeTree(SNAPSHOT);
 });
-afterAll(() => snap.cleanup());
+afterAll(() => snap?.cleanup());
 
 describe('HostRoot on a snapshot', () => {
-  const root = new HostRoot(snap.root);
+  let root: HostRoot;
+  beforeAll(() => {
+    root = new HostRoot(snap.root);
+  });
 
   it('re-roots an absolute symlink under the snapshot instead of reading the host file', () => {
     expect(readFileSync('/etc/passwd', 'utf8')).toContain('root:'); // the host file exists ...
@@ -120,8 +127,11 @@ describe('HostRoot on a snapshot', () => {
 });
 
 describe('bounded reads', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podmortem-big-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podmortem-big-'));
+  });
+  afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   it('cuts a 100 MB file at the bound (sparse file, no disk used)', () => {
     const fd = openSync(join(dir, 'big'), 'w');

@@ -1,6 +1,7 @@
 // readNodeFacts on captured snapshots: the calico example's CentOS 7 node (cgroup v1, cgroupfs
 // driver), a cgroup v2 node with the systemd driver, and broken or empty snapshots.
-import { describe, expect, it, afterAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodeFacts } from '../../../src/evidence/types.js';
 import { readNodeFacts } from '../../../src/sources/host/node-facts.js';
 import { writeTree } from './tree.js';
 
@@ -107,60 +108,64 @@ describe('the calico example snapshot (CentOS 7, cgroup v1, cgroupfs)', async ()
   });
 });
 
-describe('a cgroup v2 node with the systemd driver and containerd', async () => {
+describe('a cgroup v2 node with the systemd driver and containerd', () => {
   const uid = '0f5b2c7e-1a2b-4c3d-8e9f-a0b1c2d3e4f5';
   const u = uid.replace(/-/g, '_');
   const cid = 'a'.repeat(64);
   const pod = `sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${u}.slice`;
-  const snap = writeTree({
-    'sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n',
-    'sys/fs/cgroup/kubepods.slice/pids.max': 'max\n',
-    'sys/fs/cgroup/kubepods.slice/pids.current': '1200\n',
-    'sys/fs/cgroup/kubepods.slice/memory.max': '16000000000\n',
-    'sys/fs/cgroup/kubepods.slice/memory.current': '9000000000\n',
-    'sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/pids.max': 'max\n',
-    [`${pod}/pids.max`]: '1024\n',
-    [`${pod}/pids.current`]: '1024\n',
-    [`${pod}/pids.peak`]: '1024\n',
-    [`${pod}/pids.events`]: 'max 37\n',
-    [`${pod}/pids.events.local`]: 'max 37\n',
-    [`${pod}/memory.max`]: 'max\n',
-    [`${pod}/cri-containerd-${cid}.scope/pids.max`]: 'max\n',
-    [`${pod}/cri-containerd-${cid}.scope/pids.current`]: '1019\n',
-    [`${pod}/cri-containerd-${cid}.scope/pids.events`]: 'max 0\n',
-    [`${pod}/cri-containerd-${cid}.scope/pids.events.local`]: 'max 0\n',
-    [`${pod}/cri-containerd-${cid}.scope/memory.max`]: '536870912\n',
-    [`${pod}/cri-containerd-${cid}.scope/memory.current`]: '536866816\n',
-    [`${pod}/cri-containerd-${cid}.scope/memory.peak`]: '536870912\n',
-    [`${pod}/cri-containerd-${cid}.scope/memory.events`]:
-      'low 0\nhigh 0\nmax 913\noom 4\noom_kill 4\noom_group_kill 0\n',
-    'var/lib/kubelet/config.yaml':
-      'kind: KubeletConfiguration\ncgroupDriver: systemd\npodPidsLimit: 1024\nsystemReserved:\n  pid: "1000"\nevictionHard:\n  pid.available: 5%\n',
-    'run/containerd/containerd.sock': '',
-    'dmesg.txt': [
-      '[ 812.003311] cgroup: fork rejected by pids controller in /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
-        u +
-        '.slice/cri-containerd-' +
-        cid +
-        '.scope',
-      '[ 901.114200] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=cri-containerd-' +
-        cid +
-        '.scope,mems_allowed=0,oom_memcg=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
-        u +
-        '.slice/cri-containerd-' +
-        cid +
-        '.scope,task_memcg=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
-        u +
-        '.slice/cri-containerd-' +
-        cid +
-        '.scope,task=java,pid=4242,uid=1000',
-      '[ 901.114300] Memory cgroup out of memory: Killed process 4242 (java) total-vm:4000000kB, anon-rss:520000kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:1200kB oom_score_adj:969',
-      '[ 950.000001] VFS: file-max limit 65536 reached',
-      '[ 951.000000] eth0: link up',
-    ].join('\n'),
+  let snap: ReturnType<typeof writeTree> | undefined;
+  let facts: NodeFacts;
+  afterAll(() => snap?.cleanup());
+  beforeAll(async () => {
+    snap = writeTree({
+      'sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n',
+      'sys/fs/cgroup/kubepods.slice/pids.max': 'max\n',
+      'sys/fs/cgroup/kubepods.slice/pids.current': '1200\n',
+      'sys/fs/cgroup/kubepods.slice/memory.max': '16000000000\n',
+      'sys/fs/cgroup/kubepods.slice/memory.current': '9000000000\n',
+      'sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/pids.max': 'max\n',
+      [`${pod}/pids.max`]: '1024\n',
+      [`${pod}/pids.current`]: '1024\n',
+      [`${pod}/pids.peak`]: '1024\n',
+      [`${pod}/pids.events`]: 'max 37\n',
+      [`${pod}/pids.events.local`]: 'max 37\n',
+      [`${pod}/memory.max`]: 'max\n',
+      [`${pod}/cri-containerd-${cid}.scope/pids.max`]: 'max\n',
+      [`${pod}/cri-containerd-${cid}.scope/pids.current`]: '1019\n',
+      [`${pod}/cri-containerd-${cid}.scope/pids.events`]: 'max 0\n',
+      [`${pod}/cri-containerd-${cid}.scope/pids.events.local`]: 'max 0\n',
+      [`${pod}/cri-containerd-${cid}.scope/memory.max`]: '536870912\n',
+      [`${pod}/cri-containerd-${cid}.scope/memory.current`]: '536866816\n',
+      [`${pod}/cri-containerd-${cid}.scope/memory.peak`]: '536870912\n',
+      [`${pod}/cri-containerd-${cid}.scope/memory.events`]:
+        'low 0\nhigh 0\nmax 913\noom 4\noom_kill 4\noom_group_kill 0\n',
+      'var/lib/kubelet/config.yaml':
+        'kind: KubeletConfiguration\ncgroupDriver: systemd\npodPidsLimit: 1024\nsystemReserved:\n  pid: "1000"\nevictionHard:\n  pid.available: 5%\n',
+      'run/containerd/containerd.sock': '',
+      'dmesg.txt': [
+        '[ 812.003311] cgroup: fork rejected by pids controller in /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
+          u +
+          '.slice/cri-containerd-' +
+          cid +
+          '.scope',
+        '[ 901.114200] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=cri-containerd-' +
+          cid +
+          '.scope,mems_allowed=0,oom_memcg=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
+          u +
+          '.slice/cri-containerd-' +
+          cid +
+          '.scope,task_memcg=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod' +
+          u +
+          '.slice/cri-containerd-' +
+          cid +
+          '.scope,task=java,pid=4242,uid=1000',
+        '[ 901.114300] Memory cgroup out of memory: Killed process 4242 (java) total-vm:4000000kB, anon-rss:520000kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:1200kB oom_score_adj:969',
+        '[ 950.000001] VFS: file-max limit 65536 reached',
+        '[ 951.000000] eth0: link up',
+      ].join('\n'),
+    });
+    facts = await readNodeFacts(snap.root, { podUids: [uid] });
   });
-  afterAll(() => snap.cleanup());
-  const facts = await readNodeFacts(snap.root, { podUids: [uid] });
 
   it('finds the systemd slice names and reads pids and memory at each level', () => {
     expect(facts.cgroupVersion).toBe(2);
