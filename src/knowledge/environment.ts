@@ -63,6 +63,14 @@ export function sysctlCommands(key: string, value: string | number, file: string
   return [`sysctl -w ${key}=${value}`, `echo '${key} = ${value}' > /etc/sysctl.d/${file}`];
 }
 
+/**
+ * A sysctl is read by the kernel at every check: the change reaches running containers at once, so the
+ * recreate note would be wrong there. (kernel.pid_max is per pid namespace from 6.14, copied when the
+ * namespace is created, which is said where it matters.)
+ */
+export const SYSCTL_NOTE =
+  'A sysctl applies to the whole node at once: running containers see the new value without being recreated; the /etc/sysctl.d/ file keeps it across reboots.';
+
 /** Running containers keep the limits they were created with: every fix must say so. */
 export const RECREATE_NOTE =
   'Running containers keep the limits they were started with: delete the pods (or roll the DaemonSet/Deployment) after the change so they are recreated.';

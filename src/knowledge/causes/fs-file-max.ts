@@ -2,7 +2,7 @@
 // open files in system") and logs "VFS: file-max limit N reached", for callers without
 // CAP_SYS_ADMIN. Recent kernels default it to LONG_MAX (no limit). Sources: limits.md §5.1.
 import type { Evidence } from '../../evidence/types.js';
-import { RECREATE_NOTE, sysctlCommands } from '../environment.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef, Remediation } from '../types.js';
 import { errnoOf, hitsWithText, kernelLinesOf, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
 
@@ -27,7 +27,7 @@ export const cause: CauseDef = {
     const raised = node?.fileMax && node.fileMax.value < Number.MAX_SAFE_INTEGER / 4 ? node.fileMax.value * 4 : 4194304;
     const remediation: Remediation[] = [
       {
-        summary: `Raise fs.file-max and find who holds the handles. ${RECREATE_NOTE}`,
+        summary: `Raise fs.file-max and find who holds the handles. ${SYSCTL_NOTE}`,
         commands: [
           ...sysctlCommands('fs.file-max', raised, '90-file-max.conf'),
           'for p in /proc/[0-9]*; do echo "$(ls $p/fd 2>/dev/null | wc -l) $(cat $p/comm 2>/dev/null)"; done | sort -rn | head',

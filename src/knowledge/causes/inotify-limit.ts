@@ -5,7 +5,7 @@
 // RAM up to 1048576 since Linux 5.11). Both are released when the holder exits, so a snapshot taken
 // after the crash misses the crashed process's own share. Sources: limits.md §5.2.
 import type { Evidence, Fact, LimitUsage } from '../../evidence/types.js';
-import { RECREATE_NOTE, sysctlCommands } from '../environment.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef, Docs, Remediation, Verdict } from '../types.js';
 import { hitsWithText, limitsOf, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
 
@@ -35,7 +35,7 @@ export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
       const evidence: Evidence[] = [...raisingEvidence(ctx)];
       const remediation: Remediation[] = [
         {
-          summary: `Raise ${spec.sysctl} on the node (per user, shared by every container of the same UID, root included). ${RECREATE_NOTE}`,
+          summary: `Raise ${spec.sysctl} on the node (per user, shared by every container of the same UID, root included). ${SYSCTL_NOTE}`,
           commands: [
             ...sysctlCommands(spec.sysctl, spec.recommended, '90-inotify.conf'),
             "find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null | cut -d/ -f3 | sort | uniq -c | sort -rn | head   # who holds instances (by PID)",

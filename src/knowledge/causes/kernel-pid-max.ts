@@ -2,7 +2,7 @@
 // PID in the initial namespace, so the node-wide task count (/proc/loadavg field 4) against
 // /proc/sys/kernel/pid_max decides it. 32768 is the kernel default and what CentOS 7 runs with,
 // since its systemd 219 predates systemd's 50-pid-max.conf (4194304).
-import { environmentOf, RECREATE_NOTE } from '../environment.js';
+import { environmentOf, kernelVersion, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef } from '../types.js';
 import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from './common.js';
 
@@ -36,20 +36,22 @@ export const cause: CauseDef = {
   assess(ctx) {
     const node = ctx.node;
     const env = environmentOf(node);
+    const v = kernelVersion(env);
+    const perNamespace = !!v && (v[0] > 6 || (v[0] === 6 && v[1] >= 14));
     const reasons = raisedWhy(ctx);
     const crash = raisingEvidence(ctx);
     const threads = threadsOf(ctx);
     if (threads) reasons.push(`The process had ${threads.value} threads; PIDs are a node-wide pool shared with every container and daemon.`);
     const remediation = [
       {
-        summary: `Raise kernel.pid_max to 4194304 now and at boot${env.el7 ? ' (CentOS/RHEL 7 keeps the kernel default 32768: its systemd 219 has no 50-pid-max.conf)' : ''}.`,
+        summary: `Raise kernel.pid_max to 4194304 now and at boot${env.el7 ? ' (CentOS/RHEL 7 keeps the kernel default 32768: its systemd 219 has no 50-pid-max.conf)' : ''}. ${SYSCTL_NOTE}${perNamespace ? ' From kernel 6.14 each pid namespace has its own pid_max, copied when it is created: containers started before keep the old value inside their own namespace.' : ''}`,
         commands: [
           'sysctl -w kernel.pid_max=4194304',
           "echo 'kernel.pid_max = 4194304' > /etc/sysctl.d/90-pid-max.conf",
         ],
       },
       {
-        summary: `Let the kubelet protect the node: reserve PIDs and evict before they run out (${env.kubeletConfig}). ${RECREATE_NOTE}`,
+        summary: `Let the kubelet protect the node: reserve PIDs and evict before they run out (${env.kubeletConfig}); the kubelet applies it when restarted.`,
         commands: [
           `# in ${env.kubeletConfig}:\n# systemReserved: { pid: "1000" }\n# evictionHard: { pid.available: "5%" }`,
           'systemctl restart kubelet',
@@ -75,7 +77,11 @@ export const cause: CauseDef = {
         summary: 'The node may have run out of PID numbers; no node evidence was read to check it.',
         reasons: [
           ...reasons,
-          ...(env.el7 || !node ? ['CentOS/RHEL 7 keeps the kernel default pid_max 32768 (systemd 219 has no 50-pid-max.conf), which a busy node reaches.'] : []),
+          ...(env.el7
+            ? ['This CentOS/RHEL 7 node keeps the kernel default pid_max 32768 (its systemd 219 has no 50-pid-max.conf), which a busy node reaches.']
+            : !node
+              ? ['On CentOS/RHEL 7 nodes pid_max stays at the kernel default 32768 (systemd 219 has no 50-pid-max.conf), which a busy node reaches.']
+              : []),
         ],
         evidence: [...crash, ...(pidMax ? [pidMax.evidence] : [])],
         missing: [

@@ -5,7 +5,7 @@
 // runs out of PIDs first and can never reach threads-max: plain arithmetic rules it out there.
 // Sources: limits.md §1.1, §1.4, §4.2.
 import type { Evidence } from '../../evidence/types.js';
-import { environmentOf, RECREATE_NOTE, sysctlCommands } from '../environment.js';
+import { environmentOf, sysctlCommands, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef } from '../types.js';
 import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from './common.js';
 
@@ -42,7 +42,7 @@ export const cause: CauseDef = {
     const tasks = node?.tasks;
     const remediation = [
       {
-        summary: `Raise kernel.threads-max now and at boot, then find the task leak. ${RECREATE_NOTE}`,
+        summary: `Raise kernel.threads-max now and at boot, then find the task leak. ${SYSCTL_NOTE}`,
         commands: [
           ...sysctlCommands('kernel.threads-max', threadsMax ? threadsMax.value * 2 : 4194304, '90-threads-max.conf'),
           "ps -eLo pid=,comm= | awk '{print $2}' | sort | uniq -c | sort -rn | head   # threads per command",

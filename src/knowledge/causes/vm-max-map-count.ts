@@ -5,7 +5,7 @@
 // printed only N threads is far from it unless the heap itself is fragmented into mappings.
 // Sources: limits.md §1.1, §4.2.
 import type { Evidence } from '../../evidence/types.js';
-import { RECREATE_NOTE, sysctlCommands } from '../environment.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef, Remediation } from '../types.js';
 import { hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from './common.js';
 
@@ -39,7 +39,7 @@ export const cause: CauseDef = {
     const nodeMax = node?.maxMapCount;
     const remediation: Remediation[] = [
       {
-        summary: `Raise vm.max_map_count on the node (it is node-wide and not namespaced). ${RECREATE_NOTE}`,
+        summary: `Raise vm.max_map_count on the node (it is node-wide and not namespaced). ${SYSCTL_NOTE}`,
         commands: sysctlCommands('vm.max_map_count', 262144, '90-max-map-count.conf'),
       },
     ];

@@ -1,8 +1,14 @@
 // Node.js / libuv crashes: child_process spawn errors (libuv reports the errno name), the platform
 // worker thread assertion on uv_thread_create (no errno shown), and V8 heap exhaustion.
 import { errnoFields, errnoFromName } from '../errno.js';
-import type { Raise, SignatureDef } from '../types.js';
-import { emfileRaises, enfileRaises, processCreationRaises, unknownThreadCreationRaises } from './raises.js';
+import type { Fields, Raise, SignatureDef } from '../types.js';
+import {
+  emfileRaises,
+  enfileRaises,
+  processCreationRaises,
+  threadCreationRaises,
+  unknownThreadCreationRaises,
+} from './raises.js';
 
 const spawnError: SignatureDef = {
   id: 'node.spawn-error',
@@ -78,6 +84,39 @@ const uvThreadCreate: SignatureDef = {
   ],
 };
 
+const workerInitFailed: SignatureDef = {
+  id: 'node.worker-init-failed',
+  family: 'node',
+  title: 'Node.js could not start a worker thread (ERR_WORKER_INIT_FAILED)',
+  keywords: ['ERR_WORKER_INIT_FAILED'],
+  // Older Node: "Error [ERR_WORKER_INIT_FAILED]: EAGAIN"; Node 20: "Error: EAGAIN" then "code: 'ERR_WORKER_INIT_FAILED'" lines later.
+  pattern: /ERR_WORKER_INIT_FAILED(?:\]: (E[A-Z]{2,10}))?/,
+  fields: (m): Fields => (m[1] !== undefined ? errnoFields(errnoFromName(m[1])) : {}),
+  raises: (f) =>
+    typeof f.errno === 'number'
+      ? threadCreationRaises(f.errno, undefined, true)
+      : unknownThreadCreationRaises(),
+  docs: {
+    what: 'new Worker() failed because uv_thread_create (pthread_create) failed; Node reports the libuv errno name (EAGAIN for task-count limits) either in the message or on the "Error:" line above the code.',
+    confirm: ['Read the "Error: E..." line just above; count tasks against pids.max and RLIMIT_NPROC.'],
+    fix: ['See the cause pages; cap the worker pool.'],
+    sources: [
+      'nodejs/node:src/node_worker.cc (Worker::StartThread)',
+      "https://github.com/oven-sh/bun/pull/41675 (Node's behaviour described)",
+    ],
+  },
+  cases: [
+    {
+      source: 'podmortem lab: Node v20.20.2 starting 200 worker_threads in a v1 pids cgroup with pids.max 12',
+      log: [
+        'Error: EAGAIN',
+        '    at new Worker (node:internal/worker:297:19)',
+        "  code: 'ERR_WORKER_INIT_FAILED'",
+      ],
+    },
+  ],
+};
+
 const heapOom: SignatureDef = {
   id: 'node.heap-oom',
   family: 'node',
@@ -133,4 +172,4 @@ const heapOom: SignatureDef = {
   ],
 };
 
-export const signatures: SignatureDef[] = [spawnError, uvThreadCreate, heapOom];
+export const signatures: SignatureDef[] = [spawnError, uvThreadCreate, workerInitFailed, heapOom];

@@ -25,6 +25,16 @@ describe('kernel.pid_max', () => {
     });
   }
 
+  it('remediation: a sysctl reaches running containers at once, except a 6.14+ pid namespace\'s own copy', () => {
+    const old = assess('kernel.pid_max', { lines: SEED_LOG, node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), kernelRelease: fact('3.10.0-1160.59.1.el7.x86_64', '/proc/sys/kernel/osrelease') }) });
+    const fix = old.remediation.map((r) => r.summary).join(' ');
+    expect(fix).toMatch(/CentOS\/RHEL 7 keeps the kernel default 32768/);
+    expect(fix).toMatch(/without being recreated/);
+    expect(fix).not.toMatch(/6\.14/);
+    const recent = assess('kernel.pid_max', { lines: SEED_LOG, node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), kernelRelease: fact('6.18.44', '/proc/sys/kernel/osrelease') }) });
+    expect(recent.remediation.map((r) => r.summary).join(' ')).toMatch(/From kernel 6\.14 each pid namespace has its own pid_max/);
+  });
+
   it('confirmed PID exhaustion ranks first, above another confirmed limit', () => {
     const n = node({
       pidMax: pidMax(32768),
