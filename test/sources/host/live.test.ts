@@ -140,7 +140,15 @@ describe.skipIf(!!skipReason)('a Go program that hits the pod pids limit', () =>
     writeFileSync(join(work, 'main.go'), GO_PROGRAM);
     execFileSync('go', ['build', '-o', join(work, 'threads'), join(work, 'main.go')], {
       cwd: work,
-      env: { ...process.env, CGO_ENABLED: '0', GO111MODULE: 'off' },
+      env: {
+        ...process.env,
+        CGO_ENABLED: '0',
+        GO111MODULE: 'off',
+        // go needs a build cache; a CI environment without HOME gets a throwaway one.
+        ...(process.env['GOCACHE'] || process.env['HOME'] || process.env['XDG_CACHE_HOME']
+          ? {}
+          : { GOCACHE: join(work, 'gocache') }),
+      },
       stdio: 'pipe',
     });
     // kubepods/burstable/pod<uid>/<container>: the kubelet's cgroupfs layout (fresh cgroups, so the
