@@ -2,7 +2,6 @@
 // --root, or of a captured snapshot).
 import { Command, Option } from 'commander';
 import { realpathSync, statSync } from 'node:fs';
-import { nodePostmortem } from '../diagnose/node.js';
 import type { Format } from '../report/index.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { UsageError } from './errors.js';
@@ -40,6 +39,8 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
     .action(async (opts: { root: string; logDir?: string; dockerSocket?: string; format: Format; output?: string; failOn?: FailOn }) => {
       mustBeDir(opts.root, '--root');
       if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
+      // Loaded on use: the other commands (and --help) do not pay for the node readers.
+      const { nodePostmortem } = await import('../diagnose/node.js');
       const { report, auditWarnings } = await nodePostmortem({
         root: opts.root,
         ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),

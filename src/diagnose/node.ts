@@ -7,8 +7,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { CgroupLevel, Evidence, Incident, KernelLine, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
+import { readCgroupFacts } from '../sources/host/cgroups.js';
+import { applyKubeletFlags, readKubeletConfig, readPamLimits, readRuntime, readSysctlFiles } from '../sources/host/config-files.js';
 import { readKernelFacts } from '../sources/host/kernel-facts.js';
-import { readNodeFacts } from '../sources/host/node-facts.js';
+import { readKernelLog as readSavedKernelLog } from '../sources/host/kernel-log.js';
 import { HostRoot } from '../sources/host/root.js';
 import { chainOf, walkCgroups, type LimitedCgroup } from '../sources/live/cgroup-walk.js';
 import { readDaemons, type DaemonFacts } from '../sources/live/daemons.js';
@@ -79,8 +81,7 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
 
   // 2. The node: kernel ceilings, process table, cgroups, kernel log, daemons.
   const podUids = [...new Set([...keys.values()].map((k) => k.podUid))];
-  const node: NodeFacts = await readNodeFacts(opts.root, { podUids });
-  if (node.pidMax === undefined && node.tasks === undefined) Object.assign(node, readKernelFacts(root));
+  const node = readHostFacts(root, podUids);
   const procDir = root.realDir('/proc');
   const procs: ProcTable | undefined = procDir && root.exists('/proc/self') ? readProcTable(procDir) : undefined;
   if (!procs) warnings.push(`/proc under ${opts.root} is not a live process table: per-UID task counts, open files and inotify usage are unknown.`);
@@ -94,9 +95,12 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
     if (w.truncated) warnings.push(`${b.host}: more than ${w.visited - 1} cgroups; the audit covers the first ones only.`);
   }
   if (!version) warnings.push(`/sys/fs/cgroup: no cgroup hierarchy under ${opts.root}; cgroup limits are unknown.`);
-  const klog = await readKernelLog(root);
-  warnings.push(...klog.problems);
-  if (!node.kernelLines || node.kernelLines.length === 0) node.kernelLines = klog.lines;
+  if (node.kernelLines.length === 0 && root.isSlash) {
+    // Nothing from /dev/kmsg or a saved log: on this machine `dmesg` may still work (kernel.dmesg_restrict aside).
+    const klog = await readKernelLog(root);
+    warnings.push(...klog.problems);
+    node.kernelLines = klog.lines;
+  }
   const daemons = procDir && procs ? readDaemons(procDir, procs) : [];
 
   // 3. Each crashed container: signatures from its logs and its runtime record, facts from its restarted twin.
@@ -110,7 +114,6 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   // 4. Headroom of every limit.
   const a = audit({ node, ...(procs ? { procs } : {}), cgroups: limited, podNames, daemons });
   node.limits = a.limits;
-  node.unreadable.push(...root.unreadable.filter((u) => !node.unreadable.includes(u)));
   return {
     report: {
       schemaVersion: 1,
@@ -120,6 +123,26 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
     },
     auditWarnings: a.warnings,
   };
+}
+
+/**
+ * The host facts of src/sources/host (kernel ceilings, the pods' cgroup chains, PAM limits, kubelet
+ * config, runtime, sysctl files, saved or live kernel log), without its per-UID /proc walk: the
+ * node command walks /proc once itself (proc-table.ts) and needs more from it (cgroups, fds).
+ */
+function readHostFacts(root: HostRoot, podUids: string[]): NodeFacts & { kernelLines: KernelLine[] } {
+  const node: NodeFacts & { kernelLines: KernelLine[] } = { root: root.given, limits: [], unreadable: root.unreadable, ...readKernelFacts(root), kernelLines: [] };
+  const cg = readCgroupFacts(root, podUids);
+  if (cg.cgroupVersion) node.cgroupVersion = cg.cgroupVersion;
+  node.cgroupChains = cg.cgroupChains;
+  node.pamLimits = readPamLimits(root);
+  const kubelet = applyKubeletFlags(root, readKubeletConfig(root));
+  if (kubelet) node.kubelet = kubelet;
+  const runtime = readRuntime(root);
+  if (runtime) node.runtime = runtime;
+  node.sysctlFiles = readSysctlFiles(root);
+  node.kernelLines = readSavedKernelLog(root, root.isLive());
+  return node;
 }
 
 function dockerSocketUnder(root: HostRoot): string | undefined {

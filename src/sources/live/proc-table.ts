@@ -10,7 +10,7 @@
 // *process* and take the thread count from status, so 10,000 threads in 100 processes cost 100
 // reads here. The per-UID count is exact unless a thread changed its own UID with a raw setuid
 // syscall (glibc applies set*id to all threads: nptl's SIGSETXID broadcast).
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { parseLimits, parseStatus } from './proc-status.js';
 
 export interface ProcEntry {
@@ -109,11 +109,36 @@ export function readProcTable(procDir: string, hostPath = '/proc', opts: ProcTab
   return table;
 }
 
+/** One buffer reused for every procfs read: readFileSync's fstat and allocation per file cost 3x more here. */
+let shared = Buffer.allocUnsafe(64 * 1024);
+/** Largest procfs file read (a status or limits file is ~1.5 KiB; a cgroup file a few hundred bytes). */
+const MAX_PROC_FILE = 1 << 20;
+
 function readText(path: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, 'latin1');
+    fd = openSync(path, 'r');
   } catch {
     return undefined;
+  }
+  try {
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, shared, n, shared.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n === shared.length) {
+        if (shared.length >= MAX_PROC_FILE) break;
+        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        shared.copy(bigger, 0, 0, n);
+        shared = bigger;
+      }
+    }
+    return shared.toString('latin1', 0, n);
+  } catch {
+    return undefined; // the process exited between open and read (ESRCH)
+  } finally {
+    closeSync(fd);
   }
 }
 
