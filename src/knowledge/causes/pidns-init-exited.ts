@@ -33,12 +33,17 @@ export const cause: CauseDef = {
         remediation: [],
       };
     }
+    // A thread created by a running program: that program is PID 1 or a child of a live PID 1. A fork from
+    // a shell or a helper is what an exec into a terminating container does, so it stays open.
+    const threadCreation = ctx.raisedBy.some((r) => /newosproc|pthread|thread/.test(r.signature.id));
     return {
-      verdict: 'unlikely',
-      summary: 'Possible only if the failing process outlived its container\'s PID 1 (teardown, an exec into a terminating container).',
+      verdict: threadCreation ? 'unlikely' : 'possible',
+      summary: 'Only if the failing process outlived its container\'s PID 1 (teardown, an exec into a terminating container).',
       reasons: [
         ...reasons,
-        'A program that crashes creating a thread is normally PID 1 itself or a child of a live PID 1; the ENOMEM of a dead-init namespace appears only once PID 1 has exited, during teardown.',
+        threadCreation
+          ? 'A program that crashes creating a thread is normally PID 1 itself or a child of a live PID 1; the ENOMEM of a dead-init namespace appears only once PID 1 has exited, during teardown.'
+          : 'A fork that fails with ENOMEM from a shell or helper process is what a kubectl exec into a terminating container (PID 1 gone) gets; the memory limits are the other explanation.',
       ],
       evidence,
       missing: [

@@ -86,4 +86,11 @@ describe('pidns.init-exited', () => {
     expect(said(a)).toMatch(/PID 1/);
     expect(a.missing.join(' ')).toMatch(/\/proc\/1\/cmdline/);
   });
+
+  it('bash "fork: Cannot allocate memory" (man7 fork(2) wording): possible, an exec into a dying container fits', () => {
+    const a = assess('pidns.init-exited', { lines: ['bash: fork: Cannot allocate memory'] });
+    expect(a.verdict).toBe('possible');
+    expect(said(a)).toMatch(/terminating container/);
+    expect(a.missing.length).toBeGreaterThan(0);
+  });
 });
