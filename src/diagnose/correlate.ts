@@ -67,13 +67,16 @@ function replicaFindings(incidents: Incident[]): Finding[] {
   return out;
 }
 
-function rootReason(i: Incident): { why: string; cause?: string } | undefined {
+function rootReason(i: Incident): { why: string; cause?: string; agent: boolean } | undefined {
   const names = [i.subject.container, i.subject.pod?.replace(/-[a-z0-9]{5}$/, ''), i.subject.owner?.split('/').pop()];
-  if (names.some((n) => n && NETWORK_AGENT.test(n))) {
-    return { why: `the node's pod network agent (${i.subject.container}) crashed; while it restarts, pods on this node lose their network and fail their probes` };
-  }
+  const agent = names.some((n) => n && NETWORK_AGENT.test(n));
   const top = i.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id));
-  if (top) return { why: `a node-level limit (${top.id}, ${top.verdict}) was reached; every process on the node competes for it`, cause: top.id };
+  const limit = top ? `a node-level limit (${top.id}, ${top.verdict}) was reached, and every process on the node competes for it` : '';
+  if (agent) {
+    const why = `the node's pod network agent (${i.subject.container}) crashed; while it restarts, pods on this node lose their network and fail their probes`;
+    return { why: top ? `${why}; it crashed because ${limit}` : why, agent, ...(top ? { cause: top.id } : {}) };
+  }
+  if (top) return { why: limit, cause: top.id, agent };
   return undefined;
 }
 
@@ -87,7 +90,7 @@ function nodeFindings(input: CorrelationInput): Finding[] {
   for (const [node, idx] of byNode) {
     const roots = idx.map((n) => ({ n, r: rootReason(input.incidents[n]!) })).filter((x) => x.r);
     // A network agent outranks a resource cause: its crash explains the others' probe failures.
-    roots.sort((a, b) => Number(!!a.r!.cause) - Number(!!b.r!.cause));
+    roots.sort((a, b) => Number(b.r!.agent) - Number(a.r!.agent));
     const rootEntry = roots[0];
     const t = (n: number) => Date.parse(input.incidents[n]!.subject.finishedAt ?? '');
     const inWindow = (n: number) => !rootEntry || !Number.isFinite(t(n)) || !Number.isFinite(t(rootEntry.n)) || Math.abs(t(n) - t(rootEntry.n)) <= windowMs;
