@@ -6,6 +6,7 @@
 // each command over several runs, prints the figures, and removes every process and cgroup it made.
 // Needs root and cgroup v1 pids at /sys/fs/cgroup/pids (the lab's machine); prints why otherwise.
 //   node bench/node-audit.mjs [--pods 250] [--threads 40] [--runs 5]
+/* global process, console, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
