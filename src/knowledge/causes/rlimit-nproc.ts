@@ -67,12 +67,24 @@ export const cause: CauseDef = {
     if (uid) evidence.push(uid.evidence);
     if (p.userNamespace && inUserNs) evidence.push(p.userNamespace.evidence);
     if (!uid && !inUserNs) {
+      // The host reader's per-UID counts still tell whether any UID of the node is anywhere near its limit.
+      const own = threadsOf(ctx)?.value ?? 0;
+      const perUid = limitsOf(ctx.node, 'rlimit.nproc').filter((l) => l.used !== null && typeof l.max === 'number' && l.max > 0);
+      const fullest = perUid.sort((a, b) => (b.used! + own) / b.max! - (a.used! + own) / a.max!)[0];
+      const headroom = fullest ? (fullest.used! + own) / fullest.max! : undefined;
+      const nodeReason = fullest
+        ? [
+            `The fullest non-root UID on the node is ${fullest.scope.replace('uid:', 'UID ')}: ${fullest.used} tasks (+ ${own} of the crashed process) against its RLIMIT_NPROC ${fullest.max}.`,
+          ]
+        : [];
+      if (fullest) evidence.push(...fullest.evidence);
       return {
-        verdict: 'possible',
+        verdict: headroom !== undefined && headroom < 0.5 ? 'unlikely' : 'possible',
         summary: 'RLIMIT_NPROC may have been reached, but the real UID of the process is unknown.',
         reasons: [
           ...reasons,
           'If the process ran as root (the default of most images) outside a user namespace, RLIMIT_NPROC is never enforced for it; with a non-root UID the count is shared node-wide with every task of that UID.',
+          ...nodeReason,
         ],
         evidence,
         missing: [

@@ -111,6 +111,23 @@ describe('rlimit.nproc', () => {
     expect(a.evidence.map((e) => e.source)).toContain('/proc/811/limits');
   });
 
+  it('UID unknown, but no UID of the node is near its limit (host reader counts): unlikely', () => {
+    const entry = (uid: number, used: number, max: number | null) => ({
+      id: 'rlimit.nproc',
+      scope: `uid:${uid}`,
+      used,
+      max,
+      ratio: max ? used / max : null,
+      evidence: [{ source: '/proc/*/status', text: `${used} tasks (threads included) with real UID ${uid}` }],
+    });
+    const n = node({ limits: [entry(0, 1800, null), entry(1000, 120, 4096), entry(65534, 3, 4096)] });
+    const a = assess('rlimit.nproc', { lines: SEED_LOG, node: n });
+    expect(a.verdict).toBe('unlikely');
+    expect(said(a)).toMatch(/UID 1000: 120 tasks \(\+ 41 of the crashed process\) against its RLIMIT_NPROC 4096/);
+    const near = node({ limits: [entry(1000, 4080, 4096)] });
+    expect(assess('rlimit.nproc', { lines: SEED_LOG, node: near }).verdict).toBe('possible');
+  });
+
   it('this test process, read from the real /proc, runs as real UID 0 and is exempt', () => {
     const status = readFileSync('/proc/self/status', 'utf8');
     const realUid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
