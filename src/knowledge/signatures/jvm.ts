@@ -114,10 +114,12 @@ const gcThread: SignatureDef = {
   pattern: /Cannot create (?:worker )?GC thread\. Out of system resources/,
   raises: () => unknownThreadCreationRaises(),
   docs: {
-    what: 'At start-up or when the GC grows its worker gang, HotSpot could not create a GC thread and aborted with an hs_err file. Same candidates as any pthread_create failure whose errno is not shown.',
+    what: 'At start-up or when the GC grows its worker gang, HotSpot could not create a GC thread and aborted with an hs_err file. Same candidates as any pthread_create failure whose errno is not shown; at start-up (GC Thread#0) with EPERM in the [os,thread] warning just before it, it is the clone3/seccomp case (eclipse-temurin jammy images on Docker < 20.10, adoptium/temurin-build#3020).',
     confirm: ['The hs_err_pid<N>.log file lists the rlimits and the thread count.'],
     fix: ['See the cause pages; -XX:ParallelGCThreads lowers the number of GC threads.'],
-    sources: ['openjdk/jdk:src/hotspot/share/gc/shared/workerThread.cpp (WorkerThreads::create_worker)'],
+    sources: [
+      'openjdk/jdk:src/hotspot/share/gc/shared/workerManager.hpp (WorkerManager::add_workers; JDK 11 hs_err: "Out of Memory Error (workerManager.hpp:70)")',
+    ],
   },
   cases: [
     {
