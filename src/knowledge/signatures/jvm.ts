@@ -119,6 +119,8 @@ const gcThread: SignatureDef = {
     fix: ['See the cause pages; -XX:ParallelGCThreads lowers the number of GC threads.'],
     sources: [
       'openjdk/jdk:src/hotspot/share/gc/shared/workerManager.hpp (WorkerManager::add_workers; JDK 11 hs_err: "Out of Memory Error (workerManager.hpp:70)")',
+      'https://github.com/adoptium/temurin-build/issues/3020',
+      'https://github.com/bitnami/containers/issues/63496',
     ],
   },
   cases: [
