@@ -1,0 +1,57 @@
+// The process table against what the kernel and ps say on this machine: tasks per real UID, a real
+// zombie, and the inotify instance libuv opens for fs.watch.
+import { execFileSync, spawn } from 'node:child_process';
+import { watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readProcess, readProcTable } from '../../../src/sources/live/proc-table.js';
+
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux)('readProcTable on the real /proc', () => {
+  it('counts this UID\'s tasks like ps -eLo ruid (within the churn of a busy machine)', () => {
+    const uid = process.getuid!();
+    const table = readProcTable('/proc');
+    const ps = execFileSync('ps', ['-eLo', 'ruid='], { encoding: 'utf8' }).split('\n').filter((l) => Number(l.trim()) === uid && l.trim() !== '').length;
+    const mine = table.byRealUid.get(uid)!.tasks;
+    expect(Math.abs(mine - ps)).toBeLessThanOrEqual(Math.max(20, ps * 0.1));
+    const self = table.processes.find((p) => p.pid === process.pid)!;
+    expect(self.realUid).toBe(uid);
+    expect(self.fds).toBeGreaterThan(2);
+  });
+
+  it('counts a real zombie (a child that its parent never reaps stays charged to the UID)', async () => {
+    // `sleep 0.1 &` exits; the shell then execs `sleep 5`, which never waits for it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & exec sleep 5'], { stdio: 'ignore' });
+    try {
+      let zombies: { pid: number; state: string }[] = [];
+      for (let i = 0; i < 50 && zombies.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const table = readProcTable('/proc', '/proc', { fds: false });
+        zombies = table.processes.filter((p) => p.state === 'Z' && Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(p.pid)], { encoding: 'utf8' }).trim() || -1) === parent.pid);
+      }
+      expect(zombies.length).toBe(1);
+      const table = readProcTable('/proc', '/proc', { fds: false });
+      expect(table.byRealUid.get(process.getuid!())!.zombies).toBeGreaterThanOrEqual(1);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('sees the inotify instance and watch that fs.watch holds', () => {
+    const w = watch(tmpdir());
+    try {
+      const me = readProcess(`/proc/${process.pid}`, process.pid, true)!;
+      expect(me.inotifyInstances).toBeGreaterThanOrEqual(1);
+      expect(me.inotifyWatches).toBeGreaterThanOrEqual(1);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('returns an empty table for a folder that is not /proc', () => {
+    const t = readProcTable(tmpdir());
+    expect(t.processes.length).toBe(0);
+    expect(t.totalTasks).toBe(0);
+  });
+});
