@@ -254,27 +254,41 @@ const nativeMemory: SignatureDef = {
   id: 'jvm.native-memory',
   family: 'jvm',
   title: 'JVM ran out of native memory (insufficient memory for the Java Runtime Environment)',
-  keywords: ['insufficient memory for the Java Runtime Environment', 'Native memory allocation'],
-  pattern:
-    /insufficient memory for the Java Runtime Environment|Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes/,
-  fields: (m): Fields => (m[1] !== undefined ? { call: m[1], bytes: Number(m[2]) } : {}),
-  raises: (f): Raise[] => [
-    {
-      cause: 'memory.node',
-      weight: 0.5,
-      why: 'The JVM aborts like this when mmap or malloc fails, which is the node refusing to commit more memory (vm.overcommit_memory=2) or an address-space limit.',
-    },
-    {
-      cause: 'vm.max_map_count',
-      weight: f.call === 'mmap' ? 0.4 : 0.25,
-      why: 'mmap also fails with ENOMEM once the process holds vm.max_map_count mappings; JVMs with many threads or mapped files reach the default 65530.',
-    },
-    {
-      cause: 'memory.cgroup',
-      weight: 0.2,
-      why: 'Near the container memory limit a memory charge made inside a system call can fail with ENOMEM instead of an OOM kill.',
-    },
+  keywords: [
+    'insufficient memory for the Java Runtime Environment',
+    'Native memory allocation',
+    'os::commit_memory(',
   ],
+  // hs_err header; "Native memory allocation (mmap) failed to map N bytes ..."; the VM warning
+  // "os::commit_memory(0x..., 12288, 0) failed; error='Cannot allocate memory' (errno=12)".
+  pattern:
+    /insufficient memory for the Java Runtime Environment|Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes|os::commit_memory\([^)\n]{0,80}\) failed; error='[^'\n]{0,60}' \(errno=(\d{1,4})\)/,
+  fields: (m): Fields => {
+    if (m[1] !== undefined) return { call: m[1], bytes: Number(m[2]) };
+    if (m[3] !== undefined) return { call: 'commit_memory', ...errnoFields(Number(m[3])) };
+    return {};
+  },
+  raises: (f): Raise[] => {
+    // The header alone is also printed when a GC thread cannot be created (jvm.gc-thread): weak until a line says what failed.
+    const known = typeof f.call === 'string';
+    return [
+      {
+        cause: 'memory.node',
+        weight: known ? 0.5 : 0.2,
+        why: 'The JVM aborts like this when mmap or malloc fails, which is the node refusing to commit more memory (vm.overcommit_memory=2) or an address-space limit.',
+      },
+      {
+        cause: 'vm.max_map_count',
+        weight: f.call === 'mmap' || f.call === 'commit_memory' ? 0.4 : known ? 0.25 : 0.15,
+        why: 'mmap also fails with ENOMEM once the process holds vm.max_map_count mappings; JVMs with many threads or mapped files reach the default 65530.',
+      },
+      {
+        cause: 'memory.cgroup',
+        weight: known ? 0.2 : 0.1,
+        why: 'Near the container memory limit a memory charge made inside a system call can fail with ENOMEM instead of an OOM kill.',
+      },
+    ];
+  },
   docs: {
     what: 'HotSpot could not get memory from the operating system for its own structures, thread stacks or the heap commit, and wrote an hs_err file. The Java heap is not full.',
     confirm: [
@@ -295,6 +309,13 @@ const nativeMemory: SignatureDef = {
         'Native memory allocation (mmap) failed to map 12288 bytes for committing reserved memory.',
       ],
       fields: { call: 'mmap', bytes: 12288 },
+    },
+    {
+      source: 'https://github.com/chaosblade-io/chaosblade-box/issues/102',
+      log: [
+        "OpenJDK 64-Bit Server VM warning: INFO: os::commit_memory(0x00007f4a6c2b2000, 12288, 0) failed; error='Cannot allocate memory' (errno=12)",
+      ],
+      fields: { call: 'commit_memory', errno: 12, errnoName: 'ENOMEM' },
     },
   ],
 };
