@@ -1,0 +1,50 @@
+// The headroom audit on a limit really reached on this machine: a pids cgroup with pids.max 3 holding
+// 3 tasks (and refusing a 4th), walked from /sys/fs/cgroup/pids and audited with the real process table.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../../src/diagnose/audit.js';
+import { walkCgroups } from '../../src/sources/live/cgroup-walk.js';
+import { readProcTable } from '../../src/sources/live/proc-table.js';
+
+const PIDS = '/sys/fs/cgroup/pids';
+const can = process.platform === 'linux' && process.getuid?.() === 0 && existsSync(PIDS);
+if (!can) console.warn('audit test skipped: needs root and the cgroup v1 pids hierarchy');
+
+describe.skipIf(!can)('audit of a pids cgroup at its limit', () => {
+  const uid = randomUUID();
+  const rel = `/kubepods-audit-${process.pid}/pod${uid}`;
+  const kids: ReturnType<typeof spawn>[] = [];
+  let refused = '';
+
+  beforeAll(async () => {
+    mkdirSync(`${PIDS}/kubepods-audit-${process.pid}`);
+    mkdirSync(PIDS + rel);
+    writeFileSync(`${PIDS}${rel}/pids.max`, '3');
+    for (let i = 0; i < 3; i++) kids.push(spawn('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && exec sleep 60`], { stdio: 'ignore' }));
+    for (let i = 0; i < 50 && readFileSync(`${PIDS}${rel}/pids.current`, 'utf8').trim() !== '3'; i++) await new Promise((r) => setTimeout(r, 100));
+    // A 4th task is refused by the kernel: the limit is really reached.
+    const r = spawnSync('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && /bin/true`], { encoding: 'utf8' });
+    refused = `${r.status} ${r.stderr}`;
+  });
+
+  afterAll(async () => {
+    for (const k of kids) k.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    rmdirSync(PIDS + rel);
+    rmdirSync(`${PIDS}/kubepods-audit-${process.pid}`);
+  });
+
+  it('reports used 3 of max 3 for the cgroup, names the holders, and warns', () => {
+    expect(refused).toMatch(/Resource temporarily unavailable|fork|can't/i);
+    const walk = walkCgroups(PIDS, PIDS, 'pids', 1);
+    const procs = readProcTable('/proc', '/proc', { fds: false });
+    const a = audit({ node: { root: '/', limits: [], unreadable: [] }, procs, cgroups: walk.cgroups, podNames: new Map([[uid, 'lab/audit-pod']]), daemons: [] });
+    const l = a.limits.find((x) => x.scope === `cgroup:${rel}`)!;
+    expect(l).toMatchObject({ id: 'cgroup.pids', used: 3, max: 3, ratio: 1 });
+    expect(l.topConsumers!.map((c) => c.name).join(' ')).toMatch(/\(sleep, lab\/audit-pod\)/);
+    expect(a.warnings.join('\n')).toContain(`cgroup.pids cgroup:${rel} is at its limit (3/3)`);
+    expect(l.evidence.map((e) => e.source)).toContain(`${PIDS}${rel}/pids.max`);
+  });
+});
