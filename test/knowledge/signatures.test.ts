@@ -80,6 +80,10 @@ describe('signature registry', () => {
     }
   });
 
+  it('uses stateless patterns (no g or y flag: the Recognizer reuses them on every line)', () => {
+    for (const s of SIGNATURES) expect(s.pattern.flags, s.id).not.toMatch(/[gy]/);
+  });
+
   it('resolves every id through signatureById', () => {
     for (const s of SIGNATURES) expect(signatureById(s.id)).toBe(s);
   });
