@@ -105,10 +105,22 @@ export const cause: CauseDef = {
       }
     }
 
-    // 2. The counters of every level.
+    // 2. The counters of every level. The container and pod levels are this workload's own; above them
+    // (QoS, kubepods, units) a recorded refusal or a full peak may belong to another pod sharing the level:
+    // on v1 the counter is the forking task's own cgroup's, on current v2 it gathers every descendant.
+    const shared: { reason: string; evidence: Evidence[] }[] = [];
     for (const l of fullChain) {
       const where = `${l.level} level ${l.path}`;
       const limitText = l.max === undefined ? '' : l.max === null ? ' (pids.max unlimited)' : ` (pids.max ${l.max})`;
+      const ownLevel = l.level === 'container' || l.level === 'pod';
+      if (!ownLevel && ((l.events ?? 0) > 0 || (l.eventsLocal ?? 0) > 0 || (typeof l.max === 'number' && l.peak !== undefined && l.peak >= l.max))) {
+        const what = (l.events ?? 0) > 0 ? `pids.events max ${l.events}` : (l.eventsLocal ?? 0) > 0 ? `pids.events.local max ${l.eventsLocal}` : `pids.peak ${l.peak} at pids.max ${l.max}`;
+        shared.push({
+          reason: `The ${where} records ${what}${limitText}: a limit shared by every pod under it was hit, by this workload or another one.`,
+          evidence: l.evidence,
+        });
+        continue;
+      }
       if ((l.events ?? 0) > 0) {
         proofs.push({
           reason: `pids.events of the ${where} records max ${l.events}: the kernel refused ${l.events} fork(s) there${limitText}.`,
@@ -143,6 +155,16 @@ export const cause: CauseDef = {
       };
     }
     reasons.push(...elsewhere);
+    if (shared.length > 0) {
+      return {
+        verdict: 'likely',
+        summary: `A pids limit shared with other pods was reached: ${shared[0]!.reason}`,
+        reasons: [...reasons, ...shared.map((x) => x.reason), ...origins, EVENTS_SEMANTICS],
+        evidence: [...evidence, ...shared.flatMap((x) => x.evidence)],
+        missing: ["dmesg -T | grep 'fork rejected by pids controller'   # names the cgroup of the task that was refused", 'Read pids.events of the pod level right after the next restart (podmortem node).'],
+        remediation,
+      };
+    }
     const nearlyFull = unitCounts.filter((u) => u.tasks / u.limit >= 0.9);
     if (nearlyFull.length > 0 && chain.length === 0) {
       const u = nearlyFull[0]!;

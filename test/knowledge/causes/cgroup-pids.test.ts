@@ -117,6 +117,17 @@ describe('cgroup.pids', () => {
     expect(full.verdict).toBe('confirmed');
   });
 
+  it('a refusal counted at the QoS level may be another pod\'s: likely, not confirmed', () => {
+    const chainV2 = [
+      pidsLevel('container', CTR, { max: null, current: 41, events: 0 }),
+      pidsLevel('pod', POD, { max: null, current: 45, events: 0 }),
+      pidsLevel('qos', '/kubepods/burstable', { max: 20000, current: 800, events: 6 }),
+    ];
+    const a = assess('cgroup.pids', { lines: SEED_LOG, node: node({ controllers, cgroupVersion: 2, cgroupChains: chainV2 }) });
+    expect(a.verdict).toBe('likely');
+    expect(said(a)).toMatch(/shared by every pod under it/);
+  });
+
   it('a kernel line about another cgroup of the node does not confirm this container', () => {
     const other = { kind: 'pids-rejected' as const, cgroup: '/system.slice/docker-1f2e.scope', evidence: { source: '/var/log/messages', line: 88, text: 'cgroup: fork rejected by pids controller in /system.slice/docker-1f2e.scope' } };
     const a = assess('cgroup.pids', { lines: SEED_LOG, node: node({ controllers, kernelLines: [other], cgroupChains: chain({ max: 4096, current: 30 }) }) });
