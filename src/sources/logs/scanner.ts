@@ -38,10 +38,26 @@ export { CHUNK as SCAN_CHUNK_BYTES };
 
 /**
  * Builds the one-pass prefilter from literal keywords (case-sensitive, compared with the raw UTF-8
- * bytes). Keywords longer than OVERLAP bytes could be missed across the chunks of a huge line.
+ * bytes). The prefilter sees Docker json-file lines before they are unescaped, so a keyword with a
+ * character that Docker escapes (quotes, backslash, tab, <, >, &) is also searched in its escaped form.
  */
 export function buildPrefilter(keywords: Iterable<string>): Prefilter {
-  return new Prefilter(keywords);
+  const all = new Set<string>();
+  for (const k of keywords) {
+    all.add(k);
+    all.add(dockerEscaped(k));
+  }
+  return new Prefilter(all);
+}
+
+/** A string as Docker's json-file driver writes it inside "log": JSON escapes plus \u003c \u003e \u0026
+ * (moby/moby:daemon/logger/jsonfilelog/jsonlog/jsonlogbytes.go). */
+function dockerEscaped(k: string): string {
+  return JSON.stringify(k)
+    .slice(1, -1)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
 }
 
 function countNewlines(buf: Buffer, from: number, to: number): number {

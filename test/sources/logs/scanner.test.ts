@@ -77,6 +77,20 @@ describe('line formats', () => {
     expect(hits[1]).toMatchObject({ line: 2, format: 'docker', text: NODE_GC_BANNER });
   });
 
+  it('a keyword with characters Docker escapes (quotes, <, &) is found in Docker and plain lines alike', async () => {
+    const kw = ['Exception in thread "main"', '<--- Last few GCs'];
+    const { hits } = await scan(
+      [lines(docker(JAVA_OOM), JAVA_OOM, docker(NODE_GC_BANNER), NODE_GC_BANNER)],
+      kw,
+    );
+    expect(hits.map((h) => [h.line, h.format, h.text])).toEqual([
+      [1, 'docker', JAVA_OOM],
+      [2, 'plain', JAVA_OOM],
+      [3, 'docker', NODE_GC_BANNER],
+      [4, 'plain', NODE_GC_BANNER],
+    ]);
+  });
+
   it('a mixed file: each line is detected on its own, numbers count every line', async () => {
     const raw = lines(
       ...filler(3),
