@@ -58,9 +58,15 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
     if (MEMCG_LINE.test(evidence.text)) continue;
     out.global.push({ reason: `The kernel logged a node-wide OOM kill: "${clip(evidence.text)}".`, evidence: [evidence] });
   }
-  const chainPaths = chainOf(node, 'memory').map((l) => l.path);
+  // A kill is this container's when the kernel names its container or pod cgroup (or something below
+  // them); a kill under kubepods or a QoS level may have hit any pod.
+  const ownPaths = chainOf(node, 'memory')
+    .filter((l) => l.level === 'container' || l.level === 'pod')
+    .map((l) => l.path.replace(/\/+$/, ''));
   const ours = (cg: string | undefined): boolean =>
-    !!cg && (chainPaths.some((p) => sameCgroup(p, cg) || cg.startsWith(p)) || (!!s.podUid && cg.replace(/_/g, '-').includes(s.podUid.replace(/_/g, '-'))));
+    !!cg &&
+    (ownPaths.some((p) => sameCgroup(p, cg) || cg.startsWith(`${p}/`)) ||
+      (!!s.podUid && cg.replace(/_/g, '-').includes(s.podUid.replace(/_/g, '-'))));
   for (const k of kernelLinesOf(node, ['memcg-oom', 'oom-kill', 'global-oom'])) {
     const memcg = k.kind === 'memcg-oom' || MEMCG_LINE.test(k.evidence.text);
     if (memcg && ours(k.cgroup)) {

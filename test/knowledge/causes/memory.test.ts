@@ -110,6 +110,26 @@ describe('memory.cgroup from kubectl describe output (real k8s signatures)', () 
   });
 });
 
+describe('memory.cgroup from the node\'s kernel log', () => {
+  // leptonai/gpud#70: the summary line names the pod cgroup whose limit was enforced (oom_memcg).
+  const uid = 'eded8c65-6e8e-4c6e-a889-3e427565c740';
+  const podCg = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podeded8c65_6e8e_4c6e_a889_3e427565c740.slice';
+  const line = (cgroup: string) => ({ kind: 'memcg-oom' as const, cgroup, evidence: { source: '/var/log/kern.log', line: 311, text: `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),oom_memcg=${cgroup},task=pt_main_thread,pid=461754,uid=0` } });
+  const raise = { cause: 'memory.cgroup', weight: 0.5, why: 'test' };
+
+  it('a memcg kill naming this pod confirms it', () => {
+    const a = assess('memory.cgroup', { subject: { podUid: uid }, node: node({ kernelLines: [line(podCg)] }), raise });
+    expect(a.verdict).toBe('confirmed');
+    expect(a.evidence).toContainEqual(expect.objectContaining({ source: '/var/log/kern.log', line: 311 }));
+  });
+
+  it('a memcg kill of another pod proves nothing about this one', () => {
+    const other = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0330b2c1_a15b_4cdd_b5e5_72d4a90bee82.slice';
+    const a = assess('memory.cgroup', { subject: { podUid: uid }, node: node({ kernelLines: [line(other)] }), raise });
+    expect(a.verdict).toBe('possible');
+  });
+});
+
 describe('memory.node', () => {
   it('a global OOM kill line confirms it', () => {
     const hit = dataHit('kernel.oom-kill', GLOBAL, {}, 'dmesg.txt', 9);
