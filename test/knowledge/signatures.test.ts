@@ -31,13 +31,21 @@ const CAUSE_IDS = new Set([
 const TASK_LIMITS = ['rlimit.nproc', 'cgroup.pids', 'kernel.pid_max', 'kernel.threads-max'];
 const FD_LIMITS = ['rlimit.nofile', 'fs.file-max', 'inotify.instances', 'inotify.watches'];
 
-type Framing = 'plain' | 'cri' | 'docker';
+/** How the lines reach us: as printed, CRI and Docker json-file files, kubectl logs --timestamps, docker compose logs. */
+type Framing = 'plain' | 'cri' | 'docker' | 'kubectl-timestamps' | 'compose';
 
 function frame(line: string, framing: Framing): string {
   if (framing === 'cri') return `2024-05-01T10:00:00.123456789Z stderr F ${line}`;
   if (framing === 'docker')
     return JSON.stringify({ log: `${line}\n`, stream: 'stderr', time: '2024-05-01T10:00:00.123456789Z' });
+  if (framing === 'kubectl-timestamps') return `2024-05-01T10:00:00.123456789Z ${line}`;
+  if (framing === 'compose') return `app_1  | ${line}`;
   return line;
+}
+
+/** The text the scanner hands over: CRI and Docker framing are removed, the other prefixes stay. */
+function delivered(line: string, framing: Framing): string {
+  return framing === 'cri' || framing === 'docker' ? line : frame(line, framing);
 }
 
 const PREFILTER = prefilterFor(SIGNATURES);
@@ -127,14 +135,14 @@ for (const sig of SIGNATURES) {
     });
 
     sig.cases.forEach((c, i) => {
-      for (const framing of ['plain', 'cri', 'docker'] as const) {
+      for (const framing of ['plain', 'cri', 'docker', 'kubectl-timestamps', 'compose'] as const) {
         it(`recognizes case ${i + 1} (${framing}): ${c.source}`, async () => {
           const hits = await recognize(c.log, framing);
           const hit = hits.find((h) => h.id === sig.id);
           expect(hit, `no ${sig.id} hit in ${JSON.stringify(c.log)}`).toBeDefined();
           if (c.fields) expect(hit!.fields).toMatchObject(c.fields);
           expect(hit!.evidence[0]!.source).toBe('case.log');
-          expect(c.log[hit!.evidence[0]!.line! - 1]).toBe(hit!.evidence[0]!.text);
+          expect(delivered(c.log[hit!.evidence[0]!.line! - 1]!, framing)).toBe(hit!.evidence[0]!.text);
         });
       }
 

@@ -5,6 +5,7 @@
 // differential diagnosis: a small N means the limit that was hit is shared with other tasks.
 import { errnoFields, errnoFromMessage } from '../errno.js';
 import type { Fields, Raise, SignatureDef } from '../types.js';
+import { atLineStart } from './line-start.js';
 import { threadCreationRaises } from './raises.js';
 
 export { threadCreationRaises } from './raises.js';
@@ -250,7 +251,7 @@ const fatalError: SignatureDef = {
   family: 'go',
   title: 'Go runtime fatal error',
   keywords: ['fatal error: '],
-  pattern: /^fatal error: (\S.{0,199})/,
+  pattern: atLineStart(String.raw`fatal error: (\S.{0,199})`),
   fields: (m) => ({ message: m[1]!.trim() }),
   // Generic: the specific fatal errors above carry the raises.
   raises: () => [],
@@ -281,7 +282,7 @@ const panicSig: SignatureDef = {
   title: 'Go panic',
   keywords: ['panic: '],
   // Go prints "panic: " at the start of the line; "[recovered]" and "goroutine N [running]:" follow.
-  pattern: /^panic: (\S.{0,199})/,
+  pattern: atLineStart(String.raw`panic: (\S.{0,199})`),
   fields: (m) => ({ message: m[1]!.trim() }),
   raises: () => [],
   docs: {
@@ -306,7 +307,9 @@ const goroutineDump: SignatureDef = {
   title: 'Go goroutine dump (count = goroutines printed)',
   keywords: ['goroutine '],
   // "goroutine 35 [running]:", "goroutine 1 [chan receive, 5 minutes]:", Go >= 1.23 "goroutine 0 gp=0xc7d0a0 m=0 mp=0xc7dc20 [idle]:".
-  pattern: /^goroutine (\d{1,12}) (?:[a-z]{1,3}=(?:0x)?[0-9a-f]{1,16} ){0,4}\[([^\]]{1,100})\]:\s*$/,
+  pattern: atLineStart(
+    String.raw`goroutine (\d{1,12}) (?:[a-z]{1,3}=(?:0x)?[0-9a-f]{1,16} ){0,4}\[([^\]]{1,100})\]:\s*$`,
+  ),
   fields: (m) => ({ goroutine: Number(m[1]), state: m[2]! }),
   raises: () => [],
   docs: {

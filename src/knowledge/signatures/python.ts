@@ -1,6 +1,7 @@
 // Python crashes: thread start failures (the errno is never shown), os.fork()/subprocess EAGAIN, and
 // MemoryError. "OSError: [Errno 24] Too many open files" is recognized by the fd family.
 import type { Raise, SignatureDef } from '../types.js';
+import { atLineStart } from './line-start.js';
 import { processCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
 const threadStart: SignatureDef = {
@@ -81,7 +82,7 @@ const memoryError: SignatureDef = {
   family: 'python',
   title: 'Python MemoryError',
   keywords: ['MemoryError'],
-  pattern: /^MemoryError(?::|\s*$)/,
+  pattern: atLineStart(String.raw`MemoryError(?::|\s*$)`),
   raises: (): Raise[] => [
     {
       cause: 'memory.node',
