@@ -123,3 +123,18 @@ describe('inotify.instances and inotify.watches', () => {
     expect(said(a)).toMatch(/1048576/);
   });
 });
+
+describe('descriptor causes through the registered signatures (corpus lines)', () => {
+  it('containerd shim EMFILE: rlimit.nofile possible with the commands that decide it', () => {
+    const a = assess('rlimit.nofile', { lines: [EMFILE] });
+    expect(a.verdict).toBe('possible');
+    expect(a.missing.join(' ')).toMatch(/Max open files/);
+  });
+
+  it('a failed FS watcher: inotify.instances is a candidate, root shares the 128 with every root process', () => {
+    const a = assess('inotify.instances', { lines: [WATCHER], process: { realUid: fact(0, '--uid', 'uid 0') }, node: node({ inotifyMaxUserInstances: fact(128, '/proc/sys/fs/inotify/max_user_instances', '128', 1) }) });
+    expect(a.verdict).toBe('likely');
+    const nofile = assess('rlimit.nofile', { lines: [WATCHER] });
+    expect(nofile.verdict).toBe('possible');
+  });
+});

@@ -180,3 +180,14 @@ describe('runtime.heap', () => {
     expect(a.verdict).toBe('unlikely');
   });
 });
+
+describe('runtime.heap through the registered signatures', () => {
+  it('JVM "Java heap space" and Node "JavaScript heap out of memory" confirm the runtime\'s own cap', () => {
+    const jvm = assess('runtime.heap', { lines: [HEAP] });
+    expect(jvm.verdict).toBe('confirmed');
+    // A Node.js crash as printed by V8 (nodejs/node issues quote it in this form).
+    const node = assess('runtime.heap', { lines: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'] });
+    expect(node.verdict).toBe('confirmed');
+    expect(said(node)).toMatch(/JavaScript heap out of memory|Reached heap limit/);
+  });
+});
