@@ -2,9 +2,7 @@
 // `podmortem analyze BUNDLE` diagnoses offline, on another machine, later.
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
-import { ClusterApi } from '../sources/cluster/api.js';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
-import { collectBundle } from '../sources/bundle/write.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { UsageError } from './errors.js';
 import { addClusterOptions, clusterSetup, progressLine, scanSummary, type ClusterFlags } from './scan.js';
@@ -43,7 +41,9 @@ unwritable output.`,
     )
     .action(async (opts: ClusterFlags & { output: string; redact: boolean }) => {
       if (!/\.(tar\.gz|tgz)$/.test(opts.output)) throw new UsageError(`--output ${opts.output}: a bundle is a .tar.gz (or .tgz) file.`);
-      const { kc, scope, from } = clusterSetup(opts);
+      const { kc, scope, from } = await clusterSetup(opts);
+      // Loaded on use: the Kubernetes client takes a second to import.
+      const [{ ClusterApi }, { collectBundle }] = await Promise.all([import('../sources/cluster/api.js'), import('../sources/bundle/write.js')]);
       if (!opts.redact) {
         process.stderr.write('podmortem: WARNING: --no-redact: the bundle will contain every secret found in logs and objects. Do not share it.\n');
       }

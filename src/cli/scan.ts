@@ -3,9 +3,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Format } from '../report/index.js';
-import { ClusterApi } from '../sources/cluster/api.js';
-import { ClusterConfigError, loadKubeConfig } from '../sources/cluster/kubeconfig.js';
-import { scanCluster } from '../sources/cluster/scan.js';
 import { UsageError } from './errors.js';
 import { ClusterUnreachable, type ClusterEvidence, type Progress, type ScanScope } from '../sources/cluster/gather.js';
 import { emit, formatOption, outputOption } from './output.js';
@@ -43,7 +40,9 @@ Exit status: 0 when the scan ran (whatever it found, including refused requests)
 or an unreachable cluster, 2 when --fail-on matched.`,
     )
     .action(async (opts: ClusterFlags & { format: Format; output?: string; failOn?: FailOn }) => {
-      const { kc, scope, from } = clusterSetup(opts);
+      const { kc, scope, from } = await clusterSetup(opts);
+      // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
+      const [{ ClusterApi }, { scanCluster }] = await Promise.all([import('../sources/cluster/api.js'), import('../sources/cluster/scan.js')]);
       const api = new ClusterApi(kc);
       const progress = progressLine();
       try {
@@ -91,7 +90,8 @@ export function addClusterOptions(cmd: Command): Command {
     .addOption(new Option('--log-bytes <n>', 'bytes of each previous log to read at most').argParser(intIn(1024, 256 << 20)).default(4 << 20));
 }
 
-export function clusterSetup(opts: ClusterFlags): { kc: KubeConfig; scope: ScanScope; from: string } {
+export async function clusterSetup(opts: ClusterFlags): Promise<{ kc: KubeConfig; scope: ScanScope; from: string }> {
+  const { ClusterConfigError, loadKubeConfig } = await import('../sources/cluster/kubeconfig.js');
   let loaded;
   try {
     loaded = loadKubeConfig({

@@ -102,6 +102,8 @@ describe('scan against the stand-in', () => {
     expect(logs).toHaveLength(6);
     expect(logs.every((r) => r.query.previous === 'true' && r.query.limitBytes === String(1 << 20))).toBe(true);
     expect(evidence.stats.requests).toBe(s.requests.length);
+    // Connections are reused (keep-alive), not one TLS handshake per request.
+    expect(s.connections).toBeLessThanOrEqual(8);
   });
 
   test('a 429 with Retry-After and a 500 are retried, and the scan completes', async () => {

@@ -25,6 +25,8 @@ export interface Standin {
   url: string;
   kubeconfig: string;
   caDir: string;
+  /** TLS connections accepted so far. */
+  readonly connections: number;
   requests: { method: string; path: string; query: Record<string, string> }[];
   state: Required<StandinCluster>;
   inject(fault: StandinFault): void;

@@ -168,6 +168,9 @@ export async function startStandin(cluster, opts = {}) {
     return { kind, apiVersion: 'v1', metadata, items: page };
   }
 
+  // TLS connections accepted: shows whether clients reuse connections (keep-alive) or handshake per request.
+  const tlsConnections = { count: 0 };
+  server.on('secureConnection', () => tlsConnections.count++);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = server.address().port;
   const url = `https://127.0.0.1:${port}`;
@@ -181,6 +184,9 @@ export async function startStandin(cluster, opts = {}) {
     caDir: tls.dir,
     requests,
     state,
+    get connections() {
+      return tlsConnections.count;
+    },
     /** Makes the next `times` requests whose path+query match `path` answer with a fault. */
     inject(fault) {
       faults.push({ times: 1, ...fault });

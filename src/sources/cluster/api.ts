@@ -4,11 +4,12 @@
 // client's ObjectSerializer), the same JSON a bundle stores, so live and offline analysis read the
 // same thing. Every call goes through withRetry; failures come out as ApiError with the server's
 // Status message.
+import https from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { ApiError, DEFAULT_RETRY, toProblem, withRetry, type RetryCounters, type RetryPolicy } from './retry.js';
-import type { WireObject } from './wire.js';
+import type { OwnerKind, WireObject } from './wire.js';
 
 export interface PodQuery {
   namespace?: string;
@@ -17,9 +18,6 @@ export interface PodQuery {
   chunkSize: number;
 }
 
-/** Owner kinds the scan follows, with the API group path used for RBAC messages. */
-export const OWNER_KINDS = ['ReplicaSet', 'Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'] as const;
-export type OwnerKind = (typeof OWNER_KINDS)[number];
 
 export class ClusterApi {
   readonly counters: RetryCounters = { requests: 0, retries: 0 };
@@ -32,6 +30,7 @@ export class ClusterApi {
     readonly kc: KubeConfig,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
   ) {
+    reuseConnections(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.batch = kc.makeApiClient(BatchV1Api);
@@ -125,6 +124,24 @@ export class ClusterApi {
       return out;
     });
   }
+}
+
+/**
+ * client-node 1.4 builds a new https.Agent for every request (KubeConfig.createAgent), so each call
+ * pays a TCP and TLS handshake and the API server sees a new connection each time. One keep-alive
+ * agent per KubeConfig, with the same TLS options, lets the pool reuse its connections. Proxy
+ * configurations keep the library's own agents.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const target = kc as unknown as { createAgent?: (cluster: { proxyUrl?: string; server?: string } | null, options: https.AgentOptions) => unknown };
+  const original = target.createAgent?.bind(kc);
+  if (!original) return;
+  let shared: https.Agent | undefined;
+  target.createAgent = (cluster, options) => {
+    if (cluster?.proxyUrl || !cluster?.server?.startsWith('https:')) return original(cluster, options);
+    shared ??= new https.Agent({ ...options, keepAlive: true, maxSockets: 32 });
+    return shared;
+  };
 }
 
 /** Typed client object -> the JSON the API server sent (dates back to RFC 3339 strings, `_continue` to `continue`). */

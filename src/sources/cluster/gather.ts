@@ -5,11 +5,11 @@
 // to the bundle). Refusals and missing objects become Problems, never failures; only an unreachable
 // cluster or rejected credentials stop the walk.
 import type { Readable } from 'node:stream';
-import { OWNER_KINDS, type ClusterApi, type OwnerKind } from './api.js';
+import type { ClusterApi } from './api.js';
 import { crashedContainers, type CrashedContainer } from './crashed.js';
 import { describeProblem, type Problem, type Rule } from './problems.js';
 import { ApiError, pool, toProblem } from './retry.js';
-import { controllerOf, PodStatusView, type WireObject } from './wire.js';
+import { controllerOf, OWNER_KINDS, PodStatusView, type OwnerKind, type WireObject } from './wire.js';
 
 export interface ScanScope {
   /** undefined with allNamespaces. */

@@ -8,6 +8,10 @@ export type WireObject = Record<string, unknown> & {
   metadata?: { name?: string; namespace?: string; uid?: string; [k: string]: unknown };
 };
 
+/** Owner kinds the scan follows up the controller chain. */
+export const OWNER_KINDS = ['ReplicaSet', 'Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'] as const;
+export type OwnerKind = (typeof OWNER_KINDS)[number];
+
 const OwnerRef = z.object({ kind: z.string(), name: z.string(), controller: z.boolean().optional() });
 const Meta = z.object({
   name: z.string(),

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// `podmortem scan -A` on a stand-in cluster of 10,000 pods on 500 nodes with 300 restarting,
+// side by side with the shell loop an operator writes by hand:
+//
+//   kubectl get pods -A -o json > pods.json
+//   jq -r '<containers with restartCount > 0>' pods.json | while read ns pod c; do
+//     kubectl logs -p -n "$ns" "$pod" -c "$c" > "logs/$ns.$pod.$c.log"; done
+//
+// Both talk HTTPS to the same stand-in (test/standin/server.mjs, in this process); each runs as a
+// child under GNU time for its peak RSS. Prints wall time, API requests, peak memory, and what each
+// ends up knowing. Never fails on a time; fails only when the scan misses the restarting containers.
+//
+//   node bench/scan-cluster.mjs [--pods 10000] [--nodes 500] [--restarting 300] [--log-kib 64] [--no-build]
+/* global process, console */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { event, node, owner, pod } from '../test/standin/objects.mjs';
+import { CALICO_LOG } from '../test/standin/scenario.mjs';
+import { startStandin } from '../test/standin/server.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function parseArgs(argv) {
+  const o = { pods: 10_000, nodes: 500, restarting: 300, logKiB: 64, build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--pods') o.pods = Number(argv[++i]);
+    else if (a === '--nodes') o.nodes = Number(argv[++i]);
+    else if (a === '--restarting') o.restarting = Number(argv[++i]);
+    else if (a === '--log-kib') o.logKiB = Number(argv[++i]);
+    else if (a === '--no-build') o.build = false;
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** A cluster: Deployments of 10 replicas spread over the nodes; every (pods/restarting)-th pod restarts. */
+function makeCluster(o) {
+  const pods = [];
+  const owners = [];
+  const events = [];
+  const logs = {};
+  const every = Math.floor(o.pods / o.restarting);
+  const noise = (i) => {
+    const lines = [];
+    let size = 0;
+    for (let n = 0; size < o.logKiB * 1024; n++) {
+      const l = `2026-11-29T11:${String(n % 60).padStart(2, '0')}:00.000Z INFO request id=${i}-${n} path=/api/v1/orders status=200 took=${n % 97}ms`;
+      lines.push(l);
+      size += l.length + 1;
+    }
+    return lines.join('\n') + '\n';
+  };
+  let restarting = 0;
+  for (let i = 0; i < o.pods; i++) {
+    const dep = `svc-${String(Math.floor(i / 10)).padStart(4, '0')}`;
+    const rs = `${dep}-7d9f8c6b5`;
+    const ns = `team-${Math.floor(i / 500)}`;
+    const name = `${rs}-${String(i).padStart(5, '0')}`.slice(0, 63);
+    if (i % 10 === 0) owners.push(owner('ReplicaSet', ns, rs, { kind: 'Deployment', name: dep }), owner('Deployment', ns, dep));
+    const crash = i % every === 0 && restarting < o.restarting;
+    const kind = restarting % 3;
+    const c = crash
+      ? { name: 'app', restartCount: 3 + (i % 7), runAsUser: 1000, memoryLimit: '512Mi', lastTerminated: kind === 0 ? { exitCode: 137, reason: 'OOMKilled' } : { exitCode: 2, reason: 'Error' } }
+      : { name: 'app', runAsUser: 1000 };
+    const p = pod({ ns, name, node: `node-${String(i % o.nodes).padStart(3, '0')}`, owner: { kind: 'ReplicaSet', name: rs }, containers: [c] });
+    pods.push(p);
+    if (crash) {
+      restarting++;
+      logs[`${ns}/${name}/app`] = { previous: noise(i) + (kind === 0 ? '' : CALICO_LOG) };
+      events.push(event(p, { reason: 'BackOff', container: 'app', count: 5, message: 'Back-off restarting failed container app in pod ' + name }));
+    }
+  }
+  const nodes = Array.from({ length: o.nodes }, (_, n) => node(`node-${String(n).padStart(3, '0')}`, { kernel: '5.15.0-89-generic', osImage: 'Ubuntu 22.04.3 LTS', runtime: 'containerd://1.7.2', kubelet: 'v1.29.4' }));
+  return { pods, nodes, owners, events, logs, restarting };
+}
+
+/** Runs a command under GNU time; resolves with wall ms, peak RSS KiB, stdout. */
+function timed(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KIB=%M', cmd, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const rss = Number(/PEAK_RSS_KIB=(\d+)/.exec(err)?.[1] ?? NaN);
+      resolve({ code, ms, rssKiB: rss, stdout: out, stderr: err.replace(/PEAK_RSS_KIB=\d+\n?/, '') });
+    });
+  });
+}
+
+const o = parseArgs(process.argv.slice(2));
+if (o.build) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+const cluster = makeCluster(o);
+const s = await startStandin(cluster);
+const work = mkdtempSync(join(tmpdir(), 'pm-bench-scan-'));
+try {
+  console.log(`stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects`);
+
+  let before = s.requests.length;
+  const scan = await timed(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'scan', '--kubeconfig', s.kubeconfig, '-A', '--format', 'json', '-o', join(work, 'scan.json')]);
+  const scanRequests = s.requests.length - before;
+  if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
+  const report = JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8'));
+
+  const script = join(work, 'loop.sh');
+  writeFileSync(
+    script,
+    `set -eu
+cd "${work}"
+mkdir -p logs
+kubectl --kubeconfig "${s.kubeconfig}" get pods -A -o json > pods.json
+jq -r '.items[] | .metadata as $m | .status.containerStatuses[]? | select(.restartCount > 0) | "\\($m.namespace) \\($m.name) \\(.name)"' pods.json |
+while read ns pod c; do
+  kubectl --kubeconfig "${s.kubeconfig}" logs -p -n "$ns" "$pod" -c "$c" > "logs/$ns.$pod.$c.log"
+done
+ls logs | wc -l
+`,
+  );
+  before = s.requests.length;
+  const loop = await timed('bash', [script]);
+  const loopRequests = s.requests.length - before;
+  if (loop.code !== 0) throw new Error(`shell loop failed: ${loop.stderr}`);
+
+  const found = report.incidents.length;
+  const recognized = report.incidents.filter((i) => i.causes.some((c) => c.verdict === 'confirmed' || c.verdict === 'likely' || c.verdict === 'possible')).length;
+  const replicaFindings = report.findings.filter((f) => f.kind === 'replicas').length;
+  const row = (name, r, req, what) => `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${req} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
+  console.log('');
+  console.log('| run | wall time | API requests | peak RSS | what it ends up with |');
+  console.log('|---|---|---|---|---|');
+  console.log(row('podmortem scan -A', scan, scanRequests, `${found} crashed containers diagnosed (${recognized} with candidate causes), ${report.findings.length} findings (${replicaFindings} replica groups)`));
+  console.log(row('kubectl get -o json + kubectl logs -p loop', loop, loopRequests, `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`));
+  console.log('');
+  console.log(`podmortem requests by kind: ${summarize(s.requests.slice(0, s.requests.length - loopRequests).slice(-scanRequests))}`);
+  if (found !== cluster.restarting) {
+    console.error(`WRONG: the scan found ${found} crashed containers, the cluster has ${cluster.restarting}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await s.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+function summarize(reqs) {
+  const kinds = new Map();
+  for (const r of reqs) {
+    const k = r.path.endsWith('/log') ? 'logs' : r.path.includes('/events') ? 'events' : r.path.startsWith('/apis/') ? 'owners' : r.path.includes('/nodes') ? 'nodes' : r.path.includes('/pods') ? 'pod lists' : r.path;
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  return [...kinds].map(([k, n]) => `${k} ${n}`).join(', ');
+}
