@@ -73,6 +73,15 @@ describe('Prefilter.find', () => {
     });
   }
 
+  it("returns the leftmost start even when a later keyword's window is seen first", () => {
+    // Windows are each keyword's rarest bytes: the long keyword's window is its capitals at the end,
+    // so the short keyword inside it (starting later) is seen first.
+    const pf = new Prefilter(['aaaaaaaaaaaaaaaaaaaaXYZW', 'aaXYZ']);
+    const buf = Buffer.from('-- aaaaaaaaaaaaaaaaaaaaXYZW --');
+    expect(pf.find(buf, 0, buf.length)).toBe(3);
+    expect(pf.find(buf, 4, buf.length)).toBe(3 + 18);
+  });
+
   it('a keyword that runs past the end of the range is not a hit', () => {
     const pf = new Prefilter(['fatal error: newosproc']);
     const buf = Buffer.from('xx fatal error: newosproc\n');
