@@ -46,6 +46,16 @@ const newosproc: SignatureDef = {
       fields: { threads: 41, errno: 11, errnoName: 'EAGAIN' },
     },
     {
+      source:
+        'podmortem lab: Go 1.19.8 (CGO_ENABLED=0) locking 500 goroutines to threads in a v1 pids cgroup with pids.max 30',
+      log: [
+        'runtime: failed to create new OS thread (have 31 already; errno=11)',
+        'runtime: may need to increase max user processes (ulimit -u)',
+        'fatal error: newosproc',
+      ],
+      fields: { threads: 31, errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
       source: 'https://github.com/argoproj/argo-cd/issues/4692',
       log: ['runtime: failed to create new OS thread (have 64 already; errno=12)'],
       fields: { threads: 64, errno: 12, errnoName: 'ENOMEM' },
@@ -112,9 +122,11 @@ const cgoPthreadCreate: SignatureDef = {
   fields: (m) => ({ message: m[1]!.trim(), ...errnoFields(errnoFromMessage(m[1]!)) }),
   // cgo goes through glibc pthread_create: a failed stack mmap shows up as EAGAIN too.
   raises: (f) => threadCreationRaises(num(f.errno), undefined, true),
-  subject: () => ({ exitCode: 134 }),
+  // Measured (podmortem lab, Go 1.19.8): Go's own SIGABRT handler prints "SIGABRT: abort", dumps the
+  // goroutines and exits with status 2, not 134 (limits.md's 134 is for an unhandled abort).
+  subject: () => ({ exitCode: 2 }),
   docs: {
-    what: 'A Go binary linked with cgo creates its threads with glibc pthread_create. When it fails (after retrying EAGAIN since about Go 1.8) the runtime prints the strerror text and calls abort(): SIGABRT, exit status 134.',
+    what: 'A Go binary linked with cgo creates its threads with glibc pthread_create. When it fails (after retrying EAGAIN since about Go 1.8) the runtime prints the strerror text and calls abort(); the Go signal handler reports "SIGABRT: abort", dumps the goroutines and exits with status 2 (measured with Go 1.19.8).',
     confirm: [
       '"Resource temporarily unavailable" is EAGAIN: task-count limits, or a thread stack glibc could not map.',
       '"Operation not permitted" is EPERM: a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with an old Docker/containerd).',
@@ -134,6 +146,16 @@ const cgoPthreadCreate: SignatureDef = {
       source: 'https://github.com/golang/go/issues/37006',
       log: ['runtime/cgo: pthread_create failed: Resource temporarily unavailable', 'SIGABRT: abort'],
       fields: { errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
+      source:
+        'podmortem lab: the same program built with cgo (glibc) in a v1 pids cgroup with pids.max 30; exit status 2',
+      log: [
+        'runtime/cgo: pthread_create failed: Resource temporarily unavailable',
+        'SIGABRT: abort',
+        'PC=0x7f8cd6ec0eec m=5 sigcode=18446744073709551610',
+      ],
+      fields: { errno: 11 },
     },
     {
       source: 'https://github.com/docker-library/golang/issues/467',
