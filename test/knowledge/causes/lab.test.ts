@@ -2,8 +2,8 @@
 // real counters: the pids cgroup is confirmed by its own files, RLIMIT_NPROC by the arithmetic of a
 // real non-root UID, and each of them is not confused with the other.
 import { afterAll, describe, expect, it } from 'vitest';
-import { assess, fact, node, pidsLevel, said } from './helpers.js';
-import { cleanupLab, labUnavailable, runAsUidWithNproc, runInMemoryCgroup, runInPidsCgroup } from './lab.js';
+import { assess, fact, node, pidsLevel, procNumber, said } from './helpers.js';
+import { cleanupLab, labUnavailable, runAsUidWithNproc, runHolding, runInMemoryCgroup, runInPidsCgroup } from './lab.js';
 
 const skip = labUnavailable();
 
@@ -93,5 +93,52 @@ describe.skipIf(skip !== undefined)(`lab: a real memory-cgroup OOM kill${skip ? 
     const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
     expect(b.verdict).toBe('unlikely');
     expect(b.summary).toMatch(/inside a memory cgroup limit/);
+  });
+});
+
+describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  afterAll(cleanupLab);
+
+  it('RLIMIT_NOFILE 64: "open /dev/null: too many open files", rlimit.nofile confirmed from the process\'s /proc', async () => {
+    const run = await runHolding('files', 65534, 64);
+    expect(run.log).toEqual(['open /dev/null: too many open files']);
+    expect(run.nofileSoft).toBe('64');
+    const a = assess('rlimit.nofile', {
+      lines: run.log,
+      process: {
+        nofileLimit: fact(64, `/proc/${run.pid}/limits`, 'Max open files 64 64 files'),
+        openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
+      },
+    });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(/descriptors against a soft limit of 64/);
+  });
+
+  it('inotify instances of UID 65534 at max_user_instances: inotify.instances confirmed, rlimit.nofile unlikely', async () => {
+    const max = procNumber('/proc/sys/fs/inotify/max_user_instances');
+    const run = await runHolding('inotify', 65534);
+    expect(run.log).toEqual(['inotify_init1: too many open files']);
+    expect(run.inotifyFds).toBe(max.value);
+    const usageEntry = {
+      id: 'inotify.instances',
+      scope: 'uid:65534',
+      used: run.inotifyFds,
+      max: max.value,
+      ratio: run.inotifyFds / max.value,
+      evidence: [max.evidence, { source: `/proc/${run.pid}/fd`, text: `${run.inotifyFds} anon_inode:inotify descriptors, effective UID 65534` }],
+    };
+    const n = node({ inotifyMaxUserInstances: max, limits: [usageEntry] });
+    const uid = fact(65534, 'setpriv --reuid=65534', 'real UID 65534');
+    const raise = { cause: 'inotify.instances', weight: 0.3, why: 'inotify_init returns EMFILE at max_user_instances' };
+    const a = assess('inotify.instances', { lines: run.log, raise, process: { realUid: uid }, node: n });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(new RegExp(`UID 65534 holds ${max.value} of ${max.value}`));
+    // Go raised its soft NOFILE to the hard limit: the descriptors are far from it.
+    const soft = Number(run.nofileSoft);
+    const b = assess('rlimit.nofile', {
+      lines: run.log,
+      process: { nofileLimit: fact(soft, `/proc/${run.pid}/limits`, `Max open files ${soft}`), openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`) },
+    });
+    expect(b.verdict).toBe('unlikely');
   });
 });

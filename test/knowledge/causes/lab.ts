@@ -3,17 +3,19 @@
 // unprivileged UID under a real RLIMIT_NPROC. Its stderr is the genuine Go crash, and the cgroup
 // files are read back exactly as the host reader reads them. Needs root, Go and the v1 pids
 // hierarchy at /sys/fs/cgroup/pids; tests skip (and say why) where that is missing.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PROGRAM = `package main
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +23,35 @@ import (
 // alloc M: allocates and touches M MiB, one MiB at a time, then exits 0.
 func main() {
 	n, _ := strconv.Atoi(os.Args[2])
+	// files N / inotify N: opens /dev/null (or inotify instances) until the kernel refuses or N are
+	// open, prints the error as Go programs do, then holds them 5 s so the test can count them.
+	if os.Args[1] == "files" || os.Args[1] == "inotify" {
+		var held []int
+		for i := 0; i < n; i++ {
+			var fd int
+			var err error
+			if os.Args[1] == "files" {
+				var f *os.File
+				f, err = os.Open("/dev/null")
+				if err == nil {
+					fd = int(f.Fd())
+					defer f.Close()
+				}
+			} else {
+				fd, err = syscall.InotifyInit1(0)
+				if err != nil {
+					err = os.NewSyscallError("inotify_init1", err)
+				}
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "ready %d\\n%v\\n", len(held), err)
+				time.Sleep(5 * time.Second)
+				os.Exit(1)
+			}
+			held = append(held, fd)
+		}
+		return
+	}
 	if os.Args[1] == "alloc" {
 		var keep [][]byte
 		for i := 0; i < n; i++ {
@@ -109,6 +140,58 @@ export function runAsUidWithNproc(uid: number, nproc: number, threads: number): 
   const ps = spawnSync('ps', ['-eLo', 'ruid=']).stdout.toString();
   const uidTasksAfter = ps.split('\n').filter((l) => l.trim() === String(uid)).length;
   return { log: lines(r.stderr), exitCode: r.status, uidTasksAfter };
+}
+
+export interface HoldRun {
+  /** What the program printed after "ready N": the error line, as a Go program prints it. */
+  log: string[];
+  /** Descriptors of the process while it held them: all of them, and the anon_inode:inotify ones. */
+  fds: number;
+  inotifyFds: number;
+  /** Its soft "Max open files", read from /proc/<pid>/limits while it ran. */
+  nofileSoft: string;
+  pid: number;
+}
+
+/**
+ * Runs the program as `uid` (with RLIMIT_NOFILE `nofile` when given) opening files or inotify instances
+ * until refused, and reads its /proc while it holds them.
+ */
+export async function runHolding(mode: 'files' | 'inotify', uid: number, nofile?: number): Promise<HoldRun> {
+  const args = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', ...(nofile ? [`--nofile=${nofile}`] : []), labProgram(), mode, '100000'];
+  const child = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const ready = new Promise<void>((resolveReady, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "ready" line from the lab program: ${err}`)), 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/ready \d+\n.+\n/.test(err)) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolveReady();
+    });
+  });
+  await ready;
+  // setpriv and prlimit exec the program, so the child's PID is the program's.
+  const pid = child.pid!;
+  let fds = 0;
+  let inotifyFds = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    fds++;
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify') inotifyFds++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const nofileSoft = /^Max open files\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1] ?? '?';
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('close', r));
+  return { log: lines(Buffer.from(err)).filter((l) => !l.startsWith('ready ')), fds, inotifyFds, nofileSoft, pid };
 }
 
 const MEMORY_ROOT = '/sys/fs/cgroup/memory';
