@@ -50,7 +50,8 @@ const exitCode: SignatureDef = {
   family: 'k8s',
   title: 'Container exit code (kubectl describe / pod status)',
   keywords: ['Exit Code:', 'exitCode:'],
-  pattern: /\b(?:Exit Code|exitCode):\s{0,20}(\d{1,3})\b/,
+  // Non-zero only: init containers print "Exit Code: 0" first in kubectl describe, and the subject takes the first hit.
+  pattern: /\b(?:Exit Code|exitCode):\s{0,20}([1-9]\d{0,2})\b/,
   fields: (m): Fields => ({ exitCode: Number(m[1]) }),
   raises: (f): Raise[] =>
     f.exitCode === 137
@@ -84,6 +85,7 @@ const exitCode: SignatureDef = {
       fields: { exitCode: 1 },
     },
   ],
+  nonMatching: ['      Exit Code:    0'],
 };
 
 const restartCount: SignatureDef = {
@@ -91,7 +93,8 @@ const restartCount: SignatureDef = {
   family: 'k8s',
   title: 'Container restart count (kubectl describe)',
   keywords: ['Restart Count:'],
-  pattern: /Restart Count:\s{0,20}(\d{1,9})\b/,
+  // Non-zero only, for the same reason (init containers come first).
+  pattern: /Restart Count:\s{0,20}([1-9]\d{0,8})\b/,
   fields: (m): Fields => ({ restartCount: Number(m[1]) }),
   raises: () => [],
   subject: (f) => (typeof f.restartCount === 'number' ? { restartCount: f.restartCount } : {}),
@@ -108,6 +111,7 @@ const restartCount: SignatureDef = {
       fields: { restartCount: 5 },
     },
   ],
+  nonMatching: ['    Restart Count:  0'],
 };
 
 const backOff: SignatureDef = {
