@@ -95,13 +95,13 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
     if (w.truncated) warnings.push(`${b.host}: more than ${w.visited - 1} cgroups; the audit covers the first ones only.`);
   }
   if (!version) warnings.push(`/sys/fs/cgroup: no cgroup hierarchy under ${opts.root}; cgroup limits are unknown.`);
-  if (node.kernelLines.length === 0 && root.isSlash) {
+  if (node.kernelLines.length === 0 && root.isLive()) {
     // Nothing from /dev/kmsg or a saved log: on this machine `dmesg` may still work (kernel.dmesg_restrict aside).
     const klog = await readKernelLog(root);
     warnings.push(...klog.problems);
     node.kernelLines = klog.lines;
   }
-  const daemons = procDir && procs ? readDaemons(procDir, procs) : [];
+  const daemons = procDir && procs ? readDaemons(procDir, procs, bases.pids) : [];
 
   // 3. Each crashed container: signatures from its logs and its runtime record, facts from its restarted twin.
   const prefilter = prefilterFor(SIGNATURES);
@@ -215,7 +215,7 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
   }
   // The kernel lines naming this pod's cgroups are crash output too (the kernel's, not the container's).
   const podKernelLines = linesForPod(ctx.node.kernelLines ?? [], key.podUid);
-  podKernelLines.forEach((k) => rec.add({ source: k.evidence.source, line: k.evidence.line ?? 0, text: k.evidence.text.replace(/^\[[ 0-9.]{1,20}\] /, ''), format: 'plain', truncated: false }));
+  podKernelLines.forEach((k) => rec.add({ source: k.evidence.source, line: k.evidence.line ?? 0, text: k.evidence.text, format: 'plain', truncated: false }));
   const signatures = rec.result();
   const restartCount = current ? Math.max(current.restartCount, current.kube.attempt) : (key.logs?.runs.at(-1)?.attempt ?? 0);
   const crashedByRuntime = !!lastExited && (lastExited.oomKilled || lastExited.exitCode !== 0);
@@ -387,5 +387,8 @@ function daemonNotes(daemons: DaemonFacts[], causeIds: string[]): string[] {
   if (!causeIds.some((id) => id === 'rlimit.nproc' || id === 'rlimit.nofile')) return [];
   return daemons
     .filter((d) => d.nproc || d.nofile)
-    .map((d) => `${d.name} (pid ${d.pid}) runs with ${d.nproc ? `Max processes ${d.nproc.soft ?? 'unlimited'}` : ''}${d.nproc && d.nofile ? ', ' : ''}${d.nofile ? `Max open files ${d.nofile.soft ?? 'unlimited'}` : ''}; containers it starts inherit these unless the runtime sets its own ulimits.${d.pidsCgroup && d.pidsCgroup !== '/' ? ` Its pids cgroup: ${d.pidsCgroup}.` : ''}`);
+    .map((d) => {
+      const unit = d.pidsCgroup && d.pidsCgroup !== '/' ? ` Its pids cgroup ${d.pidsCgroup}${d.unitPidsMax !== undefined ? ` has pids.max ${d.unitPidsMax ?? 'max'}${d.unitPidsCurrent !== undefined ? ` (${d.unitPidsCurrent} in use)` : ''}` : ''}.` : '';
+      return `${d.name} (pid ${d.pid}) runs with ${d.nproc ? `Max processes ${d.nproc.soft ?? 'unlimited'}` : ''}${d.nproc && d.nofile ? ', ' : ''}${d.nofile ? `Max open files ${d.nofile.soft ?? 'unlimited'}` : ''}; containers it starts inherit these unless the runtime sets its own ulimits.${unit}`;
+    });
 }

@@ -7,6 +7,14 @@ import { parseLimits, type Rlimit } from './proc-status.js';
 import type { ProcTable } from './proc-table.js';
 import { readFileSync } from 'node:fs';
 
+function readTrim(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 const DAEMONS = new Set(['dockerd', 'containerd', 'crio', 'kubelet', 'podman', 'conmon']);
 
 export interface DaemonFacts {
@@ -16,11 +24,17 @@ export interface DaemonFacts {
   nofile?: Rlimit;
   /** The daemon's pids cgroup (its systemd unit on systemd hosts). */
   pidsCgroup?: string;
+  /** That cgroup's pids.max (null = "max") and pids.current: the unit's TasksMax, shared by every shim it starts. */
+  unitPidsMax?: number | null;
+  unitPidsCurrent?: number;
   evidence: Evidence[];
 }
 
-/** Reads /proc/<pid>/limits of each daemon found (one per name: the oldest, i.e. lowest PID). */
-export function readDaemons(procDir: string, table: ProcTable): DaemonFacts[] {
+/**
+ * Reads /proc/<pid>/limits of each daemon found (one per name: the oldest, i.e. lowest PID), and the
+ * pids.max/current of its cgroup in the pids hierarchy (real path under the root, and host path) when given.
+ */
+export function readDaemons(procDir: string, table: ProcTable, pids?: { real: string; host: string }): DaemonFacts[] {
   const seen = new Set<string>();
   const out: DaemonFacts[] = [];
   for (const p of [...table.processes].sort((a, b) => a.pid - b.pid)) {
@@ -41,6 +55,15 @@ export function readDaemons(procDir: string, table: ProcTable): DaemonFacts[] {
       }
     } catch {
       // gone or unreadable: the daemon is still listed, without its limits
+    }
+    if (pids !== undefined && p.pidsCgroup && p.pidsCgroup !== '/' && !p.pidsCgroup.includes('..')) {
+      const max = readTrim(`${pids.real}${p.pidsCgroup}/pids.max`);
+      const current = readTrim(`${pids.real}${p.pidsCgroup}/pids.current`);
+      if (max !== undefined) {
+        d.unitPidsMax = /^\d{1,20}$/.test(max) ? Number(max) : null;
+        d.evidence.push({ source: `${pids.host}${p.pidsCgroup}/pids.max`, text: `${max} (${p.comm}'s cgroup)` });
+      }
+      if (current !== undefined && /^\d{1,20}$/.test(current)) d.unitPidsCurrent = Number(current);
     }
     out.push(d);
   }

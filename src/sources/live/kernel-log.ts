@@ -4,7 +4,7 @@
 // about 4.19, and "Memory cgroup out of memory: Killed process …"), and "VFS: file-max limit N
 // reached" (linux:fs/file_table.c). Read from <root>/dev/kmsg (one record per read, non-blocking,
 // format in linux:Documentation/ABI/testing/dev-kmsg), a captured text copy under the root
-// (var/log/dmesg, var/log/kern.log), or `dmesg` when the root is this machine and /dev/kmsg is not
+// (var/log/dmesg, var/log/kern.log), or `dmesg` when the root is a live node (this kernel) and /dev/kmsg is not
 // readable. Only matching lines are kept, at most MAX_LINES, newest last.
 import { execFile } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
@@ -132,7 +132,8 @@ export async function readKernelLog(root: HostRoot): Promise<KernelLogRead> {
     const r = root.read(p, { quiet: true, tail: true, maxBytes: 16 << 20 });
     if (r) return { lines: fromText(r.text, p), source: p, problems };
   }
-  if (root.isSlash) {
+  // A live root (/ or /host) shares this machine's kernel, so dmesg reads the same ring buffer.
+  if (root.isSlash || root.isLive()) {
     try {
       return { lines: fromText(await runDmesg(), 'dmesg'), source: 'dmesg', problems };
     } catch (err) {
