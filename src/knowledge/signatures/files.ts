@@ -6,7 +6,8 @@ import type { Fields, SignatureDef } from '../types.js';
 import { emfileRaises, enfileRaises } from './raises.js';
 
 /** The call that failed, when the line names one before the error (Go: "open /x: ...", "accept4: ...", nginx: "socket() failed (24: ...)"). */
-const CALL = /\b(accept4?|socket|pipe2?|open|openat|dial|epoll_create1?|eventfd|dup2?|creat)\b/;
+const CALL =
+  /\b(accept4?|socket|pipe2?|open|openat|dial|epoll_create1?|eventfd|dup2?|creat)\b|java\.net\.(Socket)Exception/;
 const OPEN_PATH = /\bopen (\S{1,300}): [Tt]oo many open files/;
 /** libuv/Node names the call after the message: "EMFILE: too many open files, open '/x'". */
 const NODE_CALL = /^, ([a-z_]{2,20}) '/;
@@ -19,7 +20,7 @@ function emfileFields(m: RegExpExecArray): Fields {
   return {
     errno: 24,
     errnoName: 'EMFILE',
-    ...(call ? { call: call[1]! } : {}),
+    ...(call ? { call: (call[1] ?? call[2]!).toLowerCase() } : {}),
     ...(path ? { path: path[1]! } : {}),
   };
 }
@@ -74,6 +75,18 @@ const emfile: SignatureDef = {
     {
       source: 'https://github.com/drk1wi/Modlishka/issues/117',
       log: ['Accept error: accept tcp [::]:443: accept4: too many open files; retrying in 1s'],
+      fields: { call: 'accept' },
+    },
+    {
+      source: 'https://github.com/epam/cloud-pipeline/issues/4332',
+      log: ['java.net.SocketException: Too many open files'],
+      fields: { call: 'socket' },
+    },
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/5461 (kube-proxy)',
+      log: [
+        'E0410 23:32:01.350853    4891 proxier.go:104] Accept failed: accept tcp [::]:60995: too many open files',
+      ],
       fields: { call: 'accept' },
     },
   ],
