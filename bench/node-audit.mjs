@@ -55,7 +55,13 @@ async function main() {
   const crashlab = join(tmp, 'crashlab');
   const b = spawnSync('go', ['build', '-o', crashlab, '.'], {
     cwd: join(REPO, 'test/lab/crashlab'),
-    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(tmp, 'gocache') },
+    env: {
+      ...process.env,
+      CGO_ENABLED: '0',
+      GOFLAGS: '-mod=mod',
+      GOPROXY: 'off',
+      GOCACHE: join(tmp, 'gocache'),
+    },
     encoding: 'utf8',
   });
   if (b.status !== 0) throw new Error(`go build: ${b.stderr}`);
@@ -72,13 +78,19 @@ async function main() {
     mkdirSync(dir);
     made.push(dir);
     writeFileSync(`${dir}/pids.max`, String(THREADS * 2 + 16));
-    const c = spawn('/bin/sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" hold ${THREADS}`, crashlab], { stdio: 'ignore' });
+    const c = spawn(
+      '/bin/sh',
+      ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" hold ${THREADS}`, crashlab],
+      { stdio: 'ignore' },
+    );
     children.push(c);
   }
   const target = before + PODS * THREADS;
   for (let i = 0; i < 600 && tasks() < target; i++) await sleep(100);
   const loaded = tasks();
-  console.log(`load: ${PODS} pod cgroups, ${PODS} processes x ${THREADS} threads; node tasks ${before} -> ${loaded}`);
+  console.log(
+    `load: ${PODS} pod cgroups, ${PODS} processes x ${THREADS} threads; node tasks ${before} -> ${loaded}`,
+  );
 
   const logDir = join(tmp, 'pods');
   mkdirSync(logDir);
@@ -115,16 +127,28 @@ console.log(JSON.stringify({ ms: performance.now() - t, rssKiB: Math.round((proc
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const row = (name, rs, what) =>
     console.log(
-      `${name.padEnd(16)} ${median(rs.map((r) => r.wall)).toFixed(3).padStart(8)} s   ${String(median(rs.map((r) => r.rssKiB ?? 0))).padStart(8)} KiB   ${what}`,
+      `${name.padEnd(16)} ${median(rs.map((r) => r.wall))
+        .toFixed(3)
+        .padStart(8)} s   ${String(median(rs.map((r) => r.rssKiB ?? 0))).padStart(8)} KiB   ${what}`,
     );
-  console.log(`\n${'command'.padEnd(16)} ${'median'.padStart(8)}     ${'max RSS'.padStart(8)}       reads (median of ${RUNS} runs)`);
-  row('podmortem node', runs.podmortem, `${report.node.limits.length} limits (${pidsEntries} pids cgroups kept), tasks per UID, fds, inotify, kernel log, cgroups`);
+  console.log(
+    `\n${'command'.padEnd(16)} ${'median'.padStart(8)}     ${'max RSS'.padStart(8)}       reads (median of ${RUNS} runs)`,
+  );
+  row(
+    'podmortem node',
+    runs.podmortem,
+    `${report.node.limits.length} limits (${pidsEntries} pids cgroups kept), tasks per UID, fds, inotify, kernel log, cgroups`,
+  );
   row('ps -eLf', runs.ps, `${psLines} task lines`);
   const workMs = median(runs.work.map((w) => w.ms));
   const workRss = median(runs.work.map((w) => w.rssKiB));
-  console.log(`${'  of which work'.padEnd(16)} ${(workMs / 1000).toFixed(3).padStart(8)} s   ${String(workMs ? workRss : 0).padStart(8)} KiB   nodePostmortem() alone: RSS added after imports (module loading excluded)`);
+  console.log(
+    `${'  of which work'.padEnd(16)} ${(workMs / 1000).toFixed(3).padStart(8)} s   ${String(workMs ? workRss : 0).padStart(8)} KiB   nodePostmortem() alone: RSS added after imports (module loading excluded)`,
+  );
   const startup = measure(['node', CLI, '--version']);
-  console.log(`${'  CLI start-up'.padEnd(16)} ${startup.wall.toFixed(3).padStart(8)} s   ${String(startup.rssKiB ?? 0).padStart(8)} KiB   podmortem --version (imports every command)`);
+  console.log(
+    `${'  CLI start-up'.padEnd(16)} ${startup.wall.toFixed(3).padStart(8)} s   ${String(startup.rssKiB ?? 0).padStart(8)} KiB   podmortem --version (imports every command)`,
+  );
   const pidMax = report.node.limits.find((l) => l.id === 'kernel.pid_max');
   console.log(`\npodmortem saw ${pidMax?.used} tasks (kernel.pid_max row); ps -eLf printed ${psLines}.`);
 }

@@ -10,7 +10,7 @@ import { emit, formatOption, outputOption } from './output.js';
 
 export function nodeCommand(): Command {
   return new Command('node')
-    .summary('post-mortem and limit audit of this node (crashed containers, every limit\'s headroom)')
+    .summary("post-mortem and limit audit of this node (crashed containers, every limit's headroom)")
     .description(
       `Finds the containers whose previous run crashed (the kubelet log folder, and the container
 runtime over its socket when there is one), reads the evidence that decides between the causes
@@ -20,9 +20,16 @@ crash, and reports the headroom of every limit of the node with its top consumer
 
 Nothing under --root is written. Run it as root on the node, or in a pod with the host mounted.`,
     )
-    .addOption(new Option('--root <dir>', 'the host filesystem: / on the node, /host in a pod, or a captured snapshot').default('/'))
+    .addOption(
+      new Option(
+        '--root <dir>',
+        'the host filesystem: / on the node, /host in a pod, or a captured snapshot',
+      ).default('/'),
+    )
     .addOption(new Option('--log-dir <dir>', 'the kubelet pod log folder (default: <root>/var/log/pods)'))
-    .addOption(new Option('--docker-socket <path>', 'the Docker Engine socket (default: <root>/var/run/docker.sock)'))
+    .addOption(
+      new Option('--docker-socket <path>', 'the Docker Engine socket (default: <root>/var/run/docker.sock)'),
+    )
     .addOption(formatOption())
     .addOption(outputOption())
     .addOption(failOnOption())
@@ -36,20 +43,29 @@ Examples:
 
 Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 when --fail-on matched.`,
     )
-    .action(async (opts: { root: string; logDir?: string; dockerSocket?: string; format: Format; output?: string; failOn?: FailOn }) => {
-      mustBeDir(opts.root, '--root');
-      if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
-      // Loaded on use: the other commands (and --help) do not pay for the node readers.
-      const { nodePostmortem } = await import('../diagnose/node.js');
-      const { report, auditWarnings } = await nodePostmortem({
-        root: opts.root,
-        ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),
-        ...(opts.dockerSocket !== undefined ? { dockerSocket: opts.dockerSocket } : {}),
-      });
-      report.warnings.push(...auditWarnings.map((w) => `headroom: ${w}`));
-      await emit(report, opts);
-      process.exitCode = gate(report, opts.failOn);
-    });
+    .action(
+      async (opts: {
+        root: string;
+        logDir?: string;
+        dockerSocket?: string;
+        format: Format;
+        output?: string;
+        failOn?: FailOn;
+      }) => {
+        mustBeDir(opts.root, '--root');
+        if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
+        // Loaded on use: the other commands (and --help) do not pay for the node readers.
+        const { nodePostmortem } = await import('../diagnose/node.js');
+        const { report, auditWarnings } = await nodePostmortem({
+          root: opts.root,
+          ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),
+          ...(opts.dockerSocket !== undefined ? { dockerSocket: opts.dockerSocket } : {}),
+        });
+        report.warnings.push(...auditWarnings.map((w) => `headroom: ${w}`));
+        await emit(report, opts);
+        process.exitCode = gate(report, opts.failOn);
+      },
+    );
 }
 
 function mustBeDir(path: string, flag: string): void {

@@ -64,7 +64,13 @@ function taskConsumers(procs: ProcEntry[], podNames: Map<string, string>): { nam
   return top([...byHolder], ([, v]) => v).map(([name, used]) => ({ name, used }));
 }
 
-function entry(id: string, scope: string, used: number | null, max: number | null, extra: Partial<LimitUsage> = {}): LimitUsage {
+function entry(
+  id: string,
+  scope: string,
+  used: number | null,
+  max: number | null,
+  extra: Partial<LimitUsage> = {},
+): LimitUsage {
   return { id, scope, used, max, ratio: ratio(used, max), evidence: [], ...extra };
 }
 
@@ -76,17 +82,39 @@ export function audit(input: AuditInput): Audit {
 
   // Node-wide task ceilings: both compare nr_threads (loadavg field 4) with their sysctl.
   const tasks = node.tasks?.value ?? procs?.totalTasks ?? null;
-  const taskEvidence = node.tasks ? [node.tasks.evidence] : procs ? [{ source: '/proc/*/status', text: `${procs.totalTasks} tasks (Threads: summed)` }] : [];
+  const taskEvidence = node.tasks
+    ? [node.tasks.evidence]
+    : procs
+      ? [{ source: '/proc/*/status', text: `${procs.totalTasks} tasks (Threads: summed)` }]
+      : [];
   const consumers = processes.length > 0 ? taskConsumers(processes, podNames) : undefined;
   if (node.pidMax) {
-    limits.push(entry('kernel.pid_max', 'node', tasks, node.pidMax.value, { evidence: [node.pidMax.evidence, ...taskEvidence], ...(consumers ? { topConsumers: consumers } : {}) }));
+    limits.push(
+      entry('kernel.pid_max', 'node', tasks, node.pidMax.value, {
+        evidence: [node.pidMax.evidence, ...taskEvidence],
+        ...(consumers ? { topConsumers: consumers } : {}),
+      }),
+    );
   }
   if (node.threadsMax) {
-    limits.push(entry('kernel.threads-max', 'node', tasks, node.threadsMax.value, { evidence: [node.threadsMax.evidence, ...taskEvidence], ...(consumers ? { topConsumers: consumers } : {}) }));
+    limits.push(
+      entry('kernel.threads-max', 'node', tasks, node.threadsMax.value, {
+        evidence: [node.threadsMax.evidence, ...taskEvidence],
+        ...(consumers ? { topConsumers: consumers } : {}),
+      }),
+    );
   }
   if (node.fileMax && node.filesAllocated) {
-    const fdHolders = top(processes.filter((p) => p.fds !== undefined), (p) => p.fds!).map((p) => ({ name: processName(p, podNames), used: p.fds! }));
-    limits.push(entry('fs.file-max', 'node', node.filesAllocated.value, node.fileMax.value, { evidence: [node.fileMax.evidence, node.filesAllocated.evidence], ...(fdHolders.length ? { topConsumers: fdHolders } : {}) }));
+    const fdHolders = top(
+      processes.filter((p) => p.fds !== undefined),
+      (p) => p.fds!,
+    ).map((p) => ({ name: processName(p, podNames), used: p.fds! }));
+    limits.push(
+      entry('fs.file-max', 'node', node.filesAllocated.value, node.fileMax.value, {
+        evidence: [node.fileMax.evidence, node.filesAllocated.evidence],
+        ...(fdHolders.length ? { topConsumers: fdHolders } : {}),
+      }),
+    );
   }
 
   // RLIMIT_NPROC per real UID: the count is the UID's tasks node-wide; the limit each task checks is
@@ -107,42 +135,72 @@ export function audit(input: AuditInput): Audit {
       limits.push(
         entry('rlimit.nproc', `uid:${uid}`, count?.tasks ?? 0, max, {
           evidence: [
-            { source: '/proc/*/status (Uid, Threads)', text: `${count?.tasks ?? 0} tasks of real UID ${uid} in ${list.length} processes${zombies ? `, ${zombies} zombie(s)` : ''}` },
-            ...(max !== null ? [{ source: `/proc/${list.find((p) => p.nprocSoft === max)!.pid}/limits`, text: `Max processes ${max}` }] : []),
+            {
+              source: '/proc/*/status (Uid, Threads)',
+              text: `${count?.tasks ?? 0} tasks of real UID ${uid} in ${list.length} processes${zombies ? `, ${zombies} zombie(s)` : ''}`,
+            },
+            ...(max !== null
+              ? [
+                  {
+                    source: `/proc/${list.find((p) => p.nprocSoft === max)!.pid}/limits`,
+                    text: `Max processes ${max}`,
+                  },
+                ]
+              : []),
           ],
-          topConsumers: top(list, (p) => p.threads).map((p) => ({ name: processName(p, podNames), used: p.threads })),
+          topConsumers: top(list, (p) => p.threads).map((p) => ({
+            name: processName(p, podNames),
+            used: p.threads,
+          })),
         }),
       );
     }
     // inotify instances and watches per (effective) user: one counter shared by every container of the UID, root included.
     for (const [uid, use] of [...procs.inotifyByUid].sort((a, b) => a[0] - b[0])) {
-      const holders = top(processes.filter((p) => p.effectiveUid === uid && p.inotifyInstances > 0), (p) => p.inotifyInstances);
-      const ev = { source: '/proc/*/fd (anon_inode:inotify)', text: `${use.instances} inotify instances, ${use.watches} watches held by UID ${uid}` };
+      const holders = top(
+        processes.filter((p) => p.effectiveUid === uid && p.inotifyInstances > 0),
+        (p) => p.inotifyInstances,
+      );
+      const ev = {
+        source: '/proc/*/fd (anon_inode:inotify)',
+        text: `${use.instances} inotify instances, ${use.watches} watches held by UID ${uid}`,
+      };
       if (node.inotifyMaxUserInstances) {
-        limits.push(entry('inotify.instances', `uid:${uid}`, use.instances, node.inotifyMaxUserInstances.value, {
-          evidence: [node.inotifyMaxUserInstances.evidence, ev],
-          topConsumers: holders.map((p) => ({ name: processName(p, podNames), used: p.inotifyInstances })),
-        }));
+        limits.push(
+          entry('inotify.instances', `uid:${uid}`, use.instances, node.inotifyMaxUserInstances.value, {
+            evidence: [node.inotifyMaxUserInstances.evidence, ev],
+            topConsumers: holders.map((p) => ({ name: processName(p, podNames), used: p.inotifyInstances })),
+          }),
+        );
       }
       if (node.inotifyMaxUserWatches) {
-        limits.push(entry('inotify.watches', `uid:${uid}`, use.watches, node.inotifyMaxUserWatches.value, {
-          evidence: [node.inotifyMaxUserWatches.evidence, ev],
-          topConsumers: top(holders, (p) => p.inotifyWatches).map((p) => ({ name: processName(p, podNames), used: p.inotifyWatches })),
-        }));
+        limits.push(
+          entry('inotify.watches', `uid:${uid}`, use.watches, node.inotifyMaxUserWatches.value, {
+            evidence: [node.inotifyMaxUserWatches.evidence, ev],
+            topConsumers: top(holders, (p) => p.inotifyWatches).map((p) => ({
+              name: processName(p, podNames),
+              used: p.inotifyWatches,
+            })),
+          }),
+        );
       }
     }
     // RLIMIT_NOFILE per process: only the fullest ones (and every one above the warning line).
-    const withFiles = processes.filter((p) => p.fds !== undefined && typeof p.nofileSoft === 'number' && p.nofileSoft > 0);
+    const withFiles = processes.filter(
+      (p) => p.fds !== undefined && typeof p.nofileSoft === 'number' && p.nofileSoft > 0,
+    );
     const sorted = top(withFiles, (p) => p.fds! / (p.nofileSoft as number), withFiles.length);
     sorted.forEach((p, i) => {
       const r = p.fds! / (p.nofileSoft as number);
       if (i >= KEEP_TOP && r < WARN_RATIO) return;
-      limits.push(entry('rlimit.nofile', `process:${p.pid}`, p.fds!, p.nofileSoft as number, {
-        evidence: [
-          { source: `/proc/${p.pid}/fd`, text: `${p.fds} open files (${processName(p, podNames)})` },
-          { source: `/proc/${p.pid}/limits`, text: `Max open files ${p.nofileSoft}` },
-        ],
-      }));
+      limits.push(
+        entry('rlimit.nofile', `process:${p.pid}`, p.fds!, p.nofileSoft as number, {
+          evidence: [
+            { source: `/proc/${p.pid}/fd`, text: `${p.fds} open files (${processName(p, podNames)})` },
+            { source: `/proc/${p.pid}/limits`, text: `Max open files ${p.nofileSoft}` },
+          ],
+        }),
+      );
     });
   }
 
@@ -154,7 +212,10 @@ export function audit(input: AuditInput): Audit {
       const path = c.controller === 'pids' ? p.pidsCgroup : p.memoryCgroup;
       return path !== undefined && (path === c.path || path.startsWith(c.path + '/'));
     });
-    const holders = c.controller === 'pids' ? top(under, (p) => p.threads).map((p) => ({ name: processName(p, podNames), used: p.threads })) : [];
+    const holders =
+      c.controller === 'pids'
+        ? top(under, (p) => p.threads).map((p) => ({ name: processName(p, podNames), used: p.threads }))
+        : [];
     cgroupEntries.push(
       entry(id, `cgroup:${c.path}`, c.current ?? null, c.max, {
         evidence: c.evidence,
@@ -166,17 +227,30 @@ export function audit(input: AuditInput): Audit {
   }
   // Keep the fullest cgroups, every one near or at its limit, and every one whose counters say it was hit.
   const byRatio = [...cgroupEntries].sort((a, b) => (b.ratio ?? 0) - (a.ratio ?? 0));
-  const kept = byRatio.filter((l, i) => i < KEEP_TOP * 5 || (l.ratio ?? 0) >= WARN_RATIO || (l.events ?? 0) > 0 || (l.peak !== undefined && l.peak !== null && l.peak >= (l.max ?? Infinity)));
+  const kept = byRatio.filter(
+    (l, i) =>
+      i < KEEP_TOP * 5 ||
+      (l.ratio ?? 0) >= WARN_RATIO ||
+      (l.events ?? 0) > 0 ||
+      (l.peak !== undefined && l.peak !== null && l.peak >= (l.max ?? Infinity)),
+  );
   limits.push(...kept);
 
   for (const l of limits) {
     const hitByCounter = (l.events ?? 0) > 0;
     const peakAtMax = l.peak !== undefined && l.peak !== null && l.max !== null && l.peak >= l.max;
     if ((l.ratio ?? 0) >= 1 || hitByCounter || peakAtMax) {
-      const how = (l.ratio ?? 0) >= 1 ? `is at its limit (${l.used}/${l.max})` : hitByCounter ? `was hit ${l.events} time(s) (kernel counter), now ${l.used}/${l.max}` : `peaked at its limit (${l.peak}/${l.max}), now ${l.used}`;
+      const how =
+        (l.ratio ?? 0) >= 1
+          ? `is at its limit (${l.used}/${l.max})`
+          : hitByCounter
+            ? `was hit ${l.events} time(s) (kernel counter), now ${l.used}/${l.max}`
+            : `peaked at its limit (${l.peak}/${l.max}), now ${l.used}`;
       warnings.push(`${l.id} ${l.scope} ${how}.`);
     } else if ((l.ratio ?? 0) >= WARN_RATIO) {
-      warnings.push(`${l.id} ${l.scope} is close to its limit: ${l.used}/${l.max} (${Math.round((l.ratio ?? 0) * 100)}%).`);
+      warnings.push(
+        `${l.id} ${l.scope} is close to its limit: ${l.used}/${l.max} (${Math.round((l.ratio ?? 0) * 100)}%).`,
+      );
     }
   }
   return { limits, warnings };

@@ -5,10 +5,25 @@
 // lines naming the pod's cgroups), diagnoses each crash with the same engine as `analyze`, and
 // audits the headroom of every limit. Reads only: nothing under the root is ever written.
 import { readFileSync, statSync } from 'node:fs';
-import type { CgroupLevel, Evidence, Incident, KernelLine, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
+import type {
+  CgroupLevel,
+  Evidence,
+  Incident,
+  KernelLine,
+  NodeFacts,
+  ProcessFacts,
+  Report,
+  Subject,
+} from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
 import { readCgroupFacts } from '../sources/host/cgroups.js';
-import { applyKubeletFlags, readKubeletConfig, readPamLimits, readRuntime, readSysctlFiles } from '../sources/host/config-files.js';
+import {
+  applyKubeletFlags,
+  readKubeletConfig,
+  readPamLimits,
+  readRuntime,
+  readSysctlFiles,
+} from '../sources/host/config-files.js';
 import { readKernelFacts } from '../sources/host/kernel-facts.js';
 import { readKernelLog as readSavedKernelLog } from '../sources/host/kernel-log.js';
 import { HostRoot } from '../sources/host/root.js';
@@ -61,7 +76,14 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   // 1. What crashed: the log folder and the runtime.
   const logDir = opts.logDir ?? root.realDir('/var/log/pods');
   const shownLogDir = opts.logDir ?? '/var/log/pods';
-  const logs = logDir ? readPodLogs(logDir, shownLogDir, root) : { containers: [], problems: [`${shownLogDir}: not found under ${opts.root}; crashed containers are found through the runtime only.`] };
+  const logs = logDir
+    ? readPodLogs(logDir, shownLogDir, root)
+    : {
+        containers: [],
+        problems: [
+          `${shownLogDir}: not found under ${opts.root}; crashed containers are found through the runtime only.`,
+        ],
+      };
   warnings.push(...logs.problems);
   const socket = opts.dockerSocket ?? dockerSocketUnder(root);
   const docker = socket ? await readDocker(socket) : undefined;
@@ -69,10 +91,24 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
 
   const keys = new Map<string, ContainerKey>();
   const keyOf = (uid: string, c: string) => `${uid}/${c}`;
-  for (const c of logs.containers) keys.set(keyOf(c.podUid, c.container), { namespace: c.namespace, pod: c.pod, podUid: c.podUid, container: c.container, logs: c, runtime: [] });
+  for (const c of logs.containers)
+    keys.set(keyOf(c.podUid, c.container), {
+      namespace: c.namespace,
+      pod: c.pod,
+      podUid: c.podUid,
+      container: c.container,
+      logs: c,
+      runtime: [],
+    });
   for (const rc of docker?.containers ?? []) {
     const k = keyOf(rc.kube.podUid, rc.kube.container);
-    const entry = keys.get(k) ?? { namespace: rc.kube.namespace, pod: rc.kube.pod, podUid: rc.kube.podUid, container: rc.kube.container, runtime: [] };
+    const entry = keys.get(k) ?? {
+      namespace: rc.kube.namespace,
+      pod: rc.kube.pod,
+      podUid: rc.kube.podUid,
+      container: rc.kube.container,
+      runtime: [],
+    };
     entry.runtime.push(rc);
     keys.set(k, entry);
   }
@@ -83,18 +119,31 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   const podUids = [...new Set([...keys.values()].map((k) => k.podUid))];
   const node = readHostFacts(root, podUids);
   const procDir = root.realDir('/proc');
-  const procs: ProcTable | undefined = procDir && root.exists('/proc/self') ? readProcTable(procDir) : undefined;
-  if (!procs) warnings.push(`/proc under ${opts.root} is not a live process table: per-UID task counts, open files and inotify usage are unknown.`);
-  const version = root.exists('/sys/fs/cgroup/cgroup.controllers') ? 2 : root.isDir('/sys/fs/cgroup/pids') || root.isDir('/sys/fs/cgroup/memory') ? 1 : undefined;
+  const procs: ProcTable | undefined =
+    procDir && root.exists('/proc/self') ? readProcTable(procDir) : undefined;
+  if (!procs)
+    warnings.push(
+      `/proc under ${opts.root} is not a live process table: per-UID task counts, open files and inotify usage are unknown.`,
+    );
+  const version = root.exists('/sys/fs/cgroup/cgroup.controllers')
+    ? 2
+    : root.isDir('/sys/fs/cgroup/pids') || root.isDir('/sys/fs/cgroup/memory')
+      ? 1
+      : undefined;
   node.cgroupVersion ??= version;
   const limited: LimitedCgroup[] = [];
   const bases = cgroupBases(root, version);
-  for (const [controller, b] of Object.entries(bases) as ['pids' | 'memory', { real: string; host: string }][]) {
+  for (const [controller, b] of Object.entries(bases) as [
+    'pids' | 'memory',
+    { real: string; host: string },
+  ][]) {
     const w = walkCgroups(b.real, b.host, controller, version ?? 1);
     limited.push(...w.cgroups);
-    if (w.truncated) warnings.push(`${b.host}: more than ${w.visited - 1} cgroups; the audit covers the first ones only.`);
+    if (w.truncated)
+      warnings.push(`${b.host}: more than ${w.visited - 1} cgroups; the audit covers the first ones only.`);
   }
-  if (!version) warnings.push(`/sys/fs/cgroup: no cgroup hierarchy under ${opts.root}; cgroup limits are unknown.`);
+  if (!version)
+    warnings.push(`/sys/fs/cgroup: no cgroup hierarchy under ${opts.root}; cgroup limits are unknown.`);
   if (node.kernelLines.length === 0 && root.isLive()) {
     // Nothing from /dev/kmsg or a saved log: on this machine `dmesg` may still work (kernel.dmesg_restrict aside).
     const klog = await readKernelLog(root);
@@ -106,8 +155,20 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   // 3. Each crashed container: signatures from its logs and its runtime record, facts from its restarted twin.
   const prefilter = prefilterFor(SIGNATURES);
   const incidents: Incident[] = [];
-  for (const key of [...keys.values()].sort((a, b) => `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`))) {
-    const incident = await examine(key, { root, node, procs, procDir, bases, version, daemons, prefilter, warnings });
+  for (const key of [...keys.values()].sort((a, b) =>
+    `${a.namespace}/${a.pod}/${a.container}`.localeCompare(`${b.namespace}/${b.pod}/${b.container}`),
+  )) {
+    const incident = await examine(key, {
+      root,
+      node,
+      procs,
+      procDir,
+      bases,
+      version,
+      daemons,
+      prefilter,
+      warnings,
+    });
     if (incident) incidents.push(incident);
   }
 
@@ -131,7 +192,13 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
  * node command walks /proc once itself (proc-table.ts) and needs more from it (cgroups, fds).
  */
 function readHostFacts(root: HostRoot, podUids: string[]): NodeFacts & { kernelLines: KernelLine[] } {
-  const node: NodeFacts & { kernelLines: KernelLine[] } = { root: root.given, limits: [], unreadable: root.unreadable, ...readKernelFacts(root), kernelLines: [] };
+  const node: NodeFacts & { kernelLines: KernelLine[] } = {
+    root: root.given,
+    limits: [],
+    unreadable: root.unreadable,
+    ...readKernelFacts(root),
+    kernelLines: [],
+  };
   const cg = readCgroupFacts(root, podUids);
   if (cg.cgroupVersion) node.cgroupVersion = cg.cgroupVersion;
   node.cgroupChains = cg.cgroupChains;
@@ -184,9 +251,12 @@ interface Ctx {
 
 async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefined> {
   // The runtime's records, newest attempt first; the newest exited one tells how the last crash ended.
-  const attempts = [...key.runtime].sort((a, b) => b.kube.attempt - a.kube.attempt || (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
+  const attempts = [...key.runtime].sort(
+    (a, b) => b.kube.attempt - a.kube.attempt || (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''),
+  );
   const current = attempts[0];
-  const lastExited = attempts.find((c) => !c.running && !c.restarting) ?? (current?.restarting ? current : undefined);
+  const lastExited =
+    attempts.find((c) => !c.running && !c.restarting) ?? (current?.restarting ? current : undefined);
 
   // Logs: the last runs in the log folder, else the runtime's own log file.
   const rec = new Recognizer(SIGNATURES);
@@ -209,15 +279,31 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
   const runtimeLines: LogLine[] = [];
   if (lastExited && (lastExited.oomKilled || lastExited.exitCode !== 0)) {
     const src = lastExited.source;
-    const texts = ['Last State:     Terminated', `  Reason:       ${lastExited.oomKilled ? 'OOMKilled' : 'Error'}`, `  Exit Code:    ${lastExited.exitCode}`];
-    texts.forEach((text, i) => runtimeLines.push({ source: src, line: i + 1, text, format: 'plain', truncated: false }));
+    const texts = [
+      'Last State:     Terminated',
+      `  Reason:       ${lastExited.oomKilled ? 'OOMKilled' : 'Error'}`,
+      `  Exit Code:    ${lastExited.exitCode}`,
+    ];
+    texts.forEach((text, i) =>
+      runtimeLines.push({ source: src, line: i + 1, text, format: 'plain', truncated: false }),
+    );
     for (const l of runtimeLines) rec.add(l);
   }
   // The kernel lines naming this pod's cgroups are crash output too (the kernel's, not the container's).
   const podKernelLines = linesForPod(ctx.node.kernelLines ?? [], key.podUid);
-  podKernelLines.forEach((k) => rec.add({ source: k.evidence.source, line: k.evidence.line ?? 0, text: k.evidence.text, format: 'plain', truncated: false }));
+  podKernelLines.forEach((k) =>
+    rec.add({
+      source: k.evidence.source,
+      line: k.evidence.line ?? 0,
+      text: k.evidence.text,
+      format: 'plain',
+      truncated: false,
+    }),
+  );
   const signatures = rec.result();
-  const restartCount = current ? Math.max(current.restartCount, current.kube.attempt) : (key.logs?.runs.at(-1)?.attempt ?? 0);
+  const restartCount = current
+    ? Math.max(current.restartCount, current.kube.attempt)
+    : (key.logs?.runs.at(-1)?.attempt ?? 0);
   const crashedByRuntime = !!lastExited && (lastExited.oomKilled || lastExited.exitCode !== 0);
   if (signatures.length === 0 && !crashedByRuntime && restartCount === 0) return undefined; // healthy: nothing to explain
 
@@ -244,11 +330,29 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
     ...podKernelLines,
     ...(ctx.node.kernelLines ?? []).filter((l) => l.kind === 'global-oom' || l.kind === 'file-max'),
   ];
-  const node: NodeFacts = { ...ctx.node, cgroupChains: [...chains, ...(ctx.node.cgroupChains ?? []).filter((c) => c.path.includes(key.podUid) || c.path.includes(key.podUid.replace(/-/g, '_')))], kernelLines: kernel };
+  const node: NodeFacts = {
+    ...ctx.node,
+    cgroupChains: [
+      ...chains,
+      ...(ctx.node.cgroupChains ?? []).filter(
+        (c) => c.path.includes(key.podUid) || c.path.includes(key.podUid.replace(/-/g, '_')),
+      ),
+    ],
+    kernelLines: kernel,
+  };
   dedupeChains(node);
   const causes = diagnose({ incident: { subject, signatures }, process, node });
-  const notes = [...notesFor({ causes, node }), ...daemonNotes(ctx.daemons, causes.map((c) => c.id))];
-  if (!live.length && current) notes.push(`No live process of ${key.container} was found (the container is ${current.running ? 'running but its processes were not seen' : 'not running'}); its user and limits come from the runtime's record.`);
+  const notes = [
+    ...notesFor({ causes, node }),
+    ...daemonNotes(
+      ctx.daemons,
+      causes.map((c) => c.id),
+    ),
+  ];
+  if (!live.length && current)
+    notes.push(
+      `No live process of ${key.container} was found (the container is ${current.running ? 'running but its processes were not seen' : 'not running'}); its user and limits come from the runtime's record.`,
+    );
   return {
     subject,
     signatures,
@@ -259,12 +363,18 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
 }
 
 /** The processes of the container now: the runtime's PID when running, else any process in a cgroup naming the container id. */
-function liveProcesses(key: ContainerKey, current: RuntimeContainer | undefined, procs: ProcTable | undefined): ProcEntry[] {
+function liveProcesses(
+  key: ContainerKey,
+  current: RuntimeContainer | undefined,
+  procs: ProcTable | undefined,
+): ProcEntry[] {
   if (!procs) return [];
   const byPid = current?.pid ? procs.processes.filter((p) => p.pid === current.pid) : [];
   const id = current?.id;
   if (id) {
-    const inCgroup = procs.processes.filter((p) => p.pid !== current?.pid && (p.pidsCgroup?.includes(id) || p.memoryCgroup?.includes(id)));
+    const inCgroup = procs.processes.filter(
+      (p) => p.pid !== current?.pid && (p.pidsCgroup?.includes(id) || p.memoryCgroup?.includes(id)),
+    );
     return [...byPid, ...inCgroup];
   }
   // No runtime record (containerd/CRI-O without a socket we speak, or a bare cgroup): the pod's own
@@ -287,8 +397,15 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
   const out: ProcessFacts = {};
   const main = live[0];
   if (rc) {
-    out.privileged = { value: rc.privileged, evidence: ev(rc.source, `HostConfig.Privileged: ${rc.privileged}`) };
-    if (rc.memoryLimit !== null) out.memoryLimit = { value: rc.memoryLimit, evidence: ev(rc.source, `HostConfig.Memory: ${rc.memoryLimit}`) };
+    out.privileged = {
+      value: rc.privileged,
+      evidence: ev(rc.source, `HostConfig.Privileged: ${rc.privileged}`),
+    };
+    if (rc.memoryLimit !== null)
+      out.memoryLimit = {
+        value: rc.memoryLimit,
+        evidence: ev(rc.source, `HostConfig.Memory: ${rc.memoryLimit}`),
+      };
   }
   if (main && ctx.procDir) {
     const dir = `${ctx.procDir}/${main.pid}`;
@@ -296,17 +413,40 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
     const st = statusText ? parseStatus(statusText) : undefined;
     if (st && statusText) {
       const uidLine = statusText.split('\n').findIndex((l) => l.startsWith('Uid:'));
-      out.realUid = { value: st.realUid, evidence: ev(`/proc/${main.pid}/status`, statusText.split('\n')[uidLine] ?? `Uid: ${st.realUid}`, uidLine + 1) };
-      out.threads = { value: st.threads, evidence: ev(`/proc/${main.pid}/status`, `Threads: ${st.threads} (${st.name}, the restarted container's process)`) };
+      out.realUid = {
+        value: st.realUid,
+        evidence: ev(
+          `/proc/${main.pid}/status`,
+          statusText.split('\n')[uidLine] ?? `Uid: ${st.realUid}`,
+          uidLine + 1,
+        ),
+      };
+      out.threads = {
+        value: st.threads,
+        evidence: ev(
+          `/proc/${main.pid}/status`,
+          `Threads: ${st.threads} (${st.name}, the restarted container's process)`,
+        ),
+      };
       if (st.capEff !== undefined) {
         const capLine = statusText.split('\n').findIndex((l) => l.startsWith('CapEff:'));
-        out.capabilities = { value: capabilityNames(st.capEff), evidence: ev(`/proc/${main.pid}/status`, statusText.split('\n')[capLine] ?? `CapEff: ${st.capEffHex}`, capLine + 1) };
+        out.capabilities = {
+          value: capabilityNames(st.capEff),
+          evidence: ev(
+            `/proc/${main.pid}/status`,
+            statusText.split('\n')[capLine] ?? `CapEff: ${st.capEffHex}`,
+            capLine + 1,
+          ),
+        };
       }
     }
     const uidMap = safeRead(`${dir}/uid_map`);
     if (uidMap !== undefined) {
       const first = uidMap.trim().split('\n')[0]?.trim().replace(/\s+/g, ' ') ?? '';
-      out.userNamespace = { value: inUserNamespace(uidMap), evidence: ev(`/proc/${main.pid}/uid_map`, first) };
+      out.userNamespace = {
+        value: inUserNamespace(uidMap),
+        evidence: ev(`/proc/${main.pid}/uid_map`, first),
+      };
     }
     const limitsText = safeRead(`${dir}/limits`);
     if (limitsText) {
@@ -314,20 +454,38 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
       const np = rows.get('Max processes');
       const nf = rows.get('Max open files');
       if (np) out.nprocLimit = { value: np.soft, evidence: ev(`/proc/${main.pid}/limits`, np.text, np.line) };
-      if (nf) out.nofileLimit = { value: nf.soft, evidence: ev(`/proc/${main.pid}/limits`, nf.text, nf.line) };
+      if (nf)
+        out.nofileLimit = { value: nf.soft, evidence: ev(`/proc/${main.pid}/limits`, nf.text, nf.line) };
     }
-    if (main.fds !== undefined) out.openFiles = { value: main.fds, evidence: ev(`/proc/${main.pid}/fd`, `${main.fds} open files`) };
+    if (main.fds !== undefined)
+      out.openFiles = { value: main.fds, evidence: ev(`/proc/${main.pid}/fd`, `${main.fds} open files`) };
     const maps = safeRead(`${dir}/maps`, 64 << 20);
-    if (maps !== undefined) out.mapCount = { value: maps.split('\n').filter((l) => l !== '').length, evidence: ev(`/proc/${main.pid}/maps`, 'lines counted') };
+    if (maps !== undefined)
+      out.mapCount = {
+        value: maps.split('\n').filter((l) => l !== '').length,
+        evidence: ev(`/proc/${main.pid}/maps`, 'lines counted'),
+      };
   } else if (rc) {
     // No live twin: the runtime's record (the user it was told to run as, the ulimits it set).
     const uid = numericUser(rc.user);
     if (uid !== undefined) out.realUid = { value: uid, evidence: ev(rc.source, `Config.User: ${rc.user}`) };
     const nproc = rc.ulimits.find((u) => u.name === 'nproc');
-    if (nproc) out.nprocLimit = { value: nproc.soft < 0 ? null : nproc.soft, evidence: ev(rc.source, `HostConfig.Ulimits: nproc=${nproc.soft}:${nproc.hard}`) };
+    if (nproc)
+      out.nprocLimit = {
+        value: nproc.soft < 0 ? null : nproc.soft,
+        evidence: ev(rc.source, `HostConfig.Ulimits: nproc=${nproc.soft}:${nproc.hard}`),
+      };
     const nofile = rc.ulimits.find((u) => u.name === 'nofile');
-    if (nofile) out.nofileLimit = { value: nofile.soft < 0 ? null : nofile.soft, evidence: ev(rc.source, `HostConfig.Ulimits: nofile=${nofile.soft}:${nofile.hard}`) };
-    if (rc.privileged) out.capabilities = { value: ['SYS_ADMIN', 'SYS_RESOURCE'], evidence: ev(rc.source, 'HostConfig.Privileged: true (all capabilities)') };
+    if (nofile)
+      out.nofileLimit = {
+        value: nofile.soft < 0 ? null : nofile.soft,
+        evidence: ev(rc.source, `HostConfig.Ulimits: nofile=${nofile.soft}:${nofile.hard}`),
+      };
+    if (rc.privileged)
+      out.capabilities = {
+        value: ['SYS_ADMIN', 'SYS_RESOURCE'],
+        evidence: ev(rc.source, 'HostConfig.Privileged: true (all capabilities)'),
+      };
   }
   if (out.realUid && ctx.procs) {
     const u = ctx.procs.byRealUid.get(out.realUid.value);
@@ -354,7 +512,12 @@ function safeRead(path: string, max = 1 << 20): string | undefined {
 }
 
 /** The pod's pids and memory chains: from the live process's cgroup, else the runtime's cgroup parent. */
-function podChains(key: ContainerKey, rc: RuntimeContainer | undefined, live: ProcEntry[], ctx: Ctx): CgroupLevel[] {
+function podChains(
+  key: ContainerKey,
+  rc: RuntimeContainer | undefined,
+  live: ProcEntry[],
+  ctx: Ctx,
+): CgroupLevel[] {
   const out: CgroupLevel[] = [];
   if (!ctx.version) return out;
   for (const controller of ['pids', 'memory'] as const) {
@@ -364,12 +527,17 @@ function podChains(key: ContainerKey, rc: RuntimeContainer | undefined, live: Pr
     let path = fromProc;
     if (!path && rc?.cgroupParent) {
       // cgroupfs driver: <parent>/<id>; systemd driver: <parent slice>/docker-<id>.scope
-      path = rc.cgroupParent.endsWith('.slice') ? `${rc.cgroupParent}/docker-${rc.id}.scope` : `${rc.cgroupParent}/${rc.id}`;
+      path = rc.cgroupParent.endsWith('.slice')
+        ? `${rc.cgroupParent}/docker-${rc.id}.scope`
+        : `${rc.cgroupParent}/${rc.id}`;
     }
     if (!path) continue;
     out.push(...chainOf(base.real, base.host, path, controller, ctx.version));
   }
-  return out.filter((l) => l.path.includes(key.podUid) || l.path.includes(key.podUid.replace(/-/g, '_')) || l.level !== 'other');
+  return out.filter(
+    (l) =>
+      l.path.includes(key.podUid) || l.path.includes(key.podUid.replace(/-/g, '_')) || l.level !== 'other',
+  );
 }
 
 function dedupeChains(node: NodeFacts): void {
@@ -388,7 +556,10 @@ function daemonNotes(daemons: DaemonFacts[], causeIds: string[]): string[] {
   return daemons
     .filter((d) => d.nproc || d.nofile)
     .map((d) => {
-      const unit = d.pidsCgroup && d.pidsCgroup !== '/' ? ` Its pids cgroup ${d.pidsCgroup}${d.unitPidsMax !== undefined ? ` has pids.max ${d.unitPidsMax ?? 'max'}${d.unitPidsCurrent !== undefined ? ` (${d.unitPidsCurrent} in use)` : ''}` : ''}.` : '';
+      const unit =
+        d.pidsCgroup && d.pidsCgroup !== '/'
+          ? ` Its pids cgroup ${d.pidsCgroup}${d.unitPidsMax !== undefined ? ` has pids.max ${d.unitPidsMax ?? 'max'}${d.unitPidsCurrent !== undefined ? ` (${d.unitPidsCurrent} in use)` : ''}` : ''}.`
+          : '';
       return `${d.name} (pid ${d.pid}) runs with ${d.nproc ? `Max processes ${d.nproc.soft ?? 'unlimited'}` : ''}${d.nproc && d.nofile ? ', ' : ''}${d.nofile ? `Max open files ${d.nofile.soft ?? 'unlimited'}` : ''}; containers it starts inherit these unless the runtime sets its own ulimits.${unit}`;
     });
 }

@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, REPO } from './helpers.js';
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'node', ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [CLI, 'node', ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +32,7 @@ beforeAll(() => {
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
 describe.skipIf(!linux)('podmortem node on this machine', () => {
-  it('prints a headroom table whose ceilings are the kernel\'s, and exits 0', () => {
+  it("prints a headroom table whose ceilings are the kernel's, and exits 0", () => {
     const r = run(['--log-dir', empty, '--docker-socket', join(empty, 'none.sock')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Node limits');
@@ -41,11 +46,18 @@ describe.skipIf(!linux)('podmortem node on this machine', () => {
   it('--format json: node.limits tasks agree with ps -eLf (within the churn of a busy machine)', () => {
     const r = run(['--log-dir', empty, '--docker-socket', join(empty, 'none.sock'), '--format', 'json']);
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { schemaVersion: number; incidents: unknown[]; node: { limits: { id: string; scope: string; used: number; max: number }[] } };
+    const report = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      incidents: unknown[];
+      node: { limits: { id: string; scope: string; used: number; max: number }[] };
+    };
     expect(report.schemaVersion).toBe(1);
     expect(report.incidents).toEqual([]);
     const tasks = report.node.limits.find((l) => l.id === 'kernel.pid_max' && l.scope === 'node')!.used;
-    const ps = execFileSync('ps', ['-eLf'], { encoding: 'utf8', maxBuffer: 256 << 20 }).trim().split('\n').length - 1;
+    const ps =
+      execFileSync('ps', ['-eLf'], { encoding: 'utf8', maxBuffer: 256 << 20 })
+        .trim()
+        .split('\n').length - 1;
     expect(Math.abs(tasks - ps)).toBeLessThanOrEqual(Math.max(30, ps * 0.1));
   });
 });

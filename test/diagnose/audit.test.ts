@@ -22,10 +22,16 @@ describe.skipIf(!can)('audit of a pids cgroup at its limit', () => {
     mkdirSync(`${PIDS}/kubepods-audit-${process.pid}`);
     mkdirSync(PIDS + rel);
     writeFileSync(`${PIDS}${rel}/pids.max`, '3');
-    for (let i = 0; i < 3; i++) kids.push(spawn('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && exec sleep 60`], { stdio: 'ignore' }));
-    for (let i = 0; i < 50 && readFileSync(`${PIDS}${rel}/pids.current`, 'utf8').trim() !== '3'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++)
+      kids.push(
+        spawn('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && exec sleep 60`], { stdio: 'ignore' }),
+      );
+    for (let i = 0; i < 50 && readFileSync(`${PIDS}${rel}/pids.current`, 'utf8').trim() !== '3'; i++)
+      await new Promise((r) => setTimeout(r, 100));
     // A 4th task is refused by the kernel: the limit is really reached.
-    const r = spawnSync('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && /bin/true`], { encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `echo $$ > ${PIDS}${rel}/cgroup.procs && /bin/true`], {
+      encoding: 'utf8',
+    });
     refused = `${r.status} ${r.stderr}`;
   });
 
@@ -40,7 +46,13 @@ describe.skipIf(!can)('audit of a pids cgroup at its limit', () => {
     expect(refused).toMatch(/Resource temporarily unavailable|fork|can't/i);
     const walk = walkCgroups(PIDS, PIDS, 'pids', 1);
     const procs = readProcTable('/proc', '/proc', { fds: false });
-    const a = audit({ node: { root: '/', limits: [], unreadable: [] }, procs, cgroups: walk.cgroups, podNames: new Map([[uid, 'lab/audit-pod']]), daemons: [] });
+    const a = audit({
+      node: { root: '/', limits: [], unreadable: [] },
+      procs,
+      cgroups: walk.cgroups,
+      podNames: new Map([[uid, 'lab/audit-pod']]),
+      daemons: [],
+    });
     const l = a.limits.find((x) => x.scope === `cgroup:${rel}`)!;
     expect(l).toMatchObject({ id: 'cgroup.pids', used: 3, max: 3, ratio: 1 });
     expect(l.topConsumers!.map((c) => c.name).join(' ')).toMatch(/\(sleep, lab\/audit-pod\)/);

@@ -10,7 +10,20 @@
 // process, cgroup and file it made.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync, chmodSync, copyFileSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+  copyFileSync,
+  statSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,10 +46,15 @@ export function labUnavailable(): string | undefined {
 
 function sh(cmd: string, args: string[], opts: { timeout?: number; input?: string } = {}): Promise<string> {
   return new Promise((res, rej) => {
-    const child = execFile(cmd, args, { timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) rej(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`));
-      else res(stdout);
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) rej(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`));
+        else res(stdout);
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -112,7 +130,14 @@ export interface Inspect {
   Id: string;
   RestartCount: number;
   LogPath: string;
-  State: { Running: boolean; Restarting: boolean; OOMKilled: boolean; ExitCode: number; Pid: number; Status: string };
+  State: {
+    Running: boolean;
+    Restarting: boolean;
+    OOMKilled: boolean;
+    ExitCode: number;
+    Pid: number;
+    Status: string;
+  };
 }
 
 export class Lab {
@@ -158,13 +183,20 @@ export class Lab {
         '--iptables=false',
         '--ip6tables=false',
         '--bridge=none',
-        '--data-root', join(d, 'data'),
-        '--exec-root', join(d, 'exec'),
-        '--pidfile', join(d, 'dockerd.pid'),
-        '-H', `unix://${this.socket}`,
-        '--exec-opt', 'native.cgroupdriver=cgroupfs',
-        '--storage-driver', 'overlay2',
-        '--log-driver', 'json-file',
+        '--data-root',
+        join(d, 'data'),
+        '--exec-root',
+        join(d, 'exec'),
+        '--pidfile',
+        join(d, 'dockerd.pid'),
+        '-H',
+        `unix://${this.socket}`,
+        '--exec-opt',
+        'native.cgroupdriver=cgroupfs',
+        '--storage-driver',
+        'overlay2',
+        '--log-driver',
+        'json-file',
       ],
       { stdio: ['ignore', 'ignore', 'ignore'], detached: false },
     );
@@ -179,7 +211,20 @@ export class Lab {
   /** busybox-static + crashlab (static Go) + the Java class, imported as one image; no registry. */
   private async buildImage(): Promise<void> {
     const rootfs = join(this.tmp, 'rootfs');
-    for (const d of ['bin', 'tmp', 'etc', 'proc', 'sys', 'dev', 'app', 'usr/lib', 'usr/lib64', 'usr/bin', 'etc/java-17-openjdk']) mkdirSync(join(rootfs, d), { recursive: true });
+    for (const d of [
+      'bin',
+      'tmp',
+      'etc',
+      'proc',
+      'sys',
+      'dev',
+      'app',
+      'usr/lib',
+      'usr/lib64',
+      'usr/bin',
+      'etc/java-17-openjdk',
+    ])
+      mkdirSync(join(rootfs, d), { recursive: true });
     chmodSync(join(rootfs, 'tmp'), 0o1777);
     symlinkSync('usr/lib', join(rootfs, 'lib'));
     symlinkSync('usr/lib64', join(rootfs, 'lib64'));
@@ -187,21 +232,39 @@ export class Lab {
     const busybox = existsSync('/usr/bin/busybox') ? '/usr/bin/busybox' : '/bin/busybox';
     copyFileSync(busybox, join(rootfs, 'bin/busybox'));
     chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-    for (const a of ['sh', 'sleep', 'cat', 'touch', 'echo', 'ls']) symlinkSync('busybox', join(rootfs, 'bin', a));
+    for (const a of ['sh', 'sleep', 'cat', 'touch', 'echo', 'ls'])
+      symlinkSync('busybox', join(rootfs, 'bin', a));
     writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
     const gocache = join(this.tmp, 'gocache');
     await new Promise<void>((res, rej) => {
       execFile(
         'go',
         ['build', '-o', join(rootfs, 'bin/crashlab'), '.'],
-        { cwd: CRASHLAB_SRC, env: { ...process.env, CGO_ENABLED: '0', GOCACHE: gocache, GOFLAGS: '-mod=mod', GOPROXY: 'off', HOME: this.tmp }, timeout: 300_000 },
+        {
+          cwd: CRASHLAB_SRC,
+          env: {
+            ...process.env,
+            CGO_ENABLED: '0',
+            GOCACHE: gocache,
+            GOFLAGS: '-mod=mod',
+            GOPROXY: 'off',
+            HOME: this.tmp,
+          },
+          timeout: 300_000,
+        },
         (err, _o, stderr) => (err ? rej(new Error(`go build crashlab: ${stderr || err.message}`)) : res()),
       );
     });
-    if (which('javac')) execFileSync('javac', ['-d', join(rootfs, 'app'), join(CRASHLAB_SRC, 'Threads.java')], { stdio: 'ignore', timeout: 120_000 });
+    if (which('javac'))
+      execFileSync('javac', ['-d', join(rootfs, 'app'), join(CRASHLAB_SRC, 'Threads.java')], {
+        stdio: 'ignore',
+        timeout: 120_000,
+      });
     const tar = execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 256 << 20 });
     await new Promise<void>((res, rej) => {
-      const child = spawn('/usr/bin/docker', ['-H', `unix://${this.socket}`, 'import', '-', this.image], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn('/usr/bin/docker', ['-H', `unix://${this.socket}`, 'import', '-', this.image], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       child.on('close', (code) => (code === 0 ? res() : rej(new Error(`docker import: ${err}`))));
@@ -239,13 +302,26 @@ export class Lab {
       'annotation.io.kubernetes.container.restartCount': '0',
     };
     const cmd = spec.then
-      ? ['/bin/sh', '-c', `if [ -e /tmp/.crashed ]; then exec ${quote(spec.then)}; fi; touch /tmp/.crashed; exec ${quote(spec.cmd)}`]
+      ? [
+          '/bin/sh',
+          '-c',
+          `if [ -e /tmp/.crashed ]; then exec ${quote(spec.then)}; fi; touch /tmp/.crashed; exec ${quote(spec.cmd)}`,
+        ]
       : spec.cmd;
-    const mounts = spec.hostRuntimes ? HOST_MOUNTS.filter((m) => existsSync(m)).flatMap((m) => ['-v', `${m}:${m}:ro`]) : [];
+    const mounts = spec.hostRuntimes
+      ? HOST_MOUNTS.filter((m) => existsSync(m)).flatMap((m) => ['-v', `${m}:${m}:ro`])
+      : [];
     const args = [
-      'run', '-d', '--name', name, '--network', 'none',
-      '--cgroup-parent', cgroup,
-      '--restart', spec.restart ?? 'on-failure:3',
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--cgroup-parent',
+      cgroup,
+      '--restart',
+      spec.restart ?? 'on-failure:3',
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
       ...mounts,
       ...(spec.options ?? []),
@@ -259,7 +335,16 @@ export class Lab {
     const dir = join(this.logDir, `${namespace}_${spec.pod}_${uid}`, spec.container);
     mkdirSync(dir, { recursive: true });
     symlinkSync(info.LogPath, join(dir, '0.log'));
-    return { namespace, pod: spec.pod, container: spec.container, uid, name, id, logPath: info.LogPath, cgroup };
+    return {
+      namespace,
+      pod: spec.pod,
+      container: spec.container,
+      uid,
+      name,
+      id,
+      logPath: info.LogPath,
+      cgroup,
+    };
   }
 
   async inspect(name: string): Promise<Inspect> {
@@ -275,17 +360,27 @@ export class Lab {
       if (done(last)) return last;
       await sleep(250);
     }
-    throw new Error(`${name}: still ${JSON.stringify(last?.State)} (restarts ${last?.RestartCount}) after ${timeoutMs / 1000} s`);
+    throw new Error(
+      `${name}: still ${JSON.stringify(last?.State)} (restarts ${last?.RestartCount}) after ${timeoutMs / 1000} s`,
+    );
   }
 
   /** The restarted twin is up: the previous run crashed and the container runs again. */
   restarted(name: string, timeoutMs?: number): Promise<Inspect> {
-    return this.waitFor(name, (i) => i.RestartCount >= 1 && i.State.Running && !i.State.Restarting, timeoutMs);
+    return this.waitFor(
+      name,
+      (i) => i.RestartCount >= 1 && i.State.Running && !i.State.Restarting,
+      timeoutMs,
+    );
   }
 
   /** The container gave up: exited for good (restart policy exhausted or none). */
   exited(name: string, timeoutMs?: number): Promise<Inspect> {
-    return this.waitFor(name, (i) => !i.State.Running && !i.State.Restarting && i.State.Status === 'exited', timeoutMs);
+    return this.waitFor(
+      name,
+      (i) => !i.State.Running && !i.State.Restarting && i.State.Status === 'exited',
+      timeoutMs,
+    );
   }
 
   /** Waits until the container's log holds `text`. */
@@ -327,7 +422,8 @@ export class Lab {
     await this.docker(['rmi', '-f', this.image]).catch(() => undefined);
     if (this.dockerd && this.dockerd.exitCode === null) {
       this.dockerd.kill('SIGTERM');
-      for (let i = 0; i < 100 && this.dockerd.exitCode === null && this.dockerd.signalCode === null; i++) await sleep(100);
+      for (let i = 0; i < 100 && this.dockerd.exitCode === null && this.dockerd.signalCode === null; i++)
+        await sleep(100);
       if (this.dockerd.exitCode === null && this.dockerd.signalCode === null) this.dockerd.kill('SIGKILL');
       // dockerd stops its own containerd; wait for the shim-less tree to vanish before removing files.
       await sleep(500);
@@ -340,7 +436,11 @@ export class Lab {
       }
     }
     try {
-      execFileSync('sh', ['-c', `grep -o ' ${this.tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`], { stdio: 'ignore' });
+      execFileSync(
+        'sh',
+        ['-c', `grep -o ' ${this.tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`],
+        { stdio: 'ignore' },
+      );
     } catch {
       // nothing mounted
     }
@@ -360,7 +460,11 @@ export function sleep(ms: number): Promise<void> {
 /** Builds dist/ (the CLI users run); type errors elsewhere in the tree do not stop tsc from emitting. */
 export function buildCli(): string {
   try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'ignore', timeout: 300_000 });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+      cwd: REPO,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
   } catch {
     // emitted anyway (noEmitOnError is off); a real break shows up when the CLI runs
   }

@@ -7,7 +7,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +30,16 @@ const inCI = process.env.CI === 'true';
 if (why && !inCI) console.warn(`bare-cgroup lab skipped: ${why}`);
 
 interface Report {
-  incidents: { subject: { podUid?: string; pod?: string; restartCount?: number; exitCode?: number }; signatures: { id: string }[]; causes: { id: string; verdict: string; reasons: string[]; evidence: { source: string; text: string }[] }[] }[];
+  incidents: {
+    subject: { podUid?: string; pod?: string; restartCount?: number; exitCode?: number };
+    signatures: { id: string }[];
+    causes: {
+      id: string;
+      verdict: string;
+      reasons: string[];
+      evidence: { source: string; text: string }[];
+    }[];
+  }[];
   node: { limits: { id: string; scope: string; used: number | null; max: number | null }[] };
   warnings: string[];
 }
@@ -26,7 +47,11 @@ interface Report {
 let cli: string;
 
 function node(args: string[]): { status: number | null; report: Report; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'node', ...args, '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [cli, 'node', ...args, '--format', 'json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
   return { status: r.status, report: JSON.parse(r.stdout || '{}') as Report, stderr: r.stderr };
 }
 
@@ -40,7 +65,11 @@ function runInCgroup(cgroupDir: string, argv: string[], logFile: string): Promis
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, '');
   return new Promise((res) => {
-    const child = spawn('/bin/sh', ['-c', `echo $$ > ${cgroupDir}/cgroup.procs && exec "$@"`, 'sh', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', `echo $$ > ${cgroupDir}/cgroup.procs && exec "$@"`, 'sh', ...argv],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const pump = (stream: 'stdout' | 'stderr') => {
       let carry = '';
       child[stream].on('data', (c: Buffer) => {
@@ -75,80 +104,118 @@ function fingerprint(dir: string): string {
   return h.digest('hex');
 }
 
-describe.skipIf(!!why && !inCI)('bare cgroup v1, systemd-driver layout, real limit reached without Docker', () => {
-  const uid = randomUUID();
-  const slice = `kubepods-burstable-pod${uid.replace(/-/g, '_')}.slice`;
-  const podRel = `/kubepods.slice/kubepods-burstable.slice/${slice}`;
-  const first = randomBytes(32).toString('hex');
-  const second = randomBytes(32).toString('hex');
-  const made: string[] = [];
-  let logDir: string;
-  let report: Report;
-  let status: number | null;
-  let stderr: string;
+describe.skipIf(!!why && !inCI)(
+  'bare cgroup v1, systemd-driver layout, real limit reached without Docker',
+  () => {
+    const uid = randomUUID();
+    const slice = `kubepods-burstable-pod${uid.replace(/-/g, '_')}.slice`;
+    const podRel = `/kubepods.slice/kubepods-burstable.slice/${slice}`;
+    const first = randomBytes(32).toString('hex');
+    const second = randomBytes(32).toString('hex');
+    const made: string[] = [];
+    let logDir: string;
+    let report: Report;
+    let status: number | null;
+    let stderr: string;
 
-  beforeAll(async () => {
-    if (why) throw new Error(`the lab must run in CI but cannot: ${why}`);
-    cli = buildCli();
-    const crashlab = join(mkdtempSync(join(tmpdir(), 'podmortem-bare-')), 'crashlab');
-    made.push(dirname(crashlab));
-    const b = spawnSync('go', ['build', '-o', crashlab, '.'], { cwd: join(REPO, 'test/lab/crashlab'), env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOCACHE: join(dirname(crashlab), 'gocache') }, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`go build: ${b.stderr}`);
-    for (const part of ['/kubepods.slice', '/kubepods.slice/kubepods-burstable.slice', podRel, `${podRel}/cri-containerd-${first}.scope`, `${podRel}/cri-containerd-${second}.scope`]) {
-      const dir = `/sys/fs/cgroup/pids${part}`;
-      if (!existsSync(dir)) {
-        mkdirSync(dir);
-        made.push(dir);
-      }
-    }
-    writeFileSync(`/sys/fs/cgroup/pids${podRel}/pids.max`, '30'); // podPidsLimit: 30, as the kubelet writes it
-    logDir = mkdtempSync(join(tmpdir(), 'podmortem-bare-pods-'));
-    made.push(logDir);
-    const cdir = join(logDir, `kube-system_calico-node-bare_${uid}`, 'calico-node');
-    const code = await runInCgroup(`/sys/fs/cgroup/pids${podRel}/cri-containerd-${first}.scope`, [crashlab, 'threads'], join(cdir, '0.log'));
-    expect(code).toBe(2);
-    void runInCgroup(`/sys/fs/cgroup/pids${podRel}/cri-containerd-${second}.scope`, [crashlab, 'hold', '3'], join(cdir, '1.log'));
-    for (let i = 0; i < 100 && !readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3'); i++) await sleep(100);
-    ({ report, status, stderr } = node(['--root', '/', '--log-dir', logDir, '--docker-socket', join(logDir, 'no-docker.sock')]));
-  }, 300_000);
-
-  afterAll(async () => {
-    for (const c of running) c.kill('SIGKILL');
-    await sleep(300);
-    for (const p of made.reverse()) {
-      if (p.startsWith('/sys/fs/cgroup/')) {
-        try {
-          rmdirSync(p);
-        } catch {
-          // a task is still leaving; nothing else holds these
+    beforeAll(async () => {
+      if (why) throw new Error(`the lab must run in CI but cannot: ${why}`);
+      cli = buildCli();
+      const crashlab = join(mkdtempSync(join(tmpdir(), 'podmortem-bare-')), 'crashlab');
+      made.push(dirname(crashlab));
+      const b = spawnSync('go', ['build', '-o', crashlab, '.'], {
+        cwd: join(REPO, 'test/lab/crashlab'),
+        env: {
+          ...process.env,
+          CGO_ENABLED: '0',
+          GOFLAGS: '-mod=mod',
+          GOPROXY: 'off',
+          GOCACHE: join(dirname(crashlab), 'gocache'),
+        },
+        encoding: 'utf8',
+      });
+      if (b.status !== 0) throw new Error(`go build: ${b.stderr}`);
+      for (const part of [
+        '/kubepods.slice',
+        '/kubepods.slice/kubepods-burstable.slice',
+        podRel,
+        `${podRel}/cri-containerd-${first}.scope`,
+        `${podRel}/cri-containerd-${second}.scope`,
+      ]) {
+        const dir = `/sys/fs/cgroup/pids${part}`;
+        if (!existsSync(dir)) {
+          mkdirSync(dir);
+          made.push(dir);
         }
-      } else rmSync(p, { recursive: true, force: true });
-    }
-  });
+      }
+      writeFileSync(`/sys/fs/cgroup/pids${podRel}/pids.max`, '30'); // podPidsLimit: 30, as the kubelet writes it
+      logDir = mkdtempSync(join(tmpdir(), 'podmortem-bare-pods-'));
+      made.push(logDir);
+      const cdir = join(logDir, `kube-system_calico-node-bare_${uid}`, 'calico-node');
+      const code = await runInCgroup(
+        `/sys/fs/cgroup/pids${podRel}/cri-containerd-${first}.scope`,
+        [crashlab, 'threads'],
+        join(cdir, '0.log'),
+      );
+      expect(code).toBe(2);
+      void runInCgroup(
+        `/sys/fs/cgroup/pids${podRel}/cri-containerd-${second}.scope`,
+        [crashlab, 'hold', '3'],
+        join(cdir, '1.log'),
+      );
+      for (let i = 0; i < 100 && !readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3'); i++)
+        await sleep(100);
+      ({ report, status, stderr } = node([
+        '--root',
+        '/',
+        '--log-dir',
+        logDir,
+        '--docker-socket',
+        join(logDir, 'no-docker.sock'),
+      ]));
+    }, 300_000);
 
-  it('finds the crash in the CRI log, confirms the pod pids limit and rules out RLIMIT_NPROC for root', () => {
-    expect(status, stderr).toBe(0);
-    const inc = report.incidents.find((i) => i.subject.podUid === uid);
-    expect(inc, JSON.stringify(report.warnings)).toBeDefined();
-    expect(inc!.subject.restartCount).toBe(1);
-    expect(inc!.signatures.map((s) => s.id)).toContain('go.newosproc');
-    expect(inc!.causes[0]!.id).toBe('cgroup.pids');
-    expect(inc!.causes[0]!.verdict).toBe('confirmed');
-    expect(inc!.causes[0]!.evidence.map((e) => `${e.source} ${e.text}`).join('\n')).toContain(slice);
-    expect(inc!.causes.find((c) => c.id === 'rlimit.nproc')?.verdict).toBe('ruled-out');
-  });
+    afterAll(async () => {
+      for (const c of running) c.kill('SIGKILL');
+      await sleep(300);
+      for (const p of made.reverse()) {
+        if (p.startsWith('/sys/fs/cgroup/')) {
+          try {
+            rmdirSync(p);
+          } catch {
+            // a task is still leaving; nothing else holds these
+          }
+        } else rmSync(p, { recursive: true, force: true });
+      }
+    });
 
-  it('says what it could not read (no runtime socket) and carries on', () => {
-    expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: no Docker socket here/);
-  });
-});
+    it('finds the crash in the CRI log, confirms the pod pids limit and rules out RLIMIT_NPROC for root', () => {
+      expect(status, stderr).toBe(0);
+      const inc = report.incidents.find((i) => i.subject.podUid === uid);
+      expect(inc, JSON.stringify(report.warnings)).toBeDefined();
+      expect(inc!.subject.restartCount).toBe(1);
+      expect(inc!.signatures.map((s) => s.id)).toContain('go.newosproc');
+      expect(inc!.causes[0]!.id).toBe('cgroup.pids');
+      expect(inc!.causes[0]!.verdict).toBe('confirmed');
+      expect(inc!.causes[0]!.evidence.map((e) => `${e.source} ${e.text}`).join('\n')).toContain(slice);
+      expect(inc!.causes.find((c) => c.id === 'rlimit.nproc')?.verdict).toBe('ruled-out');
+    });
+
+    it('says what it could not read (no runtime socket) and carries on', () => {
+      expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: no Docker socket here/);
+    });
+  },
+);
 
 /** A captured node laid out as cgroup v2 (unified), with the kubelet's systemd or cgroupfs driver. */
 function v2Snapshot(driver: 'systemd' | 'cgroupfs'): { root: string; uid: string; podPath: string } {
   const root = mkdtempSync(join(tmpdir(), `podmortem-v2-${driver}-`));
   const uid = randomUUID();
   const id = randomBytes(32).toString('hex');
-  const podPath = driver === 'systemd' ? `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replace(/-/g, '_')}.slice` : `/kubepods/burstable/pod${uid}`;
+  const podPath =
+    driver === 'systemd'
+      ? `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replace(/-/g, '_')}.slice`
+      : `/kubepods/burstable/pod${uid}`;
   const scope = driver === 'systemd' ? `${podPath}/cri-containerd-${id}.scope` : `${podPath}/${id}`;
   const w = (p: string, text: string) => {
     mkdirSync(dirname(join(root, p)), { recursive: true });
@@ -170,11 +237,14 @@ function v2Snapshot(driver: 'systemd' | 'cgroupfs'): { root: string; uid: string
   w('/etc/os-release', 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n');
   // The kernel line as this lab's v1 run printed it, with the v2 path of this layout.
   w('/var/log/dmesg', `[  534.194646] cgroup: fork rejected by pids controller in ${scope}\n`);
-  w(`/var/log/pods/kube-system_calico-node-v2_${uid}/calico-node/0.log`, [
-    cri('stderr', 'runtime: failed to create new OS thread (have 43 already; errno=11)'),
-    cri('stderr', 'runtime: may need to increase max user processes (ulimit -u)'),
-    cri('stderr', 'fatal error: newosproc'),
-  ].join(''));
+  w(
+    `/var/log/pods/kube-system_calico-node-v2_${uid}/calico-node/0.log`,
+    [
+      cri('stderr', 'runtime: failed to create new OS thread (have 43 already; errno=11)'),
+      cri('stderr', 'runtime: may need to increase max user processes (ulimit -u)'),
+      cri('stderr', 'fatal error: newosproc'),
+    ].join(''),
+  );
   w(`/var/log/pods/kube-system_calico-node-v2_${uid}/calico-node/1.log`, cri('stdout', 'started'));
   // Links that try to leave the root: an absolute one (re-rooted, so it finds nothing) and a climbing one.
   mkdirSync(join(root, `/var/log/pods/kube-system_escape_${randomUUID()}/app`), { recursive: true });

@@ -20,14 +20,24 @@ interface Cause {
   evidence: { source: string; text: string }[];
 }
 interface Incident {
-  subject: { namespace?: string; pod?: string; container?: string; podUid?: string; exitCode?: number; reason?: string; restartCount?: number };
+  subject: {
+    namespace?: string;
+    pod?: string;
+    container?: string;
+    podUid?: string;
+    exitCode?: number;
+    reason?: string;
+    restartCount?: number;
+  };
   signatures: { id: string; evidence: { text: string }[] }[];
   causes: Cause[];
 }
 interface NodeReport {
   schemaVersion: number;
   incidents: Incident[];
-  node: { limits: { id: string; scope: string; used: number | null; max: number | null; ratio: number | null }[] };
+  node: {
+    limits: { id: string; scope: string; used: number | null; max: number | null; ratio: number | null }[];
+  };
   warnings: string[];
 }
 
@@ -35,12 +45,16 @@ let lab: Lab;
 let cli: string;
 
 function runNode(): { status: number | null; report: NodeReport; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'node', '--root', '/', '--log-dir', lab.logDir, '--docker-socket', lab.socket, '--format', 'json'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 64 << 20,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [cli, 'node', '--root', '/', '--log-dir', lab.logDir, '--docker-socket', lab.socket, '--format', 'json'],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   // PODMORTEM_LAB_REPORT=<file> keeps the report for a human to read when a scenario fails.
   if (process.env.PODMORTEM_LAB_REPORT) writeFileSync(process.env.PODMORTEM_LAB_REPORT, r.stdout);
   return { status: r.status, report: JSON.parse(r.stdout) as NodeReport, stderr: r.stderr };
@@ -48,13 +62,19 @@ function runNode(): { status: number | null; report: NodeReport; stderr: string 
 
 function incidentOf(report: NodeReport, pod: Pod): Incident {
   const inc = report.incidents.find((i) => i.subject.podUid === pod.uid);
-  if (!inc) throw new Error(`no incident for ${pod.pod}; incidents: ${report.incidents.map((i) => i.subject.pod).join(', ')}`);
+  if (!inc)
+    throw new Error(
+      `no incident for ${pod.pod}; incidents: ${report.incidents.map((i) => i.subject.pod).join(', ')}`,
+    );
   return inc;
 }
 
 function cause(inc: Incident, id: string): Cause {
   const c = inc.causes.find((x) => x.id === id);
-  if (!c) throw new Error(`${inc.subject.pod}: cause ${id} not assessed; causes: ${inc.causes.map((x) => `${x.id}=${x.verdict}`).join(', ')}`);
+  if (!c)
+    throw new Error(
+      `${inc.subject.pod}: cause ${id} not assessed; causes: ${inc.causes.map((x) => `${x.id}=${x.verdict}`).join(', ')}`,
+    );
   return c;
 }
 
@@ -75,27 +95,97 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
     await lab.start();
 
     // Go as root in a pod whose pids limit (podPidsLimit 40) is reached: the calico-node case.
-    pods.calico = await lab.run({ pod: 'calico-node-lab', container: 'calico-node', podPidsMax: 40, cmd: ['/bin/crashlab', 'threads'], then: ['/bin/crashlab', 'hold', '5'] });
+    pods.calico = await lab.run({
+      pod: 'calico-node-lab',
+      container: 'calico-node',
+      podPidsMax: 40,
+      cmd: ['/bin/crashlab', 'threads'],
+      then: ['/bin/crashlab', 'hold', '5'],
+    });
     // Non-root UID 1234 under RLIMIT_NPROC 90, while two other pods of the same UID hold ~70 tasks.
-    pods.holderA = await lab.run({ pod: 'uid1234-holder-a', container: 'holder', options: ['--user', '1234'], cmd: ['/bin/crashlab', 'hold', '30'], restart: 'no' });
-    pods.holderB = await lab.run({ pod: 'uid1234-holder-b', container: 'holder', options: ['--user', '1234'], cmd: ['/bin/crashlab', 'hold', '30'], restart: 'no' });
+    pods.holderA = await lab.run({
+      pod: 'uid1234-holder-a',
+      container: 'holder',
+      options: ['--user', '1234'],
+      cmd: ['/bin/crashlab', 'hold', '30'],
+      restart: 'no',
+    });
+    pods.holderB = await lab.run({
+      pod: 'uid1234-holder-b',
+      container: 'holder',
+      options: ['--user', '1234'],
+      cmd: ['/bin/crashlab', 'hold', '30'],
+      restart: 'no',
+    });
     await lab.logged(pods.holderA, 'holding 30');
     await lab.logged(pods.holderB, 'holding 30');
-    pods.nprocGo = await lab.run({ pod: 'nproc-go', container: 'app', options: ['--user', '1234', '--ulimit', 'nproc=90:90'], cmd: ['/bin/crashlab', 'threads'], then: ['/bin/crashlab', 'hold', '1'] });
+    pods.nprocGo = await lab.run({
+      pod: 'nproc-go',
+      container: 'app',
+      options: ['--user', '1234', '--ulimit', 'nproc=90:90'],
+      cmd: ['/bin/crashlab', 'threads'],
+      then: ['/bin/crashlab', 'hold', '1'],
+    });
     // A JVM and a bash script under a pod pids limit, and under RLIMIT_NPROC as non-root UIDs.
-    pods.jvmPids = await lab.run({ pod: 'jvm-pids', container: 'jvm', podPidsMax: 60, hostRuntimes: true, cmd: [JAVA, '-Xmx64m', '-Xss512k', '-cp', '/app', 'Threads'], then: [JAVA, '-Xmx64m', '-cp', '/app', 'Threads', '2'] });
-    pods.jvmNproc = await lab.run({ pod: 'jvm-nproc', container: 'jvm', hostRuntimes: true, options: ['--user', '1300', '--ulimit', 'nproc=60:60'], cmd: [JAVA, '-Xmx64m', '-Xss512k', '-cp', '/app', 'Threads'], then: [JAVA, '-Xmx64m', '-cp', '/app', 'Threads', '30'] });
+    pods.jvmPids = await lab.run({
+      pod: 'jvm-pids',
+      container: 'jvm',
+      podPidsMax: 60,
+      hostRuntimes: true,
+      cmd: [JAVA, '-Xmx64m', '-Xss512k', '-cp', '/app', 'Threads'],
+      then: [JAVA, '-Xmx64m', '-cp', '/app', 'Threads', '2'],
+    });
+    pods.jvmNproc = await lab.run({
+      pod: 'jvm-nproc',
+      container: 'jvm',
+      hostRuntimes: true,
+      options: ['--user', '1300', '--ulimit', 'nproc=60:60'],
+      cmd: [JAVA, '-Xmx64m', '-Xss512k', '-cp', '/app', 'Threads'],
+      then: [JAVA, '-Xmx64m', '-cp', '/app', 'Threads', '30'],
+    });
     const script = 'set -e; for ((i=0;i<200;i++)); do sleep 1000 & done; wait';
-    pods.bashPids = await lab.run({ pod: 'bash-pids', container: 'script', podPidsMax: 20, hostRuntimes: true, cmd: ['bash', '-c', script], then: ['sleep', '1000'] });
+    pods.bashPids = await lab.run({
+      pod: 'bash-pids',
+      container: 'script',
+      podPidsMax: 20,
+      hostRuntimes: true,
+      cmd: ['bash', '-c', script],
+      then: ['sleep', '1000'],
+    });
     // In a crash loop the restarted script forks up to the limit again: the snapshot sees it there.
-    pods.bashNproc = await lab.run({ pod: 'bash-nproc', container: 'script', hostRuntimes: true, options: ['--user', '1400', '--ulimit', 'nproc=20:20'], cmd: ['bash', '-c', script], then: ['bash', '-c', script] });
+    pods.bashNproc = await lab.run({
+      pod: 'bash-nproc',
+      container: 'script',
+      hostRuntimes: true,
+      options: ['--user', '1400', '--ulimit', 'nproc=20:20'],
+      cmd: ['bash', '-c', script],
+      then: ['bash', '-c', script],
+    });
     // A container OOM-killed by its 32 MiB memory limit (restarts until the policy gives up).
-    pods.oom = await lab.run({ pod: 'oom', container: 'hog', options: ['-m', '32m', '--memory-swap', '32m'], cmd: ['/bin/crashlab', 'memory'], restart: 'on-failure:1' });
+    pods.oom = await lab.run({
+      pod: 'oom',
+      container: 'hog',
+      options: ['-m', '32m', '--memory-swap', '32m'],
+      cmd: ['/bin/crashlab', 'memory'],
+      restart: 'on-failure:1',
+    });
     // EMFILE under RLIMIT_NOFILE 64.
     // The restarted leaker is back at work: it holds 56 files when the snapshot is taken.
-    pods.emfile = await lab.run({ pod: 'emfile', container: 'app', options: ['--ulimit', 'nofile=64:64'], cmd: ['/bin/crashlab', 'files'], then: ['/bin/crashlab', 'openhold', '56'] });
+    pods.emfile = await lab.run({
+      pod: 'emfile',
+      container: 'app',
+      options: ['--ulimit', 'nofile=64:64'],
+      cmd: ['/bin/crashlab', 'files'],
+      then: ['/bin/crashlab', 'openhold', '56'],
+    });
     // Root under a tiny RLIMIT_NPROC that does not crash: the root exemption is real.
-    pods.rootNproc = await lab.run({ pod: 'root-nproc', container: 'app', options: ['--ulimit', 'nproc=5:5'], cmd: ['/bin/crashlab', 'hold', '50'], restart: 'no' });
+    pods.rootNproc = await lab.run({
+      pod: 'root-nproc',
+      container: 'app',
+      options: ['--ulimit', 'nproc=5:5'],
+      cmd: ['/bin/crashlab', 'hold', '50'],
+      restart: 'no',
+    });
 
     await Promise.all([
       lab.restarted(pods.calico.name),
@@ -121,13 +211,17 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
   it('exits 0 and writes the contract JSON with node limits', () => {
     expect(status).toBe(0);
     expect(report.schemaVersion).toBe(1);
-    expect(report.node.limits.find((l) => l.id === 'kernel.pid_max' && l.scope === 'node')?.max).toBe(Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')));
+    expect(report.node.limits.find((l) => l.id === 'kernel.pid_max' && l.scope === 'node')?.max).toBe(
+      Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')),
+    );
   });
 
   it('Go as root in a pod at its pids limit (calico-node): cgroup.pids confirmed, RLIMIT_NPROC ruled out', () => {
     const inc = incidentOf(report, pods.calico!);
     expect(inc.signatures.map((s) => s.id)).toContain('go.newosproc');
-    expect(inc.signatures.find((s) => s.id === 'go.newosproc')!.evidence[0]!.text).toMatch(/failed to create new OS thread \(have \d+ already; errno=11\)/);
+    expect(inc.signatures.find((s) => s.id === 'go.newosproc')!.evidence[0]!.text).toMatch(
+      /failed to create new OS thread \(have \d+ already; errno=11\)/,
+    );
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('cgroup.pids');
     expect(inc.causes[0]!.verdict).toBe('confirmed');
     expect(evidenceText(inc.causes[0]!)).toMatch(new RegExp(`pod${pods.calico!.uid}`));
@@ -220,15 +314,49 @@ describe.skipIf(!!why && !inCI)('lab: inotify instances exhausted for one UID ac
       await own.start();
       // Lowered only for this scenario's few seconds, restored in finally (and at process exit).
       own.sysctl('/proc/sys/fs/inotify/max_user_instances', '32');
-      const a = await own.run({ pod: 'inotify-holder-a', container: 'watcher', options: ['--user', '1500'], cmd: ['/bin/crashlab', 'inotify', '14'], restart: 'no' });
-      const b = await own.run({ pod: 'inotify-holder-b', container: 'watcher', options: ['--user', '1500'], cmd: ['/bin/crashlab', 'inotify', '14'], restart: 'no' });
+      const a = await own.run({
+        pod: 'inotify-holder-a',
+        container: 'watcher',
+        options: ['--user', '1500'],
+        cmd: ['/bin/crashlab', 'inotify', '14'],
+        restart: 'no',
+      });
+      const b = await own.run({
+        pod: 'inotify-holder-b',
+        container: 'watcher',
+        options: ['--user', '1500'],
+        cmd: ['/bin/crashlab', 'inotify', '14'],
+        restart: 'no',
+      });
       await own.logged(a, 'holding 14');
       await own.logged(b, 'holding 14');
-      crasher = await own.run({ pod: 'inotify-app', container: 'app', options: ['--user', '1500'], cmd: ['/bin/crashlab', 'inotify', '10'], then: ['/bin/crashlab', 'inotify', '4'] });
+      crasher = await own.run({
+        pod: 'inotify-app',
+        container: 'app',
+        options: ['--user', '1500'],
+        cmd: ['/bin/crashlab', 'inotify', '10'],
+        then: ['/bin/crashlab', 'inotify', '4'],
+      });
       await own.restarted(crasher.name);
       await own.logged(crasher, 'holding 4');
-      const r = spawnSync(process.execPath, [cli, 'node', '--root', '/', '--log-dir', own.logDir, '--docker-socket', own.socket, '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-      if (process.env.PODMORTEM_LAB_REPORT) writeFileSync(`${process.env.PODMORTEM_LAB_REPORT}.inotify`, r.stdout);
+      const r = spawnSync(
+        process.execPath,
+        [
+          cli,
+          'node',
+          '--root',
+          '/',
+          '--log-dir',
+          own.logDir,
+          '--docker-socket',
+          own.socket,
+          '--format',
+          'json',
+        ],
+        { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 },
+      );
+      if (process.env.PODMORTEM_LAB_REPORT)
+        writeFileSync(`${process.env.PODMORTEM_LAB_REPORT}.inotify`, r.stdout);
       report = JSON.parse(r.stdout) as NodeReport;
     } finally {
       own.restoreSysctls();

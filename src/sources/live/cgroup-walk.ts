@@ -56,7 +56,12 @@ export function keyed(text: string | undefined, key: string): number | undefined
  * Walks one hierarchy. `realBase` is the real path of the mount (under the root), `hostBase` how the
  * node names it (/sys/fs/cgroup/pids), `version` decides the file names.
  */
-export function walkCgroups(realBase: string, hostBase: string, controller: 'pids' | 'memory', version: 1 | 2): CgroupWalk {
+export function walkCgroups(
+  realBase: string,
+  hostBase: string,
+  controller: 'pids' | 'memory',
+  version: 1 | 2,
+): CgroupWalk {
   const out: CgroupWalk = { cgroups: [], visited: 0, truncated: false };
   const stack: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }];
   while (stack.length > 0) {
@@ -73,7 +78,8 @@ export function walkCgroups(realBase: string, hostBase: string, controller: 'pid
       continue;
     }
     if (rel !== '') {
-      const c = controller === 'pids' ? readPids(dir, hostBase, rel) : readMemory(dir, hostBase, rel, version);
+      const c =
+        controller === 'pids' ? readPids(dir, hostBase, rel) : readMemory(dir, hostBase, rel, version);
       if (c) out.cgroups.push(c);
     }
     if (depth >= MAX_DEPTH) continue;
@@ -92,7 +98,8 @@ function readPids(dir: string, hostBase: string, rel: string): LimitedCgroup | u
   const events = keyed(eventsText, 'max');
   const eventsLocal = keyed(readTrim(`${dir}/pids.events.local`), 'max');
   const evidence: Evidence[] = [{ source: `${hostBase}${rel}/pids.max`, text: String(max) }];
-  if (current !== undefined) evidence.push({ source: `${hostBase}${rel}/pids.current`, text: String(current) });
+  if (current !== undefined)
+    evidence.push({ source: `${hostBase}${rel}/pids.current`, text: String(current) });
   if (peak !== undefined) evidence.push({ source: `${hostBase}${rel}/pids.peak`, text: String(peak) });
   if (eventsText) evidence.push({ source: `${hostBase}${rel}/pids.events`, text: eventsText });
   return {
@@ -108,9 +115,10 @@ function readPids(dir: string, hostBase: string, rel: string): LimitedCgroup | u
 }
 
 function readMemory(dir: string, hostBase: string, rel: string, version: 1 | 2): LimitedCgroup | undefined {
-  const f = version === 1
-    ? { max: 'memory.limit_in_bytes', current: 'memory.usage_in_bytes', peak: 'memory.max_usage_in_bytes' }
-    : { max: 'memory.max', current: 'memory.current', peak: 'memory.peak' };
+  const f =
+    version === 1
+      ? { max: 'memory.limit_in_bytes', current: 'memory.usage_in_bytes', peak: 'memory.max_usage_in_bytes' }
+      : { max: 'memory.max', current: 'memory.current', peak: 'memory.peak' };
   const max = num(readTrim(`${dir}/${f.max}`));
   if (max === undefined || max >= V1_MEMORY_UNLIMITED) return undefined;
   const current = num(readTrim(`${dir}/${f.current}`));
@@ -120,9 +128,11 @@ function readMemory(dir: string, hostBase: string, rel: string, version: 1 | 2):
   const eventsText = readTrim(`${dir}/${eventsFile}`);
   const events = keyed(eventsText, 'oom_kill');
   const evidence: Evidence[] = [{ source: `${hostBase}${rel}/${f.max}`, text: String(max) }];
-  if (current !== undefined) evidence.push({ source: `${hostBase}${rel}/${f.current}`, text: String(current) });
+  if (current !== undefined)
+    evidence.push({ source: `${hostBase}${rel}/${f.current}`, text: String(current) });
   if (peak !== undefined) evidence.push({ source: `${hostBase}${rel}/${f.peak}`, text: String(peak) });
-  if (events !== undefined) evidence.push({ source: `${hostBase}${rel}/${eventsFile}`, text: `oom_kill ${events}` });
+  if (events !== undefined)
+    evidence.push({ source: `${hostBase}${rel}/${eventsFile}`, text: `oom_kill ${events}` });
   return {
     controller: 'memory',
     path: rel,
@@ -137,9 +147,14 @@ function readMemory(dir: string, hostBase: string, rel: string, version: 1 | 2):
 /** The level a cgroup path segment stands for in the kubelet's layout. */
 export function levelOf(segment: string, isLast: boolean): string {
   if (/^pod[0-9a-f-]{36}$/.test(segment) || /-pod[0-9a-f_]{36}\.slice$/.test(segment)) return 'pod';
-  if (/^(burstable|besteffort)$/.test(segment) || /^kubepods-(burstable|besteffort)\.slice$/.test(segment)) return 'qos';
+  if (/^(burstable|besteffort)$/.test(segment) || /^kubepods-(burstable|besteffort)\.slice$/.test(segment))
+    return 'qos';
   if (/^kubepods(\.slice)?$/.test(segment) || /kubepods\.slice$/.test(segment)) return 'kubepods';
-  if (/\.(service|scope)$/.test(segment) && !/^(docker|cri-containerd|crio|libpod)-[0-9a-f]{12,64}\.scope$/.test(segment)) return 'unit';
+  if (
+    /\.(service|scope)$/.test(segment) &&
+    !/^(docker|cri-containerd|crio|libpod)-[0-9a-f]{12,64}\.scope$/.test(segment)
+  )
+    return 'unit';
   return isLast ? 'container' : 'other';
 }
 
@@ -148,17 +163,36 @@ export function levelOf(segment: string, isLast: boolean): string {
  * counters as the CgroupLevel model holds them (unlimited levels included, so the reader sees the
  * whole chain). `realBase` is the real directory of the hierarchy under the root.
  */
-export function chainOf(realBase: string, hostBase: string, path: string, controller: 'pids' | 'memory', version: 1 | 2): CgroupLevel[] {
+export function chainOf(
+  realBase: string,
+  hostBase: string,
+  path: string,
+  controller: 'pids' | 'memory',
+  version: 1 | 2,
+): CgroupLevel[] {
   const parts = path.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
   const out: CgroupLevel[] = [];
   for (let n = parts.length; n >= 1; n--) {
     const rel = '/' + parts.slice(0, n).join('/');
     const dir = realBase + rel;
-    const files = controller === 'pids'
-      ? { max: 'pids.max', current: 'pids.current', peak: 'pids.peak', events: 'pids.events', key: 'max' }
-      : version === 1
-        ? { max: 'memory.limit_in_bytes', current: 'memory.usage_in_bytes', peak: 'memory.max_usage_in_bytes', events: 'memory.oom_control', key: 'oom_kill' }
-        : { max: 'memory.max', current: 'memory.current', peak: 'memory.peak', events: 'memory.events', key: 'oom_kill' };
+    const files =
+      controller === 'pids'
+        ? { max: 'pids.max', current: 'pids.current', peak: 'pids.peak', events: 'pids.events', key: 'max' }
+        : version === 1
+          ? {
+              max: 'memory.limit_in_bytes',
+              current: 'memory.usage_in_bytes',
+              peak: 'memory.max_usage_in_bytes',
+              events: 'memory.oom_control',
+              key: 'oom_kill',
+            }
+          : {
+              max: 'memory.max',
+              current: 'memory.current',
+              peak: 'memory.peak',
+              events: 'memory.events',
+              key: 'oom_kill',
+            };
     const maxText = readTrim(`${dir}/${files.max}`);
     if (maxText === undefined) continue; // this level does not exist (any more) in this hierarchy
     const evidence: Evidence[] = [{ source: `${hostBase}${rel}/${files.max}`, text: maxText }];
@@ -168,10 +202,13 @@ export function chainOf(realBase: string, hostBase: string, path: string, contro
     const peak = num(readTrim(`${dir}/${files.peak}`));
     const eventsText = readTrim(`${dir}/${files.events}`);
     const events = keyed(eventsText, files.key);
-    const eventsLocal = controller === 'pids' ? keyed(readTrim(`${dir}/pids.events.local`), 'max') : undefined;
-    if (current !== undefined) evidence.push({ source: `${hostBase}${rel}/${files.current}`, text: String(current) });
+    const eventsLocal =
+      controller === 'pids' ? keyed(readTrim(`${dir}/pids.events.local`), 'max') : undefined;
+    if (current !== undefined)
+      evidence.push({ source: `${hostBase}${rel}/${files.current}`, text: String(current) });
     if (peak !== undefined) evidence.push({ source: `${hostBase}${rel}/${files.peak}`, text: String(peak) });
-    if (eventsText) evidence.push({ source: `${hostBase}${rel}/${files.events}`, text: eventsText.split('\n').join(', ') });
+    if (eventsText)
+      evidence.push({ source: `${hostBase}${rel}/${files.events}`, text: eventsText.split('\n').join(', ') });
     out.push({
       path: rel,
       level: levelOf(parts[n - 1]!, n === parts.length),

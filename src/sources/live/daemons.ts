@@ -34,13 +34,22 @@ export interface DaemonFacts {
  * Reads /proc/<pid>/limits of each daemon found (one per name: the oldest, i.e. lowest PID), and the
  * pids.max/current of its cgroup in the pids hierarchy (real path under the root, and host path) when given.
  */
-export function readDaemons(procDir: string, table: ProcTable, pids?: { real: string; host: string }): DaemonFacts[] {
+export function readDaemons(
+  procDir: string,
+  table: ProcTable,
+  pids?: { real: string; host: string },
+): DaemonFacts[] {
   const seen = new Set<string>();
   const out: DaemonFacts[] = [];
   for (const p of [...table.processes].sort((a, b) => a.pid - b.pid)) {
     if (!DAEMONS.has(p.comm) || seen.has(p.comm)) continue;
     seen.add(p.comm);
-    const d: DaemonFacts = { name: p.comm, pid: p.pid, evidence: [], ...(p.pidsCgroup ? { pidsCgroup: p.pidsCgroup } : {}) };
+    const d: DaemonFacts = {
+      name: p.comm,
+      pid: p.pid,
+      evidence: [],
+      ...(p.pidsCgroup ? { pidsCgroup: p.pidsCgroup } : {}),
+    };
     try {
       const rows = parseLimits(readFileSync(`${procDir}/${p.pid}/limits`, 'latin1'));
       const nproc = rows.get('Max processes');
@@ -51,7 +60,11 @@ export function readDaemons(procDir: string, table: ProcTable, pids?: { real: st
       }
       if (nofile) {
         d.nofile = nofile;
-        d.evidence.push({ source: `/proc/${p.pid}/limits (${p.comm})`, line: nofile.line, text: nofile.text });
+        d.evidence.push({
+          source: `/proc/${p.pid}/limits (${p.comm})`,
+          line: nofile.line,
+          text: nofile.text,
+        });
       }
     } catch {
       // gone or unreadable: the daemon is still listed, without its limits
@@ -61,7 +74,10 @@ export function readDaemons(procDir: string, table: ProcTable, pids?: { real: st
       const current = readTrim(`${pids.real}${p.pidsCgroup}/pids.current`);
       if (max !== undefined) {
         d.unitPidsMax = /^\d{1,20}$/.test(max) ? Number(max) : null;
-        d.evidence.push({ source: `${pids.host}${p.pidsCgroup}/pids.max`, text: `${max} (${p.comm}'s cgroup)` });
+        d.evidence.push({
+          source: `${pids.host}${p.pidsCgroup}/pids.max`,
+          text: `${max} (${p.comm}'s cgroup)`,
+        });
       }
       if (current !== undefined && /^\d{1,20}$/.test(current)) d.unitPidsCurrent = Number(current);
     }

@@ -118,27 +118,30 @@ export function parseKubeName(name: string, labels?: Record<string, string> | nu
 /** GET <path> on a unix socket; resolves with status and body, or rejects with one sentence. */
 export function getJson(socketPath: string, path: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', headers: { Host: 'docker' }, timeout: TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) {
-          req.destroy(new Error(`the answer to GET ${path} is larger than ${MAX_BODY >> 20} MiB`));
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
-        } catch {
-          reject(new Error(`GET ${path} did not answer JSON (is this a Docker socket?)`));
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { socketPath, path, method: 'GET', headers: { Host: 'docker' }, timeout: TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY) {
+            req.destroy(new Error(`the answer to GET ${path} is larger than ${MAX_BODY >> 20} MiB`));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
+          } catch {
+            reject(new Error(`GET ${path} did not answer JSON (is this a Docker socket?)`));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer to GET ${path} within ${TIMEOUT_MS / 1000} s`)));
     req.on('error', reject);
     req.end();
@@ -147,9 +150,12 @@ export function getJson(socketPath: string, path: string): Promise<{ status: num
 
 function sentence(socketPath: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `${socketPath}: no Docker socket here; runtime state (exit codes, OOMKilled, ulimits) was not read.`;
-  if (code === 'ECONNREFUSED') return `${socketPath}: Docker is not listening (connection refused); runtime state was not read.`;
-  if (code === 'EACCES' || code === 'EPERM') return `${socketPath}: permission denied (run as root or in the docker group); runtime state was not read.`;
+  if (code === 'ENOENT')
+    return `${socketPath}: no Docker socket here; runtime state (exit codes, OOMKilled, ulimits) was not read.`;
+  if (code === 'ECONNREFUSED')
+    return `${socketPath}: Docker is not listening (connection refused); runtime state was not read.`;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `${socketPath}: permission denied (run as root or in the docker group); runtime state was not read.`;
   return `${socketPath}: ${err instanceof Error ? err.message : String(err)}; runtime state was not read.`;
 }
 
@@ -160,12 +166,16 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
   try {
     const res = await getJson(socketPath, `/${API}/containers/json?all=1`);
     if (res.status !== 200) {
-      out.problems.push(`${shownPath}: GET /containers/json answered HTTP ${res.status}; runtime state was not read.`);
+      out.problems.push(
+        `${shownPath}: GET /containers/json answered HTTP ${res.status}; runtime state was not read.`,
+      );
       return out;
     }
     const parsed = ListSchema.safeParse(res.body);
     if (!parsed.success) {
-      out.problems.push(`${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`);
+      out.problems.push(
+        `${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`,
+      );
       return out;
     }
     list = parsed.data;
@@ -181,14 +191,19 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
     // the version only refines remediation; its absence is not worth a sentence
   }
   const kube = list.filter((c) => (c.Names ?? []).some((n) => n.startsWith('/k8s_')));
-  if (kube.length > MAX_CONTAINERS) out.problems.push(`${shownPath}: ${kube.length} Kubernetes containers; only the first ${MAX_CONTAINERS} were inspected.`);
+  if (kube.length > MAX_CONTAINERS)
+    out.problems.push(
+      `${shownPath}: ${kube.length} Kubernetes containers; only the first ${MAX_CONTAINERS} were inspected.`,
+    );
   for (const c of kube.slice(0, MAX_CONTAINERS)) {
     try {
       const res = await getJson(socketPath, `/${API}/containers/${encodeURIComponent(c.Id)}/json`);
       if (res.status === 404) continue; // removed between the list and the inspect
       const parsed = InspectSchema.safeParse(res.body);
       if (!parsed.success) {
-        out.problems.push(`${shownPath}: container ${c.Id.slice(0, 12)}: the inspect answer is not in the expected format; skipped.`);
+        out.problems.push(
+          `${shownPath}: container ${c.Id.slice(0, 12)}: the inspect answer is not in the expected format; skipped.`,
+        );
         continue;
       }
       const rc = toRuntimeContainer(parsed.data);
@@ -218,7 +233,9 @@ export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeCon
     exitCode: d.State.ExitCode,
     oomKilled: d.State.OOMKilled,
     restartCount: d.RestartCount,
-    ...(d.State.FinishedAt && !d.State.FinishedAt.startsWith('0001') ? { finishedAt: d.State.FinishedAt } : {}),
+    ...(d.State.FinishedAt && !d.State.FinishedAt.startsWith('0001')
+      ? { finishedAt: d.State.FinishedAt }
+      : {}),
     ...(d.Config?.User ? { user: d.Config.User } : {}),
     privileged: h.Privileged === true,
     pidsLimit: pids !== null && pids > 0 ? pids : null,

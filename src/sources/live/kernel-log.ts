@@ -117,7 +117,8 @@ export async function readKernelLog(root: HostRoot): Promise<KernelLogRead> {
   if (dev.ok) {
     try {
       const st = statSync(dev.real);
-      if (st.isCharacterDevice()) return { lines: readKmsgDevice(dev.real, '/dev/kmsg'), source: '/dev/kmsg', problems };
+      if (st.isCharacterDevice())
+        return { lines: readKmsgDevice(dev.real, '/dev/kmsg'), source: '/dev/kmsg', problems };
       if (st.isFile()) {
         const r = root.read('/dev/kmsg', { tail: true, maxBytes: 16 << 20 });
         if (r) return { lines: fromText(r.text, '/dev/kmsg'), source: '/dev/kmsg', problems };
@@ -140,7 +141,9 @@ export async function readKernelLog(root: HostRoot): Promise<KernelLogRead> {
       problems.push(`dmesg: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}.`);
     }
   }
-  problems.push('The kernel log could not be read (/dev/kmsg, /var/log/dmesg, /var/log/kern.log, dmesg): pids rejections and OOM kills are unknown.');
+  problems.push(
+    'The kernel log could not be read (/dev/kmsg, /var/log/dmesg, /var/log/kern.log, dmesg): pids rejections and OOM kills are unknown.',
+  );
   return { lines: [], problems };
 }
 

@@ -7,7 +7,8 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'no
 import { dirname, join, resolve as resolvePath, sep } from 'node:path';
 import type { HostRoot } from '../host/root.js';
 
-const POD_DIR = /^([a-z0-9][-a-z0-9.]{0,252})_([a-z0-9][-a-z0-9.]{0,252})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const POD_DIR =
+  /^([a-z0-9][-a-z0-9.]{0,252})_([a-z0-9][-a-z0-9.]{0,252})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const CONTAINER_DIR = /^[a-z0-9][-a-z0-9]{0,62}$/;
 const LOG_FILE = /^(\d{1,6})\.log$/;
 const MAX_PODS = 5000;
@@ -39,7 +40,12 @@ function list(dir: string): string[] | undefined {
  * absolute target through the host root (re-rooted); a relative target only when it stays in the
  * log folder. Returns a sentence instead when it cannot or must not be followed.
  */
-function resolveLog(path: string, shown: string, logDirReal: string, root: HostRoot): { real: string } | { problem: string } {
+function resolveLog(
+  path: string,
+  shown: string,
+  logDirReal: string,
+  root: HostRoot,
+): { real: string } | { problem: string } {
   let st;
   try {
     st = lstatSync(path);
@@ -66,7 +72,8 @@ function resolveLog(path: string, shown: string, logDirReal: string, root: HostR
       } catch {
         return { problem: `${shown} -> ${target}: the target does not exist (the container was removed).` };
       }
-      if (!canonical.startsWith(logDirReal + sep)) return { problem: `${shown} -> ${target}: leads out of the log folder; not followed.` };
+      if (!canonical.startsWith(logDirReal + sep))
+        return { problem: `${shown} -> ${target}: leads out of the log folder; not followed.` };
       real = canonical;
     }
   }
@@ -85,12 +92,16 @@ export function readPodLogs(logDir: string, shownDir: string, root: HostRoot): P
   try {
     logDirReal = realpathSync(logDir);
   } catch {
-    out.problems.push(`${shownDir}: no such log folder; crashed containers are found through the runtime only.`);
+    out.problems.push(
+      `${shownDir}: no such log folder; crashed containers are found through the runtime only.`,
+    );
     return out;
   }
   const pods = list(logDirReal);
   if (!pods) {
-    out.problems.push(`${shownDir}: cannot be listed (permission denied?); crashed containers are found through the runtime only.`);
+    out.problems.push(
+      `${shownDir}: cannot be listed (permission denied?); crashed containers are found through the runtime only.`,
+    );
     return out;
   }
   let podCount = 0;
@@ -115,7 +126,8 @@ export function readPodLogs(logDir: string, shownDir: string, root: HostRoot): P
         else runs.push({ attempt: Number(fm[1]), shown, real: r.real });
       }
       runs.sort((a, b) => a.attempt - b.attempt);
-      if (runs.length > 0) out.containers.push({ namespace: m[1]!, pod: m[2]!, podUid: m[3]!, container: c, runs });
+      if (runs.length > 0)
+        out.containers.push({ namespace: m[1]!, pod: m[2]!, podUid: m[3]!, container: c, runs });
     }
   }
   return out;

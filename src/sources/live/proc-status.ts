@@ -54,7 +54,10 @@ export function parseStatus(text: string): ProcStatus | undefined {
         if (/^[0-9a-f]{1,16}$/i.test(value)) capEffHex = value;
         break;
       case 'NSpid':
-        nsPids = value.split(/\s+/).filter((v) => /^\d{1,10}$/.test(v)).map(Number);
+        nsPids = value
+          .split(/\s+/)
+          .filter((v) => /^\d{1,10}$/.test(v))
+          .map(Number);
         break;
     }
   }

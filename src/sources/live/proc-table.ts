@@ -91,7 +91,12 @@ export function readProcTable(procDir: string, hostPath = '/proc', opts: ProcTab
     }
     table.processes.push(entry);
     table.totalTasks += entry.threads;
-    const u = table.byRealUid.get(entry.realUid) ?? { uid: entry.realUid, tasks: 0, processes: 0, zombies: 0 };
+    const u = table.byRealUid.get(entry.realUid) ?? {
+      uid: entry.realUid,
+      tasks: 0,
+      processes: 0,
+      zombies: 0,
+    };
     u.tasks += entry.threads;
     u.processes++;
     if (entry.state === 'Z') {

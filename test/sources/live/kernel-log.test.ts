@@ -8,14 +8,17 @@ const ID = '383703439c18ff9fe8af80aec2e03ec5c92d63d971f196128515de9655c3beb4';
 const lab = {
   pids: '[  534.194646] cgroup: fork rejected by pids controller in /kubepods/burstable/pod11111111-2222-3333-4444-555555555555/3c28ad039005936e258f5ccfed9a0ae25c7afbbc3a582c4ffdb46f99f6f16961',
   oomSummary: `[ 1212.158379] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${ID},mems_allowed=0,oom_memcg=/kubepods/burstable/pod${POD}/${ID},task_memcg=/kubepods/burstable/pod${POD}/${ID},task=crashlab,pid=2773,uid=0`,
-  oomKill: '[ 1212.158405] Memory cgroup out of memory: Killed process 2773 (crashlab) total-vm:711412kB, anon-rss:32128kB, file-rss:1156kB, shmem-rss:0kB, UID:0 pgtables:148kB oom_score_adj:0',
+  oomKill:
+    '[ 1212.158405] Memory cgroup out of memory: Killed process 2773 (crashlab) total-vm:711412kB, anon-rss:32128kB, file-rss:1156kB, shmem-rss:0kB, UID:0 pgtables:148kB oom_score_adj:0',
 };
 
 describe('classifyKernelLine', () => {
   it('takes the cgroup from a pids rejection', () => {
     const l = classifyKernelLine(lab.pids, '/dev/kmsg')!;
     expect(l.kind).toBe('pids-rejected');
-    expect(l.cgroup).toBe('/kubepods/burstable/pod11111111-2222-3333-4444-555555555555/3c28ad039005936e258f5ccfed9a0ae25c7afbbc3a582c4ffdb46f99f6f16961');
+    expect(l.cgroup).toBe(
+      '/kubepods/burstable/pod11111111-2222-3333-4444-555555555555/3c28ad039005936e258f5ccfed9a0ae25c7afbbc3a582c4ffdb46f99f6f16961',
+    );
   });
 
   it('takes the memcg from the oom-kill summary and marks the memcg kill', () => {
@@ -34,16 +37,21 @@ describe('classifyKernelLine', () => {
   });
 
   it('matches lines to a pod by its UID, dashed (cgroupfs) or underscored (systemd slices)', () => {
-    const lines = [lab.pids, lab.oomSummary, `cgroup: fork rejected by pids controller in /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD.replace(/-/g, '_')}.slice/cri-containerd-${ID}.scope`]
-      .map((t) => classifyKernelLine(t, 'dmesg')!);
+    const lines = [
+      lab.pids,
+      lab.oomSummary,
+      `cgroup: fork rejected by pids controller in /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD.replace(/-/g, '_')}.slice/cri-containerd-${ID}.scope`,
+    ].map((t) => classifyKernelLine(t, 'dmesg')!);
     expect(linesForPod(lines, POD).map((l) => l.kind)).toEqual(['oom-kill', 'pids-rejected']);
   });
 });
 
 describe('formatKmsgRecord', () => {
   it('prints a /dev/kmsg record the way dmesg does', () => {
-    expect(formatKmsgRecord('6,1234,534194646,-;cgroup: fork rejected by pids controller in /x\n SUBSYSTEM=cgroup')).toBe(
-      '[  534.194646] cgroup: fork rejected by pids controller in /x',
-    );
+    expect(
+      formatKmsgRecord(
+        '6,1234,534194646,-;cgroup: fork rejected by pids controller in /x\n SUBSYSTEM=cgroup',
+      ),
+    ).toBe('[  534.194646] cgroup: fork rejected by pids controller in /x');
   });
 });

@@ -2,7 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { capabilityNames, inUserNamespace, parseLimits, parseStatus } from '../../../src/sources/live/proc-status.js';
+import {
+  capabilityNames,
+  inUserNamespace,
+  parseLimits,
+  parseStatus,
+} from '../../../src/sources/live/proc-status.js';
 
 const linux = process.platform === 'linux';
 

@@ -9,10 +9,12 @@ import { readProcess, readProcTable } from '../../../src/sources/live/proc-table
 const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('readProcTable on the real /proc', () => {
-  it('counts this UID\'s tasks like ps -eLo ruid (within the churn of a busy machine)', () => {
+  it("counts this UID's tasks like ps -eLo ruid (within the churn of a busy machine)", () => {
     const uid = process.getuid!();
     const table = readProcTable('/proc');
-    const ps = execFileSync('ps', ['-eLo', 'ruid='], { encoding: 'utf8' }).split('\n').filter((l) => Number(l.trim()) === uid && l.trim() !== '').length;
+    const ps = execFileSync('ps', ['-eLo', 'ruid='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => Number(l.trim()) === uid && l.trim() !== '').length;
     const mine = table.byRealUid.get(uid)!.tasks;
     expect(Math.abs(mine - ps)).toBeLessThanOrEqual(Math.max(20, ps * 0.1));
     const self = table.processes.find((p) => p.pid === process.pid)!;
@@ -28,7 +30,13 @@ describe.skipIf(!linux)('readProcTable on the real /proc', () => {
       for (let i = 0; i < 50 && zombies.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const table = readProcTable('/proc', '/proc', { fds: false });
-        zombies = table.processes.filter((p) => p.state === 'Z' && Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(p.pid)], { encoding: 'utf8' }).trim() || -1) === parent.pid);
+        zombies = table.processes.filter(
+          (p) =>
+            p.state === 'Z' &&
+            Number(
+              execFileSync('ps', ['-o', 'ppid=', '-p', String(p.pid)], { encoding: 'utf8' }).trim() || -1,
+            ) === parent.pid,
+        );
       }
       expect(zombies.length).toBe(1);
       const table = readProcTable('/proc', '/proc', { fds: false });
