@@ -37,13 +37,17 @@ function parseArgs(argv) {
   return o;
 }
 
-/** A cluster: Deployments of 10 replicas spread over the nodes; every (pods/restarting)-th pod restarts. */
+/**
+ * A cluster: Deployments of 10 replicas spread over the nodes. Crashes come by Deployment, as they
+ * do: 3 replicas of every k-th Deployment restart (a third OOMKilled, the rest a Go thread crash).
+ */
 function makeCluster(o) {
   const pods = [];
   const owners = [];
   const events = [];
   const logs = {};
-  const every = Math.floor(o.pods / o.restarting);
+  const crashingDeployments = Math.ceil(o.restarting / 3);
+  const everyDep = Math.max(1, Math.floor(o.pods / 10 / crashingDeployments));
   const noise = (i) => {
     const lines = [];
     let size = 0;
@@ -61,8 +65,8 @@ function makeCluster(o) {
     const ns = `team-${Math.floor(i / 500)}`;
     const name = `${rs}-${String(i).padStart(5, '0')}`.slice(0, 63);
     if (i % 10 === 0) owners.push(owner('ReplicaSet', ns, rs, { kind: 'Deployment', name: dep }), owner('Deployment', ns, dep));
-    const crash = i % every === 0 && restarting < o.restarting;
-    const kind = restarting % 3;
+    const crash = Math.floor(i / 10) % everyDep === 0 && i % 10 < 3 && restarting < o.restarting;
+    const kind = Math.floor(i / 10 / everyDep) % 3;
     const c = crash
       ? { name: 'app', restartCount: 3 + (i % 7), runAsUser: 1000, memoryLimit: '512Mi', lastTerminated: kind === 0 ? { exitCode: 137, reason: 'OOMKilled' } : { exitCode: 2, reason: 'Error' } }
       : { name: 'app', runAsUser: 1000 };

@@ -142,3 +142,25 @@ describe('scan against the stand-in', () => {
     s = await scenarioStandin(); // afterEach closes it
   });
 });
+
+describe('log bounds', () => {
+  test('a server that ignores limitBytes still yields at most limitBytes to the scanner', async () => {
+    const { startStandin } = await import('../standin/server.mjs');
+    const { scenario, CALICO_LOG } = await import('../standin/scenario.mjs');
+    const cluster = scenario({ healthy: 0 });
+    // 8 MiB of noise after the crash lines: only the first 64 KiB may be read.
+    cluster.logs['kube-system/calico-node-56bgm/calico-node'] = { previous: CALICO_LOG + 'noise line of a chatty agent\n'.repeat(300_000) };
+    const big = await startStandin(cluster, { ignoreLimitBytes: true });
+    try {
+      const { kc } = loadKubeConfig({ kubeconfig: big.kubeconfig });
+      const { report } = await scanCluster(new ClusterApi(kc, FAST), { chunkSize: 500, concurrency: 4, logBytes: 64 * 1024 });
+      const calico = report.incidents.find((i) => i.subject.pod === 'calico-node-56bgm')!;
+      expect(calico.signatures.some((h) => h.id === 'go.newosproc')).toBe(true);
+      // The tail shows the last lines read: within the first 64 KiB, far from the 300,000th line.
+      const lastLine = calico.tail![calico.tail!.length - 1]!.line!;
+      expect(lastLine).toBeLessThan(64 * 1024 / 29 + 20);
+    } finally {
+      await big.close();
+    }
+  });
+});

@@ -31,7 +31,7 @@ const KIND = {
 
 /**
  * @param {object} cluster  { pods, nodes, events, owners, logs: {"ns/pod/container": {previous?: string, current?: string}} }
- * @param {object} [opts]   { token, user, pageDefault }
+ * @param {object} [opts]   { token, user, ignoreLimitBytes }
  */
 export async function startStandin(cluster, opts = {}) {
   const token = opts.token ?? 'standin-token-3f9a';
@@ -139,7 +139,8 @@ export async function startStandin(cluster, opts = {}) {
     let body = Buffer.from(text);
     const tail = Number(q.get('tailLines') ?? 0);
     if (tail > 0) body = Buffer.from(body.toString().split('\n').filter((l, i, a) => i < a.length - 1 || l).slice(-tail).join('\n') + '\n');
-    const limit = Number(q.get('limitBytes') ?? 0);
+    // opts.ignoreLimitBytes: a misbehaving server (or proxy) that sends the whole log anyway.
+    const limit = opts.ignoreLimitBytes ? 0 : Number(q.get('limitBytes') ?? 0);
     if (limit > 0 && body.length > limit) body = body.subarray(0, limit);
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     // Streamed in pieces, as the kubelet does.

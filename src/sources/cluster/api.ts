@@ -5,7 +5,7 @@
 // same thing. Every call goes through withRetry; failures come out as ApiError with the server's
 // Status message.
 import https from 'node:https';
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { ApiError, DEFAULT_RETRY, toProblem, withRetry, type RetryCounters, type RetryPolicy } from './retry.js';
@@ -111,9 +111,11 @@ export class ClusterApi {
    */
   async containerLog(namespace: string, pod: string, container: string, opts: { previous: boolean; limitBytes: number }): Promise<Readable> {
     return this.call(async () => {
-      const out = new PassThrough();
+      // The server cuts the log at limitBytes; the cap here holds even against one that does not.
+      const cap = capBytes(opts.limitBytes);
       try {
-        await this.logs.log(namespace, pod, container, out, { previous: opts.previous, limitBytes: opts.limitBytes, follow: false, timestamps: false });
+        const controller = await this.logs.log(namespace, pod, container, cap.sink, { previous: opts.previous, limitBytes: opts.limitBytes, follow: false, timestamps: false });
+        cap.onFull = () => controller.abort();
       } catch (err) {
         const p = toProblem(err);
         // The log client drops the Status body of a refusal; name the request so the message says what was refused.
@@ -121,9 +123,48 @@ export class ClusterApi {
         if (p.status === 400) p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
         throw new ApiError(p);
       }
-      return out;
+      return cap.out;
     });
   }
+}
+
+/**
+ * A sink for the log client and the stream we hand on: at most `limit` bytes go through, then the
+ * readable ends and onFull fires (the request is aborted). The sink itself never ends early, so the
+ * client's pipe never writes after an end; bytes past the cap are dropped.
+ */
+function capBytes(limit: number): { sink: Writable; out: Readable; onFull?: () => void } {
+  let seen = 0;
+  let ended = false;
+  const out = new Readable({ read() {} });
+  const finish = () => {
+    if (!ended) {
+      ended = true;
+      out.push(null);
+    }
+  };
+  const holder: { sink: Writable; out: Readable; onFull?: () => void } = {
+    out,
+    sink: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (!ended) {
+          const room = limit - seen;
+          seen += chunk.length;
+          out.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+          if (seen >= limit) {
+            finish();
+            holder.onFull?.();
+          }
+        }
+        cb();
+      },
+      final(cb) {
+        finish();
+        cb();
+      },
+    }),
+  };
+  return holder;
 }
 
 /**
