@@ -60,10 +60,19 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
       });
       continue;
     }
-    const ctx: CauseContext = { incident: input.incident, raisedBy, process: input.process, ...(input.node ? { node: input.node } : {}) };
+    const ctx: CauseContext = {
+      incident: input.incident,
+      raisedBy,
+      process: input.process,
+      ...(input.node ? { node: input.node } : {}),
+    };
     const assessed = def.assess(ctx);
     assessed.evidence = uniqueEvidence(assessed.evidence);
-    out.push({ id, weight: assessed.verdict === 'confirmed' && FIRST_WHEN_CONFIRMED.includes(id) ? weight + 1 : weight, ...assessed });
+    out.push({
+      id,
+      weight: assessed.verdict === 'confirmed' && FIRST_WHEN_CONFIRMED.includes(id) ? weight + 1 : weight,
+      ...assessed,
+    });
   }
   return rank(out);
 }
@@ -81,6 +90,9 @@ function uniqueEvidence(evidence: Evidence[]): Evidence[] {
 
 export function rank(causes: CauseAssessment[]): CauseAssessment[] {
   return [...causes].sort(
-    (a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || b.weight - a.weight || a.id.localeCompare(b.id),
+    (a, b) =>
+      VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
+      b.weight - a.weight ||
+      a.id.localeCompare(b.id),
   );
 }

@@ -3,14 +3,22 @@
 // the log alone leaves open.
 import type { CauseAssessment, NodeFacts } from '../evidence/types.js';
 
-export function notesFor({ causes, node }: { causes: CauseAssessment[]; node: NodeFacts | undefined }): string[] {
+export function notesFor({
+  causes,
+  node,
+}: {
+  causes: CauseAssessment[];
+  node: NodeFacts | undefined;
+}): string[] {
   const notes: string[] = [];
   const nprocRaised = causes.some((c) => c.id === 'rlimit.nproc');
   const pam = node?.pamLimits?.filter((l) => l.item === 'nproc' || l.item === 'nofile') ?? [];
   if ((nprocRaised || causes.some((c) => c.id === 'rlimit.nofile')) && pam.length > 0) {
     const files = [...new Set(pam.map((l) => l.evidence.source))].join(', ');
     // 20-nproc.conf on CentOS/RHEL 7 exempts root itself: "root soft nproc unlimited".
-    const rootExempt = pam.some((l) => l.item === 'nproc' && l.domain === 'root' && /^(unlimited|infinity|-1)$/.test(l.value));
+    const rootExempt = pam.some(
+      (l) => l.item === 'nproc' && l.domain === 'root' && /^(unlimited|infinity|-1)$/.test(l.value),
+    );
     notes.push(
       `${files} set nproc/nofile for PAM login sessions only (pam_limits: login, sshd, su, sudo). Container processes inherit their limits from the runtime daemon started by systemd, so these lines do not reach them; editing them changes nothing for pods.${rootExempt ? ' They exempt root from nproc anyway ("root soft nproc unlimited").' : ''}`,
     );

@@ -23,7 +23,9 @@ export function environmentOf(node: NodeFacts | undefined): Environment {
   const os = node?.os;
   const kernel = node?.kernelRelease?.value ?? '';
   const el7 =
-    (!!os && /^(centos|rhel|ol|rocky|almalinux|scientific)$/.test(os.id ?? '') && (os.versionId ?? '').startsWith('7')) ||
+    (!!os &&
+      /^(centos|rhel|ol|rocky|almalinux|scientific)$/.test(os.id ?? '') &&
+      (os.versionId ?? '').startsWith('7')) ||
     /\.el7/.test(kernel);
   const runtime = node?.runtime?.value;
   return {
@@ -55,7 +57,12 @@ export function kernelVersion(env: Environment): [number, number] | undefined {
 /** Commands that give a systemd unit a [Service] setting through a drop-in, then restart it. */
 export function dropIn(unit: string, setting: string, file = 'podmortem-limits.conf'): string[] {
   const dir = `/etc/systemd/system/${unit}.d`;
-  return [`mkdir -p ${dir}`, `printf '[Service]\\n${setting}\\n' > ${dir}/${file}`, 'systemctl daemon-reload', `systemctl restart ${unit}`];
+  return [
+    `mkdir -p ${dir}`,
+    `printf '[Service]\\n${setting}\\n' > ${dir}/${file}`,
+    'systemctl daemon-reload',
+    `systemctl restart ${unit}`,
+  ];
 }
 
 /** A sysctl set now and persisted under /etc/sysctl.d (works on CentOS 7 and current distros alike). */

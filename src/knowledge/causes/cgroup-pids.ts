@@ -7,7 +7,20 @@
 import type { CgroupLevel, Evidence, NodeFacts } from '../../evidence/types.js';
 import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../environment.js';
 import type { CauseDef, Remediation, Verdict } from '../types.js';
-import { allHits, chainOf, firstEvidence, hitsWithId, hitsWithText, kernelLinesOf, raisedWhy, raisingEvidence, RUN_ON_NODE, sameCgroup, threadsOf, usage } from './common.js';
+import {
+  allHits,
+  chainOf,
+  firstEvidence,
+  hitsWithId,
+  hitsWithText,
+  kernelLinesOf,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+  sameCgroup,
+  threadsOf,
+  usage,
+} from './common.js';
 
 const EVENTS_SEMANTICS =
   'On cgroup v1 and kernels before ~6.11, pids.events "max" counts fork failures of tasks in that cgroup whichever ancestor\'s limit refused them; on current cgroup v2 it counts limit hits of the cgroup or its descendants, and pids.events.local the cgroup\'s own, so both the container and the pod level are read.';
@@ -58,7 +71,9 @@ export const cause: CauseDef = {
       const absent = !('pids' in controllers.value);
       return {
         verdict: 'ruled-out',
-        summary: absent ? 'Ruled out: the kernel has no pids controller, so no pids limit exists on this node.' : 'Ruled out: the pids controller is disabled on this node.',
+        summary: absent
+          ? 'Ruled out: the kernel has no pids controller, so no pids limit exists on this node.'
+          : 'Ruled out: the pids controller is disabled on this node.',
         reasons: [
           ...reasons,
           absent
@@ -77,30 +92,46 @@ export const cause: CauseDef = {
     // 1. A kernel line naming the cgroup that refused a fork: in the incident's own log, or in the node's kernel log.
     const proofs: { reason: string; evidence: Evidence[] }[] = [];
     const elsewhere: string[] = [];
-    const inChain = (path: string): CgroupLevel | undefined => fullChain.find((l) => sameCgroup(l.path, path));
-    const aboutPod = (path: string): boolean => !!ctx.incident.subject.podUid && path.replace(/_/g, '-').includes(ctx.incident.subject.podUid.replace(/_/g, '-'));
+    const inChain = (path: string): CgroupLevel | undefined =>
+      fullChain.find((l) => sameCgroup(l.path, path));
+    const aboutPod = (path: string): boolean =>
+      !!ctx.incident.subject.podUid &&
+      path.replace(/_/g, '-').includes(ctx.incident.subject.podUid.replace(/_/g, '-'));
     for (const h of hitsWithId(ctx, /pids/)) {
       const fromField = typeof h.fields.cgroup === 'string' ? h.fields.cgroup : undefined;
       const path = fromField ?? REJECTED.exec(h.evidence[0]?.text ?? '')?.[1];
       if (!path || fullChain.length === 0 || inChain(path) || aboutPod(path)) {
-        proofs.push({ reason: `The kernel logged "fork rejected by pids controller in ${path ?? '<cgroup>'}": a pids limit refused a fork${path ? ` of a task in ${path}` : ''}.`, evidence: h.evidence.slice(0, 1) });
+        proofs.push({
+          reason: `The kernel logged "fork rejected by pids controller in ${path ?? '<cgroup>'}": a pids limit refused a fork${path ? ` of a task in ${path}` : ''}.`,
+          evidence: h.evidence.slice(0, 1),
+        });
       } else {
-        elsewhere.push(`The kernel line names ${path}, which is not in this container's chain: another cgroup on the node hit a pids limit.`);
+        elsewhere.push(
+          `The kernel line names ${path}, which is not in this container's chain: another cgroup on the node hit a pids limit.`,
+        );
         evidence.push(...h.evidence.slice(0, 1));
       }
     }
     if (hitsWithId(ctx, /pids/).length === 0) {
       // A signature module that does not carry "pids" in its id but quotes the line.
       for (const { evidence: ev, match } of hitsWithText(ctx, REJECTED)) {
-        proofs.push({ reason: `The kernel logged "fork rejected by pids controller in ${match[1]}".`, evidence: [ev] });
+        proofs.push({
+          reason: `The kernel logged "fork rejected by pids controller in ${match[1]}".`,
+          evidence: [ev],
+        });
       }
     }
     for (const k of kernelLinesOf(node, ['pids-rejected'])) {
       const path = k.cgroup ?? REJECTED.exec(k.evidence.text)?.[1];
       if (path && (inChain(path) || aboutPod(path))) {
-        proofs.push({ reason: `The node's kernel log says "fork rejected by pids controller in ${path}", a cgroup of this container's chain.`, evidence: [k.evidence] });
+        proofs.push({
+          reason: `The node's kernel log says "fork rejected by pids controller in ${path}", a cgroup of this container's chain.`,
+          evidence: [k.evidence],
+        });
       } else if (path) {
-        elsewhere.push(`The node's kernel log names ${path}, outside this container's chain (another workload hit a pids limit).`);
+        elsewhere.push(
+          `The node's kernel log names ${path}, outside this container's chain (another workload hit a pids limit).`,
+        );
         evidence.push(k.evidence);
       }
     }
@@ -111,10 +142,21 @@ export const cause: CauseDef = {
     const shared: { reason: string; evidence: Evidence[] }[] = [];
     for (const l of fullChain) {
       const where = `${l.level} level ${l.path}`;
-      const limitText = l.max === undefined ? '' : l.max === null ? ' (pids.max unlimited)' : ` (pids.max ${l.max})`;
+      const limitText =
+        l.max === undefined ? '' : l.max === null ? ' (pids.max unlimited)' : ` (pids.max ${l.max})`;
       const ownLevel = l.level === 'container' || l.level === 'pod';
-      if (!ownLevel && ((l.events ?? 0) > 0 || (l.eventsLocal ?? 0) > 0 || (typeof l.max === 'number' && l.peak !== undefined && l.peak >= l.max))) {
-        const what = (l.events ?? 0) > 0 ? `pids.events max ${l.events}` : (l.eventsLocal ?? 0) > 0 ? `pids.events.local max ${l.eventsLocal}` : `pids.peak ${l.peak} at pids.max ${l.max}`;
+      if (
+        !ownLevel &&
+        ((l.events ?? 0) > 0 ||
+          (l.eventsLocal ?? 0) > 0 ||
+          (typeof l.max === 'number' && l.peak !== undefined && l.peak >= l.max))
+      ) {
+        const what =
+          (l.events ?? 0) > 0
+            ? `pids.events max ${l.events}`
+            : (l.eventsLocal ?? 0) > 0
+              ? `pids.events.local max ${l.eventsLocal}`
+              : `pids.peak ${l.peak} at pids.max ${l.max}`;
         shared.push({
           reason: `The ${where} records ${what}${limitText}: a limit shared by every pod under it was hit, by this workload or another one.`,
           evidence: l.evidence,
@@ -127,28 +169,46 @@ export const cause: CauseDef = {
           evidence: l.evidence,
         });
       } else if ((l.eventsLocal ?? 0) > 0) {
-        proofs.push({ reason: `pids.events.local of the ${where} records max ${l.eventsLocal}: its own limit${limitText} refused forks.`, evidence: l.evidence });
+        proofs.push({
+          reason: `pids.events.local of the ${where} records max ${l.eventsLocal}: its own limit${limitText} refused forks.`,
+          evidence: l.evidence,
+        });
       } else if (typeof l.max === 'number' && l.peak !== undefined && l.peak >= l.max) {
-        proofs.push({ reason: `pids.peak ${l.peak} of the ${where} reached pids.max ${l.max}: the level was full, and the next fork failed with EAGAIN.`, evidence: l.evidence });
+        proofs.push({
+          reason: `pids.peak ${l.peak} of the ${where} reached pids.max ${l.max}: the level was full, and the next fork failed with EAGAIN.`,
+          evidence: l.evidence,
+        });
       } else if (typeof l.max === 'number' && l.current !== undefined && l.current >= l.max) {
-        proofs.push({ reason: `pids.current ${l.current} of the ${where} is at pids.max ${l.max}: every new task there fails with EAGAIN.`, evidence: l.evidence });
+        proofs.push({
+          reason: `pids.current ${l.current} of the ${where} is at pids.max ${l.max}: every new task there fails with EAGAIN.`,
+          evidence: l.evidence,
+        });
       }
     }
     // "Tasks: 502 (limit: 512)" from systemctl status: a unit's pids.current against its TasksMax, as printed.
     const unitCounts: { tasks: number; limit: number; evidence: Evidence }[] = [];
     for (const h of allHits(ctx)) {
       const { tasks, limit } = h.fields;
-      if (typeof tasks === 'number' && typeof limit === 'number' && limit > 0) unitCounts.push({ tasks, limit, evidence: firstEvidence(h) });
+      if (typeof tasks === 'number' && typeof limit === 'number' && limit > 0)
+        unitCounts.push({ tasks, limit, evidence: firstEvidence(h) });
     }
     for (const u of unitCounts.filter((x) => x.tasks >= x.limit)) {
-      proofs.push({ reason: `The unit shows ${u.tasks} tasks against its TasksMax ${u.limit}: its pids cgroup is full and every fork under it fails with EAGAIN.`, evidence: [u.evidence] });
+      proofs.push({
+        reason: `The unit shows ${u.tasks} tasks against its TasksMax ${u.limit}: its pids cgroup is full and every fork under it fails with EAGAIN.`,
+        evidence: [u.evidence],
+      });
     }
     const origins = chain.filter(hasLimit).flatMap((l) => originOf(l, node));
     if (proofs.length > 0) {
       return {
         verdict: 'confirmed',
         summary: `A pids cgroup limit was reached: ${proofs[0]!.reason}`,
-        reasons: [...reasons, ...proofs.map((p) => p.reason), ...origins, ...(chain.some((l) => l.events !== undefined) ? [EVENTS_SEMANTICS] : [])],
+        reasons: [
+          ...reasons,
+          ...proofs.map((p) => p.reason),
+          ...origins,
+          ...(chain.some((l) => l.events !== undefined) ? [EVENTS_SEMANTICS] : []),
+        ],
         evidence: [...evidence, ...proofs.flatMap((p) => p.evidence)],
         missing: [],
         remediation,
@@ -161,7 +221,10 @@ export const cause: CauseDef = {
         summary: `A pids limit shared with other pods was reached: ${shared[0]!.reason}`,
         reasons: [...reasons, ...shared.map((x) => x.reason), ...origins, EVENTS_SEMANTICS],
         evidence: [...evidence, ...shared.flatMap((x) => x.evidence)],
-        missing: ["dmesg -T | grep 'fork rejected by pids controller'   # names the cgroup of the task that was refused", 'Read pids.events of the pod level right after the next restart (podmortem node).'],
+        missing: [
+          "dmesg -T | grep 'fork rejected by pids controller'   # names the cgroup of the task that was refused",
+          'Read pids.events of the pod level right after the next restart (podmortem node).',
+        ],
         remediation,
       };
     }
@@ -176,7 +239,10 @@ export const cause: CauseDef = {
           `${usage(u.tasks, u.limit)} of the unit's TasksMax when systemctl was run${u.limit === 512 ? "; 512 is systemd v228's DefaultTasksMax, which some distributions kept for services" : ''}.`,
         ],
         evidence: [...evidence, u.evidence],
-        missing: [`systemctl show ${env.runtimeUnits.join(' ')} -p TasksMax -p TasksCurrent`, "dmesg -T | grep 'fork rejected by pids controller'"],
+        missing: [
+          `systemctl show ${env.runtimeUnits.join(' ')} -p TasksMax -p TasksCurrent`,
+          "dmesg -T | grep 'fork rejected by pids controller'",
+        ],
         remediation,
       };
     }
@@ -191,15 +257,18 @@ export const cause: CauseDef = {
             : `The kubelet sets no pod pids limit (podPidsLimit ${podPids.value}); a container scope, the runtime unit or a systemd slice may still have one.`,
         );
       }
-      if (env.el7) extra.push('On CentOS/RHEL 7 the 3.10 kernel may lack the pids controller altogether (grep pids /proc/cgroups); if present, docker 1.13.1 from RHEL set 4096 per container.');
+      if (env.el7)
+        extra.push(
+          'On CentOS/RHEL 7 the 3.10 kernel may lack the pids controller altogether (grep pids /proc/cgroups); if present, docker 1.13.1 from RHEL set 4096 per container.',
+        );
       return {
         verdict: 'possible',
-        summary: 'A pids cgroup limit may have been reached; the container\'s cgroup chain was not read.',
+        summary: "A pids cgroup limit may have been reached; the container's cgroup chain was not read.",
         reasons: [...reasons, ...extra],
         evidence,
         missing: [
           'grep pids /proc/cgroups   # no controller = no pids limit',
-          "cat /proc/<pid>/cgroup | grep pids   # then, for the container and each parent up to kubepods: cat pids.max pids.current pids.peak pids.events",
+          'cat /proc/<pid>/cgroup | grep pids   # then, for the container and each parent up to kubepods: cat pids.max pids.current pids.peak pids.events',
           "dmesg -T | grep 'fork rejected by pids controller'",
           `grep -i podPidsLimit ${env.kubeletConfig}; systemctl show ${env.runtimeUnits.join(' ')} -p TasksMax`,
           RUN_ON_NODE,
@@ -214,7 +283,10 @@ export const cause: CauseDef = {
     const nodeCeiling = Math.min(node?.pidMax?.value ?? Infinity, node?.threadsMax?.value ?? Infinity);
     const unreachable = chain.filter(hasLimit).filter((l) => l.max >= nodeCeiling);
     for (const l of unreachable) {
-      const by = node?.pidMax && l.max >= node.pidMax.value ? `kernel.pid_max ${node.pidMax.value}` : `kernel.threads-max ${nodeCeiling}`;
+      const by =
+        node?.pidMax && l.max >= node.pidMax.value
+          ? `kernel.pid_max ${node.pidMax.value}`
+          : `kernel.threads-max ${nodeCeiling}`;
       reasons.push(
         `The ${l.level} level's pids.max ${l.max} is not below ${by}: it would need more tasks than the node can hold, so the node-wide limit refuses first.`,
       );
@@ -230,8 +302,8 @@ export const cause: CauseDef = {
           verdict: 'ruled-out',
           summary:
             unreachable.length > 0
-              ? 'Ruled out: no level of the container\'s chain has a pids limit the node could reach.'
-              : 'Ruled out: pids.max is unlimited at every level of the container\'s chain.',
+              ? "Ruled out: no level of the container's chain has a pids limit the node could reach."
+              : "Ruled out: pids.max is unlimited at every level of the container's chain.",
           reasons: [
             ...reasons,
             `pids.max reads "max" at every level read (${levels})${unreachable.length > 0 ? ', or a value the node cannot reach' : ''}: no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
@@ -244,9 +316,14 @@ export const cause: CauseDef = {
       return {
         verdict: 'unlikely',
         summary: 'Every pids level read is unlimited, but the container level itself was not read.',
-        reasons: [...reasons, `pids.max reads "max" at ${levels || 'the levels read'}; the container scope (where systemd's DefaultTasksMax lands) was not read.`],
+        reasons: [
+          ...reasons,
+          `pids.max reads "max" at ${levels || 'the levels read'}; the container scope (where systemd's DefaultTasksMax lands) was not read.`,
+        ],
         evidence,
-        missing: ['cat /sys/fs/cgroup/pids/<container cgroup>/pids.max   # path from /proc/<pid>/cgroup of the restarted container'],
+        missing: [
+          'cat /sys/fs/cgroup/pids/<container cgroup>/pids.max   # path from /proc/<pid>/cgroup of the restarted container',
+        ],
         remediation,
       };
     }
@@ -256,10 +333,14 @@ export const cause: CauseDef = {
       .sort((a, b) => b.used / Math.max(b.l.max, 1) - a.used / Math.max(a.l.max, 1))[0]!;
     const ratio = tight.used / Math.max(tight.l.max, 1);
     const verdict: Verdict = ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
-    const headroom = limited.map((l) => `${l.level} ${usage(Math.max(l.current ?? 0, l.peak ?? 0), l.max)}`).join(', ');
+    const headroom = limited
+      .map((l) => `${l.level} ${usage(Math.max(l.current ?? 0, l.peak ?? 0), l.max)}`)
+      .join(', ');
     const threadArgument =
       threads && threads.value < tight.l.max * 0.5
-        ? [`The crashed process had ${threads.value} threads, far from the ${tight.l.level} limit ${tight.l.max} by itself: the level would have been filled by its siblings.`]
+        ? [
+            `The crashed process had ${threads.value} threads, far from the ${tight.l.level} limit ${tight.l.max} by itself: the level would have been filled by its siblings.`,
+          ]
         : [];
     return {
       verdict,
@@ -269,12 +350,14 @@ export const cause: CauseDef = {
         `Tasks against pids.max in this snapshot: ${headroom}.`,
         ...threadArgument,
         ...origins,
-        'The crashed container\'s own cgroup is replaced when it restarts, so its counters are gone; the pod level keeps counting across restarts.',
+        "The crashed container's own cgroup is replaced when it restarts, so its counters are gone; the pod level keeps counting across restarts.",
         EVENTS_SEMANTICS,
       ],
       evidence,
       missing: [
-        verdict === 'likely' ? 'Sample during the failure: watch -n1 cat <pod cgroup>/pids.current <pod cgroup>/pids.events' : 'Read pids.events of the pod level right after the next restart (podmortem node).',
+        verdict === 'likely'
+          ? 'Sample during the failure: watch -n1 cat <pod cgroup>/pids.current <pod cgroup>/pids.events'
+          : 'Read pids.events of the pod level right after the next restart (podmortem node).',
         "dmesg -T | grep 'fork rejected by pids controller'",
       ],
       remediation,
@@ -293,17 +376,37 @@ function originOf(l: CgroupLevel & { max: number }, node: NodeFacts | undefined)
   const threadsMax = node?.threadsMax?.value;
   const pod = node?.kubelet?.podPidsLimit?.value;
   const at = `pids.max ${v} at the ${l.level} level`;
-  if (l.level === 'pod' && pod !== undefined && pod === v) return [`${at} is the kubelet's podPidsLimit ${pod}, written when the pod cgroup was created.`];
-  if (v === 0) return [`${at} allows no new task at all: CRI-O 1.28 passes its pids_limit default 0 when the kubelet sets none, and runc 1.4+ applies 0 literally (opencontainers/runc#5332).`];
-  const fifteen = [pidMax, threadsMax, 65536, 63050].filter((x): x is number => !!x).map((x) => Math.floor(x * 0.15));
+  if (l.level === 'pod' && pod !== undefined && pod === v)
+    return [`${at} is the kubelet's podPidsLimit ${pod}, written when the pod cgroup was created.`];
+  if (v === 0)
+    return [
+      `${at} allows no new task at all: CRI-O 1.28 passes its pids_limit default 0 when the kubelet sets none, and runc 1.4+ applies 0 literally (opencontainers/runc#5332).`,
+    ];
+  const fifteen = [pidMax, threadsMax, 65536, 63050]
+    .filter((x): x is number => !!x)
+    .map((x) => Math.floor(x * 0.15));
   if ([4915, 9830, 9457].includes(v) || fifteen.some((f) => Math.abs(f - v) <= 1)) {
-    return [`${at} is systemd's DefaultTasksMax=15% (of pid_max or threads-max): with the systemd cgroup driver and no pids limit requested, the container scope gets the default (moby/moby#45188, kubernetes/kubernetes#131235).`];
+    return [
+      `${at} is systemd's DefaultTasksMax=15% (of pid_max or threads-max): with the systemd cgroup driver and no pids limit requested, the container scope gets the default (moby/moby#45188, kubernetes/kubernetes#131235).`,
+    ];
   }
-  if (v === 4096) return [`${at} is the default of RHEL's docker-1.13.1 (projectatomic/docker#333) and of OpenShift/CRI-O.`];
+  if (v === 4096)
+    return [
+      `${at} is the default of RHEL's docker-1.13.1 (projectatomic/docker#333) and of OpenShift/CRI-O.`,
+    ];
   if (v === 1024) return [`${at} is old CRI-O's pids_limit default (cri-o/cri-o#641).`];
-  if (v === 2048) return [`${at} is podman's default pids limit (containers/podman#4032), e.g. a kind node container run by podman.`];
-  if (v === 512) return [`${at} is systemd v228's DefaultTasksMax=512, still shipped by some distributions for service units.`];
-  if (/user-\d+\.slice/.test(l.path)) return [`${at} is the login user's slice TasksMax (systemd user-.slice.d/10-defaults.conf: 33%), which rootless runtimes and kind nodes run under.`];
+  if (v === 2048)
+    return [
+      `${at} is podman's default pids limit (containers/podman#4032), e.g. a kind node container run by podman.`,
+    ];
+  if (v === 512)
+    return [
+      `${at} is systemd v228's DefaultTasksMax=512, still shipped by some distributions for service units.`,
+    ];
+  if (/user-\d+\.slice/.test(l.path))
+    return [
+      `${at} is the login user's slice TasksMax (systemd user-.slice.d/10-defaults.conf: 33%), which rootless runtimes and kind nodes run under.`,
+    ];
   return [];
 }
 
@@ -334,8 +437,12 @@ function remediationFor(env: Environment, chain: CgroupLevel[], podPids: number 
     });
   }
   out.push({
-    summary: 'Find who holds the tasks before raising the limit: threads per process in the pod, and zombies.',
-    commands: ['ps -eLo pid=,comm= | sort | uniq -c | sort -rn | head   # threads per process', 'ps -eo stat=,pid=,ppid=,comm= | grep ^Z'],
+    summary:
+      'Find who holds the tasks before raising the limit: threads per process in the pod, and zombies.',
+    commands: [
+      'ps -eLo pid=,comm= | sort | uniq -c | sort -rn | head   # threads per process',
+      'ps -eo stat=,pid=,ppid=,comm= | grep ^Z',
+    ],
   });
   return out;
 }

@@ -1,7 +1,14 @@
 // Small helpers every cause module shares: reading the fields and lines of the signatures that
 // raised a cause, the node's limit entries and kernel lines, and ratios worded the same way in every
 // report. No reasoning lives here; each cause module makes its own argument.
-import type { CgroupLevel, Evidence, KernelLine, LimitUsage, NodeFacts, SignatureHit } from '../../evidence/types.js';
+import type {
+  CgroupLevel,
+  Evidence,
+  KernelLine,
+  LimitUsage,
+  NodeFacts,
+  SignatureHit,
+} from '../../evidence/types.js';
 import type { CauseContext } from '../types.js';
 
 /** The "why" of every raise, once each, in the order the signatures raised them. */
@@ -16,7 +23,10 @@ export function allHits(ctx: CauseContext): SignatureHit[] {
 }
 
 /** The first numeric value of a field among the raising signatures (then any signature of the incident). */
-export function numberField(ctx: CauseContext, name: string): { value: number; hit: SignatureHit } | undefined {
+export function numberField(
+  ctx: CauseContext,
+  name: string,
+): { value: number; hit: SignatureHit } | undefined {
   for (const hit of allHits(ctx)) {
     const v = hit.fields[name];
     if (typeof v === 'number' && Number.isFinite(v)) return { value: v, hit };
@@ -24,7 +34,10 @@ export function numberField(ctx: CauseContext, name: string): { value: number; h
   return undefined;
 }
 
-export function stringField(ctx: CauseContext, name: string): { value: string; hit: SignatureHit } | undefined {
+export function stringField(
+  ctx: CauseContext,
+  name: string,
+): { value: string; hit: SignatureHit } | undefined {
   for (const hit of allHits(ctx)) {
     const v = hit.fields[name];
     if (typeof v === 'string' && v !== '') return { value: v, hit };
@@ -45,7 +58,9 @@ export function errnoOf(ctx: CauseContext): { value: number; hit: SignatureHit }
 export function threadsOf(ctx: CauseContext): { value: number; evidence: Evidence } | undefined {
   const f = numberField(ctx, 'threads');
   if (f) return { value: f.value, evidence: firstEvidence(f.hit) };
-  return ctx.process.threads ? { value: ctx.process.threads.value, evidence: ctx.process.threads.evidence } : undefined;
+  return ctx.process.threads
+    ? { value: ctx.process.threads.value, evidence: ctx.process.threads.evidence }
+    : undefined;
 }
 
 export function firstEvidence(hit: SignatureHit): Evidence {
@@ -65,7 +80,10 @@ export function raisingEvidence(ctx: CauseContext): Evidence[] {
 }
 
 /** Signature hits whose evidence text matches a pattern (for proofs that are in the words of the line). */
-export function hitsWithText(ctx: CauseContext, pattern: RegExp): { hit: SignatureHit; evidence: Evidence; match: RegExpExecArray }[] {
+export function hitsWithText(
+  ctx: CauseContext,
+  pattern: RegExp,
+): { hit: SignatureHit; evidence: Evidence; match: RegExpExecArray }[] {
   const out: { hit: SignatureHit; evidence: Evidence; match: RegExpExecArray }[] = [];
   for (const hit of allHits(ctx)) {
     for (const ev of hit.evidence) {

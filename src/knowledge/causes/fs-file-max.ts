@@ -4,7 +4,15 @@
 import type { Evidence } from '../../evidence/types.js';
 import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
 import type { CauseDef, Remediation } from '../types.js';
-import { errnoOf, hitsWithText, kernelLinesOf, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
+import {
+  errnoOf,
+  hitsWithText,
+  kernelLinesOf,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+  usage,
+} from './common.js';
 
 const VFS_LINE = /VFS: file-max limit (\d+) reached/;
 
@@ -17,14 +25,20 @@ export const cause: CauseDef = {
       'cat /proc/sys/fs/file-nr (allocated, free, max) against /proc/sys/fs/file-max.',
       "dmesg -T | grep 'VFS: file-max limit'",
     ],
-    fix: ['sysctl -w fs.file-max=<n> and persist it in /etc/sysctl.d/; find the process that holds the handles.'],
-    sources: ['torvalds/linux:fs/file_table.c (alloc_empty_file, "VFS: file-max limit %lu reached")', 'https://www.kernel.org/doc/Documentation/sysctl/fs.txt'],
+    fix: [
+      'sysctl -w fs.file-max=<n> and persist it in /etc/sysctl.d/; find the process that holds the handles.',
+    ],
+    sources: [
+      'torvalds/linux:fs/file_table.c (alloc_empty_file, "VFS: file-max limit %lu reached")',
+      'https://www.kernel.org/doc/Documentation/sysctl/fs.txt',
+    ],
   },
   assess(ctx) {
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const node = ctx.node;
-    const raised = node?.fileMax && node.fileMax.value < Number.MAX_SAFE_INTEGER / 4 ? node.fileMax.value * 4 : 4194304;
+    const raised =
+      node?.fileMax && node.fileMax.value < Number.MAX_SAFE_INTEGER / 4 ? node.fileMax.value * 4 : 4194304;
     const remediation: Remediation[] = [
       {
         summary: `Raise fs.file-max and find who holds the handles. ${SYSCTL_NOTE}`,
@@ -34,12 +48,18 @@ export const cause: CauseDef = {
         ],
       },
     ];
-    const vfs = [...hitsWithText(ctx, VFS_LINE).map((h) => h.evidence), ...kernelLinesOf(node, ['file-max']).map((k) => k.evidence)];
+    const vfs = [
+      ...hitsWithText(ctx, VFS_LINE).map((h) => h.evidence),
+      ...kernelLinesOf(node, ['file-max']).map((k) => k.evidence),
+    ];
     if (vfs.length > 0) {
       return {
         verdict: 'confirmed',
         summary: 'The kernel logged that the node reached fs.file-max.',
-        reasons: [...reasons, `The kernel logged "${vfs[0]!.text.trim()}": alloc_empty_file() refused a file because the node holds fs.file-max handles.`],
+        reasons: [
+          ...reasons,
+          `The kernel logged "${vfs[0]!.text.trim()}": alloc_empty_file() refused a file because the node holds fs.file-max handles.`,
+        ],
         evidence: [...evidence, ...vfs.slice(0, 3)],
         missing: [],
         remediation,
@@ -51,7 +71,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'ruled-out',
         summary: 'fs.file-max is unlimited on this node (LONG_MAX).',
-        reasons: [...reasons, `fs.file-max is ${max.value}, the "no limit" default of recent kernels: it cannot be reached.`],
+        reasons: [
+          ...reasons,
+          `fs.file-max is ${max.value}, the "no limit" default of recent kernels: it cannot be reached.`,
+        ],
         evidence: [...evidence, max.evidence],
         missing: [],
         remediation: [],
@@ -60,11 +83,21 @@ export const cause: CauseDef = {
     if (max && used) {
       evidence.push(max.evidence, used.evidence);
       const ratio = used.value / max.value;
-      const verdict = used.value >= max.value ? 'confirmed' : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+      const verdict =
+        used.value >= max.value
+          ? 'confirmed'
+          : ratio >= 0.9
+            ? 'likely'
+            : ratio < 0.5
+              ? 'unlikely'
+              : 'possible';
       return {
         verdict,
         summary: `The node has ${usage(used.value, max.value)} of fs.file-max allocated.`,
-        reasons: [...reasons, `${used.value} file handles allocated against fs.file-max ${max.value} (/proc/sys/fs/file-nr).`],
+        reasons: [
+          ...reasons,
+          `${used.value} file handles allocated against fs.file-max ${max.value} (/proc/sys/fs/file-nr).`,
+        ],
         evidence,
         missing: verdict === 'confirmed' ? [] : ['watch -n5 cat /proc/sys/fs/file-nr'],
         remediation,
@@ -73,10 +106,23 @@ export const cause: CauseDef = {
     const emfile = errnoOf(ctx)?.value === 24;
     return {
       verdict: emfile ? 'unlikely' : 'possible',
-      summary: emfile ? 'The error is EMFILE (per process), not ENFILE (node-wide).' : 'The node may have reached fs.file-max; its file counts were not read.',
-      reasons: [...reasons, ...(emfile ? ['fs.file-max answers ENFILE ("Too many open files in system"); EMFILE is the process\'s own RLIMIT_NOFILE or inotify instances.'] : [])],
+      summary: emfile
+        ? 'The error is EMFILE (per process), not ENFILE (node-wide).'
+        : 'The node may have reached fs.file-max; its file counts were not read.',
+      reasons: [
+        ...reasons,
+        ...(emfile
+          ? [
+              'fs.file-max answers ENFILE ("Too many open files in system"); EMFILE is the process\'s own RLIMIT_NOFILE or inotify instances.',
+            ]
+          : []),
+      ],
       evidence,
-      missing: ['cat /proc/sys/fs/file-nr /proc/sys/fs/file-max', "dmesg -T | grep 'VFS: file-max limit'", RUN_ON_NODE],
+      missing: [
+        'cat /proc/sys/fs/file-nr /proc/sys/fs/file-max',
+        "dmesg -T | grep 'VFS: file-max limit'",
+        RUN_ON_NODE,
+      ],
       remediation,
     };
   },

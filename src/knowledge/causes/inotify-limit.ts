@@ -45,7 +45,9 @@ export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
       const named = hitsWithText(ctx, spec.namedBy)[0];
       if (named) {
         evidence.push(named.evidence);
-        reasons.push(`The program names the limit itself ("${named.match[0]}"): the ${spec.errno} came from the inotify call.`);
+        reasons.push(
+          `The program names the limit itself ("${named.match[0]}"): the ${spec.errno} came from the inotify call.`,
+        );
       }
       const max = spec.nodeMax(ctx);
       if (max) evidence.push(max.evidence);
@@ -59,20 +61,41 @@ export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
         const who = entry.scope.replace('uid:', 'UID ');
         const ratio = entry.used / entry.max;
         const certain = !!mine;
-        let verdict: Verdict = entry.used >= entry.max ? (certain ? 'confirmed' : 'likely') : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+        let verdict: Verdict =
+          entry.used >= entry.max
+            ? certain
+              ? 'confirmed'
+              : 'likely'
+            : ratio >= 0.9
+              ? 'likely'
+              : ratio < 0.5
+                ? 'unlikely'
+                : 'possible';
         if (!certain && verdict === 'unlikely') verdict = 'possible';
-        const top = entry.topConsumers?.slice(0, 3).map((c) => `${c.name} ${c.used}`).join(', ');
+        const top = entry.topConsumers
+          ?.slice(0, 3)
+          .map((c) => `${c.name} ${c.used}`)
+          .join(', ');
         return {
           verdict,
           summary: `${who} holds ${usage(entry.used, entry.max)} of ${spec.sysctl}.`,
           reasons: [
             ...reasons,
             `${who} holds ${entry.used} of ${entry.max} (${spec.sysctl})${top ? `; most held by ${top}` : ''}.`,
-            ...(certain ? [] : [`The crashed process's UID is unknown; ${who} is the fullest UID on the node.`]),
-            ...(verdict === 'confirmed' ? [] : ['The crashed process released its own share when it exited, so this snapshot undercounts what the UID held at the crash.']),
+            ...(certain
+              ? []
+              : [`The crashed process's UID is unknown; ${who} is the fullest UID on the node.`]),
+            ...(verdict === 'confirmed'
+              ? []
+              : [
+                  'The crashed process released its own share when it exited, so this snapshot undercounts what the UID held at the crash.',
+                ]),
           ],
           evidence,
-          missing: verdict === 'confirmed' ? [] : ['Count again right after the next crash (podmortem node), or during the failure.'],
+          missing:
+            verdict === 'confirmed'
+              ? []
+              : ['Count again right after the next crash (podmortem node), or during the failure.'],
           remediation,
         };
       }
@@ -80,7 +103,10 @@ export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
         return {
           verdict: 'unlikely',
           summary: `${spec.sysctl} is ${max.value}, a generous value.`,
-          reasons: [...reasons, `${spec.sysctl} ${max.value} is far above the default ${spec.defaultMax}; only a leak of that many per UID reaches it.`],
+          reasons: [
+            ...reasons,
+            `${spec.sysctl} ${max.value} is far above the default ${spec.defaultMax}; only a leak of that many per UID reaches it.`,
+          ],
           evidence,
           missing: ["find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null | wc -l"],
           remediation,
@@ -88,7 +114,9 @@ export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
       }
       const defaultNote =
         max && max.value <= spec.defaultMax
-          ? [`${spec.sysctl} is ${max.value}, the kernel default: every container and daemon of the same UID (kubelet, CNI, log shippers all run as root) shares it.`]
+          ? [
+              `${spec.sysctl} is ${max.value}, the kernel default: every container and daemon of the same UID (kubelet, CNI, log shippers all run as root) shares it.`,
+            ]
           : [];
       return {
         verdict: named || defaultNote.length > 0 ? 'likely' : 'possible',

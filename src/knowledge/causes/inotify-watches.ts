@@ -20,7 +20,10 @@ export const cause = inotifyCause({
       'Sum the "inotify wd:" lines of /proc/<pid>/fdinfo/<fd> for every inotify descriptor, per effective UID.',
       '.NET names it: "The configured user limit (8192) on the number of inotify watches has been reached".',
     ],
-    fix: ['sysctl -w fs.inotify.max_user_watches=524288 and persist it in /etc/sysctl.d/.', 'Watch fewer files (exclude node_modules, vendor trees).'],
+    fix: [
+      'sysctl -w fs.inotify.max_user_watches=524288 and persist it in /etc/sysctl.d/.',
+      'Watch fewer files (exclude node_modules, vendor trees).',
+    ],
     sources: INOTIFY_SOURCES,
   },
 });

@@ -41,7 +41,10 @@ export const cause: CauseDef = {
     const reasons = raisedWhy(ctx);
     const crash = raisingEvidence(ctx);
     const threads = threadsOf(ctx);
-    if (threads) reasons.push(`The process had ${threads.value} threads; PIDs are a node-wide pool shared with every container and daemon.`);
+    if (threads)
+      reasons.push(
+        `The process had ${threads.value} threads; PIDs are a node-wide pool shared with every container and daemon.`,
+      );
     const remediation = [
       {
         summary: `Raise kernel.pid_max to 4194304 now and at boot${env.el7 ? ' (CentOS/RHEL 7 keeps the kernel default 32768: its systemd 219 has no 50-pid-max.conf)' : ''}. ${SYSCTL_NOTE}${perNamespace ? ' From kernel 6.14 each pid namespace has its own pid_max, copied when it is created: containers started before keep the old value inside their own namespace.' : ''}`,
@@ -65,7 +68,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'unlikely',
         summary: `kernel.pid_max is ${pidMax.value}, the largest value the kernel allows; exhausting it takes millions of tasks.`,
-        reasons: [...reasons, `With pid_max ${pidMax.value}, threads-max or a pids cgroup is reached long before the PID numbers run out.`],
+        reasons: [
+          ...reasons,
+          `With pid_max ${pidMax.value}, threads-max or a pids cgroup is reached long before the PID numbers run out.`,
+        ],
         evidence: [...crash, pidMax.evidence],
         missing: ["cut -d' ' -f4 /proc/loadavg   # running/total tasks"],
         remediation: [],
@@ -78,9 +84,13 @@ export const cause: CauseDef = {
         reasons: [
           ...reasons,
           ...(env.el7
-            ? ['This CentOS/RHEL 7 node keeps the kernel default pid_max 32768 (its systemd 219 has no 50-pid-max.conf), which a busy node reaches.']
+            ? [
+                'This CentOS/RHEL 7 node keeps the kernel default pid_max 32768 (its systemd 219 has no 50-pid-max.conf), which a busy node reaches.',
+              ]
             : !node
-              ? ['On CentOS/RHEL 7 nodes pid_max stays at the kernel default 32768 (systemd 219 has no 50-pid-max.conf), which a busy node reaches.']
+              ? [
+                  'On CentOS/RHEL 7 nodes pid_max stays at the kernel default 32768 (systemd 219 has no 50-pid-max.conf), which a busy node reaches.',
+                ]
               : []),
         ],
         evidence: [...crash, ...(pidMax ? [pidMax.evidence] : [])],
@@ -92,10 +102,19 @@ export const cause: CauseDef = {
         remediation,
       };
     }
-    const evidence = [...crash, pidMax.evidence, tasks.evidence, ...(node?.lastPid ? [node.lastPid.evidence] : [])];
+    const evidence = [
+      ...crash,
+      pidMax.evidence,
+      tasks.evidence,
+      ...(node?.lastPid ? [node.lastPid.evidence] : []),
+    ];
     // Every task holds a PID and threads-max caps tasks, so a threads-max well below pid_max leaves PIDs
     // to spare (only pidfd or /proc references can pin a reaped task's PID).
-    if (threadsMax && threadsMax.value < pidMax.value - AT_LIMIT_SLACK && tasks.value < threadsMax.value - AT_LIMIT_SLACK) {
+    if (
+      threadsMax &&
+      threadsMax.value < pidMax.value - AT_LIMIT_SLACK &&
+      tasks.value < threadsMax.value - AT_LIMIT_SLACK
+    ) {
       evidence.push(threadsMax.evidence);
       reasons.push(
         `threads-max ${threadsMax.value} is below pid_max ${pidMax.value}: the node cannot hold enough tasks to use every PID, so threads-max would be reached first.`,

@@ -24,7 +24,7 @@ export const cause: CauseDef = {
     fix: [
       'Raise it now and at boot: sysctl -w kernel.threads-max=<n> and /etc/sysctl.d/90-threads-max.conf.',
       'Find the workload that holds the tasks (a thread or zombie leak).',
-      'Reserve PIDs for the system in the kubelet and set a pid.available eviction threshold (the kubelet\'s maxpid is min(pid_max, threads-max)).',
+      "Reserve PIDs for the system in the kubelet and set a pid.available eviction threshold (the kubelet's maxpid is min(pid_max, threads-max)).",
     ],
     sources: [
       'torvalds/linux:kernel/fork.c (set_max_threads, copy_process nr_threads >= max_threads)',
@@ -44,13 +44,20 @@ export const cause: CauseDef = {
       {
         summary: `Raise kernel.threads-max now and at boot, then find the task leak. ${SYSCTL_NOTE}`,
         commands: [
-          ...sysctlCommands('kernel.threads-max', threadsMax ? threadsMax.value * 2 : 4194304, '90-threads-max.conf'),
+          ...sysctlCommands(
+            'kernel.threads-max',
+            threadsMax ? threadsMax.value * 2 : 4194304,
+            '90-threads-max.conf',
+          ),
           "ps -eLo pid=,comm= | awk '{print $2}' | sort | uniq -c | sort -rn | head   # threads per command",
         ],
       },
       {
         summary: `Let the kubelet protect the node (${env.kubeletConfig}): reserve PIDs and evict on pid.available.`,
-        commands: [`# in ${env.kubeletConfig}:\n# systemReserved: { pid: "1000" }\n# evictionHard: { pid.available: "5%" }`, 'systemctl restart kubelet'],
+        commands: [
+          `# in ${env.kubeletConfig}:\n# systemReserved: { pid: "1000" }\n# evictionHard: { pid.available: "5%" }`,
+          'systemctl restart kubelet',
+        ],
       },
     ];
     if (threadsMax) evidence.push(threadsMax.evidence);
@@ -71,10 +78,15 @@ export const cause: CauseDef = {
     if (!threadsMax || !tasks) {
       return {
         verdict: 'possible',
-        summary: 'The node may have held kernel.threads-max tasks; its task count and threads-max were not read.',
+        summary:
+          'The node may have held kernel.threads-max tasks; its task count and threads-max were not read.',
         reasons: [
           ...reasons,
-          ...(threads ? [`The process had ${threads.value} threads; threads-max is node-wide and counts every task of every container and daemon.`] : []),
+          ...(threads
+            ? [
+                `The process had ${threads.value} threads; threads-max is node-wide and counts every task of every container and daemon.`,
+              ]
+            : []),
         ],
         evidence,
         missing: [
@@ -91,7 +103,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'confirmed',
         summary: `The node holds ${tasks.value} tasks with kernel.threads-max ${threadsMax.value}: the limit is reached.`,
-        reasons: [...reasons, `${usage(tasks.value, threadsMax.value)} of threads-max (${free} free): every new task on the node fails with EAGAIN, root included.`],
+        reasons: [
+          ...reasons,
+          `${usage(tasks.value, threadsMax.value)} of threads-max (${free} free): every new task on the node fails with EAGAIN, root included.`,
+        ],
         evidence,
         missing: [],
         remediation,

@@ -13,16 +13,16 @@ export const cause: CauseDef = {
   id: 'memory.cgroup',
   title: 'Container or pod memory limit (memory cgroup)',
   docs: {
-    what: 'A container (resources.limits.memory) or pod memory cgroup limit. When usage cannot be reclaimed below it, the kernel\'s memcg OOM killer SIGKILLs a process in the cgroup: exit code 137, reason OOMKilled, and nothing printed by the victim. Kernel allocations for a new task can also fail inside the limit, so clone returns ENOMEM.',
+    what: "A container (resources.limits.memory) or pod memory cgroup limit. When usage cannot be reclaimed below it, the kernel's memcg OOM killer SIGKILLs a process in the cgroup: exit code 137, reason OOMKilled, and nothing printed by the victim. Kernel allocations for a new task can also fail inside the limit, so clone returns ENOMEM.",
     confirm: [
-      "kubectl get pod <pod> -o jsonpath='{range .status.containerStatuses[*]}{.name} {.lastState.terminated.reason} {.lastState.terminated.exitCode}{\"\\n\"}{end}'   # OOMKilled 137",
+      'kubectl get pod <pod> -o jsonpath=\'{range .status.containerStatuses[*]}{.name} {.lastState.terminated.reason} {.lastState.terminated.exitCode}{"\\n"}{end}\'   # OOMKilled 137',
       "dmesg -T | grep -E 'Memory cgroup out of memory|oom-kill:constraint=CONSTRAINT_MEMCG'   # oom_memcg= names the pod cgroup (kernel 4.19+)",
       'cgroup v2: memory.events oom / oom_kill of the container and pod; v1: memory.failcnt and memory.oom_control.',
       'Exit 137 without OOMKilled is another SIGKILL (liveness probe, grace period expiry, a manual kill).',
     ],
     fix: [
       'Raise resources.limits.memory, or make the program live within it: JVM -XX:MaxRAMPercentage leaving room for non-heap, Go GOMEMLIMIT at ~90% of the limit, Node --max-old-space-size.',
-      'Find the growth (a leak, an unbounded cache, one thread stack per connection) with the runtime\'s memory profiler.',
+      "Find the growth (a leak, an unbounded cache, one thread stack per connection) with the runtime's memory profiler.",
     ],
     sources: [
       'torvalds/linux:mm/oom_kill.c (Memory cgroup out of memory, oom-kill:constraint=...)',
@@ -50,7 +50,8 @@ export const cause: CauseDef = {
     if (m.oomKilled && m.global.length > 0 && proofs.length === 0) {
       return {
         verdict: 'likely',
-        summary: 'The container was OOMKilled, but the kernel logged a node-wide OOM kill and no memory-cgroup one.',
+        summary:
+          'The container was OOMKilled, but the kernel logged a node-wide OOM kill and no memory-cgroup one.',
         reasons: [
           ...reasons,
           m.oomKilled.reason,
@@ -58,7 +59,9 @@ export const cause: CauseDef = {
           ...m.global.map((g) => g.reason),
         ],
         evidence: [...evidence, ...m.oomKilled.evidence, ...m.global.flatMap((g) => g.evidence)],
-        missing: ["dmesg -T | grep -E 'oom-kill:constraint'   # CONSTRAINT_MEMCG = the limit, CONSTRAINT_NONE = the node"],
+        missing: [
+          "dmesg -T | grep -E 'oom-kill:constraint'   # CONSTRAINT_MEMCG = the limit, CONSTRAINT_NONE = the node",
+        ],
         remediation,
       };
     }
@@ -69,8 +72,16 @@ export const cause: CauseDef = {
         reasons: [
           ...reasons,
           ...m.memcg.map((p) => p.reason),
-          ...(m.oomKilled ? ['An OOM kill of any process in the container (a child, an exec) also marks the container OOMKilled.'] : []),
-          ...(m.goOom ? ['The "out of memory" the Go runtime printed is a failed mmap inside the process, a separate symptom: a memcg kill itself is silent.'] : []),
+          ...(m.oomKilled
+            ? [
+                'An OOM kill of any process in the container (a child, an exec) also marks the container OOMKilled.',
+              ]
+            : []),
+          ...(m.goOom
+            ? [
+                'The "out of memory" the Go runtime printed is a failed mmap inside the process, a separate symptom: a memcg kill itself is silent.',
+              ]
+            : []),
         ],
         evidence: [...evidence, ...m.memcg.flatMap((p) => p.evidence)],
         missing: [],
@@ -95,7 +106,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'unlikely',
         summary: 'The runtime reported its own heap limit; the container limit did not kill it.',
-        reasons: [...reasons, `"${m.runtimeHeap.what}" is thrown by a live runtime at its own heap cap; a memory-cgroup OOM kill is a silent SIGKILL (exit 137, OOMKilled).`],
+        reasons: [
+          ...reasons,
+          `"${m.runtimeHeap.what}" is thrown by a live runtime at its own heap cap; a memory-cgroup OOM kill is a silent SIGKILL (exit 137, OOMKilled).`,
+        ],
         evidence: [...evidence, m.runtimeHeap.evidence],
         missing: missing.slice(0, 2),
         remediation,
@@ -104,7 +118,8 @@ export const cause: CauseDef = {
     if (m.goOom) {
       return {
         verdict: 'unlikely',
-        summary: 'Go printed "out of memory": an mmap failed inside the process, which a memory cgroup does not do.',
+        summary:
+          'Go printed "out of memory": an mmap failed inside the process, which a memory cgroup does not do.',
         reasons: [
           ...reasons,
           'A memory cgroup does not fail mmap; at its limit the kernel kills the process silently. "fatal error: out of memory" means the address space or overcommit refused the mapping (RLIMIT_AS, vm.overcommit_memory=2).',
@@ -118,7 +133,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'unlikely',
         summary: 'The container has no memory limit.',
-        reasons: [...reasons, 'Without a container memory limit only a pod-level or node-wide limit remains (a pod gets a memory limit only when all its containers set one).'],
+        reasons: [
+          ...reasons,
+          'Without a container memory limit only a pod-level or node-wide limit remains (a pod gets a memory limit only when all its containers set one).',
+        ],
         evidence,
         missing: missing.slice(0, 2),
         remediation: [],
@@ -127,7 +145,8 @@ export const cause: CauseDef = {
     if (m.limitReached.length > 0) {
       return {
         verdict: 'likely',
-        summary: 'The container\'s memory usage reached its limit (memory.failcnt), though no OOM kill is recorded.',
+        summary:
+          "The container's memory usage reached its limit (memory.failcnt), though no OOM kill is recorded.",
         reasons: [...reasons, ...m.limitReached.map((p) => p.reason)],
         evidence: [...evidence, ...m.limitReached.flatMap((p) => p.evidence)],
         missing: missing.slice(0, 2),
@@ -140,7 +159,8 @@ export const cause: CauseDef = {
     if (m.sigkill && liveness) {
       return {
         verdict: 'unlikely',
-        summary: 'Exit 137 without OOMKilled, after failed liveness probes: the kubelet killed the container, not the memory limit.',
+        summary:
+          'Exit 137 without OOMKilled, after failed liveness probes: the kubelet killed the container, not the memory limit.',
         reasons: [
           ...reasons,
           'The kubelet restarts a container whose liveness probe fails by killing it (SIGKILL after the grace period, exit 137); an OOM kill would have been recorded as OOMKilled.',
@@ -152,10 +172,14 @@ export const cause: CauseDef = {
     }
     if (m.sigkill) {
       evidence.push(m.sigkill);
-      extra.push('Exit code 137 is SIGKILL; without the OOMKilled reason it may be another SIGKILL (a failed liveness probe, grace-period expiry, a manual kill), so it does not prove an OOM kill.');
+      extra.push(
+        'Exit code 137 is SIGKILL; without the OOMKilled reason it may be another SIGKILL (a failed liveness probe, grace-period expiry, a manual kill), so it does not prove an OOM kill.',
+      );
     }
     if (errno?.value === 12) {
-      extra.push('errno 12 (ENOMEM) from clone: the kernel could not allocate the new task or its stack, most often inside the container\'s memory limit.');
+      extra.push(
+        "errno 12 (ENOMEM) from clone: the kernel could not allocate the new task or its stack, most often inside the container's memory limit.",
+      );
     }
     if (tight) {
       const ratio = tight.used / tight.level.max;
@@ -163,17 +187,29 @@ export const cause: CauseDef = {
       if (ratio >= 0.9) verdict = 'likely';
       else if (ratio < 0.5) {
         verdict = 'unlikely';
-        extra.push('That is far from the limit in this snapshot; the counters of the crashed container were reset by the restart, so re-check right after the next crash.');
+        extra.push(
+          'That is far from the limit in this snapshot; the counters of the crashed container were reset by the restart, so re-check right after the next crash.',
+        );
       }
     } else if (limitFact && typeof limitFact.value === 'number') {
-      extra.push(`The container's memory limit is ${bytes(limitFact.value)}; its usage at the crash was not read.`);
+      extra.push(
+        `The container's memory limit is ${bytes(limitFact.value)}; its usage at the crash was not read.`,
+      );
     }
     return {
       verdict,
       summary: m.sigkill
         ? 'Killed by SIGKILL (exit 137) without the OOMKilled reason: a memory-cgroup OOM kill is possible but not shown.'
-        : 'The container\'s memory limit may have been reached; no OOM kill or memcg counter was read to show it.',
-      reasons: [...reasons, ...extra, ...(env.el7 ? ['On CentOS 7 (cgroup v1), memory.failcnt and memory.max_usage_in_bytes of the pod cgroup survive container restarts.'] : [])],
+        : "The container's memory limit may have been reached; no OOM kill or memcg counter was read to show it.",
+      reasons: [
+        ...reasons,
+        ...extra,
+        ...(env.el7
+          ? [
+              'On CentOS 7 (cgroup v1), memory.failcnt and memory.max_usage_in_bytes of the pod cgroup survive container restarts.',
+            ]
+          : []),
+      ],
       evidence,
       missing,
       remediation,

@@ -46,17 +46,29 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
   const reasonHit = hitsWithText(ctx, /\bOOMKilled\b/)[0];
   if (s.reason === 'OOMKilled' || reasonHit) {
     out.oomKilled = {
-      reason: 'The container runtime recorded reason OOMKilled: containerd sets it only after an OOM event of the container\'s memory cgroup.',
-      evidence: [reasonHit?.evidence ?? subjectEv(`lastState.terminated.reason: OOMKilled${s.exitCode !== undefined ? `, exitCode: ${s.exitCode}` : ''}`)],
+      reason:
+        "The container runtime recorded reason OOMKilled: containerd sets it only after an OOM event of the container's memory cgroup.",
+      evidence: [
+        reasonHit?.evidence ??
+          subjectEv(
+            `lastState.terminated.reason: OOMKilled${s.exitCode !== undefined ? `, exitCode: ${s.exitCode}` : ''}`,
+          ),
+      ],
     };
     out.memcg.push(out.oomKilled);
   }
   for (const { evidence } of hitsWithText(ctx, MEMCG_LINE)) {
-    out.memcg.push({ reason: `The kernel logged a memory-cgroup OOM kill: "${clip(evidence.text)}".`, evidence: [evidence] });
+    out.memcg.push({
+      reason: `The kernel logged a memory-cgroup OOM kill: "${clip(evidence.text)}".`,
+      evidence: [evidence],
+    });
   }
   for (const { evidence } of hitsWithText(ctx, GLOBAL_OOM_LINE)) {
     if (MEMCG_LINE.test(evidence.text)) continue;
-    out.global.push({ reason: `The kernel logged a node-wide OOM kill: "${clip(evidence.text)}".`, evidence: [evidence] });
+    out.global.push({
+      reason: `The kernel logged a node-wide OOM kill: "${clip(evidence.text)}".`,
+      evidence: [evidence],
+    });
   }
   // A kill is this container's when the kernel names its container or pod cgroup (or something below
   // them); a kill under kubepods or a QoS level may have hit any pod.
@@ -70,9 +82,15 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
   for (const k of kernelLinesOf(node, ['memcg-oom', 'oom-kill', 'global-oom'])) {
     const memcg = k.kind === 'memcg-oom' || MEMCG_LINE.test(k.evidence.text);
     if (memcg && ours(k.cgroup)) {
-      out.memcg.push({ reason: `The node's kernel log shows a memory-cgroup OOM kill in ${k.cgroup}, this container's cgroup.`, evidence: [k.evidence] });
+      out.memcg.push({
+        reason: `The node's kernel log shows a memory-cgroup OOM kill in ${k.cgroup}, this container's cgroup.`,
+        evidence: [k.evidence],
+      });
     } else if (!memcg && (k.kind === 'global-oom' || GLOBAL_OOM_LINE.test(k.evidence.text))) {
-      out.global.push({ reason: `The node's kernel log shows a node-wide OOM kill: "${clip(k.evidence.text)}".`, evidence: [k.evidence] });
+      out.global.push({
+        reason: `The node's kernel log shows a node-wide OOM kill: "${clip(k.evidence.text)}".`,
+        evidence: [k.evidence],
+      });
     }
   }
   for (const l of chainOf(node, 'memory')) {
@@ -93,7 +111,8 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
     if (typeof l.max === 'number') {
       const used = Math.max(l.current ?? 0, l.peak ?? 0);
       const t = out.tightest;
-      if (!t || used / l.max > t.used / t.level.max) out.tightest = { level: l as CgroupLevel & { max: number }, used };
+      if (!t || used / l.max > t.used / t.level.max)
+        out.tightest = { level: l as CgroupLevel & { max: number }, used };
     }
   }
   const exitField = numberField(ctx, 'exitCode');

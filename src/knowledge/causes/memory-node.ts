@@ -48,7 +48,11 @@ export const cause: CauseDef = {
       return {
         verdict: 'confirmed',
         summary: `The node ran out of memory: ${m.global[0]!.reason}`,
-        reasons: [...reasons, ...m.global.map((g) => g.reason), 'A global OOM kill picks the victim by oom_score across the whole node, whatever the container limits.'],
+        reasons: [
+          ...reasons,
+          ...m.global.map((g) => g.reason),
+          'A global OOM kill picks the victim by oom_score across the whole node, whatever the container limits.',
+        ],
         evidence: [...evidence, ...m.global.flatMap((g) => g.evidence)],
         missing: [],
         remediation,
@@ -59,7 +63,11 @@ export const cause: CauseDef = {
       return {
         verdict: 'unlikely',
         summary: 'The kill happened inside a memory cgroup limit, not for lack of node memory.',
-        reasons: [...reasons, ...kernelMemcg.map((p) => p.reason), 'A memory-cgroup OOM (CONSTRAINT_MEMCG) means the container or pod reached its own limit first.'],
+        reasons: [
+          ...reasons,
+          ...kernelMemcg.map((p) => p.reason),
+          'A memory-cgroup OOM (CONSTRAINT_MEMCG) means the container or pod reached its own limit first.',
+        ],
         evidence: [...evidence, ...kernelMemcg.flatMap((p) => p.evidence)],
         missing: [],
         remediation: [],
@@ -73,11 +81,14 @@ export const cause: CauseDef = {
     const extra: string[] = [];
     if (m.goOom) {
       evidence.push(m.goOom);
-      extra.push('Go printed "out of memory": mmap itself failed, which a memory cgroup never does (it kills instead). That points at strict overcommit (vm.overcommit_memory=2) on the node, or an RLIMIT_AS on the process.');
+      extra.push(
+        'Go printed "out of memory": mmap itself failed, which a memory cgroup never does (it kills instead). That points at strict overcommit (vm.overcommit_memory=2) on the node, or an RLIMIT_AS on the process.',
+      );
       missing.splice(2, 0, 'grep "Max address space" /proc/<pid>/limits');
       return {
         verdict: 'likely',
-        summary: 'The Go runtime could not get memory from the OS: the node (overcommit) or an address-space limit refused it.',
+        summary:
+          'The Go runtime could not get memory from the OS: the node (overcommit) or an address-space limit refused it.',
         reasons: [...reasons, ...extra],
         evidence,
         missing,
@@ -86,11 +97,14 @@ export const cause: CauseDef = {
     }
     if (m.oomKilled) {
       extra.push(
-        'The container was OOMKilled and no kernel line says whether the memcg or the global OOM killer did it: on cgroup v1 containerd reports OOMKilled from the memcg\'s own OOM notification, on v2 from memory.events oom_kill, which also counts global kills.',
+        "The container was OOMKilled and no kernel line says whether the memcg or the global OOM killer did it: on cgroup v1 containerd reports OOMKilled from the memcg's own OOM notification, on v2 from memory.events oom_kill, which also counts global kills.",
       );
       evidence.push(...m.oomKilled.evidence);
     }
-    if (errnoOf(ctx)?.value === 12) extra.push('errno 12 (ENOMEM) from clone can come from the node being out of memory for kernel allocations as well as from the container limit.');
+    if (errnoOf(ctx)?.value === 12)
+      extra.push(
+        'errno 12 (ENOMEM) from clone can come from the node being out of memory for kernel allocations as well as from the container limit.',
+      );
     return {
       verdict: m.oomKilled ? 'unlikely' : 'possible',
       summary: m.oomKilled

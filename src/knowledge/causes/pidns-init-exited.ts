@@ -14,10 +14,15 @@ export const cause: CauseDef = {
     what: 'Not a resource limit. Once the init (PID 1) of a pid namespace exits, the kernel refuses new PIDs there and fork/clone return ENOMEM, which looks like a memory problem. In a container this happens during teardown: a kubectl exec into a terminating container, or the children of a PID 1 that died.',
     confirm: [
       'Was the failing process PID 1 of its container, or a child / an exec? kubectl exec <pod> -- cat /proc/1/cmdline of the restarted container.',
-      'Was the container terminating at that time? kubectl get events --field-selector involvedObject.name=<pod>; the previous container\'s exit time against the error\'s.',
+      "Was the container terminating at that time? kubectl get events --field-selector involvedObject.name=<pod>; the previous container's exit time against the error's.",
     ],
-    fix: ['Nothing to raise: it is expected during teardown. Make PID 1 an init that outlives its children (tini, dumb-init) if a wrapper script dies first.'],
-    sources: ['torvalds/linux:kernel/pid.c (alloc_pid: PIDNS_ADDING cleared -> -ENOMEM)', 'https://man7.org/linux/man-pages/man7/pid_namespaces.7.html'],
+    fix: [
+      'Nothing to raise: it is expected during teardown. Make PID 1 an init that outlives its children (tini, dumb-init) if a wrapper script dies first.',
+    ],
+    sources: [
+      'torvalds/linux:kernel/pid.c (alloc_pid: PIDNS_ADDING cleared -> -ENOMEM)',
+      'https://man7.org/linux/man-pages/man7/pid_namespaces.7.html',
+    ],
   },
   assess(ctx) {
     const reasons = raisedWhy(ctx);
@@ -27,7 +32,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'ruled-out',
         summary: `The errno is ${errno.value}; a dead pid-namespace init gives ENOMEM (12).`,
-        reasons: [...reasons, `alloc_pid() in a namespace whose init has exited returns ENOMEM; errno ${errno.value} comes from something else.`],
+        reasons: [
+          ...reasons,
+          `alloc_pid() in a namespace whose init has exited returns ENOMEM; errno ${errno.value} comes from something else.`,
+        ],
         evidence,
         missing: [],
         remediation: [],
@@ -38,7 +46,8 @@ export const cause: CauseDef = {
     const threadCreation = ctx.raisedBy.some((r) => /newosproc|pthread|thread/.test(r.signature.id));
     return {
       verdict: threadCreation ? 'unlikely' : 'possible',
-      summary: 'Only if the failing process outlived its container\'s PID 1 (teardown, an exec into a terminating container).',
+      summary:
+        "Only if the failing process outlived its container's PID 1 (teardown, an exec into a terminating container).",
       reasons: [
         ...reasons,
         threadCreation
@@ -48,11 +57,12 @@ export const cause: CauseDef = {
       evidence,
       missing: [
         'kubectl exec <pod> -c <container> -- cat /proc/1/cmdline   # is the crashing program PID 1, or a child of a wrapper?',
-        "kubectl get events --field-selector involvedObject.name=<pod>   # was the container terminating at the time?",
+        'kubectl get events --field-selector involvedObject.name=<pod>   # was the container terminating at the time?',
       ],
       remediation: [
         {
-          summary: 'Nothing to raise: make PID 1 an init that outlives its children (tini, dumb-init) when a wrapper script runs the program.',
+          summary:
+            'Nothing to raise: make PID 1 an init that outlives its children (tini, dumb-init) when a wrapper script runs the program.',
           commands: ['# Dockerfile: ENTRYPOINT ["/usr/bin/tini", "--", "<program>"]'],
         },
       ],

@@ -26,7 +26,7 @@ export const cause: CauseDef = {
     ],
     fix: [
       'Fix the descriptor leak first (unclosed responses, sockets, files).',
-      'Raise the limit the container inherits: LimitNOFILE in a drop-in for containerd.service / docker.service, or the runtime\'s default ulimits, then recreate the containers.',
+      "Raise the limit the container inherits: LimitNOFILE in a drop-in for containerd.service / docker.service, or the runtime's default ulimits, then recreate the containers.",
       'Go >= 1.19 raises its own soft limit to the hard limit; a Go program at 1024 is one whose hard limit is 1024.',
     ],
     sources: [
@@ -45,7 +45,7 @@ export const cause: CauseDef = {
       {
         summary: `Find and fix the descriptor leak; then, if the load really needs more, raise the limit containers inherit (${env.runtimeUnits.join(', ')}). ${RECREATE_NOTE}`,
         commands: [
-          'ls -l /proc/<pid>/fd | awk \'{print $NF}\' | sed \'s/[0-9]*//g\' | sort | uniq -c | sort -rn | head   # what the descriptors are',
+          "ls -l /proc/<pid>/fd | awk '{print $NF}' | sed 's/[0-9]*//g' | sort | uniq -c | sort -rn | head   # what the descriptors are",
           ...env.runtimeUnits.flatMap((u) => dropIn(u, 'LimitNOFILE=1048576')),
         ],
       },
@@ -54,8 +54,12 @@ export const cause: CauseDef = {
     if (enfile && errnoOf(ctx)?.value !== 24) {
       return {
         verdict: 'ruled-out',
-        summary: 'The error is ENFILE ("in system"): the node-wide fs.file-max, not the process\'s own limit.',
-        reasons: [...reasons, '"Too many open files in system" is ENFILE, returned when the node reaches fs.file-max; the per-process limit returns EMFILE ("Too many open files").'],
+        summary:
+          'The error is ENFILE ("in system"): the node-wide fs.file-max, not the process\'s own limit.',
+        reasons: [
+          ...reasons,
+          '"Too many open files in system" is ENFILE, returned when the node reaches fs.file-max; the per-process limit returns EMFILE ("Too many open files").',
+        ],
         evidence: [...evidence, enfile.evidence],
         missing: [],
         remediation: [],
@@ -69,7 +73,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'ruled-out',
         summary: 'The process has no RLIMIT_NOFILE ("Max open files" unlimited).',
-        reasons: [...reasons, 'An unlimited soft RLIMIT_NOFILE cannot be reached (the kernel still caps descriptors at fs.nr_open).'],
+        reasons: [
+          ...reasons,
+          'An unlimited soft RLIMIT_NOFILE cannot be reached (the kernel still caps descriptors at fs.nr_open).',
+        ],
         evidence,
         missing: [],
         remediation: [],
@@ -78,7 +85,8 @@ export const cause: CauseDef = {
     if (limit && limit.value !== null && open) {
       const max = limit.value;
       const ratio = open.value / max;
-      const verdict = open.value >= max - 1 ? 'confirmed' : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+      const verdict =
+        open.value >= max - 1 ? 'confirmed' : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
       return {
         verdict,
         summary: `The process holds ${usage(open.value, max)} of its RLIMIT_NOFILE.`,
@@ -89,17 +97,24 @@ export const cause: CauseDef = {
             : `${open.value} descriptors against ${max} in this snapshot of the restarted process; a leak grows back over time, so compare again later.`,
         ],
         evidence,
-        missing: verdict === 'confirmed' ? [] : ['watch -n5 "ls /proc/<pid>/fd | wc -l"   # does it climb towards the limit?'],
+        missing:
+          verdict === 'confirmed'
+            ? []
+            : ['watch -n5 "ls /proc/<pid>/fd | wc -l"   # does it climb towards the limit?'],
         remediation,
       };
     }
     const extra: string[] = [];
     const watcher = hitsWithText(ctx, WATCHER_WORDS)[0];
     if (watcher) {
-      extra.push('The failing call is a file watcher: inotify_init returns the same EMFILE when the UID holds fs.inotify.max_user_instances instances, which is the more common cause for watchers.');
+      extra.push(
+        'The failing call is a file watcher: inotify_init returns the same EMFILE when the UID holds fs.inotify.max_user_instances instances, which is the more common cause for watchers.',
+      );
     }
     if (limit && limit.value !== null && limit.value <= SMALL_SOFT_LIMIT) {
-      extra.push(`The process's soft limit is ${limit.value}, systemd's default soft limit (containerd 2.0 and Docker 25 no longer raise it): a busy server reaches it quickly.`);
+      extra.push(
+        `The process's soft limit is ${limit.value}, systemd's default soft limit (containerd 2.0 and Docker 25 no longer raise it): a busy server reaches it quickly.`,
+      );
       return {
         verdict: watcher ? 'possible' : 'likely',
         summary: `EMFILE with a soft RLIMIT_NOFILE of only ${limit.value}.`,
@@ -111,7 +126,8 @@ export const cause: CauseDef = {
     }
     return {
       verdict: 'possible',
-      summary: 'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
+      summary:
+        'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
       reasons: [...reasons, ...extra],
       evidence,
       missing: [

@@ -6,7 +6,15 @@
 import type { Evidence, ProcessFacts } from '../../evidence/types.js';
 import { dropIn, environmentOf, kernelVersion, RECREATE_NOTE, type Environment } from '../environment.js';
 import type { CauseContext, CauseDef, Remediation } from '../types.js';
-import { hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage, limitsOf } from './common.js';
+import {
+  hitsWithText,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+  threadsOf,
+  usage,
+  limitsOf,
+} from './common.js';
 
 const EXEMPT_CAPS = ['SYS_ADMIN', 'SYS_RESOURCE'];
 
@@ -18,11 +26,11 @@ export const cause: CauseDef = {
     confirm: [
       'Who did the process run as: grep -E "^(Uid|CapEff)" /proc/<pid>/status and cat /proc/<pid>/uid_map of its restarted twin. Real UID 0 with an identity uid_map rules it out.',
       'Its limit: grep "Max processes" /proc/<pid>/limits (the soft column is enforced).',
-      'The UID\'s node-wide task count, threads and zombies included: ps -eLo ruid= | sort -n | uniq -c. At or above the soft limit = confirmed.',
+      "The UID's node-wide task count, threads and zombies included: ps -eLo ruid= | sort -n | uniq -c. At or above the soft limit = confirmed.",
       'The Go hint "may need to increase max user processes (ulimit -u)" is printed after any EAGAIN: it is not proof.',
     ],
     fix: [
-      'Raise the runtime daemon\'s LimitNPROC with a systemd drop-in (containerd.service, docker.service), or set nproc in containerd\'s base_runtime_spec rlimits / dockerd --default-ulimit nproc=...; then recreate the containers.',
+      "Raise the runtime daemon's LimitNPROC with a systemd drop-in (containerd.service, docker.service), or set nproc in containerd's base_runtime_spec rlimits / dockerd --default-ulimit nproc=...; then recreate the containers.",
       'Give workloads distinct UIDs (or user namespaces, hostUsers: false) so they stop sharing one counter.',
       'Reap zombies (tini, shareProcessNamespace): they count until reaped.',
       'Editing /etc/security/limits.conf or limits.d/20-nproc.conf does nothing for containers: pam_limits applies to login sessions only.',
@@ -43,7 +51,10 @@ export const cause: CauseDef = {
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const remediation = remediationFor(env);
     const hint = hitsWithText(ctx, /may need to increase max user processes/)[0];
-    if (hint) reasons.push('The Go runtime printed its "ulimit -u" hint, but it prints it after any EAGAIN from clone: it names RLIMIT_NPROC without knowing it was the one.');
+    if (hint)
+      reasons.push(
+        'The Go runtime printed its "ulimit -u" hint, but it prints it after any EAGAIN from clone: it names RLIMIT_NPROC without knowing it was the one.',
+      );
     const pam = ctx.node?.pamLimits?.filter((l) => l.item === 'nproc') ?? [];
     if (pam.length > 0) {
       reasons.push(
@@ -69,7 +80,9 @@ export const cause: CauseDef = {
     if (!uid && !inUserNs) {
       // The host reader's per-UID counts still tell whether any UID of the node is anywhere near its limit.
       const own = threadsOf(ctx)?.value ?? 0;
-      const perUid = limitsOf(ctx.node, 'rlimit.nproc').filter((l) => l.used !== null && typeof l.max === 'number' && l.max > 0);
+      const perUid = limitsOf(ctx.node, 'rlimit.nproc').filter(
+        (l) => l.used !== null && typeof l.max === 'number' && l.max > 0,
+      );
       const fullest = perUid.sort((a, b) => (b.used! + own) / b.max! - (a.used! + own) / a.max!)[0];
       const headroom = fullest ? (fullest.used! + own) / fullest.max! : undefined;
       const nodeReason = fullest
@@ -102,7 +115,9 @@ export const cause: CauseDef = {
         `The process runs in a user namespace, so even "root" inside it is a non-zero host UID with no capabilities in the initial namespace: RLIMIT_NPROC applies${kernelNote(env)}.`,
       );
     } else if (uid) {
-      reasons.push(`${who} is not root and the process has no CAP_SYS_ADMIN/CAP_SYS_RESOURCE exemption known: RLIMIT_NPROC applies, counted over every task of UID ${uid.value} on the node${kernelNote(env)}.`);
+      reasons.push(
+        `${who} is not root and the process has no CAP_SYS_ADMIN/CAP_SYS_RESOURCE exemption known: RLIMIT_NPROC applies, counted over every task of UID ${uid.value} on the node${kernelNote(env)}.`,
+      );
     }
     const threads = threadsOf(ctx);
     if (threads) {
@@ -134,7 +149,10 @@ export const cause: CauseDef = {
         return {
           verdict: 'confirmed',
           summary: `UID ${uid?.value ?? '?'} holds ${tasks.value} tasks node-wide with RLIMIT_NPROC ${max}: the limit is reached.`,
-          reasons: [...reasons, `${usage(tasks.value, max)} of the UID's RLIMIT_NPROC: every new thread or process of this UID fails with EAGAIN.`],
+          reasons: [
+            ...reasons,
+            `${usage(tasks.value, max)} of the UID's RLIMIT_NPROC: every new thread or process of this UID fails with EAGAIN.`,
+          ],
           evidence,
           missing: [],
           remediation,
@@ -165,7 +183,10 @@ export const cause: CauseDef = {
             : `${tasks.value} + ${own} = ${tasks.value + own} of ${max}: ${max - tasks.value - own} tasks of headroom in this snapshot; only a burst since the crash would explain it.`,
         ],
         evidence,
-        missing: verdict === 'likely' ? ['Sample during the failure: watch -n1 "ps -eLo ruid= | sort -n | uniq -c"'] : ['Capture the per-UID task count right after the next restart (podmortem node).'],
+        missing:
+          verdict === 'likely'
+            ? ['Sample during the failure: watch -n1 "ps -eLo ruid= | sort -n | uniq -c"']
+            : ['Capture the per-UID task count right after the next restart (podmortem node).'],
         remediation,
       };
     }
@@ -176,7 +197,11 @@ export const cause: CauseDef = {
       evidence,
       missing: [
         ...(limit ? [] : ['grep "Max processes" /proc/<pid>/limits   # of the restarted container process']),
-        ...(tasks ? [] : [`ps -eLo ruid= | awk '$1==${uid?.value ?? '<uid>'}' | wc -l   # tasks of the UID, node-wide, threads included`]),
+        ...(tasks
+          ? []
+          : [
+              `ps -eLo ruid= | awk '$1==${uid?.value ?? '<uid>'}' | wc -l   # tasks of the UID, node-wide, threads included`,
+            ]),
         RUN_ON_NODE,
       ],
       remediation,
@@ -188,18 +213,22 @@ export const cause: CauseDef = {
 function exemptionOf(p: ProcessFacts): { summary: string; reason: string; evidence: Evidence[] } | undefined {
   // Inside a user namespace neither UID 0 nor the container's capabilities count in the initial namespace.
   if (p.userNamespace?.value === true) return undefined;
-  const assumed = p.userNamespace ? '' : ' (no user namespace is known; pods share the host user namespace unless hostUsers: false)';
+  const assumed = p.userNamespace
+    ? ''
+    : ' (no user namespace is known; pods share the host user namespace unless hostUsers: false)';
   const ns = p.userNamespace ? [p.userNamespace.evidence] : [];
   if (p.realUid?.value === 0) {
     return {
-      summary: 'Ruled out: the process ran as real UID 0 outside a user namespace, and RLIMIT_NPROC is never enforced for root.',
+      summary:
+        'Ruled out: the process ran as real UID 0 outside a user namespace, and RLIMIT_NPROC is never enforced for root.',
       reason: `Real UID 0 outside a user namespace is INIT_USER, which copy_process() exempts from RLIMIT_NPROC on every kernel (3.10 to 6.x)${assumed}.`,
       evidence: [p.realUid.evidence, ...ns],
     };
   }
   if (p.privileged?.value === true) {
     return {
-      summary: 'Ruled out: a privileged container holds CAP_SYS_ADMIN in the initial user namespace, which exempts it from RLIMIT_NPROC.',
+      summary:
+        'Ruled out: a privileged container holds CAP_SYS_ADMIN in the initial user namespace, which exempts it from RLIMIT_NPROC.',
       reason: `A privileged container has every capability, CAP_SYS_ADMIN and CAP_SYS_RESOURCE included, in the initial user namespace; copy_process() skips the RLIMIT_NPROC check for them${assumed}.`,
       evidence: [p.privileged.evidence, ...ns],
     };
@@ -216,19 +245,31 @@ function exemptionOf(p: ProcessFacts): { summary: string; reason: string; eviden
 }
 
 /** The host reader's per-UID count (node.limits entry rlimit.nproc, scope uid:<n>). */
-function uidTasksFromNode(ctx: CauseContext, uid: number | undefined): { value: number; evidence: Evidence } | undefined {
+function uidTasksFromNode(
+  ctx: CauseContext,
+  uid: number | undefined,
+): { value: number; evidence: Evidence } | undefined {
   if (uid === undefined) return undefined;
   const l = limitsOf(ctx.node, 'rlimit.nproc').find((x) => x.scope === `uid:${uid}` && x.used !== null);
   if (!l || l.used === null) return undefined;
-  return { value: l.used, evidence: l.evidence[0] ?? { source: `node.limits uid:${uid}`, text: String(l.used) } };
+  return {
+    value: l.used,
+    evidence: l.evidence[0] ?? { source: `node.limits uid:${uid}`, text: String(l.used) },
+  };
 }
 
 /** Without the crashed process's own limit, the lowest soft "Max processes" among the UID's live processes. */
-function uidLimitFromNode(ctx: CauseContext, uid: number | undefined): { value: number; evidence: Evidence } | undefined {
+function uidLimitFromNode(
+  ctx: CauseContext,
+  uid: number | undefined,
+): { value: number; evidence: Evidence } | undefined {
   if (uid === undefined || uid === 0) return undefined;
-  const l = limitsOf(ctx.node, 'rlimit.nproc').find((x) => x.scope === `uid:${uid}` && typeof x.max === 'number');
+  const l = limitsOf(ctx.node, 'rlimit.nproc').find(
+    (x) => x.scope === `uid:${uid}` && typeof x.max === 'number',
+  );
   if (!l || l.max === null) return undefined;
-  const ev = l.evidence.find((e) => /limits$/.test(e.source)) ?? l.evidence[0] ?? { source: `node.limits uid:${uid}`, text: `Max processes ${l.max}` };
+  const ev = l.evidence.find((e) => /limits$/.test(e.source)) ??
+    l.evidence[0] ?? { source: `node.limits uid:${uid}`, text: `Max processes ${l.max}` };
   return { value: l.max, evidence: ev };
 }
 
@@ -252,20 +293,23 @@ function remediationFor(env: Environment): Remediation[] {
       ],
     },
     {
-      summary: 'Or set it per container in the runtime: containerd base_runtime_spec rlimits (CRI), or dockerd --default-ulimit.',
+      summary:
+        'Or set it per container in the runtime: containerd base_runtime_spec rlimits (CRI), or dockerd --default-ulimit.',
       commands: [
         '# containerd: a base_runtime_spec JSON with process.rlimits [{"type":"RLIMIT_NPROC","hard":1048576,"soft":1048576}], referenced from /etc/containerd/config.toml',
         '# docker: /etc/docker/daemon.json {"default-ulimits": {"nproc": {"Name": "nproc", "Hard": 1048576, "Soft": 1048576}}}',
       ],
     },
     {
-      summary: 'Stop sharing the counter: run workloads under distinct UIDs (or user namespaces), and reap zombies (tini, shareProcessNamespace), which count until reaped.',
+      summary:
+        'Stop sharing the counter: run workloads under distinct UIDs (or user namespaces), and reap zombies (tini, shareProcessNamespace), which count until reaped.',
       commands: ["ps -eo ruid=,stat= | awk '$2 ~ /Z/ {print $1}' | sort -n | uniq -c   # zombies per UID"],
     },
     ...(env.el7
       ? [
           {
-            summary: 'On CentOS/RHEL 7, /etc/security/limits.d/20-nproc.conf (4096 for non-root users) is PAM-only: editing it does not change containers.',
+            summary:
+              'On CentOS/RHEL 7, /etc/security/limits.d/20-nproc.conf (4096 for non-root users) is PAM-only: editing it does not change containers.',
             commands: [],
           },
         ]

@@ -60,14 +60,17 @@ export const cause: CauseDef = {
     if (m.memcg.length > 0) {
       return {
         verdict: 'unlikely',
-        summary: 'The kernel killed the container at its memory limit before the runtime reached its own heap cap.',
+        summary:
+          'The kernel killed the container at its memory limit before the runtime reached its own heap cap.',
         reasons: [
           ...reasons,
           'An OOM kill means the container limit was reached first; a heap cap at or above the limit (or heap + non-heap above it) makes that happen while the heap still has room.',
           ...m.memcg.slice(0, 1).map((p) => p.reason),
         ],
         evidence: [...evidence, ...m.memcg.flatMap((p) => p.evidence).slice(0, 2)],
-        missing: ['env | grep -E "JAVA_TOOL_OPTIONS|JAVA_OPTS|NODE_OPTIONS|GOMEMLIMIT"   # is the heap cap above the container limit?'],
+        missing: [
+          'env | grep -E "JAVA_TOOL_OPTIONS|JAVA_OPTS|NODE_OPTIONS|GOMEMLIMIT"   # is the heap cap above the container limit?',
+        ],
         remediation,
       };
     }

@@ -24,15 +24,22 @@ export const cause: CauseDef = {
       'Find what blocks threads (blocking syscalls, cgo calls, file I/O on slow storage) in the goroutine dump, and bound the concurrency.',
       'Only if the threads are legitimate: debug.SetMaxThreads(n) in the program.',
     ],
-    sources: ['golang/go:src/runtime/proc.go (checkmcount, maxmcount = 10000)', 'https://pkg.go.dev/runtime/debug#SetMaxThreads', 'https://go.dev/issue/4056'],
+    sources: [
+      'golang/go:src/runtime/proc.go (checkmcount, maxmcount = 10000)',
+      'https://pkg.go.dev/runtime/debug#SetMaxThreads',
+      'https://go.dev/issue/4056',
+    ],
   },
   assess(ctx) {
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const remediation: Remediation[] = [
       {
-        summary: 'Bound what blocks OS threads (syscalls, cgo) rather than raising the cap; debug.SetMaxThreads only for legitimate load.',
-        commands: ['kubectl logs -p <pod> -c <container> | grep -c "^goroutine "   # how many goroutines, and where they block'],
+        summary:
+          'Bound what blocks OS threads (syscalls, cgo) rather than raising the cap; debug.SetMaxThreads only for legitimate load.',
+        commands: [
+          'kubectl logs -p <pod> -c <container> | grep -c "^goroutine "   # how many goroutines, and where they block',
+        ],
       },
     ];
     const capHit = hitsWithText(ctx, CAP_LINE)[0];
@@ -41,7 +48,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'confirmed',
         summary: `The Go runtime stopped at its own ${limit}-thread cap.`,
-        reasons: [...reasons, `"${capHit.match[0]}" is printed by the runtime's checkmcount when the process reaches its thread cap (${limit}); no kernel limit refused anything.`],
+        reasons: [
+          ...reasons,
+          `"${capHit.match[0]}" is printed by the runtime's checkmcount when the process reaches its thread cap (${limit}); no kernel limit refused anything.`,
+        ],
         evidence: [...evidence, capHit.evidence],
         missing: [],
         remediation,
@@ -68,10 +78,12 @@ export const cause: CauseDef = {
       verdict: errno ? 'unlikely' : 'possible',
       summary: errno
         ? `The kernel refused the thread (errno ${errno.value}); Go's own cap prints a message instead of an errno.`
-        : "A runtime thread cap may have been reached; the crash does not say how many threads the process had.",
+        : 'A runtime thread cap may have been reached; the crash does not say how many threads the process had.',
       reasons,
       evidence,
-      missing: ['kubectl logs -p <pod> -c <container> | grep -E "thread limit|thread exhaustion|have [0-9]+ already"'],
+      missing: [
+        'kubectl logs -p <pod> -c <container> | grep -E "thread limit|thread exhaustion|have [0-9]+ already"',
+      ],
       remediation,
     };
   },

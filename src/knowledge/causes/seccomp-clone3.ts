@@ -15,7 +15,7 @@ export const cause: CauseDef = {
   docs: {
     what: 'Not a resource limit. glibc 2.34+ calls clone3 to create threads and only falls back to clone on ENOSYS. Default seccomp profiles of Docker before 20.10.10 and containerd before 1.4.10/1.5.6 returned EPERM for clone3, so every pthread_create (JVM, Python, Rust, cgo, C) in an image with a new glibc fails with "Operation not permitted" or a bare "can\'t start new thread".',
     confirm: [
-      'errno 1 (EPERM) from thread creation; the image\'s glibc: kubectl exec <pod> -- ldd --version | head -1 (2.34 or newer).',
+      "errno 1 (EPERM) from thread creation; the image's glibc: kubectl exec <pod> -- ldd --version | head -1 (2.34 or newer).",
       "The node's runtime version: docker version --format '{{.Server.Version}}' (< 20.10.10) or containerd --version (< 1.4.10, 1.5.0-1.5.5).",
       "Whether a profile applies at all: kubectl get pod <pod> -o jsonpath='{..seccompProfile}' and seccompDefault in the kubelet config (Kubernetes runs pods Unconfined unless one of them says otherwise).",
       'Privileged containers run Unconfined; profiles allow clone3 to containers with CAP_SYS_ADMIN.',
@@ -39,10 +39,14 @@ export const cause: CauseDef = {
     const remediation: Remediation[] = [
       {
         summary: `Upgrade the container runtime to one whose default profile answers clone3 with ENOSYS (Docker >= 20.10.10, containerd >= 1.4.10 / 1.5.6). ${RECREATE_NOTE}`,
-        commands: ["docker version --format '{{.Server.Version}}'; containerd --version", 'apt-get install --only-upgrade docker-ce containerd.io   # or yum update docker-ce containerd.io'],
+        commands: [
+          "docker version --format '{{.Server.Version}}'; containerd --version",
+          'apt-get install --only-upgrade docker-ce containerd.io   # or yum update docker-ce containerd.io',
+        ],
       },
       {
-        summary: 'Until then: a seccomp profile that returns ENOSYS for clone3, or an image built on glibc < 2.34.',
+        summary:
+          'Until then: a seccomp profile that returns ENOSYS for clone3, or an image built on glibc < 2.34.',
         commands: ['# in the profile: {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}'],
       },
     ];
@@ -50,7 +54,10 @@ export const cause: CauseDef = {
       return {
         verdict: 'ruled-out',
         summary: 'Ruled out: privileged containers run without a seccomp profile.',
-        reasons: [...reasons, 'A privileged container always runs Unconfined: no seccomp profile can refuse clone3.'],
+        reasons: [
+          ...reasons,
+          'A privileged container always runs Unconfined: no seccomp profile can refuse clone3.',
+        ],
         evidence: [...evidence, p.privileged.evidence],
         missing: [],
         remediation: [],
@@ -61,16 +68,24 @@ export const cause: CauseDef = {
     let verdict: Verdict = 'possible';
     if (p.capabilities?.value.includes('SYS_ADMIN')) {
       evidence.push(p.capabilities.evidence);
-      extra.push('The container has CAP_SYS_ADMIN, to which the Docker and containerd profiles allow clone3.');
+      extra.push(
+        'The container has CAP_SYS_ADMIN, to which the Docker and containerd profiles allow clone3.',
+      );
       verdict = 'unlikely';
     } else if (errno?.value === 1 && rawClone(ctx)) {
-      extra.push('The Go runtime starts its threads with clone, not clone3, so the EPERM came from a profile or LSM that denies clone itself, not from the clone3 problem.');
+      extra.push(
+        'The Go runtime starts its threads with clone, not clone3, so the EPERM came from a profile or LSM that denies clone itself, not from the clone3 problem.',
+      );
       verdict = 'unlikely';
     } else if (errno?.value === 1) {
-      extra.push('EPERM from pthread_create is not a resource limit: no task or memory limit returns it, a seccomp or LSM policy does.');
+      extra.push(
+        'EPERM from pthread_create is not a resource limit: no task or memory limit returns it, a seccomp or LSM policy does.',
+      );
       verdict = 'likely';
     } else if (!errno) {
-      extra.push('The message does not show the errno, so an EPERM from clone3 cannot be told apart from a task limit by the log alone.');
+      extra.push(
+        'The message does not show the errno, so an EPERM from clone3 cannot be told apart from a task limit by the log alone.',
+      );
     } else {
       extra.push(`errno ${errno.value} is not EPERM: a seccomp denial of clone3 returns EPERM.`);
       verdict = 'unlikely';
@@ -79,19 +94,25 @@ export const cause: CauseDef = {
     if (rt && ctx.node?.runtime) {
       evidence.push(ctx.node.runtime.evidence);
       if (rt === 'fixed') {
-        extra.push(`The node runs ${env.runtime}, whose default profile already answers clone3 with ENOSYS; only a custom profile could still return EPERM.`);
+        extra.push(
+          `The node runs ${env.runtime}, whose default profile already answers clone3 with ENOSYS; only a custom profile could still return EPERM.`,
+        );
         if (verdict !== 'unlikely') verdict = 'unlikely';
       } else {
-        extra.push(`The node runs ${env.runtime}, older than the fix (Docker 20.10.10, containerd 1.4.10/1.5.6): its default profile answers clone3 with EPERM.`);
+        extra.push(
+          `The node runs ${env.runtime}, older than the fix (Docker 20.10.10, containerd 1.4.10/1.5.6): its default profile answers clone3 with EPERM.`,
+        );
       }
     }
-    extra.push('Kubernetes runs pods Unconfined unless the pod sets seccompProfile (RuntimeDefault/Localhost) or the kubelet sets seccompDefault: true.');
+    extra.push(
+      'Kubernetes runs pods Unconfined unless the pod sets seccompProfile (RuntimeDefault/Localhost) or the kubelet sets seccompDefault: true.',
+    );
     return {
       verdict,
       summary:
         verdict === 'likely'
           ? 'Thread creation was refused with EPERM: the signature of an old seccomp profile answering clone3 with EPERM.'
-          : 'A seccomp profile refusing clone3 is not excluded; the runtime version, the image\'s glibc and the pod\'s seccomp profile decide it.',
+          : "A seccomp profile refusing clone3 is not excluded; the runtime version, the image's glibc and the pod's seccomp profile decide it.",
       reasons: [...reasons, ...extra],
       evidence,
       missing: [
@@ -105,7 +126,10 @@ export const cause: CauseDef = {
 };
 
 function rawClone(ctx: CauseContext): boolean {
-  return ctx.raisedBy.every((r) => /^go\.newosproc/.test(r.signature.id)) && hitsWithId(ctx, /^go\.newosproc/).length > 0;
+  return (
+    ctx.raisedBy.every((r) => /^go\.newosproc/.test(r.signature.id)) &&
+    hitsWithId(ctx, /^go\.newosproc/).length > 0
+  );
 }
 
 /** 'old' when the runtime version predates the clone3 fix, 'fixed' when it has it, undefined when unknown. */
@@ -113,7 +137,8 @@ export function runtimeAge(runtime: string | undefined): 'old' | 'fixed' | undef
   const m = /(docker|containerd)\D{0,20}(\d+)\.(\d+)\.(\d+)/i.exec(runtime ?? '');
   if (!m) return undefined;
   const [maj, min, patch] = [Number(m[2]), Number(m[3]), Number(m[4])];
-  const older = (a: number[], b: number[]): boolean => a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! < b[2]!)));
+  const older = (a: number[], b: number[]): boolean =>
+    a[0]! < b[0]! || (a[0] === b[0] && (a[1]! < b[1]! || (a[1] === b[1] && a[2]! < b[2]!)));
   const v = [maj, min, patch];
   if (m[1]!.toLowerCase() === 'docker') return older(v, [20, 10, 10]) ? 'old' : 'fixed';
   if (maj === 1 && min === 5) return patch < 6 ? 'old' : 'fixed';

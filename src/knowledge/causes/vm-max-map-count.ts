@@ -49,26 +49,44 @@ export const cause: CauseDef = {
       return {
         verdict: 'confirmed',
         summary: `The program requires vm.max_map_count ${need} and the node has ${have}.`,
-        reasons: [...reasons, `The program read vm.max_map_count ${have} and refused to start below its requirement ${need}: ${have} < ${need}.`],
+        reasons: [
+          ...reasons,
+          `The program read vm.max_map_count ${have} and refused to start below its requirement ${need}: ${have} < ${need}.`,
+        ],
         evidence: [...evidence, tooLow.evidence],
         missing: [],
         remediation,
       };
     }
     const max = nodeMax?.value ?? DEFAULT_MAX_MAP_COUNT;
-    const maxText = nodeMax ? `vm.max_map_count ${max}` : `the default vm.max_map_count ${DEFAULT_MAX_MAP_COUNT}`;
+    const maxText = nodeMax
+      ? `vm.max_map_count ${max}`
+      : `the default vm.max_map_count ${DEFAULT_MAX_MAP_COUNT}`;
     if (nodeMax) evidence.push(nodeMax.evidence);
     const maps = ctx.process.mapCount;
     if (maps) {
       evidence.push(maps.evidence);
       const ratio = maps.value / max;
-      const verdict = maps.value >= max - 10 ? 'confirmed' : ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+      const verdict =
+        maps.value >= max - 10
+          ? 'confirmed'
+          : ratio >= 0.9
+            ? 'likely'
+            : ratio < 0.5
+              ? 'unlikely'
+              : 'possible';
       return {
         verdict,
         summary: `The process holds ${usage(maps.value, max)} of ${maxText}.`,
-        reasons: [...reasons, `${maps.value} mappings against ${maxText}: ${verdict === 'confirmed' ? 'at the cap, mmap and thread creation fail' : `${max - maps.value} to spare in this snapshot`}.`],
+        reasons: [
+          ...reasons,
+          `${maps.value} mappings against ${maxText}: ${verdict === 'confirmed' ? 'at the cap, mmap and thread creation fail' : `${max - maps.value} to spare in this snapshot`}.`,
+        ],
         evidence,
-        missing: verdict === 'confirmed' ? [] : ['watch -n5 "wc -l < /proc/<pid>/maps"   # does it grow towards the cap?'],
+        missing:
+          verdict === 'confirmed'
+            ? []
+            : ['watch -n5 "wc -l < /proc/<pid>/maps"   # does it grow towards the cap?'],
         remediation,
       };
     }
@@ -92,7 +110,7 @@ export const cause: CauseDef = {
     }
     return {
       verdict: 'possible',
-      summary: "The process may have reached vm.max_map_count; its mapping count was not read.",
+      summary: 'The process may have reached vm.max_map_count; its mapping count was not read.',
       reasons,
       evidence,
       missing: ['wc -l /proc/<pid>/maps; sysctl vm.max_map_count', RUN_ON_NODE],

@@ -10,7 +10,10 @@ const CTR = `${POD}/4f9a1c3e7b2d8e6f0a5c9b1d3e7f2a4c6b8d0e1f3a5c7b9d2e4f6a8c0b1d
 const pidMax = fact(32768, '/proc/sys/kernel/pid_max', '32768', 1);
 const controllers = fact({ cpu: true, memory: true, pids: true }, '/proc/cgroups', 'pids\t8\t5\t1');
 
-function chain(container: Parameters<typeof pidsLevel>[2], pod: Parameters<typeof pidsLevel>[2] = { max: null }) {
+function chain(
+  container: Parameters<typeof pidsLevel>[2],
+  pod: Parameters<typeof pidsLevel>[2] = { max: null },
+) {
   return [
     pidsLevel('container', CTR, container),
     pidsLevel('pod', POD, pod),
@@ -44,15 +47,24 @@ describe('cgroup.pids', () => {
       node: node({
         controllers,
         cgroupVersion: 2,
-        kubelet: { source: '/var/lib/kubelet/config.yaml', podPidsLimit: fact(100, '/var/lib/kubelet/config.yaml', 'podPidsLimit: 100', 31) },
-        cgroupChains: chain({ max: null, current: 3, events: 0 }, { max: 100, current: 58, events: 0, eventsLocal: 4 }),
+        kubelet: {
+          source: '/var/lib/kubelet/config.yaml',
+          podPidsLimit: fact(100, '/var/lib/kubelet/config.yaml', 'podPidsLimit: 100', 31),
+        },
+        cgroupChains: chain(
+          { max: null, current: 3, events: 0 },
+          { max: 100, current: 58, events: 0, eventsLocal: 4 },
+        ),
       }),
       verdict: 'confirmed',
       words: [/pids\.events\.local of the pod level/, /podPidsLimit 100/],
     },
     {
       name: 'pod pids.peak reached pids.max',
-      node: node({ controllers, cgroupChains: chain({ max: null, current: 40 }, { max: 1024, current: 300, peak: 1024 }) }),
+      node: node({
+        controllers,
+        cgroupChains: chain({ max: null, current: 40 }, { max: 1024, current: 300, peak: 1024 }),
+      }),
       verdict: 'confirmed',
       words: [/pids\.peak 1024 .* reached pids\.max 1024/],
     },
@@ -70,7 +82,14 @@ describe('cgroup.pids', () => {
     },
     {
       name: 'kubepods at pid_max cannot be reached before pid_max (the seed snapshot)',
-      node: node({ controllers, pidMax, cgroupChains: [...chain({ max: null }).slice(0, 3), pidsLevel('kubepods', '/kubepods', { max: 32768, current: 31874 })] }),
+      node: node({
+        controllers,
+        pidMax,
+        cgroupChains: [
+          ...chain({ max: null }).slice(0, 3),
+          pidsLevel('kubepods', '/kubepods', { max: 32768, current: 31874 }),
+        ],
+      }),
       verdict: 'ruled-out',
       words: [/pids\.max 32768 is not below kernel\.pid_max 32768/],
     },
@@ -101,15 +120,24 @@ describe('cgroup.pids', () => {
 
   it('a "fork rejected by pids controller" line in the incident names the cgroup: confirmed', () => {
     // Line as quoted in the kind/podman thread (corpus kind-rootless-podman-nginx-tasksmax-675), with its path.
-    const text = 'cgroup: fork rejected by pids controller in /user.slice/user-1000.slice/user@1000.service/user.slice/libpod-2b3f.scope';
-    const hit = dataHit('kernel.pids-rejected', text, { cgroup: '/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-2b3f.scope' }, 'dmesg.txt', 7);
+    const text =
+      'cgroup: fork rejected by pids controller in /user.slice/user-1000.slice/user@1000.service/user.slice/libpod-2b3f.scope';
+    const hit = dataHit(
+      'kernel.pids-rejected',
+      text,
+      { cgroup: '/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-2b3f.scope' },
+      'dmesg.txt',
+      7,
+    );
     const a = assess('cgroup.pids', { lines: SEED_LOG, hits: [hit] });
     expect(a.verdict).toBe('confirmed');
     expect(a.evidence).toContainEqual({ source: 'dmesg.txt', line: 7, text });
   });
 
   it('systemctl status "Tasks: 502 (limit: 512)" (corpus so-docker-tasksmax-kernel43): likely, at the limit: confirmed', () => {
-    const a = assess('cgroup.pids', { lines: ['● docker.service - Docker Application Container Engine', '    Tasks: 502 (limit: 512)'] });
+    const a = assess('cgroup.pids', {
+      lines: ['● docker.service - Docker Application Container Engine', '    Tasks: 502 (limit: 512)'],
+    });
     expect(a.verdict).toBe('likely');
     expect(said(a)).toMatch(/502\/512 \(98\.0%\)/);
     expect(said(a)).toMatch(/v228/);
@@ -117,27 +145,53 @@ describe('cgroup.pids', () => {
     expect(full.verdict).toBe('confirmed');
   });
 
-  it('a refusal counted at the QoS level may be another pod\'s: likely, not confirmed', () => {
+  it("a refusal counted at the QoS level may be another pod's: likely, not confirmed", () => {
     const chainV2 = [
       pidsLevel('container', CTR, { max: null, current: 41, events: 0 }),
       pidsLevel('pod', POD, { max: null, current: 45, events: 0 }),
       pidsLevel('qos', '/kubepods/burstable', { max: 20000, current: 800, events: 6 }),
     ];
-    const a = assess('cgroup.pids', { lines: SEED_LOG, node: node({ controllers, cgroupVersion: 2, cgroupChains: chainV2 }) });
+    const a = assess('cgroup.pids', {
+      lines: SEED_LOG,
+      node: node({ controllers, cgroupVersion: 2, cgroupChains: chainV2 }),
+    });
     expect(a.verdict).toBe('likely');
     expect(said(a)).toMatch(/shared by every pod under it/);
   });
 
   it('a kernel line about another cgroup of the node does not confirm this container', () => {
-    const other = { kind: 'pids-rejected' as const, cgroup: '/system.slice/docker-1f2e.scope', evidence: { source: '/var/log/messages', line: 88, text: 'cgroup: fork rejected by pids controller in /system.slice/docker-1f2e.scope' } };
-    const a = assess('cgroup.pids', { lines: SEED_LOG, node: node({ controllers, kernelLines: [other], cgroupChains: chain({ max: 4096, current: 30 }) }) });
+    const other = {
+      kind: 'pids-rejected' as const,
+      cgroup: '/system.slice/docker-1f2e.scope',
+      evidence: {
+        source: '/var/log/messages',
+        line: 88,
+        text: 'cgroup: fork rejected by pids controller in /system.slice/docker-1f2e.scope',
+      },
+    };
+    const a = assess('cgroup.pids', {
+      lines: SEED_LOG,
+      node: node({ controllers, kernelLines: [other], cgroupChains: chain({ max: 4096, current: 30 }) }),
+    });
     expect(a.verdict).not.toBe('confirmed');
     expect(said(a)).toMatch(/outside this container's chain/);
   });
 
-  it('a kernel line naming the pod\'s cgroup confirms it even when the counters were reset', () => {
-    const line = { kind: 'pids-rejected' as const, cgroup: CTR, evidence: { source: '/var/log/messages', line: 12, text: `cgroup: fork rejected by pids controller in ${CTR}` } };
-    const a = assess('cgroup.pids', { lines: SEED_LOG, subject: { podUid: '8c1e5d7a-3f2b-4e91-a6d4-5b0f9c27e813' }, node: node({ controllers, kernelLines: [line] }) });
+  it("a kernel line naming the pod's cgroup confirms it even when the counters were reset", () => {
+    const line = {
+      kind: 'pids-rejected' as const,
+      cgroup: CTR,
+      evidence: {
+        source: '/var/log/messages',
+        line: 12,
+        text: `cgroup: fork rejected by pids controller in ${CTR}`,
+      },
+    };
+    const a = assess('cgroup.pids', {
+      lines: SEED_LOG,
+      subject: { podUid: '8c1e5d7a-3f2b-4e91-a6d4-5b0f9c27e813' },
+      node: node({ controllers, kernelLines: [line] }),
+    });
     expect(a.verdict).toBe('confirmed');
   });
 });

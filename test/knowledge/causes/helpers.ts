@@ -25,7 +25,11 @@ export const SEED_LOG = [
 ];
 
 /** Runs the real Recognizer over lines, as the scanner would hand them over. */
-export function recognize(lines: string[], source = 'crash.log', signatures: readonly SignatureDef[] = SIGNATURES): SignatureHit[] {
+export function recognize(
+  lines: string[],
+  source = 'crash.log',
+  signatures: readonly SignatureDef[] = SIGNATURES,
+): SignatureHit[] {
   const rec = new Recognizer(signatures);
   lines.forEach((text, i) => rec.add({ source, line: i + 1, text, format: 'plain', truncated: false }));
   return rec.result();
@@ -65,10 +69,20 @@ export function assess(causeId: string, c: Case): CauseAssessment {
 /** The whole diagnosis of a case, ranked, through the real engine. */
 export function diagnoseCase(c: Case): CauseAssessment[] {
   const signatures = [...recognize(c.lines ?? []), ...(c.hits ?? [])];
-  return diagnose({ incident: { subject: c.subject ?? {}, signatures }, process: c.process ?? {}, ...(c.node ? { node: c.node } : {}) });
+  return diagnose({
+    incident: { subject: c.subject ?? {}, signatures },
+    process: c.process ?? {},
+    ...(c.node ? { node: c.node } : {}),
+  });
 }
 
-export function dataHit(id: string, text: string, fields: SignatureHit['fields'], source = 'crash.log', line = 1): SignatureHit {
+export function dataHit(
+  id: string,
+  text: string,
+  fields: SignatureHit['fields'],
+  source = 'crash.log',
+  line = 1,
+): SignatureHit {
   return { id, family: id.split('.')[0]!, title: id, fields, evidence: [{ source, line, text }], count: 1 };
 }
 
@@ -81,11 +95,19 @@ export function node(partial: Partial<NodeFacts> = {}): NodeFacts {
 }
 
 /** A pids level as the host reader builds it from real cgroup v1 files. */
-export function pidsLevel(level: string, path: string, files: { max: number | null; current?: number; peak?: number; events?: number; eventsLocal?: number }): CgroupLevel {
+export function pidsLevel(
+  level: string,
+  path: string,
+  files: { max: number | null; current?: number; peak?: number; events?: number; eventsLocal?: number },
+): CgroupLevel {
   const dir = `/sys/fs/cgroup/pids${path}`;
-  const evidence: Evidence[] = [{ source: `${dir}/pids.max`, text: files.max === null ? 'max' : String(files.max) }];
-  if (files.current !== undefined) evidence.push({ source: `${dir}/pids.current`, text: String(files.current) });
-  if (files.events !== undefined) evidence.push({ source: `${dir}/pids.events`, text: `max ${files.events}` });
+  const evidence: Evidence[] = [
+    { source: `${dir}/pids.max`, text: files.max === null ? 'max' : String(files.max) },
+  ];
+  if (files.current !== undefined)
+    evidence.push({ source: `${dir}/pids.current`, text: String(files.current) });
+  if (files.events !== undefined)
+    evidence.push({ source: `${dir}/pids.events`, text: `max ${files.events}` });
   return {
     path,
     level,
@@ -100,7 +122,10 @@ export function pidsLevel(level: string, path: string, files: { max: number | nu
 }
 
 /** A real number from this machine's /proc, with its evidence. */
-export function procNumber(path: string, pick: (text: string) => string = (t) => t.trim().split(/\s+/)[0]!): Fact<number> {
+export function procNumber(
+  path: string,
+  pick: (text: string) => string = (t) => t.trim().split(/\s+/)[0]!,
+): Fact<number> {
   const text = readFileSync(path, 'utf8').trim();
   return fact(Number(pick(text)), path, text, 1);
 }

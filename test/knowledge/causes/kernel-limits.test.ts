@@ -2,7 +2,17 @@
 // CentOS 7 keeps pid_max 32768; threads-max is sized from RAM. Every task needs a PID, so a node whose
 // pid_max is below threads-max can never reach threads-max (arithmetic, not a guess).
 import { describe, expect, it } from 'vitest';
-import { assess, diagnoseCase, fact, hasSourcedEvidence, node, pidsLevel, procNumber, said, SEED_LOG } from './helpers.js';
+import {
+  assess,
+  diagnoseCase,
+  fact,
+  hasSourcedEvidence,
+  node,
+  pidsLevel,
+  procNumber,
+  said,
+  SEED_LOG,
+} from './helpers.js';
 
 const loadavg = (tasks: number) => fact(tasks, '/proc/loadavg', `12.31 11.87 11.02 9/${tasks} 28411`, 1);
 const pidMax = (n: number) => fact(n, '/proc/sys/kernel/pid_max', String(n), 1);
@@ -11,9 +21,24 @@ const threadsMax = (n: number) => fact(n, '/proc/sys/kernel/threads-max', String
 describe('kernel.pid_max', () => {
   const cases = [
     { name: 'no node evidence', node: undefined, verdict: 'possible', words: [/no node evidence/] },
-    { name: 'CentOS 7: 32760 tasks of 32768', node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), threadsMax: threadsMax(514875) }), verdict: 'confirmed', words: [/32760 tasks of at most 32767 PIDs \(8 free\)/] },
-    { name: '1200 tasks of 32768', node: node({ pidMax: pidMax(32768), tasks: loadavg(1200) }), verdict: 'unlikely', words: [/1200 of 32768 PIDs/] },
-    { name: 'pid_max 4194304 (systemd >= 243) with no task count', node: node({ pidMax: pidMax(4194304) }), verdict: 'unlikely', words: [/largest value/] },
+    {
+      name: 'CentOS 7: 32760 tasks of 32768',
+      node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), threadsMax: threadsMax(514875) }),
+      verdict: 'confirmed',
+      words: [/32760 tasks of at most 32767 PIDs \(8 free\)/],
+    },
+    {
+      name: '1200 tasks of 32768',
+      node: node({ pidMax: pidMax(32768), tasks: loadavg(1200) }),
+      verdict: 'unlikely',
+      words: [/1200 of 32768 PIDs/],
+    },
+    {
+      name: 'pid_max 4194304 (systemd >= 243) with no task count',
+      node: node({ pidMax: pidMax(4194304) }),
+      verdict: 'unlikely',
+      words: [/largest value/],
+    },
   ] as const;
   for (const c of cases) {
     it(c.name, () => {
@@ -25,14 +50,30 @@ describe('kernel.pid_max', () => {
     });
   }
 
-  it('remediation: a sysctl reaches running containers at once, except a 6.14+ pid namespace\'s own copy', () => {
-    const old = assess('kernel.pid_max', { lines: SEED_LOG, node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), kernelRelease: fact('3.10.0-1160.59.1.el7.x86_64', '/proc/sys/kernel/osrelease') }) });
+  it("remediation: a sysctl reaches running containers at once, except a 6.14+ pid namespace's own copy", () => {
+    const old = assess('kernel.pid_max', {
+      lines: SEED_LOG,
+      node: node({
+        pidMax: pidMax(32768),
+        tasks: loadavg(32760),
+        kernelRelease: fact('3.10.0-1160.59.1.el7.x86_64', '/proc/sys/kernel/osrelease'),
+      }),
+    });
     const fix = old.remediation.map((r) => r.summary).join(' ');
     expect(fix).toMatch(/CentOS\/RHEL 7 keeps the kernel default 32768/);
     expect(fix).toMatch(/without being recreated/);
     expect(fix).not.toMatch(/6\.14/);
-    const recent = assess('kernel.pid_max', { lines: SEED_LOG, node: node({ pidMax: pidMax(32768), tasks: loadavg(32760), kernelRelease: fact('6.18.44', '/proc/sys/kernel/osrelease') }) });
-    expect(recent.remediation.map((r) => r.summary).join(' ')).toMatch(/From kernel 6\.14 each pid namespace has its own pid_max/);
+    const recent = assess('kernel.pid_max', {
+      lines: SEED_LOG,
+      node: node({
+        pidMax: pidMax(32768),
+        tasks: loadavg(32760),
+        kernelRelease: fact('6.18.44', '/proc/sys/kernel/osrelease'),
+      }),
+    });
+    expect(recent.remediation.map((r) => r.summary).join(' ')).toMatch(
+      /From kernel 6\.14 each pid namespace has its own pid_max/,
+    );
   });
 
   it('confirmed PID exhaustion ranks first, above another confirmed limit', () => {
@@ -85,7 +126,10 @@ describe('kernel.threads-max', () => {
     const pm = procNumber('/proc/sys/kernel/pid_max');
     const tm = procNumber('/proc/sys/kernel/threads-max');
     const tasks = procNumber('/proc/loadavg', (t) => t.split(/\s+/)[3]!.split('/')[1]!);
-    const a = assess('kernel.threads-max', { lines: SEED_LOG, node: node({ pidMax: pm, threadsMax: tm, tasks }) });
+    const a = assess('kernel.threads-max', {
+      lines: SEED_LOG,
+      node: node({ pidMax: pm, threadsMax: tm, tasks }),
+    });
     if (pm.value - 1 < tm.value) {
       expect(a.verdict).toBe('ruled-out');
       expect(said(a)).toContain(`pid_max - 1 = ${pm.value - 1} PIDs`);

@@ -3,98 +3,145 @@
 // real non-root UID, and each of them is not confused with the other.
 import { afterAll, describe, expect, it } from 'vitest';
 import { assess, fact, node, pidsLevel, procNumber, said } from './helpers.js';
-import { cleanupLab, labUnavailable, runAsUidWithNproc, runHolding, runInMemoryCgroup, runInPidsCgroup } from './lab.js';
+import {
+  cleanupLab,
+  labUnavailable,
+  runAsUidWithNproc,
+  runHolding,
+  runInMemoryCgroup,
+  runInPidsCgroup,
+} from './lab.js';
 
 const skip = labUnavailable();
 
-describe.skipIf(skip !== undefined)(`lab: real limits reached on this machine${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  afterAll(cleanupLab);
+describe.skipIf(skip !== undefined)(
+  `lab: real limits reached on this machine${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    afterAll(cleanupLab);
 
-  it('a Go program in a pids cgroup with pids.max 20: newosproc errno 11, cgroup.pids confirmed by the cgroup files', () => {
-    const run = runInPidsCgroup(20, 200);
-    expect(run.exitCode).toBe(2);
-    expect(run.log[0]).toMatch(/^runtime: failed to create new OS thread \(have \d+ already; errno=11\)$/);
-    expect(run.files['pids.events']).toMatch(/^max [1-9]/);
-    const events = Number(run.files['pids.events'].split(' ')[1]);
-    const level = pidsLevel('container', run.path, {
-      max: Number(run.files['pids.max']),
-      current: Number(run.files['pids.current']),
-      ...(run.files['pids.peak'] ? { peak: Number(run.files['pids.peak']) } : {}),
-      events,
+    it('a Go program in a pids cgroup with pids.max 20: newosproc errno 11, cgroup.pids confirmed by the cgroup files', () => {
+      const run = runInPidsCgroup(20, 200);
+      expect(run.exitCode).toBe(2);
+      expect(run.log[0]).toMatch(/^runtime: failed to create new OS thread \(have \d+ already; errno=11\)$/);
+      expect(run.files['pids.events']).toMatch(/^max [1-9]/);
+      const events = Number(run.files['pids.events'].split(' ')[1]);
+      const level = pidsLevel('container', run.path, {
+        max: Number(run.files['pids.max']),
+        current: Number(run.files['pids.current']),
+        ...(run.files['pids.peak'] ? { peak: Number(run.files['pids.peak']) } : {}),
+        events,
+      });
+      const n = node({
+        cgroupVersion: 1,
+        cgroupChains: [level],
+        controllers: fact({ pids: true, memory: true }, '/proc/cgroups', 'pids 8 5 1'),
+      });
+      const a = assess('cgroup.pids', { lines: run.log, node: n });
+      expect(a.verdict).toBe('confirmed');
+      expect(said(a)).toMatch(
+        new RegExp(`pids\\.events of the container level ${run.path} records max ${events}`),
+      );
+      expect(a.evidence.map((e) => e.source)).toContain(`/sys/fs/cgroup/pids${run.path}/pids.events`);
+      // The same crash with only the kernel line (no counters): the line names the cgroup, which is proof too.
+      if (run.kernelLine) {
+        const k = node({
+          cgroupChains: [pidsLevel('container', run.path, { max: 20 })],
+          kernelLines: [
+            {
+              kind: 'pids-rejected',
+              cgroup: run.path,
+              evidence: { source: '/dev/kmsg', text: run.kernelLine },
+            },
+          ],
+        });
+        expect(assess('cgroup.pids', { lines: run.log, node: k }).verdict).toBe('confirmed');
+      }
+      // And the process was root: RLIMIT_NPROC cannot be it.
+      expect(
+        assess('rlimit.nproc', {
+          lines: run.log,
+          process: { realUid: fact(0, '/proc/self/status', 'Uid: 0 0 0 0') },
+        }).verdict,
+      ).toBe('ruled-out');
     });
-    const n = node({ cgroupVersion: 1, cgroupChains: [level], controllers: fact({ pids: true, memory: true }, '/proc/cgroups', 'pids 8 5 1') });
-    const a = assess('cgroup.pids', { lines: run.log, node: n });
-    expect(a.verdict).toBe('confirmed');
-    expect(said(a)).toMatch(new RegExp(`pids\\.events of the container level ${run.path} records max ${events}`));
-    expect(a.evidence.map((e) => e.source)).toContain(`/sys/fs/cgroup/pids${run.path}/pids.events`);
-    // The same crash with only the kernel line (no counters): the line names the cgroup, which is proof too.
-    if (run.kernelLine) {
-      const k = node({ cgroupChains: [pidsLevel('container', run.path, { max: 20 })], kernelLines: [{ kind: 'pids-rejected', cgroup: run.path, evidence: { source: '/dev/kmsg', text: run.kernelLine } }] });
-      expect(assess('cgroup.pids', { lines: run.log, node: k }).verdict).toBe('confirmed');
-    }
-    // And the process was root: RLIMIT_NPROC cannot be it.
-    expect(assess('rlimit.nproc', { lines: run.log, process: { realUid: fact(0, '/proc/self/status', 'Uid: 0 0 0 0') } }).verdict).toBe('ruled-out');
-  });
 
-  it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', () => {
-    const run = runAsUidWithNproc(65534, 30, 200);
-    expect(run.exitCode).toBe(2);
-    const m = /^runtime: failed to create new OS thread \(have (\d+) already; errno=11\)$/.exec(run.log[0] ?? '');
-    expect(m).not.toBeNull();
-    const a = assess('rlimit.nproc', {
-      lines: run.log,
-      process: {
-        realUid: fact(65534, 'setpriv --reuid=65534', 'real UID 65534'),
-        nprocLimit: fact(30, 'prlimit --nproc=30', 'Max processes 30 30 processes'),
-        uidTasks: fact(run.uidTasksAfter, 'ps -eLo ruid=', `${run.uidTasksAfter} tasks of real UID 65534 after the crash`),
-      },
+    it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', () => {
+      const run = runAsUidWithNproc(65534, 30, 200);
+      expect(run.exitCode).toBe(2);
+      const m = /^runtime: failed to create new OS thread \(have (\d+) already; errno=11\)$/.exec(
+        run.log[0] ?? '',
+      );
+      expect(m).not.toBeNull();
+      const a = assess('rlimit.nproc', {
+        lines: run.log,
+        process: {
+          realUid: fact(65534, 'setpriv --reuid=65534', 'real UID 65534'),
+          nprocLimit: fact(30, 'prlimit --nproc=30', 'Max processes 30 30 processes'),
+          uidTasks: fact(
+            run.uidTasksAfter,
+            'ps -eLo ruid=',
+            `${run.uidTasksAfter} tasks of real UID 65534 after the crash`,
+          ),
+        },
+      });
+      expect(a.verdict).toBe('confirmed');
+      expect(said(a)).toMatch(new RegExp(`${run.uidTasksAfter} \\+ ${m![1]} = \\d+ ≥ 30`));
+      // No pids limit anywhere in its chain: cgroup.pids is not the one.
+      const n = node({ cgroupChains: [pidsLevel('container', '/', { max: null })] });
+      expect(assess('cgroup.pids', { lines: run.log, node: n }).verdict).toBe('ruled-out');
     });
-    expect(a.verdict).toBe('confirmed');
-    expect(said(a)).toMatch(new RegExp(`${run.uidTasksAfter} \\+ ${m![1]} = \\d+ ≥ 30`));
-    // No pids limit anywhere in its chain: cgroup.pids is not the one.
-    const n = node({ cgroupChains: [pidsLevel('container', '/', { max: null })] });
-    expect(assess('cgroup.pids', { lines: run.log, node: n }).verdict).toBe('ruled-out');
-  });
-});
+  },
+);
 
-describe.skipIf(skip !== undefined)(`lab: a real memory-cgroup OOM kill${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  afterAll(cleanupLab);
+describe.skipIf(skip !== undefined)(
+  `lab: a real memory-cgroup OOM kill${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    afterAll(cleanupLab);
 
-  it('a Go program over a 64 MiB memory cgroup is killed silently; memory.cgroup confirmed, memory.node unlikely', () => {
-    const run = runInMemoryCgroup(64, 512);
-    if (!run) return; // no v1 memory hierarchy on this machine
-    expect(run.signal).toBe('SIGKILL');
-    // The memcg OOM killer gives the program no chance to print anything (limits.md §5.3).
-    expect(run.log).toEqual([]);
-    const oomKills = Number(/oom_kill (\d+)/.exec(run.files['memory.oom_control'])?.[1] ?? '0');
-    expect(oomKills).toBeGreaterThan(0);
-    const dir = `/sys/fs/cgroup/memory${run.path}`;
-    const level = {
-      path: run.path,
-      level: 'container',
-      controller: 'memory' as const,
-      max: Number(run.files['memory.limit_in_bytes']),
-      peak: Number(run.files['memory.max_usage_in_bytes']),
-      events: oomKills,
-      evidence: [
-        { source: `${dir}/memory.limit_in_bytes`, text: run.files['memory.limit_in_bytes'] },
-        { source: `${dir}/memory.oom_control`, text: run.files['memory.oom_control'].replace(/\n/g, ', ') },
-      ],
-    };
-    const kernelLines = run.kernelLine ? [{ kind: 'memcg-oom' as const, cgroup: run.path, evidence: { source: '/dev/kmsg', text: run.kernelLine } }] : [];
-    const n = node({ cgroupVersion: 1, cgroupChains: [level], kernelLines });
-    // What the kubelet records for such a container: exit code 137 (128 + SIGKILL), reason OOMKilled.
-    const subject = { exitCode: 137, reason: 'OOMKilled', source: 'pod.yaml' };
-    const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
-    const a = assess('memory.cgroup', { subject, node: n, raise });
-    expect(a.verdict).toBe('confirmed');
-    expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} OOM kill`));
-    expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
-    const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
-    expect(b.verdict).toBe('unlikely');
-    expect(b.summary).toMatch(/inside a memory cgroup limit/);
-  });
-});
+    it('a Go program over a 64 MiB memory cgroup is killed silently; memory.cgroup confirmed, memory.node unlikely', () => {
+      const run = runInMemoryCgroup(64, 512);
+      if (!run) return; // no v1 memory hierarchy on this machine
+      expect(run.signal).toBe('SIGKILL');
+      // The memcg OOM killer gives the program no chance to print anything (limits.md §5.3).
+      expect(run.log).toEqual([]);
+      const oomKills = Number(/oom_kill (\d+)/.exec(run.files['memory.oom_control'])?.[1] ?? '0');
+      expect(oomKills).toBeGreaterThan(0);
+      const dir = `/sys/fs/cgroup/memory${run.path}`;
+      const level = {
+        path: run.path,
+        level: 'container',
+        controller: 'memory' as const,
+        max: Number(run.files['memory.limit_in_bytes']),
+        peak: Number(run.files['memory.max_usage_in_bytes']),
+        events: oomKills,
+        evidence: [
+          { source: `${dir}/memory.limit_in_bytes`, text: run.files['memory.limit_in_bytes'] },
+          { source: `${dir}/memory.oom_control`, text: run.files['memory.oom_control'].replace(/\n/g, ', ') },
+        ],
+      };
+      const kernelLines = run.kernelLine
+        ? [
+            {
+              kind: 'memcg-oom' as const,
+              cgroup: run.path,
+              evidence: { source: '/dev/kmsg', text: run.kernelLine },
+            },
+          ]
+        : [];
+      const n = node({ cgroupVersion: 1, cgroupChains: [level], kernelLines });
+      // What the kubelet records for such a container: exit code 137 (128 + SIGKILL), reason OOMKilled.
+      const subject = { exitCode: 137, reason: 'OOMKilled', source: 'pod.yaml' };
+      const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
+      const a = assess('memory.cgroup', { subject, node: n, raise });
+      expect(a.verdict).toBe('confirmed');
+      expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} OOM kill`));
+      expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
+      const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
+      expect(b.verdict).toBe('unlikely');
+      expect(b.summary).toMatch(/inside a memory cgroup limit/);
+    });
+  },
+);
 
 describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skipped: ${skip})` : ''}`, () => {
   afterAll(cleanupLab);
@@ -125,11 +172,21 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
       used: run.inotifyFds,
       max: max.value,
       ratio: run.inotifyFds / max.value,
-      evidence: [max.evidence, { source: `/proc/${run.pid}/fd`, text: `${run.inotifyFds} anon_inode:inotify descriptors, effective UID 65534` }],
+      evidence: [
+        max.evidence,
+        {
+          source: `/proc/${run.pid}/fd`,
+          text: `${run.inotifyFds} anon_inode:inotify descriptors, effective UID 65534`,
+        },
+      ],
     };
     const n = node({ inotifyMaxUserInstances: max, limits: [usageEntry] });
     const uid = fact(65534, 'setpriv --reuid=65534', 'real UID 65534');
-    const raise = { cause: 'inotify.instances', weight: 0.3, why: 'inotify_init returns EMFILE at max_user_instances' };
+    const raise = {
+      cause: 'inotify.instances',
+      weight: 0.3,
+      why: 'inotify_init returns EMFILE at max_user_instances',
+    };
     const a = assess('inotify.instances', { lines: run.log, raise, process: { realUid: uid }, node: n });
     expect(a.verdict).toBe('confirmed');
     expect(said(a)).toMatch(new RegExp(`UID 65534 holds ${max.value} of ${max.value}`));
@@ -137,7 +194,10 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
     const soft = Number(run.nofileSoft);
     const b = assess('rlimit.nofile', {
       lines: run.log,
-      process: { nofileLimit: fact(soft, `/proc/${run.pid}/limits`, `Max open files ${soft}`), openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`) },
+      process: {
+        nofileLimit: fact(soft, `/proc/${run.pid}/limits`, `Max open files ${soft}`),
+        openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
+      },
     });
     expect(b.verdict).toBe('unlikely');
   });

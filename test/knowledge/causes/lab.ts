@@ -4,7 +4,18 @@
 // files are read back exactly as the host reader reads them. Needs root, Go and the v1 pids
 // hierarchy at /sys/fs/cgroup/pids; tests skip (and say why) where that is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,7 +102,11 @@ export function labProgram(): string {
   const dir = mkdtempSync(join(tmpdir(), 'podmortem-lab-'));
   writeFileSync(join(dir, 'main.go'), PROGRAM);
   writeFileSync(join(dir, 'go.mod'), 'module lab\n\ngo 1.19\n');
-  const r = spawnSync('go', ['build', '-o', 'podmortem-lab', '.'], { cwd: dir, env: { ...process.env, CGO_ENABLED: '0' }, timeout: 120_000 });
+  const r = spawnSync('go', ['build', '-o', 'podmortem-lab', '.'], {
+    cwd: dir,
+    env: { ...process.env, CGO_ENABLED: '0' },
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`go build failed: ${r.stderr.toString()}`);
   chmodSync(dir, 0o755);
   built = { dir, bin: join(dir, 'podmortem-lab') };
@@ -122,21 +137,54 @@ export function runInPidsCgroup(max: number, threads: number): PidsRun {
   mkdirSync(dir);
   try {
     writeFileSync(join(dir, 'pids.max'), String(max));
-    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} threads ${threads}`], { timeout: 60_000 });
+    const r = spawnSync(
+      'sh',
+      ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} threads ${threads}`],
+      { timeout: 60_000 },
+    );
     const read = (f: string): string => readFileSync(join(dir, f), 'utf8').trim();
-    const files: PidsRun['files'] = { 'pids.max': read('pids.max'), 'pids.current': read('pids.current'), 'pids.events': read('pids.events') };
+    const files: PidsRun['files'] = {
+      'pids.max': read('pids.max'),
+      'pids.current': read('pids.current'),
+      'pids.events': read('pids.events'),
+    };
     if (existsSync(join(dir, 'pids.peak'))) files['pids.peak'] = read('pids.peak');
     const dmesg = spawnSync('dmesg', [], { maxBuffer: 64 << 20 }).stdout?.toString() ?? '';
-    const kernelLine = dmesg.split('\n').find((l) => l.includes(`fork rejected by pids controller in ${path}`));
-    return { log: lines(r.stderr), exitCode: r.status, path, files, ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}) };
+    const kernelLine = dmesg
+      .split('\n')
+      .find((l) => l.includes(`fork rejected by pids controller in ${path}`));
+    return {
+      log: lines(r.stderr),
+      exitCode: r.status,
+      path,
+      files,
+      ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}),
+    };
   } finally {
     rmdirSync(dir);
   }
 }
 
 /** Runs the program as `uid` with RLIMIT_NPROC `nproc` (setpriv + prlimit), as a container runtime would. */
-export function runAsUidWithNproc(uid: number, nproc: number, threads: number): { log: string[]; exitCode: number | null; uidTasksAfter: number } {
-  const r = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', `--nproc=${nproc}`, labProgram(), 'threads', String(threads)], { timeout: 60_000 });
+export function runAsUidWithNproc(
+  uid: number,
+  nproc: number,
+  threads: number,
+): { log: string[]; exitCode: number | null; uidTasksAfter: number } {
+  const r = spawnSync(
+    'setpriv',
+    [
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      '--clear-groups',
+      'prlimit',
+      `--nproc=${nproc}`,
+      labProgram(),
+      'threads',
+      String(threads),
+    ],
+    { timeout: 60_000 },
+  );
   const ps = spawnSync('ps', ['-eLo', 'ruid=']).stdout.toString();
   const uidTasksAfter = ps.split('\n').filter((l) => l.trim() === String(uid)).length;
   return { log: lines(r.stderr), exitCode: r.status, uidTasksAfter };
@@ -158,7 +206,16 @@ export interface HoldRun {
  * until refused, and reads its /proc while it holds them.
  */
 export async function runHolding(mode: 'files' | 'inotify', uid: number, nofile?: number): Promise<HoldRun> {
-  const args = [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', 'prlimit', ...(nofile ? [`--nofile=${nofile}`] : []), labProgram(), mode, '100000'];
+  const args = [
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    '--clear-groups',
+    'prlimit',
+    ...(nofile ? [`--nofile=${nofile}`] : []),
+    labProgram(),
+    mode,
+    '100000',
+  ];
   const child = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const ready = new Promise<void>((resolveReady, reject) => {
@@ -191,7 +248,13 @@ export async function runHolding(mode: 'files' | 'inotify', uid: number, nofile?
   const nofileSoft = /^Max open files\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1] ?? '?';
   child.kill('SIGKILL');
   await new Promise((r) => child.once('close', r));
-  return { log: lines(Buffer.from(err)).filter((l) => !l.startsWith('ready ')), fds, inotifyFds, nofileSoft, pid };
+  return {
+    log: lines(Buffer.from(err)).filter((l) => !l.startsWith('ready ')),
+    fds,
+    inotifyFds,
+    nofileSoft,
+    pid,
+  };
 }
 
 const MEMORY_ROOT = '/sys/fs/cgroup/memory';
@@ -200,7 +263,12 @@ export interface MemoryRun {
   log: string[];
   signal: NodeJS.Signals | null;
   path: string;
-  files: { 'memory.limit_in_bytes': string; 'memory.max_usage_in_bytes': string; 'memory.failcnt': string; 'memory.oom_control': string };
+  files: {
+    'memory.limit_in_bytes': string;
+    'memory.max_usage_in_bytes': string;
+    'memory.failcnt': string;
+    'memory.oom_control': string;
+  };
   /** The kernel's "Memory cgroup out of memory: Killed process" line for this run, when dmesg shows it. */
   kernelLine?: string;
 }
@@ -215,7 +283,9 @@ export function runInMemoryCgroup(limitMib: number, mib: number): MemoryRun | un
     writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limitMib << 20));
     // No swap to fall back on, so the limit is reached rather than paged out.
     if (existsSync(join(dir, 'memory.swappiness'))) writeFileSync(join(dir, 'memory.swappiness'), '0');
-    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} alloc ${mib}`], { timeout: 60_000 });
+    const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ${labProgram()} alloc ${mib}`], {
+      timeout: 60_000,
+    });
     const read = (f: string): string => readFileSync(join(dir, f), 'utf8').trim();
     const files: MemoryRun['files'] = {
       'memory.limit_in_bytes': read('memory.limit_in_bytes'),
@@ -225,8 +295,16 @@ export function runInMemoryCgroup(limitMib: number, mib: number): MemoryRun | un
     };
     const pid = r.pid;
     const dmesg = spawnSync('dmesg', [], { maxBuffer: 64 << 20 }).stdout?.toString() ?? '';
-    const kernelLine = dmesg.split('\n').find((l) => l.includes(`Memory cgroup out of memory: Killed process ${pid} `));
-    return { log: lines(r.stderr), signal: r.signal, path, files, ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}) };
+    const kernelLine = dmesg
+      .split('\n')
+      .find((l) => l.includes(`Memory cgroup out of memory: Killed process ${pid} `));
+    return {
+      log: lines(r.stderr),
+      signal: r.signal,
+      path,
+      files,
+      ...(kernelLine ? { kernelLine: kernelLine.replace(/^\[[^\]]*\]\s*/, '') } : {}),
+    };
   } finally {
     rmdirSync(dir);
   }

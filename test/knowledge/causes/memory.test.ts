@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { assess, dataHit, fact, hasSourcedEvidence, node, said } from './helpers.js';
 
 // kubernetes/node-problem-detector#766 (event message of a memcg OOM kill).
-const MEMCG = 'Memory cgroup out of memory: Killed process 3504804 (kubectl) total-vm:753508kB, anon-rss:58776kB, file-rss:29400kB, shmem-rss:0kB, UID:0 pgtables:288kB oom_score_adj:999';
+const MEMCG =
+  'Memory cgroup out of memory: Killed process 3504804 (kubectl) total-vm:753508kB, anon-rss:58776kB, file-rss:29400kB, shmem-rss:0kB, UID:0 pgtables:288kB oom_score_adj:999';
 // dyrnq/install-docker#14 (a node-wide OOM kill of a container's java).
 const GLOBAL =
   'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=aegis,mems_allowed=0,global_oom,task_memcg=/system.slice/docker-00748bf4e957f82c239a1db8a88579059b7d40c7b5fbd3f43617d31d3f646f12.scope,task=java,pid=7134,uid=1000';
@@ -37,7 +38,10 @@ describe('memory.cgroup', () => {
   });
 
   it('exit 137 without OOMKilled is only possible, and says other SIGKILLs give it too', () => {
-    const a = assess('memory.cgroup', { subject: { exitCode: 137, reason: 'Error', source: 'pod.yaml' }, raise: killRaise('memory.cgroup') });
+    const a = assess('memory.cgroup', {
+      subject: { exitCode: 137, reason: 'Error', source: 'pod.yaml' },
+      raise: killRaise('memory.cgroup'),
+    });
     expect(a.verdict).toBe('possible');
     expect(said(a)).toMatch(/liveness probe/);
     expect(a.missing.join(' ')).toMatch(/OOMKilled/);
@@ -51,9 +55,17 @@ describe('memory.cgroup', () => {
       controller: 'memory' as const,
       max: 6 * 1024 ** 3,
       current,
-      evidence: [{ source: '/sys/fs/cgroup/memory/kubepods/burstable/pod1/c1/memory.usage_in_bytes', text: String(current) }],
+      evidence: [
+        {
+          source: '/sys/fs/cgroup/memory/kubepods/burstable/pod1/c1/memory.usage_in_bytes',
+          text: String(current),
+        },
+      ],
     });
-    const near = assess('memory.cgroup', { lines: ERRNO12, node: node({ cgroupChains: [level(6 * 1024 ** 3 - 50 * 1024 ** 2)] }) });
+    const near = assess('memory.cgroup', {
+      lines: ERRNO12,
+      node: node({ cgroupChains: [level(6 * 1024 ** 3 - 50 * 1024 ** 2)] }),
+    });
     expect(near.verdict).toBe('likely');
     expect(said(near)).toMatch(/6 GiB/);
     const far = assess('memory.cgroup', { lines: ERRNO12, node: node({ cgroupChains: [level(1024 ** 3)] }) });
@@ -74,7 +86,10 @@ describe('memory.cgroup', () => {
         { source: `${dir}/memory.failcnt`, text: '189' },
       ],
     };
-    const a = assess('memory.cgroup', { lines: ERRNO12, node: node({ cgroupVersion: 1, cgroupChains: [level] }) });
+    const a = assess('memory.cgroup', {
+      lines: ERRNO12,
+      node: node({ cgroupVersion: 1, cgroupChains: [level] }),
+    });
     expect(a.verdict).toBe('likely');
     expect(said(a)).toMatch(/failcnt .* is 189/);
     expect(said(a)).toMatch(/does not prove a kill/);
@@ -104,28 +119,50 @@ describe('memory.cgroup from kubectl describe output (real k8s signatures)', () 
 
   it('the jitsu-kafka describe output (corpus): OOMKilled confirms it', () => {
     // https://github.com/stafftastic/jitsu-chart/issues/76
-    const a = assess('memory.cgroup', { lines: ['    Last State:     Terminated', '      Reason:       OOMKilled', '      Exit Code:    137'] });
+    const a = assess('memory.cgroup', {
+      lines: ['    Last State:     Terminated', '      Reason:       OOMKilled', '      Exit Code:    137'],
+    });
     expect(a.verdict).toBe('confirmed');
-    expect(a.evidence).toContainEqual(expect.objectContaining({ line: 2, text: '      Reason:       OOMKilled' }));
+    expect(a.evidence).toContainEqual(
+      expect.objectContaining({ line: 2, text: '      Reason:       OOMKilled' }),
+    );
   });
 });
 
-describe('memory.cgroup from the node\'s kernel log', () => {
+describe("memory.cgroup from the node's kernel log", () => {
   // leptonai/gpud#70: the summary line names the pod cgroup whose limit was enforced (oom_memcg).
   const uid = 'eded8c65-6e8e-4c6e-a889-3e427565c740';
-  const podCg = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podeded8c65_6e8e_4c6e_a889_3e427565c740.slice';
-  const line = (cgroup: string) => ({ kind: 'memcg-oom' as const, cgroup, evidence: { source: '/var/log/kern.log', line: 311, text: `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),oom_memcg=${cgroup},task=pt_main_thread,pid=461754,uid=0` } });
+  const podCg =
+    '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podeded8c65_6e8e_4c6e_a889_3e427565c740.slice';
+  const line = (cgroup: string) => ({
+    kind: 'memcg-oom' as const,
+    cgroup,
+    evidence: {
+      source: '/var/log/kern.log',
+      line: 311,
+      text: `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),oom_memcg=${cgroup},task=pt_main_thread,pid=461754,uid=0`,
+    },
+  });
   const raise = { cause: 'memory.cgroup', weight: 0.5, why: 'test' };
 
   it('a memcg kill naming this pod confirms it', () => {
-    const a = assess('memory.cgroup', { subject: { podUid: uid }, node: node({ kernelLines: [line(podCg)] }), raise });
+    const a = assess('memory.cgroup', {
+      subject: { podUid: uid },
+      node: node({ kernelLines: [line(podCg)] }),
+      raise,
+    });
     expect(a.verdict).toBe('confirmed');
     expect(a.evidence).toContainEqual(expect.objectContaining({ source: '/var/log/kern.log', line: 311 }));
   });
 
   it('a memcg kill of another pod proves nothing about this one', () => {
-    const other = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0330b2c1_a15b_4cdd_b5e5_72d4a90bee82.slice';
-    const a = assess('memory.cgroup', { subject: { podUid: uid }, node: node({ kernelLines: [line(other)] }), raise });
+    const other =
+      '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0330b2c1_a15b_4cdd_b5e5_72d4a90bee82.slice';
+    const a = assess('memory.cgroup', {
+      subject: { podUid: uid },
+      node: node({ kernelLines: [line(other)] }),
+      raise,
+    });
     expect(a.verdict).toBe('possible');
   });
 });
@@ -139,11 +176,17 @@ describe('memory.node', () => {
   });
 
   it('a global OOM line on the node turns an OOMKilled container into likely-not-the-limit', () => {
-    const n = node({ kernelLines: [{ kind: 'global-oom', evidence: { source: '/var/log/messages', line: 40, text: GLOBAL } }] });
+    const n = node({
+      kernelLines: [
+        { kind: 'global-oom', evidence: { source: '/var/log/messages', line: 40, text: GLOBAL } },
+      ],
+    });
     const a = assess('memory.cgroup', { subject: oomKilled, node: n, raise: killRaise('memory.cgroup') });
     expect(a.verdict).toBe('likely');
     expect(said(a)).toMatch(/node-wide OOM/);
-    expect(assess('memory.node', { subject: oomKilled, node: n, raise: killRaise('memory.node') }).verdict).toBe('confirmed');
+    expect(
+      assess('memory.node', { subject: oomKilled, node: n, raise: killRaise('memory.node') }).verdict,
+    ).toBe('confirmed');
   });
 
   it('Go "out of memory" (raised by the real go.out-of-memory signature) is likely the node or RLIMIT_AS', () => {
@@ -162,11 +205,17 @@ describe('memory.node', () => {
 
 describe('runtime.heap', () => {
   it('the JVM\'s own "Java heap space" confirms its heap cap', () => {
-    const a = assess('runtime.heap', { hits: [dataHit('jvm.heap', HEAP, {})], raise: killRaise('runtime.heap') });
+    const a = assess('runtime.heap', {
+      hits: [dataHit('jvm.heap', HEAP, {})],
+      raise: killRaise('runtime.heap'),
+    });
     expect(a.verdict).toBe('confirmed');
     expect(said(a)).toMatch(/Java heap space/);
     // ...and the container limit did not kill it.
-    expect(assess('memory.cgroup', { hits: [dataHit('jvm.heap', HEAP, {})], raise: killRaise('memory.cgroup') }).verdict).toBe('unlikely');
+    expect(
+      assess('memory.cgroup', { hits: [dataHit('jvm.heap', HEAP, {})], raise: killRaise('memory.cgroup') })
+        .verdict,
+    ).toBe('unlikely');
   });
 
   it('an OOMKilled container reached the kernel limit first', () => {
@@ -176,7 +225,10 @@ describe('runtime.heap', () => {
   });
 
   it('memory limit facts: a container without a memory limit', () => {
-    const a = assess('memory.cgroup', { lines: ERRNO12, process: { memoryLimit: fact(null, 'pod.yaml (resources.limits.memory)', 'no limit') } });
+    const a = assess('memory.cgroup', {
+      lines: ERRNO12,
+      process: { memoryLimit: fact(null, 'pod.yaml (resources.limits.memory)', 'no limit') },
+    });
     expect(a.verdict).toBe('unlikely');
   });
 });
@@ -186,7 +238,9 @@ describe('runtime.heap through the registered signatures', () => {
     const jvm = assess('runtime.heap', { lines: [HEAP] });
     expect(jvm.verdict).toBe('confirmed');
     // A Node.js crash as printed by V8 (nodejs/node issues quote it in this form).
-    const node = assess('runtime.heap', { lines: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'] });
+    const node = assess('runtime.heap', {
+      lines: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
+    });
     expect(node.verdict).toBe('confirmed');
     expect(said(node)).toMatch(/JavaScript heap out of memory|Reached heap limit/);
   });

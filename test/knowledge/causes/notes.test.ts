@@ -7,8 +7,28 @@ import { diagnoseCase, node, SEED_LOG } from './helpers.js';
 
 // /etc/security/limits.d/20-nproc.conf of CentOS 7, as quoted in the seed write-up.
 const PAM: PamLimitLine[] = [
-  { domain: '*', type: 'soft', item: 'nproc', value: '4096', evidence: { source: '/etc/security/limits.d/20-nproc.conf', line: 5, text: '*          soft    nproc     4096' } },
-  { domain: 'root', type: 'soft', item: 'nproc', value: 'unlimited', evidence: { source: '/etc/security/limits.d/20-nproc.conf', line: 6, text: 'root       soft    nproc     unlimited' } },
+  {
+    domain: '*',
+    type: 'soft',
+    item: 'nproc',
+    value: '4096',
+    evidence: {
+      source: '/etc/security/limits.d/20-nproc.conf',
+      line: 5,
+      text: '*          soft    nproc     4096',
+    },
+  },
+  {
+    domain: 'root',
+    type: 'soft',
+    item: 'nproc',
+    value: 'unlimited',
+    evidence: {
+      source: '/etc/security/limits.d/20-nproc.conf',
+      line: 6,
+      text: 'root       soft    nproc     unlimited',
+    },
+  },
 ];
 
 describe('notes', () => {
@@ -28,7 +48,10 @@ describe('notes', () => {
 
   it('no PAM note when no nproc/nofile cause was raised', () => {
     const n = node({ pamLimits: PAM });
-    const notes = notesFor({ causes: diagnoseCase({ lines: ['runtime: program exceeds 10000-thread limit'], node: n }), node: n });
+    const notes = notesFor({
+      causes: diagnoseCase({ lines: ['runtime: program exceeds 10000-thread limit'], node: n }),
+      node: n,
+    });
     expect(notes.join('\n')).not.toMatch(/PAM/);
   });
 });

@@ -32,21 +32,32 @@ describe('runtime.max-threads', () => {
 
 describe('vm.max_map_count', () => {
   const raise = { cause: 'vm.max_map_count', weight: 0.1, why: 'test' };
-  it('Elasticsearch\'s bootstrap check names the value and its requirement: confirmed', () => {
-    const a = assess('vm.max_map_count', { hits: [dataHit('elasticsearch.bootstrap', ES, {}, 'es.log', 3)], raise });
+  it("Elasticsearch's bootstrap check names the value and its requirement: confirmed", () => {
+    const a = assess('vm.max_map_count', {
+      hits: [dataHit('elasticsearch.bootstrap', ES, {}, 'es.log', 3)],
+      raise,
+    });
     expect(a.verdict).toBe('confirmed');
     expect(said(a)).toMatch(/65530 < 262144/);
   });
 
   it('41 threads need about 82 mappings of 65530: unlikely, with the arithmetic', () => {
-    const a = assess('vm.max_map_count', { lines: SEED_LOG, raise, node: node({ maxMapCount: fact(65530, '/proc/sys/vm/max_map_count', '65530', 1) }) });
+    const a = assess('vm.max_map_count', {
+      lines: SEED_LOG,
+      raise,
+      node: node({ maxMapCount: fact(65530, '/proc/sys/vm/max_map_count', '65530', 1) }),
+    });
     expect(a.verdict).toBe('unlikely');
     expect(said(a)).toMatch(/41 threads × 2 mappings .* ≈ 82, far below 65530/);
     expect(hasSourcedEvidence(a)).toBe(true);
   });
 
   it('a process at the cap: confirmed', () => {
-    const a = assess('vm.max_map_count', { lines: SEED_LOG, raise, process: { mapCount: fact(65530, '/proc/811/maps', '65530 lines') } });
+    const a = assess('vm.max_map_count', {
+      lines: SEED_LOG,
+      raise,
+      process: { mapCount: fact(65530, '/proc/811/maps', '65530 lines') },
+    });
     expect(a.verdict).toBe('confirmed');
   });
 });
@@ -60,21 +71,32 @@ describe('seccomp.clone3', () => {
   });
 
   it('privileged containers run Unconfined: ruled out', () => {
-    const a = assess('seccomp.clone3', { lines: CGO_EPERM, process: { privileged: fact(true, 'pod.yaml', 'privileged: true') } });
+    const a = assess('seccomp.clone3', {
+      lines: CGO_EPERM,
+      process: { privileged: fact(true, 'pod.yaml', 'privileged: true') },
+    });
     expect(a.verdict).toBe('ruled-out');
   });
 
-  it('errno=1 from Go\'s own newosproc: clone, not clone3, so unlikely', () => {
-    const a = assess('seccomp.clone3', { lines: ['runtime: failed to create new OS thread (have 7 already; errno=1)'] });
+  it("errno=1 from Go's own newosproc: clone, not clone3, so unlikely", () => {
+    const a = assess('seccomp.clone3', {
+      lines: ['runtime: failed to create new OS thread (have 7 already; errno=1)'],
+    });
     expect(a.verdict).toBe('unlikely');
     expect(said(a)).toMatch(/clone, not clone3/);
   });
 
-  it('the node\'s runtime version decides between old and fixed profiles', () => {
-    const old = assess('seccomp.clone3', { lines: CGO_EPERM, node: node({ runtime: fact('docker 20.10.8', '/usr/bin/dockerd --version', 'Docker version 20.10.8') }) });
+  it("the node's runtime version decides between old and fixed profiles", () => {
+    const old = assess('seccomp.clone3', {
+      lines: CGO_EPERM,
+      node: node({ runtime: fact('docker 20.10.8', '/usr/bin/dockerd --version', 'Docker version 20.10.8') }),
+    });
     expect(old.verdict).toBe('likely');
     expect(said(old)).toMatch(/older than the fix/);
-    const fixed = assess('seccomp.clone3', { lines: CGO_EPERM, node: node({ runtime: fact('containerd 1.6.20', 'containerd --version', 'containerd 1.6.20') }) });
+    const fixed = assess('seccomp.clone3', {
+      lines: CGO_EPERM,
+      node: node({ runtime: fact('containerd 1.6.20', 'containerd --version', 'containerd 1.6.20') }),
+    });
     expect(fixed.verdict).toBe('unlikely');
   });
 });

@@ -8,8 +8,21 @@ import { CAUSES, causeById } from '../../../src/knowledge/causes/index.js';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CONTRACT = '/work/shared/CONTRACT.md';
 const IDS = [
-  'rlimit.nproc', 'cgroup.pids', 'kernel.pid_max', 'kernel.threads-max', 'vm.max_map_count', 'memory.cgroup', 'memory.node',
-  'runtime.heap', 'runtime.max-threads', 'rlimit.nofile', 'fs.file-max', 'inotify.instances', 'inotify.watches', 'seccomp.clone3', 'pidns.init-exited',
+  'rlimit.nproc',
+  'cgroup.pids',
+  'kernel.pid_max',
+  'kernel.threads-max',
+  'vm.max_map_count',
+  'memory.cgroup',
+  'memory.node',
+  'runtime.heap',
+  'runtime.max-threads',
+  'rlimit.nofile',
+  'fs.file-max',
+  'inotify.instances',
+  'inotify.watches',
+  'seccomp.clone3',
+  'pidns.init-exited',
 ];
 
 describe('cause registry', () => {

@@ -6,7 +6,8 @@ import type { PamLimitLine } from '../../../src/evidence/types.js';
 import { assess, fact, hasSourcedEvidence, node, said, SEED_LOG } from './helpers.js';
 
 const uid = (n: number) => fact(n, '--uid', `the process ran as real UID ${n}`);
-const limit = (n: number | null) => fact(n, '/proc/4242/limits', `Max processes ${n ?? 'unlimited'} ${n ?? 'unlimited'} processes`, 9);
+const limit = (n: number | null) =>
+  fact(n, '/proc/4242/limits', `Max processes ${n ?? 'unlimited'} ${n ?? 'unlimited'} processes`, 9);
 const tasks = (n: number) => fact(n, '/proc/*/status', `${n} tasks (threads included) with real UID 1000`);
 
 describe('rlimit.nproc', () => {
@@ -19,19 +20,28 @@ describe('rlimit.nproc', () => {
     },
     {
       name: 'a privileged container holds CAP_SYS_ADMIN in the initial namespace',
-      process: { realUid: uid(1000), privileged: fact(true, 'pod.yaml (securityContext.privileged)', 'privileged: true') },
+      process: {
+        realUid: uid(1000),
+        privileged: fact(true, 'pod.yaml (securityContext.privileged)', 'privileged: true'),
+      },
       verdict: 'ruled-out',
       words: [/CAP_SYS_ADMIN/],
     },
     {
       name: 'CAP_SYS_RESOURCE added exempts the task',
-      process: { realUid: uid(1000), capabilities: fact(['SYS_RESOURCE'], 'pod.yaml (capabilities.add)', 'SYS_RESOURCE') },
+      process: {
+        realUid: uid(1000),
+        capabilities: fact(['SYS_RESOURCE'], 'pod.yaml (capabilities.add)', 'SYS_RESOURCE'),
+      },
       verdict: 'ruled-out',
       words: [/CAP_SYS_RESOURCE/],
     },
     {
       name: 'root inside a user namespace is a non-zero host UID: the limit applies',
-      process: { realUid: uid(0), userNamespace: fact(true, 'pod.yaml (spec.hostUsers)', 'hostUsers: false') },
+      process: {
+        realUid: uid(0),
+        userNamespace: fact(true, 'pod.yaml (spec.hostUsers)', 'hostUsers: false'),
+      },
       verdict: 'possible',
       words: [/user namespace/],
     },
@@ -75,7 +85,8 @@ describe('rlimit.nproc', () => {
       expect(hasSourcedEvidence(a)).toBe(true);
       expect(a.evidence[0]).toMatchObject({ source: 'crash.log', line: 1 });
       if (a.verdict === 'possible') expect(a.missing.length).toBeGreaterThan(0);
-      if (a.verdict !== 'ruled-out') expect(a.remediation.map((r) => r.summary).join(' ')).toMatch(/Running containers keep the limits/);
+      if (a.verdict !== 'ruled-out')
+        expect(a.remediation.map((r) => r.summary).join(' ')).toMatch(/Running containers keep the limits/);
       // The Go hint names ulimit -u for any EAGAIN: never proof.
       expect(said(a)).toMatch(/prints it after any EAGAIN/);
     });
@@ -83,9 +94,23 @@ describe('rlimit.nproc', () => {
 
   it('says that limits.conf / limits.d lines do not reach containers', () => {
     const pam: PamLimitLine[] = [
-      { domain: '*', type: 'soft', item: 'nproc', value: '4096', evidence: { source: '/etc/security/limits.d/20-nproc.conf', line: 5, text: '*          soft    nproc     4096' } },
+      {
+        domain: '*',
+        type: 'soft',
+        item: 'nproc',
+        value: '4096',
+        evidence: {
+          source: '/etc/security/limits.d/20-nproc.conf',
+          line: 5,
+          text: '*          soft    nproc     4096',
+        },
+      },
     ];
-    const a = assess('rlimit.nproc', { lines: SEED_LOG, process: { realUid: uid(1000) }, node: node({ pamLimits: pam }) });
+    const a = assess('rlimit.nproc', {
+      lines: SEED_LOG,
+      process: { realUid: uid(1000) },
+      node: node({ pamLimits: pam }),
+    });
     expect(said(a)).toMatch(/20-nproc\.conf set nproc for PAM login sessions only/);
     expect(a.evidence).toContainEqual(pam[0]!.evidence);
   });
@@ -100,7 +125,10 @@ describe('rlimit.nproc', () => {
           max: 4096,
           ratio: 0.999,
           evidence: [
-            { source: '/proc/*/status', text: '4090 tasks (threads included) in 12 processes with real UID 1000' },
+            {
+              source: '/proc/*/status',
+              text: '4090 tasks (threads included) in 12 processes with real UID 1000',
+            },
             { source: '/proc/811/limits', text: 'Max processes 4096 (soft, java)' },
           ],
         },
@@ -123,7 +151,9 @@ describe('rlimit.nproc', () => {
     const n = node({ limits: [entry(0, 1800, null), entry(1000, 120, 4096), entry(65534, 3, 4096)] });
     const a = assess('rlimit.nproc', { lines: SEED_LOG, node: n });
     expect(a.verdict).toBe('unlikely');
-    expect(said(a)).toMatch(/UID 1000: 120 tasks \(\+ 41 of the crashed process\) against its RLIMIT_NPROC 4096/);
+    expect(said(a)).toMatch(
+      /UID 1000: 120 tasks \(\+ 41 of the crashed process\) against its RLIMIT_NPROC 4096/,
+    );
     const near = node({ limits: [entry(1000, 4080, 4096)] });
     expect(assess('rlimit.nproc', { lines: SEED_LOG, node: near }).verdict).toBe('possible');
   });
@@ -140,7 +170,11 @@ describe('rlimit.nproc', () => {
       lines: SEED_LOG,
       process: {
         realUid: fact(realUid, '/proc/self/status', `Uid: ${realUid}`),
-        nprocLimit: fact(row === 'unlimited' ? null : Number(row), '/proc/self/limits', `Max processes ${row}`),
+        nprocLimit: fact(
+          row === 'unlimited' ? null : Number(row),
+          '/proc/self/limits',
+          `Max processes ${row}`,
+        ),
         userNamespace: fact(inUserNs, '/proc/self/uid_map', uidMap),
       },
     });

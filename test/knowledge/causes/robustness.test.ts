@@ -23,9 +23,18 @@ function nodes(): (NodeFacts | undefined)[] {
         inotifyMaxUserInstances: fact(v, 'x'),
         inotifyMaxUserWatches: fact(v, 'x'),
         controllers: fact({ pids: v > 0 }, '/proc/cgroups'),
-        cgroupChains: [pidsLevel('container', '', { max: v, current: v, peak: v, events: v }), { path: '/', level: 'pod', controller: 'memory', max: v, current: v, events: v, evidence: [] }],
-        kernelLines: [{ kind: 'pids-rejected', evidence: { source: 'k', text: '' } }, { kind: 'memcg-oom', evidence: { source: 'k', text: 'Memory cgroup out of memory' } }],
-        limits: [{ id: 'rlimit.nproc', scope: 'uid:', used: v, max: v, ratio: null, evidence: [] }, { id: 'inotify.instances', scope: 'uid:0', used: v, max: v, ratio: null, evidence: [] }],
+        cgroupChains: [
+          pidsLevel('container', '', { max: v, current: v, peak: v, events: v }),
+          { path: '/', level: 'pod', controller: 'memory', max: v, current: v, events: v, evidence: [] },
+        ],
+        kernelLines: [
+          { kind: 'pids-rejected', evidence: { source: 'k', text: '' } },
+          { kind: 'memcg-oom', evidence: { source: 'k', text: 'Memory cgroup out of memory' } },
+        ],
+        limits: [
+          { id: 'rlimit.nproc', scope: 'uid:', used: v, max: v, ratio: null, evidence: [] },
+          { id: 'inotify.instances', scope: 'uid:0', used: v, max: v, ratio: null, evidence: [] },
+        ],
         kubelet: { source: 'k', podPidsLimit: fact(v, 'k') },
         runtime: fact('docker', 'r'),
         kernelRelease: fact('garbage', 'r'),

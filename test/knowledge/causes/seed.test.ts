@@ -15,7 +15,10 @@ describe('the calico-node seed log, alone', () => {
     const incident = report.incidents[0]!;
     const hit = incident.signatures.find((s) => s.id === 'go.newosproc');
     expect(hit?.fields).toMatchObject({ threads: 41, errno: 11 });
-    expect(hit?.evidence[0]).toMatchObject({ line: 1, text: 'runtime: failed to create new OS thread (have 41 already; errno=11)' });
+    expect(hit?.evidence[0]).toMatchObject({
+      line: 1,
+      text: 'runtime: failed to create new OS thread (have 41 already; errno=11)',
+    });
     const ids = incident.causes.map((c) => c.id);
     for (const id of TASK_LIMITS) expect(ids).toContain(id);
     expect(incident.causes.filter((c) => c.verdict === 'confirmed')).toEqual([]);
