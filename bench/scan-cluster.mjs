@@ -136,11 +136,14 @@ ls logs | wc -l
   const found = report.incidents.length;
   const recognized = report.incidents.filter((i) => i.causes.some((c) => c.verdict === 'confirmed' || c.verdict === 'likely' || c.verdict === 'possible')).length;
   const replicaFindings = report.findings.filter((f) => f.kind === 'replicas').length;
+  const nodeFindings = report.findings.filter((f) => f.kind === 'node').length;
+  const oomConfirmed = report.incidents.filter((i) => i.causes.some((c) => c.id === 'memory.cgroup' && c.verdict === 'confirmed')).length;
+  const newosproc = report.incidents.filter((i) => i.signatures.some((h) => h.id === 'go.newosproc')).length;
   const row = (name, r, req, what) => `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${req} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
   console.log('');
   console.log('| run | wall time | API requests | peak RSS | what it ends up with |');
   console.log('|---|---|---|---|---|');
-  console.log(row('podmortem scan -A', scan, scanRequests, `${found} crashed containers diagnosed (${recognized} with candidate causes), ${report.findings.length} findings (${replicaFindings} replica groups)`));
+  console.log(row('podmortem scan -A', scan, scanRequests, `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`));
   console.log(row('kubectl get -o json + kubectl logs -p loop', loop, loopRequests, `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`));
   console.log('');
   console.log(`podmortem requests by kind: ${summarize(s.requests.slice(0, s.requests.length - loopRequests).slice(-scanRequests))}`);

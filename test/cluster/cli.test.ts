@@ -114,3 +114,16 @@ describe('the stand-in is faithful enough for kubectl', () => {
     );
   });
 });
+
+describe('progress on a terminal', () => {
+  test('on a TTY, stderr shows a progress line that is cleared before the report', async () => {
+    // util-linux script(1) gives the CLI a pseudo-terminal, as an operator's shell does.
+    const out = join(dir, 'report.json');
+    const cmd = `${process.execPath} ${join(import.meta.dirname, '../../dist/cli/main.js')} scan --kubeconfig ${s.kubeconfig} -A --chunk-size 5 --format json -o ${out}`;
+    const r = await promisify(execFile)('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stdout).toContain('listing pods: 5');
+    expect(r.stdout).toMatch(/crashed containers read 6\/6/);
+    expect(r.stdout).toContain('\r\x1b[2K');
+    expect(JSON.parse((await import('node:fs')).readFileSync(out, 'utf8')).incidents).toHaveLength(6);
+  });
+});
