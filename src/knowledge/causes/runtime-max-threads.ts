@@ -67,7 +67,7 @@ export const cause: CauseDef = {
         summary: `The process had ${threads.value} threads, ${ruled ? 'far ' : ''}below Go's ${GO_MAX_THREADS}-thread cap.`,
         reasons: [
           ...reasons,
-          `${threads.value} of ${GO_MAX_THREADS} threads: the cap was not reached${errno ? `, and the kernel itself refused the thread with errno ${errno.value}` : ''}; hitting the cap prints "program exceeds ${GO_MAX_THREADS}-thread limit", not an errno.`,
+          `${threads.value} of ${GO_MAX_THREADS} threads: Go's default cap was not reached${errno ? `, and the kernel itself refused the thread with errno ${errno.value}` : ''}; a cap lowered with debug.SetMaxThreads would have printed "program exceeds N-thread limit", not an errno.`,
         ],
         evidence,
         missing: [],
