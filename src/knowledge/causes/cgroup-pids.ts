@@ -422,7 +422,7 @@ function remediationFor(env: Environment, chain: CgroupLevel[], podPids: number 
   }
   if (all || levels.has('container')) {
     out.push({
-      summary: `Give containers an explicit pids limit instead of the runtime's or systemd's default${env.el7 ? ' (RHEL 7 docker-1.13.1 sets 4096)' : ''}. ${RECREATE_NOTE}`,
+      summary: `Give containers an explicit pids limit instead of the runtime's or systemd's default${env.el7 ? ' (RHEL 7 docker-1.13.1 sets 4096; CentOS/RHEL 7 systemd understands DefaultTasksMax from 219-37, RHEL 7.4)' : ''}. ${RECREATE_NOTE}`,
       commands: [
         '# docker: /etc/docker/daemon.json {"default-pids-limit": -1}, or --pids-limit per container',
         '# cri-o: [crio.runtime] pids_limit = -1 in /etc/crio/crio.conf (CRI-O 1.28 + runc 1.4: never leave it 0)',
