@@ -164,10 +164,7 @@ function missingEvidence(input: CorrelationInput): Finding[] {
     const evidence: Evidence[] = [{ source: 'API server', text: p.server }];
     out.push({
       kind: 'missing-evidence',
-      summary:
-        p.kind === 'forbidden'
-          ? `Missing evidence: RBAC forbids ${ruleText(p.rule)}, so ${objects.length} request(s) were refused (${objects.slice(0, 5).join(', ')}${objects.length > 5 ? ', ...' : ''}). The diagnosis of those containers goes on without it.`
-          : `Missing evidence: ${p.sentence}${objects.length > 1 ? ` (and ${objects.length - 1} more like it)` : ''}`,
+      summary: `Missing evidence: ${p.sentence}${objects.length > 1 ? ` The same refusal hit ${objects.length} requests (${objects.slice(0, 5).join(', ')}${objects.length > 5 ? ', ...' : ''}).` : ''}`,
       incidents: idx,
       evidence,
       next: p.kind === 'forbidden' ? [`Grant ${ruleYaml(p.rule)}${p.rule.namespace ? ` in namespace "${p.rule.namespace}"` : ''} to the scanning identity (deploy/rbac.yaml has the full least-privilege role), then scan again.`] : [],

@@ -125,6 +125,15 @@ describe('scan against the stand-in', () => {
     expect(incident(report, 'ledger-0')!.notes.join(' ')).toContain('StatefulSet payments/ledger');
   });
 
+  test('a scan that may not list pods cluster-wide says which rule is missing, instead of failing', async () => {
+    s.inject({ path: /^\/api\/v1\/pods\?/, status: 403, times: Infinity, verb: 'list', resource: 'pods' });
+    const { report } = await scan();
+    expect(report.incidents).toEqual([]);
+    const missing = report.findings!.find((f) => f.kind === 'missing-evidence')!;
+    expect(missing.summary).toContain('RBAC forbids list pods at cluster scope');
+    expect(missing.evidence[0]!.text).toBe('pods is forbidden: User "system:serviceaccount:podmortem:podmortem" cannot list resource "pods" in API group "" at the cluster scope');
+  });
+
   test('-n and -l narrow the list server-side', async () => {
     const { report } = await scan({ namespace: 'shop', labelSelector: 'app=checkout-6b7f9d8c4' });
     expect(report.incidents.map((i) => i.subject.pod).sort()).toEqual(['checkout-6b7f9d8c4-q8w2e', 'checkout-6b7f9d8c4-r4t7y']);
