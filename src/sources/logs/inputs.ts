@@ -75,7 +75,7 @@ export async function expandInputs(args: string[], stdin: Readable = process.std
     } else if (/\.(tar\.gz|tgz)$/.test(arg)) {
       out.bundles.push(arg);
     } else {
-      await addFile(arg, arg, out);
+      await addFile(arg, arg, out, st.isFile());
     }
   }
   return out;
@@ -124,16 +124,19 @@ async function walk(root: string, dir: string, depth: number, out: ExpandedInput
   }
 }
 
-async function addFile(path: string, shown: string, out: ExpandedInputs): Promise<void> {
-  // Fail now, with one sentence, rather than mid-stream.
-  try {
-    const fh = await open(path, 'r');
-    await fh.close();
-  } catch (err) {
-    out.errors.push(describeFsError(err, shown));
-    return;
+async function addFile(path: string, shown: string, out: ExpandedInputs, regular = true): Promise<void> {
+  // Fail now, with one sentence, rather than mid-stream. Not for a pipe (`analyze <(kubectl logs -p
+  // ...)` gives /dev/fd/63): opening and closing its read end could make the writer fail with EPIPE.
+  if (regular) {
+    try {
+      const fh = await open(path, 'r');
+      await fh.close();
+    } catch (err) {
+      out.errors.push(describeFsError(err, shown));
+      return;
+    }
   }
-  if (/\.(ya?ml|json)$/i.test(path)) {
+  if (regular && /\.(ya?ml|json)$/i.test(path)) {
     const pods = await readPodSpecs(path);
     if (pods.length > 0) {
       for (const pod of pods) out.pods.push({ name: shown, pod });

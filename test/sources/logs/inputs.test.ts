@@ -1,5 +1,6 @@
 // INPUT arguments as a user gives them: a kubelet pod log folder (with the Docker symlinks of
 // dockershim nodes and a dangling one), standard input, an empty folder, a missing file.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,21 @@ describe('expandInputs', () => {
     expect(out.logs.map((l) => l.name)).toEqual(['stdin']);
     expect((await hitsOf(out.logs[0]!.open)).map((h) => h.line)).toEqual([1, 3]);
   });
+
+  it('a named pipe (what `analyze <(kubectl logs -p ...)` passes) is read once, to the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-fifo-'));
+    const fifo = join(dir, 'logs');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const big = join(dir, 'big.log');
+    // More than a pipe buffer (64 KiB) before the crash: the writer must still be writing when we open.
+    writeFileSync(big, 'x'.repeat(99) + '\n' + ('y'.repeat(99) + '\n').repeat(20_000) + SEED[0] + '\n');
+    const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', big, fifo], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => writer.on('exit', (code) => r(code)));
+    const out = await expandInputs([fifo]);
+    expect(out.errors).toEqual([]);
+    expect((await hitsOf(out.logs[0]!.open)).map((h) => h.line)).toEqual([20_002]);
+    expect(await exited).toBe(0);
+  }, 20_000);
 
   it('no INPUT means standard input', async () => {
     const out = await expandInputs([], Readable.from([]));
