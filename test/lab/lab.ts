@@ -1,7 +1,7 @@
 // The lab: a real Docker engine in the dockershim layout, on this machine, so every claim of
 // `podmortem node` is checked against a limit that was really reached. It installs what it needs
 // (Debian's docker.io, busybox-static, golang-go), starts its own dockerd in a temporary folder
-// (cgroupfs driver, overlay2, json-file logs, no iptables, no bridge) unless one already answers,
+// (cgroupfs driver, overlay2, json-file logs, no iptables, no bridge) next to any system one,
 // builds its images offline with `docker import` from a local rootfs (busybox-static, the crashlab Go
 // program built with CGO_ENABLED=0, the host's JDK and bash bind-mounted read-only), creates
 // containers the way the kubelet did (name k8s_<container>_<pod>_<ns>_<uid>_<attempt>, io.kubernetes.*
@@ -23,6 +23,7 @@ import {
   chmodSync,
   copyFileSync,
   statSync,
+  realpathSync,
 } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -32,9 +33,23 @@ export const REPO = resolve(import.meta.dirname, '../..');
 const CRASHLAB_SRC = resolve(import.meta.dirname, 'crashlab');
 const PIDS_ROOT = '/sys/fs/cgroup/pids';
 const MEMORY_ROOT = '/sys/fs/cgroup/memory';
-/** Host runtimes bind-mounted read-only into the image (JDK, bash and the libraries they link). */
-const HOST_MOUNTS = ['/usr/lib', '/usr/lib64', '/usr/bin/bash', '/etc/java-17-openjdk'];
-export const JAVA = '/usr/lib/jvm/java-17-openjdk-amd64/bin/java';
+/** Host runtimes bind-mounted read-only into the image (JDK, bash and the libraries they link; the JDK's conf links point into /etc/java-*). */
+function hostMounts(): string[] {
+  const etc = existsSync('/etc')
+    ? readdirSync('/etc')
+        .filter((d) => /^java-\d+-openjdk$/.test(d))
+        .map((d) => `/etc/${d}`)
+    : [];
+  return ['/usr/lib', '/usr/lib64', '/usr/bin/bash', ...etc].filter((m) => existsSync(m));
+}
+/** The host's java binary, resolved (Debian: /usr/lib/jvm/java-<N>-openjdk-<arch>/bin/java, under /usr/lib). */
+export function javaPath(): string {
+  try {
+    return realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
+  } catch {
+    return '/usr/lib/jvm/java-17-openjdk-amd64/bin/java';
+  }
+}
 
 /** Why the lab cannot run here, or undefined when it can. */
 export function labUnavailable(): string | undefined {
@@ -74,6 +89,7 @@ export function ensurePackages(): void {
   if (!which('dockerd') || !existsSync('/usr/bin/docker')) missing.push('docker.io');
   if (!existsSync('/usr/bin/busybox') && !existsSync('/bin/busybox')) missing.push('busybox-static');
   if (!which('go')) missing.push('golang-go');
+  if (!which('javac')) missing.push('openjdk-17-jdk-headless');
   if (missing.length === 0) return;
   execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
   execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
@@ -143,7 +159,7 @@ export interface Inspect {
 export class Lab {
   readonly tmp: string;
   readonly logDir: string;
-  socket = '/var/run/docker.sock';
+  socket = '';
   readonly image = `podmortem-lab:${process.pid}`;
   private dockerd?: ChildProcess;
   private readonly containers: string[] = [];
@@ -161,9 +177,13 @@ export class Lab {
     return sh('/usr/bin/docker', ['-H', `unix://${this.socket}`, ...args], opts);
   }
 
+  /**
+   * Always its own dockerd, even when the machine runs one: a system daemon may use the systemd cgroup
+   * driver (which refuses a cgroupfs --cgroup-parent) and must not collect the lab's images.
+   */
   async start(): Promise<void> {
     ensurePackages();
-    if (!(await ping(this.socket))) await this.startDockerd();
+    await this.startDockerd();
     await this.buildImage();
   }
 
@@ -222,7 +242,9 @@ export class Lab {
       'usr/lib',
       'usr/lib64',
       'usr/bin',
-      'etc/java-17-openjdk',
+      ...hostMounts()
+        .filter((m) => m.startsWith('/etc/'))
+        .map((m) => m.slice(1)),
     ])
       mkdirSync(join(rootfs, d), { recursive: true });
     chmodSync(join(rootfs, 'tmp'), 0o1777);
@@ -308,9 +330,7 @@ export class Lab {
           `if [ -e /tmp/.crashed ]; then exec ${quote(spec.then)}; fi; touch /tmp/.crashed; exec ${quote(spec.cmd)}`,
         ]
       : spec.cmd;
-    const mounts = spec.hostRuntimes
-      ? HOST_MOUNTS.filter((m) => existsSync(m)).flatMap((m) => ['-v', `${m}:${m}:ro`])
-      : [];
+    const mounts = spec.hostRuntimes ? hostMounts().flatMap((m) => ['-v', `${m}:${m}:ro`]) : [];
     const args = [
       'run',
       '-d',

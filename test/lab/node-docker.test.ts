@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, JAVA, Lab, labUnavailable, sleep, type Pod } from './lab.js';
+import { buildCli, javaPath, Lab, labUnavailable, sleep, type Pod } from './lab.js';
 
 const why = labUnavailable();
 const inCI = process.env.CI === 'true';
@@ -93,6 +93,7 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
     lab = new Lab();
     cli = buildCli();
     await lab.start();
+    const JAVA = javaPath();
 
     // Go as root in a pod whose pids limit (podPidsLimit 40) is reached: the calico-node case.
     pods.calico = await lab.run({
