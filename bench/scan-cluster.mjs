@@ -64,21 +64,52 @@ function makeCluster(o) {
     const rs = `${dep}-7d9f8c6b5`;
     const ns = `team-${Math.floor(i / 500)}`;
     const name = `${rs}-${String(i).padStart(5, '0')}`.slice(0, 63);
-    if (i % 10 === 0) owners.push(owner('ReplicaSet', ns, rs, { kind: 'Deployment', name: dep }), owner('Deployment', ns, dep));
+    if (i % 10 === 0)
+      owners.push(
+        owner('ReplicaSet', ns, rs, { kind: 'Deployment', name: dep }),
+        owner('Deployment', ns, dep),
+      );
     const crash = Math.floor(i / 10) % everyDep === 0 && i % 10 < 3 && restarting < o.restarting;
     const kind = Math.floor(i / 10 / everyDep) % 3;
     const c = crash
-      ? { name: 'app', restartCount: 3 + (i % 7), runAsUser: 1000, memoryLimit: '512Mi', lastTerminated: kind === 0 ? { exitCode: 137, reason: 'OOMKilled' } : { exitCode: 2, reason: 'Error' } }
+      ? {
+          name: 'app',
+          restartCount: 3 + (i % 7),
+          runAsUser: 1000,
+          memoryLimit: '512Mi',
+          lastTerminated:
+            kind === 0 ? { exitCode: 137, reason: 'OOMKilled' } : { exitCode: 2, reason: 'Error' },
+        }
       : { name: 'app', runAsUser: 1000 };
-    const p = pod({ ns, name, node: `node-${String(i % o.nodes).padStart(3, '0')}`, owner: { kind: 'ReplicaSet', name: rs }, containers: [c] });
+    const p = pod({
+      ns,
+      name,
+      node: `node-${String(i % o.nodes).padStart(3, '0')}`,
+      owner: { kind: 'ReplicaSet', name: rs },
+      containers: [c],
+    });
     pods.push(p);
     if (crash) {
       restarting++;
       logs[`${ns}/${name}/app`] = { previous: noise(i) + (kind === 0 ? '' : CALICO_LOG) };
-      events.push(event(p, { reason: 'BackOff', container: 'app', count: 5, message: 'Back-off restarting failed container app in pod ' + name }));
+      events.push(
+        event(p, {
+          reason: 'BackOff',
+          container: 'app',
+          count: 5,
+          message: 'Back-off restarting failed container app in pod ' + name,
+        }),
+      );
     }
   }
-  const nodes = Array.from({ length: o.nodes }, (_, n) => node(`node-${String(n).padStart(3, '0')}`, { kernel: '5.15.0-89-generic', osImage: 'Ubuntu 22.04.3 LTS', runtime: 'containerd://1.7.2', kubelet: 'v1.29.4' }));
+  const nodes = Array.from({ length: o.nodes }, (_, n) =>
+    node(`node-${String(n).padStart(3, '0')}`, {
+      kernel: '5.15.0-89-generic',
+      osImage: 'Ubuntu 22.04.3 LTS',
+      runtime: 'containerd://1.7.2',
+      kubelet: 'v1.29.4',
+    }),
+  );
   return { pods, nodes, owners, events, logs, restarting };
 }
 
@@ -86,7 +117,10 @@ function makeCluster(o) {
 function timed(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KIB=%M', cmd, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KIB=%M', cmd, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -106,10 +140,22 @@ const cluster = makeCluster(o);
 const s = await startStandin(cluster);
 const work = mkdtempSync(join(tmpdir(), 'pm-bench-scan-'));
 try {
-  console.log(`stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects`);
+  console.log(
+    `stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects`,
+  );
 
   let before = s.requests.length;
-  const scan = await timed(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'scan', '--kubeconfig', s.kubeconfig, '-A', '--format', 'json', '-o', join(work, 'scan.json')]);
+  const scan = await timed(process.execPath, [
+    join(ROOT, 'dist/cli/main.js'),
+    'scan',
+    '--kubeconfig',
+    s.kubeconfig,
+    '-A',
+    '--format',
+    'json',
+    '-o',
+    join(work, 'scan.json'),
+  ]);
   const scanRequests = s.requests.length - before;
   if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
   const report = JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8'));
@@ -134,19 +180,40 @@ ls logs | wc -l
   if (loop.code !== 0) throw new Error(`shell loop failed: ${loop.stderr}`);
 
   const found = report.incidents.length;
-  const recognized = report.incidents.filter((i) => i.causes.some((c) => c.verdict === 'confirmed' || c.verdict === 'likely' || c.verdict === 'possible')).length;
+  const recognized = report.incidents.filter((i) =>
+    i.causes.some((c) => c.verdict === 'confirmed' || c.verdict === 'likely' || c.verdict === 'possible'),
+  ).length;
   const replicaFindings = report.findings.filter((f) => f.kind === 'replicas').length;
   const nodeFindings = report.findings.filter((f) => f.kind === 'node').length;
-  const oomConfirmed = report.incidents.filter((i) => i.causes.some((c) => c.id === 'memory.cgroup' && c.verdict === 'confirmed')).length;
+  const oomConfirmed = report.incidents.filter((i) =>
+    i.causes.some((c) => c.id === 'memory.cgroup' && c.verdict === 'confirmed'),
+  ).length;
   const newosproc = report.incidents.filter((i) => i.signatures.some((h) => h.id === 'go.newosproc')).length;
-  const row = (name, r, req, what) => `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${req} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
+  const row = (name, r, req, what) =>
+    `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${req} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
   console.log('');
   console.log('| run | wall time | API requests | peak RSS | what it ends up with |');
   console.log('|---|---|---|---|---|');
-  console.log(row('podmortem scan -A', scan, scanRequests, `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`));
-  console.log(row('kubectl get -o json + kubectl logs -p loop', loop, loopRequests, `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`));
+  console.log(
+    row(
+      'podmortem scan -A',
+      scan,
+      scanRequests,
+      `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`,
+    ),
+  );
+  console.log(
+    row(
+      'kubectl get -o json + kubectl logs -p loop',
+      loop,
+      loopRequests,
+      `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`,
+    ),
+  );
   console.log('');
-  console.log(`podmortem requests by kind: ${summarize(s.requests.slice(0, s.requests.length - loopRequests).slice(-scanRequests))}`);
+  console.log(
+    `podmortem requests by kind: ${summarize(s.requests.slice(0, s.requests.length - loopRequests).slice(-scanRequests))}`,
+  );
   if (found !== cluster.restarting) {
     console.error(`WRONG: the scan found ${found} crashed containers, the cluster has ${cluster.restarting}`);
     process.exitCode = 1;
@@ -159,7 +226,17 @@ ls logs | wc -l
 function summarize(reqs) {
   const kinds = new Map();
   for (const r of reqs) {
-    const k = r.path.endsWith('/log') ? 'logs' : r.path.includes('/events') ? 'events' : r.path.startsWith('/apis/') ? 'owners' : r.path.includes('/nodes') ? 'nodes' : r.path.includes('/pods') ? 'pod lists' : r.path;
+    const k = r.path.endsWith('/log')
+      ? 'logs'
+      : r.path.includes('/events')
+        ? 'events'
+        : r.path.startsWith('/apis/')
+          ? 'owners'
+          : r.path.includes('/nodes')
+            ? 'nodes'
+            : r.path.includes('/pods')
+              ? 'pod lists'
+              : r.path;
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   }
   return [...kinds].map(([k, n]) => `${k} ${n}`).join(', ');

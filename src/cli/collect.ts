@@ -40,12 +40,18 @@ Exit status: 0 when the bundle was written, 1 for bad usage, an unreachable clus
 unwritable output.`,
     )
     .action(async (opts: ClusterFlags & { output: string; redact: boolean }) => {
-      if (!/\.(tar\.gz|tgz)$/.test(opts.output)) throw new UsageError(`--output ${opts.output}: a bundle is a .tar.gz (or .tgz) file.`);
+      if (!/\.(tar\.gz|tgz)$/.test(opts.output))
+        throw new UsageError(`--output ${opts.output}: a bundle is a .tar.gz (or .tgz) file.`);
       const { kc, scope, from } = await clusterSetup(opts);
       // Loaded on use: the Kubernetes client takes a second to import.
-      const [{ ClusterApi }, { collectBundle }] = await Promise.all([import('../sources/cluster/api.js'), import('../sources/bundle/write.js')]);
+      const [{ ClusterApi }, { collectBundle }] = await Promise.all([
+        import('../sources/cluster/api.js'),
+        import('../sources/bundle/write.js'),
+      ]);
       if (!opts.redact) {
-        process.stderr.write('podmortem: WARNING: --no-redact: the bundle will contain every secret found in logs and objects. Do not share it.\n');
+        process.stderr.write(
+          'podmortem: WARNING: --no-redact: the bundle will contain every secret found in logs and objects. Do not share it.\n',
+        );
       }
       const progress = progressLine();
       try {
@@ -65,7 +71,9 @@ unwritable output.`,
           .join(', ');
         process.stdout.write(
           `Wrote ${opts.output}: ${manifest.containers.length} crashed container(s), ${manifest.containers.filter((c) => c.log).length} log(s), ${evidence.pods.length} pod(s), ${evidence.nodes.length} node(s), ${manifest.nodeSnapshots.length} node snapshot(s).\n` +
-            (r.enabled ? `Redacted ${r.total} value(s)${counts ? `: ${counts}` : ''}.\n` : 'NOT redacted (--no-redact).\n') +
+            (r.enabled
+              ? `Redacted ${r.total} value(s)${counts ? `: ${counts}` : ''}.\n`
+              : 'NOT redacted (--no-redact).\n') +
             `Analyze it with: podmortem analyze ${opts.output}\n`,
         );
       } catch (err) {

@@ -4,7 +4,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Format } from '../report/index.js';
 import { UsageError } from './errors.js';
-import { ClusterUnreachable, type ClusterEvidence, type Progress, type ScanScope } from '../sources/cluster/gather.js';
+import {
+  ClusterUnreachable,
+  type ClusterEvidence,
+  type Progress,
+  type ScanScope,
+} from '../sources/cluster/gather.js';
 import { emit, formatOption, outputOption } from './output.js';
 import { failOnOption, gate, type FailOn } from './gate.js';
 
@@ -42,7 +47,10 @@ or an unreachable cluster, 2 when --fail-on matched.`,
     .action(async (opts: ClusterFlags & { format: Format; output?: string; failOn?: FailOn }) => {
       const { kc, scope, from } = await clusterSetup(opts);
       // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
-      const [{ ClusterApi }, { scanCluster }] = await Promise.all([import('../sources/cluster/api.js'), import('../sources/cluster/scan.js')]);
+      const [{ ClusterApi }, { scanCluster }] = await Promise.all([
+        import('../sources/cluster/api.js'),
+        import('../sources/cluster/scan.js'),
+      ]);
       const api = new ClusterApi(kc);
       const progress = progressLine();
       try {
@@ -78,19 +86,46 @@ export interface ClusterFlags {
 
 export function addClusterOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)'))
+    .addOption(
+      new Option(
+        '--kubeconfig <file>',
+        'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+      ),
+    )
     .addOption(new Option('--context <name>', 'kubeconfig context to use'))
     .addOption(new Option('-n, --namespace <ns>', "scan one namespace (default: the context's namespace)"))
     .addOption(new Option('-A, --all-namespaces', 'scan every namespace').conflicts('namespace'))
     .addOption(new Option('-l, --selector <selector>', 'label selector, e.g. app=checkout,tier!=cache'))
-    .addOption(new Option('--since <duration>', 'only restarts whose last termination is this recent, e.g. 30m, 2h, 1d').argParser(parseDuration))
-    .addOption(new Option('--node-evidence <dir>', "node snapshots to join, one folder per node name (what 'podmortem node' captured)"))
-    .addOption(new Option('--chunk-size <n>', 'pods per list request (limit/continue pagination)').argParser(intIn(1, 5000)).default(500))
-    .addOption(new Option('--concurrency <n>', 'API requests in flight at most').argParser(intIn(1, 32)).default(8))
-    .addOption(new Option('--log-bytes <n>', 'bytes of each previous log to read at most').argParser(intIn(1024, 256 << 20)).default(4 << 20));
+    .addOption(
+      new Option(
+        '--since <duration>',
+        'only restarts whose last termination is this recent, e.g. 30m, 2h, 1d',
+      ).argParser(parseDuration),
+    )
+    .addOption(
+      new Option(
+        '--node-evidence <dir>',
+        "node snapshots to join, one folder per node name (what 'podmortem node' captured)",
+      ),
+    )
+    .addOption(
+      new Option('--chunk-size <n>', 'pods per list request (limit/continue pagination)')
+        .argParser(intIn(1, 5000))
+        .default(500),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'API requests in flight at most').argParser(intIn(1, 32)).default(8),
+    )
+    .addOption(
+      new Option('--log-bytes <n>', 'bytes of each previous log to read at most')
+        .argParser(intIn(1024, 256 << 20))
+        .default(4 << 20),
+    );
 }
 
-export async function clusterSetup(opts: ClusterFlags): Promise<{ kc: KubeConfig; scope: ScanScope; from: string }> {
+export async function clusterSetup(
+  opts: ClusterFlags,
+): Promise<{ kc: KubeConfig; scope: ScanScope; from: string }> {
   const { ClusterConfigError, loadKubeConfig } = await import('../sources/cluster/kubeconfig.js');
   let loaded;
   try {
@@ -117,7 +152,8 @@ export async function clusterSetup(opts: ClusterFlags): Promise<{ kc: KubeConfig
 
 /** 90s, 30m, 2h, 1d, 1h30m -> milliseconds. */
 export function parseDuration(v: string): number {
-  if (!/^(?:\d{1,6}[smhd]){1,4}$/.test(v)) throw new InvalidArgumentError('a duration such as 30m, 2h or 1d.');
+  if (!/^(?:\d{1,6}[smhd]){1,4}$/.test(v))
+    throw new InvalidArgumentError('a duration such as 30m, 2h or 1d.');
   const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   let ms = 0;
   for (const m of v.matchAll(/(\d+)([smhd])/g)) ms += Number(m[1]) * unit[m[2]!]!;
@@ -126,13 +162,17 @@ export function parseDuration(v: string): number {
 
 function intIn(min: number, max: number): (v: string) => number {
   return (v) => {
-    if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`a number from ${min} to ${max}.`);
+    if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new InvalidArgumentError(`a number from ${min} to ${max}.`);
     return Number(v);
   };
 }
 
 /** A one-line progress display on a terminal (stderr); silent when stderr is a file or a pipe. */
-export function progressLine(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; done: () => void } {
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
+  update: (p: Progress) => void;
+  done: () => void;
+} {
   if (!stream.isTTY) return { update: () => {}, done: () => {} };
   let pods = 0;
   let shown = false;

@@ -11,9 +11,18 @@ import type { Problem } from '../sources/cluster/problems.js';
 import { ruleText, ruleYaml } from '../sources/cluster/problems.js';
 
 /** Pod network agents: their crash takes the network of every pod on the node with it. */
-const NETWORK_AGENT = /^(calico-node|cilium|cilium-agent|kube-flannel|flannel|weave|weave-net|canal|aws-node|antrea-agent|kube-router|kube-ovn-cni|ovnkube-node)$/;
+const NETWORK_AGENT =
+  /^(calico-node|cilium|cilium-agent|kube-flannel|flannel|weave|weave-net|canal|aws-node|antrea-agent|kube-router|kube-ovn-cni|ovnkube-node)$/;
 /** Causes that are a node's resource rather than one container's. */
-const NODE_LEVEL = new Set(['kernel.pid_max', 'kernel.threads-max', 'fs.file-max', 'memory.node', 'rlimit.nproc', 'inotify.instances', 'inotify.watches']);
+const NODE_LEVEL = new Set([
+  'kernel.pid_max',
+  'kernel.threads-max',
+  'fs.file-max',
+  'memory.node',
+  'rlimit.nproc',
+  'inotify.instances',
+  'inotify.watches',
+]);
 const STRONG = new Set(['confirmed', 'likely']);
 
 export interface CorrelationInput {
@@ -35,7 +44,10 @@ export function correlate(input: CorrelationInput): Finding[] {
 const BOOKKEEPING = new Set(['k8s.restart-count', 'k8s.back-off']);
 
 function shape(i: Incident): string {
-  const sigs = i.signatures.map((s) => s.id).filter((id) => !BOOKKEEPING.has(id)).sort();
+  const sigs = i.signatures
+    .map((s) => s.id)
+    .filter((id) => !BOOKKEEPING.has(id))
+    .sort();
   return sigs.length > 0 ? sigs.join('+') : `${i.subject.reason ?? 'exit'} ${i.subject.exitCode ?? '?'}`;
 }
 
@@ -60,21 +72,36 @@ function replicaFindings(incidents: Incident[]): Finding[] {
       kind: 'replicas',
       summary: `${idx.length} replicas of ${owner} (container ${container}) crashed the same way (${sig})${top ? `; most likely cause ${top.id} (${top.verdict})` : ''}: one problem, not ${idx.length}.`,
       incidents: idx,
-      evidence: idx.map((n) => ({ source: who(incidents[n]!), text: `${incidents[n]!.subject.reason ?? ''} exit ${incidents[n]!.subject.exitCode ?? '?'}`.trim() })),
-      next: [`Fix it once in the ${owner.split(' ')[0]}'s pod template; the ${idx.length} replicas share it.`],
+      evidence: idx.map((n) => ({
+        source: who(incidents[n]!),
+        text: `${incidents[n]!.subject.reason ?? ''} exit ${incidents[n]!.subject.exitCode ?? '?'}`.trim(),
+      })),
+      next: [
+        `Fix it once in the ${owner.split(' ')[0]}'s pod template; the ${idx.length} replicas share it.`,
+      ],
     });
   }
   return out;
 }
 
 function rootReason(i: Incident): { why: string; cause?: string; agent: boolean } | undefined {
-  const names = [i.subject.container, i.subject.pod?.replace(/-[a-z0-9]{5}$/, ''), i.subject.owner?.split('/').pop()];
+  const names = [
+    i.subject.container,
+    i.subject.pod?.replace(/-[a-z0-9]{5}$/, ''),
+    i.subject.owner?.split('/').pop(),
+  ];
   const agent = names.some((n) => n && NETWORK_AGENT.test(n));
   const top = i.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id));
-  const limit = top ? `a node-level limit (${top.id}, ${top.verdict}) was reached, and every process on the node competes for it` : '';
+  const limit = top
+    ? `a node-level limit (${top.id}, ${top.verdict}) was reached, and every process on the node competes for it`
+    : '';
   if (agent) {
     const why = `the node's pod network agent (${i.subject.container}) crashed; while it restarts, pods on this node lose their network and fail their probes`;
-    return { why: top ? `${why}; it crashed because ${limit}` : why, agent, ...(top ? { cause: top.id } : {}) };
+    return {
+      why: top ? `${why}; it crashed because ${limit}` : why,
+      agent,
+      ...(top ? { cause: top.id } : {}),
+    };
   }
   if (top) return { why: limit, cause: top.id, agent };
   return undefined;
@@ -93,25 +120,42 @@ function nodeFindings(input: CorrelationInput): Finding[] {
     roots.sort((a, b) => Number(b.r!.agent) - Number(a.r!.agent));
     const rootEntry = roots[0];
     const t = (n: number) => Date.parse(input.incidents[n]!.subject.finishedAt ?? '');
-    const inWindow = (n: number) => !rootEntry || !Number.isFinite(t(n)) || !Number.isFinite(t(rootEntry.n)) || Math.abs(t(n) - t(rootEntry.n)) <= windowMs;
+    const inWindow = (n: number) =>
+      !rootEntry ||
+      !Number.isFinite(t(n)) ||
+      !Number.isFinite(t(rootEntry.n)) ||
+      Math.abs(t(n) - t(rootEntry.n)) <= windowMs;
     const members = idx.filter(inWindow);
-    const notReady = input.notReady.filter((p) => p.node === node && !members.some((n) => who(input.incidents[n]!) === p.pod));
+    const notReady = input.notReady.filter(
+      (p) => p.node === node && !members.some((n) => who(input.incidents[n]!) === p.pod),
+    );
     if (!rootEntry) {
       // Replicas of one owner on one node are already one finding; a node group adds nothing.
-      if (members.length < 2 || new Set(members.map((n) => input.incidents[n]!.subject.owner ?? n)).size < 2) continue;
+      if (members.length < 2 || new Set(members.map((n) => input.incidents[n]!.subject.owner ?? n)).size < 2)
+        continue;
       out.push({
         kind: 'node',
         node,
         summary: `${members.length} containers crashed on node ${node} in one window; no common root cause was recognized among them.`,
         incidents: members,
-        evidence: members.map((n) => ({ source: who(input.incidents[n]!), text: input.incidents[n]!.subject.finishedAt ?? 'time unknown' })),
-        next: [`podmortem node on ${node} (or --node-evidence with its snapshot) to see the node's limits and kernel log.`],
+        evidence: members.map((n) => ({
+          source: who(input.incidents[n]!),
+          text: input.incidents[n]!.subject.finishedAt ?? 'time unknown',
+        })),
+        next: [
+          `podmortem node on ${node} (or --node-evidence with its snapshot) to see the node's limits and kernel log.`,
+        ],
       });
       continue;
     }
     const root = input.incidents[rootEntry.n]!;
     const blast = [
-      ...members.filter((n) => n !== rootEntry.n).map((n) => ({ pod: who(input.incidents[n]!), why: `crashed (${input.incidents[n]!.subject.reason ?? 'exit'} ${input.incidents[n]!.subject.exitCode ?? '?'}) in the same window` })),
+      ...members
+        .filter((n) => n !== rootEntry.n)
+        .map((n) => ({
+          pod: who(input.incidents[n]!),
+          why: `crashed (${input.incidents[n]!.subject.reason ?? 'exit'} ${input.incidents[n]!.subject.exitCode ?? '?'}) in the same window`,
+        })),
       ...notReady.map((p) => ({ pod: p.pod, why: 'running but not Ready on the same node' })),
     ];
     if (blast.length === 0 && !rootEntry.r!.cause) continue;
@@ -123,10 +167,17 @@ function nodeFindings(input: CorrelationInput): Finding[] {
       incidents: members,
       blastRadius: blast,
       // The crash line from the log proves more than the pod status lines, which every incident has.
-      evidence: [...[...root.signatures].sort((a, b) => Number(a.id.startsWith('k8s.')) - Number(b.id.startsWith('k8s.'))).slice(0, 1).flatMap((s) => s.evidence.slice(0, 1)), { source: who(root), text: `terminated ${root.subject.finishedAt ?? '(time unknown)'}` }],
+      evidence: [
+        ...[...root.signatures]
+          .sort((a, b) => Number(a.id.startsWith('k8s.')) - Number(b.id.startsWith('k8s.')))
+          .slice(0, 1)
+          .flatMap((s) => s.evidence.slice(0, 1)),
+        { source: who(root), text: `terminated ${root.subject.finishedAt ?? '(time unknown)'}` },
+      ],
       next: [`Fix ${who(root)} first; the blast radius should recover without changes of its own.`],
     };
-    const cause = rootEntry.r!.cause ?? root.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id))?.id;
+    const cause =
+      rootEntry.r!.cause ?? root.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id))?.id;
     if (cause) {
       const facts = input.nodeEvidence?.get(node);
       const limit = facts?.limits.find((l) => l.id === cause && l.topConsumers && l.topConsumers.length > 0);
@@ -136,7 +187,9 @@ function nodeFindings(input: CorrelationInput): Finding[] {
         finding.summary += ` ${topC.name} holds the most of ${cause} (${topC.used} of ${limit!.max ?? 'unlimited'}).`;
         finding.evidence.push(...limit!.evidence.slice(0, 2));
       } else {
-        finding.next.push(`Run podmortem node on ${node} (or pass its snapshot with --node-evidence) to name the workload holding most of ${cause}.`);
+        finding.next.push(
+          `Run podmortem node on ${node} (or pass its snapshot with --node-evidence) to name the workload holding most of ${cause}.`,
+        );
       }
     }
     out.push(finding);
@@ -159,7 +212,14 @@ function missingEvidence(input: CorrelationInput): Finding[] {
     const objects = list.map((x) => x.object);
     const idx = input.incidents
       .map((i, n) => ({ i, n }))
-      .filter(({ i }) => objects.some((o) => o === `${i.subject.namespace}/${i.subject.pod}/${i.subject.container}` || o === who(i) || o === `node ${i.subject.node}`))
+      .filter(({ i }) =>
+        objects.some(
+          (o) =>
+            o === `${i.subject.namespace}/${i.subject.pod}/${i.subject.container}` ||
+            o === who(i) ||
+            o === `node ${i.subject.node}`,
+        ),
+      )
       .map(({ n }) => n);
     const evidence: Evidence[] = [{ source: 'API server', text: p.server }];
     out.push({
@@ -167,7 +227,12 @@ function missingEvidence(input: CorrelationInput): Finding[] {
       summary: `Missing evidence: ${p.sentence}${objects.length > 1 ? ` The same refusal hit ${objects.length} requests (${objects.slice(0, 5).join(', ')}${objects.length > 5 ? ', ...' : ''}).` : ''}`,
       incidents: idx,
       evidence,
-      next: p.kind === 'forbidden' ? [`Grant ${ruleYaml(p.rule)}${p.rule.namespace ? ` in namespace "${p.rule.namespace}"` : ''} to the scanning identity (deploy/rbac.yaml has the full least-privilege role), then scan again.`] : [],
+      next:
+        p.kind === 'forbidden'
+          ? [
+              `Grant ${ruleYaml(p.rule)}${p.rule.namespace ? ` in namespace "${p.rule.namespace}"` : ''} to the scanning identity (deploy/rbac.yaml has the full least-privilege role), then scan again.`,
+            ]
+          : [],
     });
   }
   return out;

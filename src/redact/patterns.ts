@@ -47,7 +47,11 @@ export const RULES: Rule[] = [
     re: /\b(Password|Pwd)=([^;\s"']{1,256})/gi,
     replace: (m) => `${m[1]}=${mark('connection-string-password')}`,
   },
-  { kind: 'aws-access-key-id', re: /\b((?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b/g, replace: () => mark('aws-access-key-id') },
+  {
+    kind: 'aws-access-key-id',
+    re: /\b((?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b/g,
+    replace: () => mark('aws-access-key-id'),
+  },
   // GCP service account JSON: the private key id (the private key itself is a PEM block, handled apart).
   {
     kind: 'gcp-service-account',
@@ -59,11 +63,21 @@ export const RULES: Rule[] = [
     re: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{8,4096}/g,
     replace: () => mark('jwt'),
   },
-  { kind: 'bearer-token', re: /\b(Bearer) ([A-Za-z0-9._~+/-]{8,4096}=*)/gi, replace: (m) => `${m[1]} ${mark('bearer-token')}` },
-  { kind: 'basic-auth', re: /\b(Basic) ([A-Za-z0-9+/]{12,4096}={0,2})/g, replace: (m) => `${m[1]} ${mark('basic-auth')}` },
+  {
+    kind: 'bearer-token',
+    re: /\b(Bearer) ([A-Za-z0-9._~+/-]{8,4096}=*)/gi,
+    replace: (m) => `${m[1]} ${mark('bearer-token')}`,
+  },
+  {
+    kind: 'basic-auth',
+    re: /\b(Basic) ([A-Za-z0-9+/]{12,4096}={0,2})/g,
+    replace: (m) => `${m[1]} ${mark('basic-auth')}`,
+  },
 ];
 
 /** Words that make the value after them a secret: password=..., "api_key": "...", token: ... */
-export const SECRET_WORD = /password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth[_-]?key/gi;
+export const SECRET_WORD =
+  /password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?key|credential|auth[_-]?key/gi;
 /** Environment variable names whose value is a secret. */
-export const SECRET_ENV_NAME = /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|_PWD$|^PWD_|AUTH|_KEY$|^KEY_/i;
+export const SECRET_ENV_NAME =
+  /PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|_PWD$|^PWD_|AUTH|_KEY$|^KEY_/i;

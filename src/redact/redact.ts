@@ -95,7 +95,12 @@ export class Redactor {
         valueEnd = VALUE_UNQUOTED.lastIndex;
       }
       const value = s.slice(valueStart, valueEnd);
-      if (value.length === 0 || value.startsWith('[REDACTED:') || /^(?:null|nil|<nil>|none|true|false|\*+)$/i.test(value)) continue;
+      if (
+        value.length === 0 ||
+        value.startsWith('[REDACTED:') ||
+        /^(?:null|nil|<nil>|none|true|false|\*+)$/i.test(value)
+      )
+        continue;
       const ident = s.slice(wordStart(s, m.index), identEnd);
       const kind: RedactionKind = /aws/i.test(ident) ? 'aws-secret-key' : 'secret-value';
       this.count(kind);
@@ -130,7 +135,12 @@ export class Redactor {
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       // An env entry: {name: DB_PASSWORD, value: ...}. valueFrom (a reference to a Secret) is kept.
-      if (typeof o.name === 'string' && typeof o.value === 'string' && SECRET_ENV_NAME.test(o.name) && o.value.length > 0) {
+      if (
+        typeof o.name === 'string' &&
+        typeof o.value === 'string' &&
+        SECRET_ENV_NAME.test(o.name) &&
+        o.value.length > 0
+      ) {
         this.count('env-value');
         return { ...o, value: mark('env-value') };
       }
@@ -180,7 +190,9 @@ function wordStart(s: string, from: number): number {
 
 /** An object key whose string value is a secret (password, clientSecret, token...), but not e.g. tokenExpiry counts. */
 function isSecretKey(key: string): boolean {
-  return /^(?:password|passwd|secret|token|apiKey|api_key|accessKey|secretKey|clientSecret|client_secret|privateKey|private_key|credentials?|auth)$/i.test(key);
+  return /^(?:password|passwd|secret|token|apiKey|api_key|accessKey|secretKey|clientSecret|client_secret|privateKey|private_key|credentials?|auth)$/i.test(
+    key,
+  );
 }
 
 export function totalRedactions(counts: Partial<Record<RedactionKind, number>>): number {

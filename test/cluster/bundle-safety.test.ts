@@ -23,13 +23,25 @@ const manifest = (log: string, log2 = 'logs/none.log') => ({
   stats: { pods: 1, pages: 1, requests: 3, retries: 0 },
   nodeSnapshots: [],
 });
-const podList = { kind: 'List', items: [{ kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { containers: [{ name: 'c' }, { name: 'c2' }] } }] };
+const podList = {
+  kind: 'List',
+  items: [
+    {
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'shop' },
+      spec: { containers: [{ name: 'c' }, { name: 'c2' }] },
+    },
+  ],
+};
 
 test('symlinks inside the archive are not extracted, and a log path that climbs out is not followed', async () => {
   const src = mkdtempSync(join(tmpdir(), 'pm-evil-'));
   mkdirSync(join(src, 'objects'));
   mkdirSync(join(src, 'logs'));
-  writeFileSync(join(src, 'podmortem-bundle.json'), JSON.stringify(manifest('logs/link.log', '../../../../etc/passwd')));
+  writeFileSync(
+    join(src, 'podmortem-bundle.json'),
+    JSON.stringify(manifest('logs/link.log', '../../../../etc/passwd')),
+  );
   writeFileSync(join(src, 'objects', 'pods.json'), JSON.stringify(podList));
   symlinkSync('/etc/passwd', join(src, 'logs', 'link.log'));
   const file = join(src, '..', `evil-${process.pid}.tar.gz`);
@@ -49,5 +61,7 @@ test('a folder without a valid manifest, and a manifest of another format, are o
   writeFileSync(join(dir, 'podmortem-bundle.json'), '{ not json');
   expect((await analyzeBundle(dir)).error).toMatch(/podmortem-bundle.json cannot be read/);
   writeFileSync(join(dir, 'podmortem-bundle.json'), JSON.stringify({ ...manifest('x'), formatVersion: 9 }));
-  expect((await analyzeBundle(dir)).error).toBe(`${dir}: podmortem-bundle.json is not a podmortem bundle manifest of format 1.`);
+  expect((await analyzeBundle(dir)).error).toBe(
+    `${dir}: podmortem-bundle.json is not a podmortem bundle manifest of format 1.`,
+  );
 });

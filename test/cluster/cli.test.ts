@@ -22,11 +22,17 @@ afterAll(async () => {
 describe('podmortem scan (CLI)', () => {
   test('scans the cluster: exit 0, findings in the JSON report, a summary line on stderr', async () => {
     const r = await podmortemAsync(['scan', '--kubeconfig', s.kubeconfig, '-A', '--format', 'json']);
-    expect(r.stderr).toMatch(/37 pod\(s\) listed in 1 page\(s\), 6 crashed container\(s\), \d+ API request\(s\), 1 refused by RBAC/);
+    expect(r.stderr).toMatch(
+      /37 pod\(s\) listed in 1 page\(s\), 6 crashed container\(s\), \d+ API request\(s\), 1 refused by RBAC/,
+    );
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.schemaVersion).toBe(1);
-    expect(report.findings.map((f: { kind: string }) => f.kind).sort()).toEqual(['missing-evidence', 'node', 'replicas']);
+    expect(report.findings.map((f: { kind: string }) => f.kind).sort()).toEqual([
+      'missing-evidence',
+      'node',
+      'replicas',
+    ]);
     // Not a terminal: no progress line escapes into stderr.
     expect(r.stderr).not.toContain('\x1b[2K');
   });
@@ -40,7 +46,9 @@ describe('podmortem scan (CLI)', () => {
   });
 
   test('KUBECONFIG and --context are honoured; the context namespace is the default scope', async () => {
-    const r = await podmortemAsync(['scan', '--context', 'other', '--format', 'json'], { KUBECONFIG: s.kubeconfig });
+    const r = await podmortemAsync(['scan', '--context', 'other', '--format', 'json'], {
+      KUBECONFIG: s.kubeconfig,
+    });
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).incidents).toEqual([]); // namespace "default" has no crash
     expect(r.stderr).toContain('namespace default: 15 pod(s)');
@@ -49,14 +57,19 @@ describe('podmortem scan (CLI)', () => {
   test('bad usage and an unreachable cluster: exit 1 with one line, no stack trace', async () => {
     const unknownCtx = await podmortemAsync(['scan', '--kubeconfig', s.kubeconfig, '--context', 'nope']);
     expect(unknownCtx.status).toBe(1);
-    expect(unknownCtx.stderr.trim()).toBe(`podmortem: context "nope" is not in ${s.kubeconfig} (known: standin, other).`);
+    expect(unknownCtx.stderr.trim()).toBe(
+      `podmortem: context "nope" is not in ${s.kubeconfig} (known: standin, other).`,
+    );
 
     const since = await podmortemAsync(['scan', '--kubeconfig', s.kubeconfig, '--since', 'yesterday']);
     expect(since.status).toBe(1);
     expect(since.stderr).toContain('a duration such as 30m, 2h or 1d');
 
     const dead = join(dir, 'dead.kubeconfig');
-    writeFileSync(dead, (await import('node:fs')).readFileSync(s.kubeconfig, 'utf8').replace(s.url, 'https://127.0.0.1:1'));
+    writeFileSync(
+      dead,
+      (await import('node:fs')).readFileSync(s.kubeconfig, 'utf8').replace(s.url, 'https://127.0.0.1:1'),
+    );
     const down = await podmortemAsync(['scan', '--kubeconfig', dead, '-A']);
     expect(down.status).toBe(1);
     expect(down.stderr.trim().split('\n')).toHaveLength(1);
@@ -99,16 +112,21 @@ describe('podmortem collect, then analyze the bundle', () => {
 });
 
 describe('the stand-in is faithful enough for kubectl', () => {
-  test('kubectl get pods -A (paginated) and kubectl logs -p read it; a forbidden log gets kubectl\'s own error', async () => {
-    const kubectl = (...args: string[]) => promisify(execFile)('kubectl', ['--kubeconfig', s.kubeconfig, ...args]);
+  test("kubectl get pods -A (paginated) and kubectl logs -p read it; a forbidden log gets kubectl's own error", async () => {
+    const kubectl = (...args: string[]) =>
+      promisify(execFile)('kubectl', ['--kubeconfig', s.kubeconfig, ...args]);
     const before = s.count(/^\/api\/v1\/pods$/);
-    const names = (await kubectl('get', 'pods', '-A', '-o', 'name', '--chunk-size=10')).stdout.trim().split('\n');
+    const names = (await kubectl('get', 'pods', '-A', '-o', 'name', '--chunk-size=10')).stdout
+      .trim()
+      .split('\n');
     expect(names).toHaveLength(37);
     expect(names).toContain('pod/calico-node-56bgm');
     expect(s.count(/^\/api\/v1\/pods$/) - before).toBe(4); // kubectl followed the continue tokens too
     const log = (await kubectl('logs', '-p', '-n', 'kube-system', 'calico-node-56bgm')).stdout;
     expect(log.split('\n')[0]).toBe('runtime: failed to create new OS thread (have 41 already; errno=11)');
-    const refused = await kubectl('logs', '-p', '-n', 'payments', 'ledger-0').catch((e: { stderr: string }) => e);
+    const refused = await kubectl('logs', '-p', '-n', 'payments', 'ledger-0').catch(
+      (e: { stderr: string }) => e,
+    );
     expect((refused as { stderr: string }).stderr).toContain(
       'Error from server (Forbidden): pods "ledger-0" is forbidden: User "system:serviceaccount:podmortem:podmortem" cannot get resource "pods/log" in API group "" in the namespace "payments"',
     );
@@ -120,7 +138,9 @@ describe('progress on a terminal', () => {
     // util-linux script(1) gives the CLI a pseudo-terminal, as an operator's shell does.
     const out = join(dir, 'report.json');
     const cmd = `${process.execPath} ${join(import.meta.dirname, '../../dist/cli/main.js')} scan --kubeconfig ${s.kubeconfig} -A --chunk-size 5 --format json -o ${out}`;
-    const r = await promisify(execFile)('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    const r = await promisify(execFile)('script', ['-qec', cmd, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(r.stdout).toContain('listing pods: 5');
     expect(r.stdout).toMatch(/crashed containers read 6\/6/);
     expect(r.stdout).toContain('\r\x1b[2K');

@@ -14,8 +14,17 @@ test('restarted, crash-looping and failed containers are picked; healthy ones ar
     name: 'multi',
     node: 'n1',
     containers: [
-      { name: 'restarted', restartCount: 2, lastTerminated: { exitCode: 2, finishedAt: '2026-11-29T11:30:00Z' } },
-      { name: 'looping', restartCount: 9, waiting: 'CrashLoopBackOff', lastTerminated: { exitCode: 1, finishedAt: '2026-11-28T01:00:00Z' } },
+      {
+        name: 'restarted',
+        restartCount: 2,
+        lastTerminated: { exitCode: 2, finishedAt: '2026-11-29T11:30:00Z' },
+      },
+      {
+        name: 'looping',
+        restartCount: 9,
+        waiting: 'CrashLoopBackOff',
+        lastTerminated: { exitCode: 1, finishedAt: '2026-11-28T01:00:00Z' },
+      },
       { name: 'healthy' },
     ],
   });
@@ -26,9 +35,19 @@ test('restarted, crash-looping and failed containers are picked; healthy ones ar
 
 test('a Job container that failed without restarting is read from its own log, not the previous one', () => {
   const p = pod({ ns: 'batch', name: 'report-28', node: 'n1', containers: [{ name: 'job' }] });
-  p.status.containerStatuses[0].state = { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-11-29T11:59:00Z' } };
+  p.status.containerStatuses[0].state = {
+    terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: '2026-11-29T11:59:00Z' },
+  };
   expect(crashedContainers(p, { now: NOW })).toEqual([
-    { namespace: 'batch', pod: 'report-28', container: 'job', node: 'n1', why: 'terminated with exit 137', finishedAt: '2026-11-29T11:59:00Z', previous: false },
+    {
+      namespace: 'batch',
+      pod: 'report-28',
+      container: 'job',
+      node: 'n1',
+      why: 'terminated with exit 137',
+      finishedAt: '2026-11-29T11:59:00Z',
+      previous: false,
+    },
   ]);
 });
 
@@ -38,16 +57,34 @@ test('--since keeps recent terminations and crash loops, drops old restarts', ()
     name: 'x',
     node: 'n1',
     containers: [
-      { name: 'recent', restartCount: 1, lastTerminated: { exitCode: 2, finishedAt: '2026-11-29T11:00:00Z' } },
+      {
+        name: 'recent',
+        restartCount: 1,
+        lastTerminated: { exitCode: 2, finishedAt: '2026-11-29T11:00:00Z' },
+      },
       { name: 'old', restartCount: 1, lastTerminated: { exitCode: 2, finishedAt: '2026-11-28T11:00:00Z' } },
-      { name: 'looping', restartCount: 40, waiting: 'CrashLoopBackOff', lastTerminated: { exitCode: 1, finishedAt: '2026-11-20T11:00:00Z' } },
+      {
+        name: 'looping',
+        restartCount: 40,
+        waiting: 'CrashLoopBackOff',
+        lastTerminated: { exitCode: 1, finishedAt: '2026-11-20T11:00:00Z' },
+      },
     ],
   });
-  expect(crashedContainers(p, { now: NOW, sinceMs: 2 * HOUR }).map((c) => c.container)).toEqual(['recent', 'looping']);
+  expect(crashedContainers(p, { now: NOW, sinceMs: 2 * HOUR }).map((c) => c.container)).toEqual([
+    'recent',
+    'looping',
+  ]);
 });
 
 test('garbage is not a pod and picks nothing', () => {
-  for (const v of [null, 42, 'pod', { metadata: {} }, { metadata: { name: 'x' }, status: { containerStatuses: 'no' } }]) {
+  for (const v of [
+    null,
+    42,
+    'pod',
+    { metadata: {} },
+    { metadata: { name: 'x' }, status: { containerStatuses: 'no' } },
+  ]) {
     expect(crashedContainers(v)).toEqual([]);
   }
 });

@@ -51,7 +51,11 @@ export function podmortemAsync(args: string[], env: NodeJS.ProcessEnv = {}): Pro
       [CLI, ...args],
       { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         done({ status: code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -61,6 +65,14 @@ export function podmortemAsync(args: string[], env: NodeJS.ProcessEnv = {}): Pro
 /** The test scenario on a fresh stand-in, with the payments namespace's logs forbidden. */
 export async function scenarioStandin(opts: { healthy?: number } = {}): Promise<Standin> {
   const s = await startStandin(scenario(opts));
-  s.inject({ path: /^\/api\/v1\/namespaces\/payments\/pods\/[^/]+\/log/, status: 403, times: Infinity, verb: 'get', resource: 'pods/log', namespace: 'payments', name: 'ledger-0' });
+  s.inject({
+    path: /^\/api\/v1\/namespaces\/payments\/pods\/[^/]+\/log/,
+    status: 403,
+    times: Infinity,
+    verb: 'get',
+    resource: 'pods/log',
+    namespace: 'payments',
+    name: 'ledger-0',
+  });
   return s;
 }

@@ -30,11 +30,17 @@ afterAll(async () => {
 
 test('a node snapshot confirms kernel.pid_max for the calico-node crash and the node finding names the node-level limit', async () => {
   const { kc } = loadKubeConfig({ kubeconfig: s.kubeconfig });
-  const { report } = await scanCluster(new ClusterApi(kc), { chunkSize: 500, concurrency: 8, logBytes: 1 << 20 }, { nodeEvidenceDir: snaps });
+  const { report } = await scanCluster(
+    new ClusterApi(kc),
+    { chunkSize: 500, concurrency: 8, logBytes: 1 << 20 },
+    { nodeEvidenceDir: snaps },
+  );
   const calico = report.incidents.find((i) => i.subject.pod === 'calico-node-56bgm')!;
   const pidMax = calico.causes.find((c) => c.id === 'kernel.pid_max')!;
   expect(pidMax.verdict).toBe('confirmed');
-  expect(pidMax.evidence.some((e) => e.source.endsWith('/proc/sys/kernel/pid_max') && e.text.includes('32768'))).toBe(true);
+  expect(
+    pidMax.evidence.some((e) => e.source.endsWith('/proc/sys/kernel/pid_max') && e.text.includes('32768')),
+  ).toBe(true);
   expect(calico.causes[0]!.id).toBe('kernel.pid_max');
   const node = report.findings!.find((f) => f.kind === 'node' && f.node === '10.165.6.26')!;
   expect(node.summary).toContain('kernel.pid_max');
@@ -47,9 +53,29 @@ test('a node snapshot confirms kernel.pid_max for the calico-node crash and the 
 
 test('when node evidence says who holds most of the resource, the finding names that workload', () => {
   const crash = (pod: string, container: string, cause?: string): Incident => ({
-    subject: { namespace: 'shop', pod, container, node: 'n1', finishedAt: '2026-11-29T11:50:00Z', exitCode: 2 },
+    subject: {
+      namespace: 'shop',
+      pod,
+      container,
+      node: 'n1',
+      finishedAt: '2026-11-29T11:50:00Z',
+      exitCode: 2,
+    },
     signatures: [],
-    causes: cause ? [{ id: cause, verdict: 'confirmed', summary: '', reasons: [], evidence: [], missing: [], remediation: [], weight: 1 }] : [],
+    causes: cause
+      ? [
+          {
+            id: cause,
+            verdict: 'confirmed',
+            summary: '',
+            reasons: [],
+            evidence: [],
+            missing: [],
+            remediation: [],
+            weight: 1,
+          },
+        ]
+      : [],
     notes: [],
   });
   const facts: NodeFacts = {
@@ -75,8 +101,14 @@ test('when node evidence says who holds most of the resource, the finding names 
   });
   const node = findings.find((f) => f.kind === 'node')!;
   expect(node.root).toBe(0);
-  expect(node.topConsumer).toEqual({ name: 'pid 4711 (java) in pod shop/report-builder-0', used: 30112, limit: 'kernel.pid_max node' });
-  expect(node.summary).toContain('pid 4711 (java) in pod shop/report-builder-0 holds the most of kernel.pid_max (30112 of 32768)');
+  expect(node.topConsumer).toEqual({
+    name: 'pid 4711 (java) in pod shop/report-builder-0',
+    used: 30112,
+    limit: 'kernel.pid_max node',
+  });
+  expect(node.summary).toContain(
+    'pid 4711 (java) in pod shop/report-builder-0 holds the most of kernel.pid_max (30112 of 32768)',
+  );
   expect(node.blastRadius).toEqual([{ pod: 'shop/web-1', why: 'crashed (exit 2) in the same window' }]);
 });
 
@@ -84,7 +116,20 @@ test('crashes on one node hours apart are not one window', () => {
   const at = (pod: string, t: string, cause?: string): Incident => ({
     subject: { namespace: 'x', pod, container: 'c', node: 'n1', finishedAt: t, owner: `Deployment x/${pod}` },
     signatures: [],
-    causes: cause ? [{ id: cause, verdict: 'likely', summary: '', reasons: [], evidence: [], missing: [], remediation: [], weight: 1 }] : [],
+    causes: cause
+      ? [
+          {
+            id: cause,
+            verdict: 'likely',
+            summary: '',
+            reasons: [],
+            evidence: [],
+            missing: [],
+            remediation: [],
+            weight: 1,
+          },
+        ]
+      : [],
     notes: [],
   });
   const findings = correlate({

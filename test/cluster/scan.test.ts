@@ -35,16 +35,29 @@ describe('scan against the stand-in', () => {
   test('names the calico-node crash as the root of its node, with its signature and the pods of that node as blast radius', async () => {
     const { report } = await scan();
     const calico = incident(report, 'calico-node-56bgm')!;
-    expect(calico.subject).toMatchObject({ namespace: 'kube-system', node: '10.165.6.26', restartCount: 21, exitCode: 2, owner: 'DaemonSet kube-system/calico-node' });
+    expect(calico.subject).toMatchObject({
+      namespace: 'kube-system',
+      node: '10.165.6.26',
+      restartCount: 21,
+      exitCode: 2,
+      owner: 'DaemonSet kube-system/calico-node',
+    });
     const hit = calico.signatures.find((h) => h.id === 'go.newosproc')!;
     expect(hit.fields).toMatchObject({ threads: 41, errno: 11 });
-    expect(hit.evidence[0]).toMatchObject({ source: 'kube-system/calico-node-56bgm/calico-node (previous log)', line: 1 });
+    expect(hit.evidence[0]).toMatchObject({
+      source: 'kube-system/calico-node-56bgm/calico-node (previous log)',
+      line: 1,
+    });
     // Privileged (from the pod spec through the API): RLIMIT_NPROC cannot be what stopped it.
     expect(calico.causes.find((c) => c.id === 'rlimit.nproc')?.verdict).toBe('ruled-out');
 
     const node = report.findings!.find((f) => f.kind === 'node' && f.node === '10.165.6.26')!;
     expect(report.incidents[node.root!]!.subject.pod).toBe('calico-node-56bgm');
-    expect(node.blastRadius!.map((b) => b.pod).sort()).toEqual(['shop/cart-5f6d8b7c9-x2k9p', 'shop/search-7c9d6f5b4-m3n8q', 'shop/web-6d8f7b9c5-k7p2w']);
+    expect(node.blastRadius!.map((b) => b.pod).sort()).toEqual([
+      'shop/cart-5f6d8b7c9-x2k9p',
+      'shop/search-7c9d6f5b4-m3n8q',
+      'shop/web-6d8f7b9c5-k7p2w',
+    ]);
     expect(node.evidence[0]!.text).toContain('failed to create new OS thread');
     // Pods of other nodes are not in this blast radius.
     expect(node.blastRadius!.some((b) => b.pod.includes('checkout'))).toBe(false);
@@ -53,21 +66,34 @@ describe('scan against the stand-in', () => {
   test('an OOMKilled container comes out with memory.cgroup confirmed, and its two replicas as one finding', async () => {
     const { report } = await scan();
     const oom = incident(report, 'checkout-6b7f9d8c4-q8w2e')!;
-    expect(oom.subject).toMatchObject({ reason: 'OOMKilled', exitCode: 137, owner: 'Deployment shop/checkout' });
+    expect(oom.subject).toMatchObject({
+      reason: 'OOMKilled',
+      exitCode: 137,
+      owner: 'Deployment shop/checkout',
+    });
     const mem = oom.causes.find((c) => c.id === 'memory.cgroup')!;
     expect(mem.verdict).toBe('confirmed');
-    expect(mem.evidence.some((e) => e.source.includes('status.containerStatuses[app]') && e.text.includes('OOMKilled'))).toBe(true);
+    expect(
+      mem.evidence.some(
+        (e) => e.source.includes('status.containerStatuses[app]') && e.text.includes('OOMKilled'),
+      ),
+    ).toBe(true);
     const replicas = report.findings!.filter((f) => f.kind === 'replicas');
     expect(replicas).toHaveLength(1);
     expect(replicas[0]!.summary).toContain('2 replicas of Deployment shop/checkout');
-    expect(replicas[0]!.incidents.map((i) => report.incidents[i]!.subject.pod).sort()).toEqual(['checkout-6b7f9d8c4-q8w2e', 'checkout-6b7f9d8c4-r4t7y']);
+    expect(replicas[0]!.incidents.map((i) => report.incidents[i]!.subject.pod).sort()).toEqual([
+      'checkout-6b7f9d8c4-q8w2e',
+      'checkout-6b7f9d8c4-r4t7y',
+    ]);
   });
 
   test('exit 137 after liveness failures is not an OOM kill: memory.cgroup is not confirmed and the probe failure is evidence', async () => {
     const { report } = await scan();
     const cart = incident(report, 'cart-5f6d8b7c9-x2k9p')!;
     expect(cart.subject).toMatchObject({ exitCode: 137, reason: 'Error' });
-    expect(cart.signatures.find((h) => h.id === 'k8s.liveness-failed')?.evidence[0]?.source).toBe('events of pod shop/cart-5f6d8b7c9-x2k9p');
+    expect(cart.signatures.find((h) => h.id === 'k8s.liveness-failed')?.evidence[0]?.source).toBe(
+      'events of pod shop/cart-5f6d8b7c9-x2k9p',
+    );
     expect(cart.causes.find((c) => c.id === 'memory.cgroup')?.verdict).not.toBe('confirmed');
   });
 
@@ -91,7 +117,9 @@ describe('scan against the stand-in', () => {
     expect(lists).toHaveLength(4);
     expect(lists.every((r) => r.query.limit === '10')).toBe(true);
     expect(lists[0]!.query.continue).toBeUndefined();
-    expect(lists.slice(1).every((r) => typeof r.query.continue === 'string' && r.query.continue.length > 0)).toBe(true);
+    expect(
+      lists.slice(1).every((r) => typeof r.query.continue === 'string' && r.query.continue.length > 0),
+    ).toBe(true);
     expect(evidence.stats).toMatchObject({ pods: 37, pages: 4 });
     // Replicas share their ReplicaSet and Deployment: one GET each.
     expect(s.count(/\/replicasets\/checkout-6b7f9d8c4$/)).toBe(1);
@@ -100,7 +128,9 @@ describe('scan against the stand-in', () => {
     // Logs asked with previous=true and the byte bound.
     const logs = s.requests.filter((r) => r.path.endsWith('/log'));
     expect(logs).toHaveLength(6);
-    expect(logs.every((r) => r.query.previous === 'true' && r.query.limitBytes === String(1 << 20))).toBe(true);
+    expect(logs.every((r) => r.query.previous === 'true' && r.query.limitBytes === String(1 << 20))).toBe(
+      true,
+    );
     expect(evidence.stats.requests).toBe(s.requests.length);
     // Connections are reused (keep-alive), not one TLS handshake per request.
     expect(s.connections).toBeLessThanOrEqual(8);
@@ -131,12 +161,17 @@ describe('scan against the stand-in', () => {
     expect(report.incidents).toEqual([]);
     const missing = report.findings!.find((f) => f.kind === 'missing-evidence')!;
     expect(missing.summary).toContain('RBAC forbids list pods at cluster scope');
-    expect(missing.evidence[0]!.text).toBe('pods is forbidden: User "system:serviceaccount:podmortem:podmortem" cannot list resource "pods" in API group "" at the cluster scope');
+    expect(missing.evidence[0]!.text).toBe(
+      'pods is forbidden: User "system:serviceaccount:podmortem:podmortem" cannot list resource "pods" in API group "" at the cluster scope',
+    );
   });
 
   test('-n and -l narrow the list server-side', async () => {
     const { report } = await scan({ namespace: 'shop', labelSelector: 'app=checkout-6b7f9d8c4' });
-    expect(report.incidents.map((i) => i.subject.pod).sort()).toEqual(['checkout-6b7f9d8c4-q8w2e', 'checkout-6b7f9d8c4-r4t7y']);
+    expect(report.incidents.map((i) => i.subject.pod).sort()).toEqual([
+      'checkout-6b7f9d8c4-q8w2e',
+      'checkout-6b7f9d8c4-r4t7y',
+    ]);
     const list = s.requests.find((r) => r.path === '/api/v1/namespaces/shop/pods')!;
     expect(list.query.labelSelector).toBe('app=checkout-6b7f9d8c4');
   });
@@ -158,16 +193,22 @@ describe('log bounds', () => {
     const { scenario, CALICO_LOG } = await import('../standin/scenario.mjs');
     const cluster = scenario({ healthy: 0 });
     // 8 MiB of noise after the crash lines: only the first 64 KiB may be read.
-    cluster.logs['kube-system/calico-node-56bgm/calico-node'] = { previous: CALICO_LOG + 'noise line of a chatty agent\n'.repeat(300_000) };
+    cluster.logs['kube-system/calico-node-56bgm/calico-node'] = {
+      previous: CALICO_LOG + 'noise line of a chatty agent\n'.repeat(300_000),
+    };
     const big = await startStandin(cluster, { ignoreLimitBytes: true });
     try {
       const { kc } = loadKubeConfig({ kubeconfig: big.kubeconfig });
-      const { report } = await scanCluster(new ClusterApi(kc, FAST), { chunkSize: 500, concurrency: 4, logBytes: 64 * 1024 });
+      const { report } = await scanCluster(new ClusterApi(kc, FAST), {
+        chunkSize: 500,
+        concurrency: 4,
+        logBytes: 64 * 1024,
+      });
       const calico = report.incidents.find((i) => i.subject.pod === 'calico-node-56bgm')!;
       expect(calico.signatures.some((h) => h.id === 'go.newosproc')).toBe(true);
       // The tail shows the last lines read: within the first 64 KiB, far from the 300,000th line.
       const lastLine = calico.tail![calico.tail!.length - 1]!.line!;
-      expect(lastLine).toBeLessThan(64 * 1024 / 29 + 20);
+      expect(lastLine).toBeLessThan((64 * 1024) / 29 + 20);
     } finally {
       await big.close();
     }

@@ -51,7 +51,10 @@ beforeAll(async () => {
   mkdirSync(join(snap, 'etc', 'kubernetes'), { recursive: true });
   mkdirSync(join(snap, 'proc', 'sys', 'kernel'), { recursive: true });
   writeFileSync(join(snap, 'proc', 'sys', 'kernel', 'pid_max'), '32768\n');
-  writeFileSync(join(snap, 'etc', 'kubernetes', 'kubelet.conf'), `users:\n- name: kubelet\n  user:\n    token: ${SECRETS.bearer}\n`);
+  writeFileSync(
+    join(snap, 'etc', 'kubernetes', 'kubelet.conf'),
+    `users:\n- name: kubelet\n  user:\n    token: ${SECRETS.bearer}\n`,
+  );
   writeFileSync(join(snap, 'etc', 'kubernetes', 'cloud.env'), `AWS_SECRET_ACCESS_KEY=${SECRETS.awsSecret}\n`);
 });
 afterAll(async () => {
@@ -67,7 +70,17 @@ function files(root: string): string[] {
 
 test('no secret of the corpus appears in any file of the bundle; the manifest counts them by kind; the crash is still diagnosed', async () => {
   const bundle = join(dir, 'b.tar.gz');
-  const r = await podmortemAsync(['collect', '--kubeconfig', s.kubeconfig, '-n', 'shop', '--node-evidence', join(dir, 'snapshots'), '-o', bundle]);
+  const r = await podmortemAsync([
+    'collect',
+    '--kubeconfig',
+    s.kubeconfig,
+    '-n',
+    'shop',
+    '--node-evidence',
+    join(dir, 'snapshots'),
+    '-o',
+    bundle,
+  ]);
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/Redacted \d+ value\(s\): /);
 
@@ -80,13 +93,25 @@ test('no secret of the corpus appears in any file of the bundle; the manifest co
   const leaks: string[] = [];
   for (const f of all) {
     const text = readFileSync(f, 'utf8');
-    for (const [kind, secret] of Object.entries(SECRETS)) if (text.includes(secret)) leaks.push(`${kind} in ${f.slice(out.length)}`);
+    for (const [kind, secret] of Object.entries(SECRETS))
+      if (text.includes(secret)) leaks.push(`${kind} in ${f.slice(out.length)}`);
   }
   expect(leaks).toEqual([]);
 
   const manifest = JSON.parse(readFileSync(join(out, 'podmortem-bundle.json'), 'utf8'));
   expect(manifest.redaction.enabled).toBe(true);
-  for (const kind of ['private-key', 'aws-access-key-id', 'aws-secret-key', 'gcp-service-account', 'azure-connection-string', 'connection-string-password', 'jwt', 'bearer-token', 'basic-auth', 'env-value']) {
+  for (const kind of [
+    'private-key',
+    'aws-access-key-id',
+    'aws-secret-key',
+    'gcp-service-account',
+    'azure-connection-string',
+    'connection-string-password',
+    'jwt',
+    'bearer-token',
+    'basic-auth',
+    'env-value',
+  ]) {
     expect(manifest.redaction.counts[kind], kind).toBeGreaterThan(0);
   }
   // The secretKeyRef (a reference, not a secret) is kept; so is a harmless env value.
@@ -103,7 +128,16 @@ test('no secret of the corpus appears in any file of the bundle; the manifest co
 
 test('--no-redact says so loudly and the bundle says it too', async () => {
   const bundle = join(dir, 'raw.tar.gz');
-  const r = await podmortemAsync(['collect', '--kubeconfig', s.kubeconfig, '-n', 'shop', '--no-redact', '-o', bundle]);
+  const r = await podmortemAsync([
+    'collect',
+    '--kubeconfig',
+    s.kubeconfig,
+    '-n',
+    'shop',
+    '--no-redact',
+    '-o',
+    bundle,
+  ]);
   expect(r.status).toBe(0);
   expect(r.stderr).toContain('WARNING: --no-redact');
   expect(r.stdout).toContain('NOT redacted');

@@ -10,13 +10,17 @@ import { SECRET_LOG, SECRETS } from './corpus.js';
 describe('Redactor', () => {
   test('every secret of the corpus log is replaced, line by line, and the crash lines are untouched', () => {
     const r = new Redactor();
-    const out = SECRET_LOG.split('\n').map((l) => r.line(l)).join('\n');
+    const out = SECRET_LOG.split('\n')
+      .map((l) => r.line(l))
+      .join('\n');
     for (const [kind, secret] of Object.entries(SECRETS)) {
       if (['envPassword', 'envToken', 'lastApplied'].includes(kind)) continue; // object-only secrets
       expect(out, kind).not.toContain(secret);
     }
     expect(out).toContain('runtime: failed to create new OS thread (have 41 already; errno=11)');
-    expect(out).toContain('postgres://checkout:[REDACTED:connection-string-password]@db.shop.svc:5432/orders');
+    expect(out).toContain(
+      'postgres://checkout:[REDACTED:connection-string-password]@db.shop.svc:5432/orders',
+    );
     expect(out).toContain('Authorization: Bearer [REDACTED:bearer-token]');
     // The counts hold numbers only.
     expect(JSON.stringify(r.counts)).not.toMatch(/hunter2|AKIA/);
@@ -25,7 +29,8 @@ describe('Redactor', () => {
 
   test('a private key split across stream chunks is removed whole, and does not leak into the next log', async () => {
     const shared = new Redactor();
-    const pem = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDAmNTUvuc4LoAoGCCqGSM49\nAwEHoUQDQgAEbe8y\n-----END EC PRIVATE KEY-----\nafter the key\n';
+    const pem =
+      '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDAmNTUvuc4LoAoGCCqGSM49\nAwEHoUQDQgAEbe8y\n-----END EC PRIVATE KEY-----\nafter the key\n';
     const chunks = [pem.slice(0, 40), pem.slice(40, 77), pem.slice(77)];
     const out = await text(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(shared.stream()));
     expect(out).not.toContain('MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oDAmNTUvuc4LoAoGCCqGSM49');
@@ -38,7 +43,9 @@ describe('Redactor', () => {
 
   test('a UTF-8 character cut between chunks survives', async () => {
     const bytes = Buffer.from('Größe überschritten\n');
-    const out = await text(Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(new Redactor().stream()));
+    const out = await text(
+      Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(new Redactor().stream()),
+    );
     expect(out).toBe('Größe überschritten\n');
   });
 
@@ -47,7 +54,9 @@ describe('Redactor', () => {
     const pod = {
       metadata: {
         annotations: {
-          'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ spec: { containers: [{ env: [{ name: 'STRIPE_SECRET', value: SECRETS.lastApplied }] }] } }),
+          'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+            spec: { containers: [{ env: [{ name: 'STRIPE_SECRET', value: SECRETS.lastApplied }] }] },
+          }),
         },
       },
       spec: {
@@ -65,7 +74,8 @@ describe('Redactor', () => {
       },
     };
     const out = JSON.stringify(r.object(pod));
-    for (const s of [SECRETS.lastApplied, SECRETS.envPassword, SECRETS.envToken, SECRETS.pgPassword]) expect(out).not.toContain(s);
+    for (const s of [SECRETS.lastApplied, SECRETS.envPassword, SECRETS.envToken, SECRETS.pgPassword])
+      expect(out).not.toContain(s);
     expect(out).toContain('"LOG_LEVEL","value":"debug"');
     expect(out).toContain('"secretKeyRef"');
     expect(r.counts['env-value']).toBe(3);

@@ -28,8 +28,14 @@ export function pod(o) {
       ...(o.owner
         ? {
             ownerReferences: [
-              { apiVersion: o.owner.kind === 'Job' ? 'batch/v1' : 'apps/v1', kind: o.owner.kind, name: o.owner.name,
-                uid: uid(`${o.ns}/${o.owner.kind}/${o.owner.name}`), controller: true, blockOwnerDeletion: true },
+              {
+                apiVersion: o.owner.kind === 'Job' ? 'batch/v1' : 'apps/v1',
+                kind: o.owner.kind,
+                name: o.owner.name,
+                uid: uid(`${o.ns}/${o.owner.kind}/${o.owner.name}`),
+                controller: true,
+                blockOwnerDeletion: true,
+              },
             ],
           }
         : {}),
@@ -40,8 +46,18 @@ export function pod(o) {
         name: c.name,
         image: c.image ?? `registry.example.com/${c.name}:1.0`,
         ...(c.env ? { env: c.env } : {}),
-        resources: c.memoryLimit ? { limits: { memory: c.memoryLimit }, requests: { memory: c.memoryLimit } } : {},
-        ...(c.liveness ? { livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, periodSeconds: 10, failureThreshold: 3 } } : {}),
+        resources: c.memoryLimit
+          ? { limits: { memory: c.memoryLimit }, requests: { memory: c.memoryLimit } }
+          : {},
+        ...(c.liveness
+          ? {
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+            }
+          : {}),
         securityContext: {
           ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
           ...(c.privileged !== undefined ? { privileged: c.privileged } : {}),
@@ -60,8 +76,16 @@ export function pod(o) {
     status: {
       phase: 'Running',
       conditions: [
-        { type: 'Ready', status: o.ready === false ? 'False' : 'True', lastTransitionTime: '2026-11-29T10:00:00Z' },
-        { type: 'ContainersReady', status: o.ready === false ? 'False' : 'True', lastTransitionTime: '2026-11-29T10:00:00Z' },
+        {
+          type: 'Ready',
+          status: o.ready === false ? 'False' : 'True',
+          lastTransitionTime: '2026-11-29T10:00:00Z',
+        },
+        {
+          type: 'ContainersReady',
+          status: o.ready === false ? 'False' : 'True',
+          lastTransitionTime: '2026-11-29T10:00:00Z',
+        },
         { type: 'PodScheduled', status: 'True', lastTransitionTime: created },
       ],
       hostIP: o.hostIP ?? '10.165.6.26',
@@ -75,9 +99,16 @@ export function pod(o) {
         started: !c.waiting,
         image: c.image ?? `registry.example.com/${c.name}:1.0`,
         imageID: `registry.example.com/${c.name}@sha256:${createHash('sha256').update(c.name).digest('hex')}`,
-        containerID: `containerd://${createHash('sha256').update(o.name + c.name).digest('hex')}`,
+        containerID: `containerd://${createHash('sha256')
+          .update(o.name + c.name)
+          .digest('hex')}`,
         state: c.waiting
-          ? { waiting: { reason: c.waiting, message: `back-off 5m0s restarting failed container=${c.name} pod=${o.name}_${o.ns}(${uid(`${o.ns}/${o.name}`)})` } }
+          ? {
+              waiting: {
+                reason: c.waiting,
+                message: `back-off 5m0s restarting failed container=${c.name} pod=${o.name}_${o.ns}(${uid(`${o.ns}/${o.name}`)})`,
+              },
+            }
           : { running: { startedAt: '2026-11-29T11:58:00Z' } },
         lastState: c.lastTerminated
           ? {
@@ -86,7 +117,9 @@ export function pod(o) {
                 reason: c.lastTerminated.reason ?? 'Error',
                 startedAt: c.lastTerminated.startedAt ?? '2026-11-29T11:40:00Z',
                 finishedAt: c.lastTerminated.finishedAt ?? '2026-11-29T11:57:30Z',
-                containerID: `containerd://${createHash('sha256').update(o.name + c.name + 'prev').digest('hex')}`,
+                containerID: `containerd://${createHash('sha256')
+                  .update(o.name + c.name + 'prev')
+                  .digest('hex')}`,
               },
             }
           : {},
@@ -100,20 +133,45 @@ export function node(name, o = {}) {
   return {
     kind: 'Node',
     apiVersion: 'v1',
-    metadata: { name, uid: uid(`node/${name}`), labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' }, creationTimestamp: '2026-03-01T00:00:00Z' },
+    metadata: {
+      name,
+      uid: uid(`node/${name}`),
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
+      creationTimestamp: '2026-03-01T00:00:00Z',
+    },
     spec: { podCIDR: '192.168.10.0/24' },
     status: {
       conditions: [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastTransitionTime: '2026-11-01T00:00:00Z' },
-        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastTransitionTime: '2026-11-01T00:00:00Z' },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientMemory',
+          message: 'kubelet has sufficient memory available',
+          lastTransitionTime: '2026-11-01T00:00:00Z',
+        },
+        {
+          type: 'DiskPressure',
+          status: 'False',
+          reason: 'KubeletHasNoDiskPressure',
+          message: 'kubelet has no disk pressure',
+          lastTransitionTime: '2026-11-01T00:00:00Z',
+        },
         {
           type: 'PIDPressure',
           status: o.pidPressure ? 'True' : 'False',
           reason: o.pidPressure ? 'KubeletHasInsufficientPID' : 'KubeletHasSufficientPID',
-          message: o.pidPressure ? 'kubelet has insufficient PID available' : 'kubelet has sufficient PID available',
+          message: o.pidPressure
+            ? 'kubelet has insufficient PID available'
+            : 'kubelet has sufficient PID available',
           lastTransitionTime: '2026-11-29T11:50:00Z',
         },
-        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: '2026-11-01T00:00:00Z' },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+          lastTransitionTime: '2026-11-01T00:00:00Z',
+        },
       ],
       addresses: [{ type: 'InternalIP', address: o.ip ?? name }],
       nodeInfo: {
@@ -137,7 +195,13 @@ export function event(p, o) {
   return {
     kind: 'Event',
     apiVersion: 'v1',
-    metadata: { name: `${p.metadata.name}.${createHash('md5').update(o.reason + o.message).digest('hex').slice(0, 16)}`, namespace: p.metadata.namespace },
+    metadata: {
+      name: `${p.metadata.name}.${createHash('md5')
+        .update(o.reason + o.message)
+        .digest('hex')
+        .slice(0, 16)}`,
+      namespace: p.metadata.namespace,
+    },
     involvedObject: {
       kind: 'Pod',
       namespace: p.metadata.namespace,
@@ -168,7 +232,17 @@ export function owner(kind, ns, name, parent) {
       namespace: ns,
       uid: uid(`${ns}/${kind}/${name}`),
       ...(parent
-        ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: parent.kind, name: parent.name, uid: uid(`${ns}/${parent.kind}/${parent.name}`), controller: true }] }
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: parent.kind,
+                name: parent.name,
+                uid: uid(`${ns}/${parent.kind}/${parent.name}`),
+                controller: true,
+              },
+            ],
+          }
         : {}),
     },
     spec: {},

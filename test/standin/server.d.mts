@@ -33,6 +33,15 @@ export interface Standin {
   count(path: RegExp): number;
   close(): Promise<void>;
 }
-export function startStandin(cluster: StandinCluster, opts?: { token?: string; user?: string; ignoreLimitBytes?: boolean }): Promise<Standin>;
-export function forbiddenMessage(user: string, verb: string, resource: string, namespace?: string, name?: string): string;
+export function startStandin(
+  cluster: StandinCluster,
+  opts?: { token?: string; user?: string; ignoreLimitBytes?: boolean },
+): Promise<Standin>;
+export function forbiddenMessage(
+  user: string,
+  verb: string,
+  resource: string,
+  namespace?: string,
+  name?: string,
+): string;
 export function kubeconfigYaml(url: string, ca: Buffer | string, token: string): string;

@@ -73,16 +73,29 @@ export async function startStandin(cluster, opts = {}) {
       const answer = () => {
         if (!fault.status) return route(url, q, send, res);
         if (fault.status === 403) {
-          const msg = forbiddenMessage(user, fault.verb ?? 'get', fault.resource ?? 'pods', fault.namespace, fault.name);
-          return send(403, statusObj(403, 'Forbidden', msg, { kind: fault.resource?.split('/')[0] ?? 'pods' }));
+          const msg = forbiddenMessage(
+            user,
+            fault.verb ?? 'get',
+            fault.resource ?? 'pods',
+            fault.namespace,
+            fault.name,
+          );
+          return send(
+            403,
+            statusObj(403, 'Forbidden', msg, { kind: fault.resource?.split('/')[0] ?? 'pods' }),
+          );
         }
         if (fault.status === 429) {
           return send(429, statusObj(429, 'TooManyRequests', 'Too many requests, please try again later.'), {
             'retry-after': String(fault.retryAfter ?? 1),
           });
         }
-        if (fault.status === 404) return send(404, statusObj(404, 'NotFound', 'the server could not find the requested resource'));
-        return send(fault.status, statusObj(fault.status, 'InternalError', 'Internal error occurred: etcdserver: request timed out'));
+        if (fault.status === 404)
+          return send(404, statusObj(404, 'NotFound', 'the server could not find the requested resource'));
+        return send(
+          fault.status,
+          statusObj(fault.status, 'InternalError', 'Internal error occurred: etcdserver: request timed out'),
+        );
       };
       if (fault.delayMs) return void setTimeout(answer, fault.delayMs);
       return answer();
@@ -93,16 +106,31 @@ export async function startStandin(cluster, opts = {}) {
   function route(url, q, send, res) {
     const p = url.pathname.replace(/\/+$/, '');
     let m;
-    if (p === '/version') return send(200, { major: '1', minor: '29', gitVersion: 'v1.29.4', platform: 'linux/amd64' });
-    if (p === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (p === '/version')
+      return send(200, { major: '1', minor: '29', gitVersion: 'v1.29.4', platform: 'linux/amd64' });
+    if (p === '/api')
+      return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (p === '/apis') return send(200, apiGroupList());
-    if (p === '/api/v1') return send(200, resourceList('v1', ['pods', 'pods/log', 'nodes', 'events', 'namespaces']));
-    if ((m = /^\/apis\/(apps|batch)\/v1$/.exec(p))) return send(200, resourceList(`${m[1]}/v1`, GROUPS[`${m[1]}/v1`]));
+    if (p === '/api/v1')
+      return send(200, resourceList('v1', ['pods', 'pods/log', 'nodes', 'events', 'namespaces']));
+    if ((m = /^\/apis\/(apps|batch)\/v1$/.exec(p)))
+      return send(200, resourceList(`${m[1]}/v1`, GROUPS[`${m[1]}/v1`]));
     if (p === '/api/v1/pods') return send(200, list('PodList', filterPods(state.pods, q), q));
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p))) {
-      return send(200, list('PodList', filterPods(state.pods.filter((x) => x.metadata.namespace === m[1]), q), q));
+      return send(
+        200,
+        list(
+          'PodList',
+          filterPods(
+            state.pods.filter((x) => x.metadata.namespace === m[1]),
+            q,
+          ),
+          q,
+        ),
+      );
     }
-    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(p))) return sendLog(m[1], m[2], q, send, res);
+    if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(p)))
+      return sendLog(m[1], m[2], q, send, res);
     if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(p))) {
       const pod = state.pods.find((x) => x.metadata.namespace === m[1] && x.metadata.name === m[2]);
       return pod ? send(200, pod) : send(404, notFound('pods', m[2]));
@@ -111,7 +139,8 @@ export async function startStandin(cluster, opts = {}) {
       const evs = state.events.filter((e) => e.metadata.namespace === m[1]);
       return send(200, list('EventList', evs.filter(fieldMatcher(q.get('fieldSelector'))), q));
     }
-    if (p === '/api/v1/nodes') return send(200, list('NodeList', state.nodes.filter(labelMatcher(q.get('labelSelector'))), q));
+    if (p === '/api/v1/nodes')
+      return send(200, list('NodeList', state.nodes.filter(labelMatcher(q.get('labelSelector'))), q));
     if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p))) {
       const node = state.nodes.find((x) => x.metadata.name === m[1]);
       return node ? send(200, node) : send(404, notFound('nodes', m[1]));
@@ -119,7 +148,9 @@ export async function startStandin(cluster, opts = {}) {
     if ((m = /^\/apis\/(apps|batch)\/v1\/namespaces\/([^/]+)\/([a-z]+)\/([^/]+)$/.exec(p))) {
       const [, group, ns, resource, name] = m;
       const kind = KIND[resource];
-      const obj = state.owners.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
+      const obj = state.owners.find(
+        (o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name,
+      );
       return obj ? send(200, obj) : send(404, notFound(`${resource}.${group}`, name));
     }
     return send(404, statusObj(404, 'NotFound', 'the server could not find the requested resource'));
@@ -134,11 +165,26 @@ export async function startStandin(cluster, opts = {}) {
     const text = previous ? entry?.previous : (entry?.current ?? '');
     if (text === undefined) {
       // The apiserver relays the kubelet's answer for a container that never restarted.
-      return send(400, statusObj(400, 'BadRequest', `previous terminated container "${container}" in pod "${podName}" not found`));
+      return send(
+        400,
+        statusObj(
+          400,
+          'BadRequest',
+          `previous terminated container "${container}" in pod "${podName}" not found`,
+        ),
+      );
     }
     let body = Buffer.from(text);
     const tail = Number(q.get('tailLines') ?? 0);
-    if (tail > 0) body = Buffer.from(body.toString().split('\n').filter((l, i, a) => i < a.length - 1 || l).slice(-tail).join('\n') + '\n');
+    if (tail > 0)
+      body = Buffer.from(
+        body
+          .toString()
+          .split('\n')
+          .filter((l, i, a) => i < a.length - 1 || l)
+          .slice(-tail)
+          .join('\n') + '\n',
+      );
     // opts.ignoreLimitBytes: a misbehaving server (or proxy) that sends the whole log anyway.
     const limit = opts.ignoreLimitBytes ? 0 : Number(q.get('limitBytes') ?? 0);
     if (limit > 0 && body.length > limit) body = body.subarray(0, limit);
@@ -163,7 +209,9 @@ export async function startStandin(cluster, opts = {}) {
     const next = limit > 0 && offset + limit < items.length;
     const metadata = { resourceVersion: String(rv++) };
     if (next) {
-      metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: rv, start: offset + limit })).toString('base64');
+      metadata.continue = Buffer.from(
+        JSON.stringify({ v: 'meta.k8s.io/v1', rv: rv, start: offset + limit }),
+      ).toString('base64');
       metadata.remainingItemCount = items.length - offset - limit;
     }
     return { kind, apiVersion: 'v1', metadata, items: page };
@@ -240,7 +288,16 @@ export function forbiddenMessage(user, verb, resource, namespace, name) {
 }
 
 function statusObj(code, reason, message, details) {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  };
 }
 
 function notFound(resource, name) {
@@ -250,7 +307,9 @@ function notFound(resource, name) {
 
 function sortByKey(items) {
   return [...items].sort((a, b) =>
-    `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace ?? ''}/${b.metadata.name}`),
+    `${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
+      `${b.metadata.namespace ?? ''}/${b.metadata.name}`,
+    ),
   );
 }
 
@@ -261,7 +320,10 @@ function filterPods(pods, q) {
 /** Equality-based label selectors: k=v, k==v, k!=v, k, !k (comma = and). */
 function labelMatcher(sel) {
   if (!sel) return () => true;
-  const terms = sel.split(',').map((t) => t.trim()).filter(Boolean);
+  const terms = sel
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return (o) => {
     const labels = o.metadata.labels ?? {};
     return terms.every((t) => {
@@ -277,7 +339,10 @@ function labelMatcher(sel) {
 /** Field selectors on dotted paths: a=b, a==b, a!=b. */
 function fieldMatcher(sel) {
   if (!sel) return () => true;
-  const terms = sel.split(',').map((t) => /^([^!=]+)(!=|==|=)(.*)$/.exec(t.trim())).filter(Boolean);
+  const terms = sel
+    .split(',')
+    .map((t) => /^([^!=]+)(!=|==|=)(.*)$/.exec(t.trim()))
+    .filter(Boolean);
   return (o) =>
     terms.every(([, path, op, want]) => {
       const got = path.split('.').reduce((v, k) => (v == null ? undefined : v[k]), o);

@@ -25,7 +25,11 @@ const ManifestSchema = z.object({
   kind: z.literal(BUNDLE_KIND),
   formatVersion: z.literal(1),
   server: z.string(),
-  scope: z.object({ namespace: z.string().optional(), labelSelector: z.string().optional(), sinceMs: z.number().optional() }),
+  scope: z.object({
+    namespace: z.string().optional(),
+    labelSelector: z.string().optional(),
+    sinceMs: z.number().optional(),
+  }),
   redaction: z.object({ enabled: z.boolean(), counts: z.record(z.string(), z.number()), total: z.number() }),
   containers: z.array(
     z.object({
@@ -113,17 +117,22 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
   let manifest: BundleManifest;
   try {
     const parsed = ManifestSchema.safeParse(await readJson(join(dir, MANIFEST)));
-    if (!parsed.success) return { error: `${shown}: ${MANIFEST} is not a podmortem bundle manifest of format 1.` };
+    if (!parsed.success)
+      return { error: `${shown}: ${MANIFEST} is not a podmortem bundle manifest of format 1.` };
     manifest = parsed.data as BundleManifest;
   } catch (err) {
-    return { error: `${shown}: ${MANIFEST} cannot be read (${err instanceof Error ? err.message : String(err)}).` };
+    return {
+      error: `${shown}: ${MANIFEST} cannot be read (${err instanceof Error ? err.message : String(err)}).`,
+    };
   }
   const warnings: string[] = [];
   const load = async (name: string): Promise<unknown> => {
     try {
       return await readJson(join(dir, 'objects', name));
     } catch (err) {
-      warnings.push(`${shown}: objects/${name} cannot be read (${err instanceof Error ? err.message : String(err)}).`);
+      warnings.push(
+        `${shown}: objects/${name} cannot be read (${err instanceof Error ? err.message : String(err)}).`,
+      );
       return undefined;
     }
   };
@@ -150,13 +159,18 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
   const podIndex = new Map(pods.map((p) => [byKey(p), p]));
   const nodeIndex = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
   const ownerIndex = new Map(owners.map((o) => [`${o.kind}/${byKey(o)}`, o]));
-  const nodeEvidence = manifest.nodeSnapshots.length > 0 ? await readNodeEvidence(join(dir, 'nodes'), evidence, warnings) : undefined;
+  const nodeEvidence =
+    manifest.nodeSnapshots.length > 0
+      ? await readNodeEvidence(join(dir, 'nodes'), evidence, warnings)
+      : undefined;
 
   const incidents: Incident[] = [];
   for (const c of manifest.containers) {
     const pod = podIndex.get(`${c.namespace}/${c.pod}`);
     if (!pod) {
-      warnings.push(`${shown}: the pod ${c.namespace}/${c.pod} is listed in the manifest but not in objects/pods.json.`);
+      warnings.push(
+        `${shown}: the pod ${c.namespace}/${c.pod} is listed in the manifest but not in objects/pods.json.`,
+      );
       continue;
     }
     const chain: WireObject[] = [];
@@ -168,9 +182,22 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
       ref = controllerOf(o);
     }
     const node = c.node ? nodeIndex.get(c.node) : undefined;
-    const problems = manifest.problems.filter((p) => p.object === `${c.namespace}/${c.pod}/${c.container}` || p.object === `${c.namespace}/${c.pod}` || (c.node && p.object === `node ${c.node}`));
+    const problems = manifest.problems.filter(
+      (p) =>
+        p.object === `${c.namespace}/${c.pod}/${c.container}` ||
+        p.object === `${c.namespace}/${c.pod}` ||
+        (c.node && p.object === `node ${c.node}`),
+    );
     const ctx: ContainerContext = {
-      crashed: { namespace: c.namespace, pod: c.pod, container: c.container, why: c.why, previous: c.previous, ...(c.node ? { node: c.node } : {}), ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}) },
+      crashed: {
+        namespace: c.namespace,
+        pod: c.pod,
+        container: c.container,
+        why: c.why,
+        previous: c.previous,
+        ...(c.node ? { node: c.node } : {}),
+        ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
+      },
       pod,
       events: events[`${c.namespace}/${c.pod}`] ?? [],
       owners: chain,
@@ -182,7 +209,10 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
       const file = join(dir, normalize(c.log).replace(/^(\.\.(\/|\\|$))+/, ''));
       try {
         await stat(file);
-        log = { name: `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`, stream: createReadStream(file) };
+        log = {
+          name: `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`,
+          stream: createReadStream(file),
+        };
       } catch (err) {
         warnings.push(describeFsError(err, `${shown}: ${c.log}`));
       }
@@ -192,13 +222,21 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
     incidents.push(incident);
     warnings.push(...w);
   }
-  if (manifest.redaction.enabled === false) warnings.push(`${shown}: this bundle was collected with --no-redact; it may contain secrets.`);
+  if (manifest.redaction.enabled === false)
+    warnings.push(`${shown}: this bundle was collected with --no-redact; it may contain secrets.`);
   return { report: assembleReport(evidence, incidents, warnings, nodeEvidence), manifest };
 }
 
 /** Every bundle given to analyze, merged: incidents first, findings re-indexed, problems as warnings. */
-export async function readBundles(paths: string[], inputErrors: string[]): Promise<Pick<Report, 'incidents' | 'warnings'> & { findings: NonNullable<Report['findings']> }> {
-  const out = { incidents: [] as Incident[], findings: [] as NonNullable<Report['findings']>, warnings: [] as string[] };
+export async function readBundles(
+  paths: string[],
+  inputErrors: string[],
+): Promise<Pick<Report, 'incidents' | 'warnings'> & { findings: NonNullable<Report['findings']> }> {
+  const out = {
+    incidents: [] as Incident[],
+    findings: [] as NonNullable<Report['findings']>,
+    warnings: [] as string[],
+  };
   for (const p of paths) {
     const r = await analyzeBundle(p);
     if (r.error || !r.report) {
@@ -208,7 +246,11 @@ export async function readBundles(paths: string[], inputErrors: string[]): Promi
     const base = out.incidents.length;
     out.incidents.push(...r.report.incidents);
     for (const f of r.report.findings ?? []) {
-      out.findings.push({ ...f, incidents: f.incidents.map((i) => i + base), ...(f.root !== undefined ? { root: f.root + base } : {}) });
+      out.findings.push({
+        ...f,
+        incidents: f.incidents.map((i) => i + base),
+        ...(f.root !== undefined ? { root: f.root + base } : {}),
+      });
     }
     out.warnings.push(...r.report.warnings);
   }

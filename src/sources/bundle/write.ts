@@ -25,7 +25,11 @@ export interface CollectOptions {
 const MAX_SNAPSHOT_FILE = 8 << 20;
 const MAX_SNAPSHOT_FILES = 20_000;
 
-export async function collectBundle(api: ClusterApi, scope: ScanScope, opts: CollectOptions): Promise<{ manifest: BundleManifest; evidence: ClusterEvidence; warnings: string[] }> {
+export async function collectBundle(
+  api: ClusterApi,
+  scope: ScanScope,
+  opts: CollectOptions,
+): Promise<{ manifest: BundleManifest; evidence: ClusterEvidence; warnings: string[] }> {
   const stage = await mkdtemp(join(tmpdir(), 'podmortem-bundle-'));
   const warnings: string[] = [];
   try {
@@ -44,14 +48,17 @@ export async function collectBundle(api: ClusterApi, scope: ScanScope, opts: Col
           else await pipeline(log, createWriteStream(join(stage, rel)));
           logs.set(`${c.namespace}/${c.pod}/${c.container}`, rel);
         } catch (err) {
-          warnings.push(`${c.namespace}/${c.pod}/${c.container}: the log stream broke off (${err instanceof Error ? err.message : String(err)}).`);
+          warnings.push(
+            `${c.namespace}/${c.pod}/${c.container}: the log stream broke off (${err instanceof Error ? err.message : String(err)}).`,
+          );
         }
       },
       opts.onProgress,
     );
     const obj = <T>(v: T): T => (opts.redact ? redactor.object(v) : v);
     await mkdir(join(stage, 'objects'), { recursive: true });
-    const list = (items: unknown[]) => JSON.stringify({ kind: 'List', apiVersion: 'v1', items: obj(items) }, null, 1);
+    const list = (items: unknown[]) =>
+      JSON.stringify({ kind: 'List', apiVersion: 'v1', items: obj(items) }, null, 1);
     await writeFile(join(stage, 'objects', 'pods.json'), list(evidence.pods));
     await writeFile(join(stage, 'objects', 'nodes.json'), list(evidence.nodes));
     await writeFile(join(stage, 'objects', 'owners.json'), list(evidence.owners));
@@ -62,7 +69,12 @@ export async function collectBundle(api: ClusterApi, scope: ScanScope, opts: Col
       for (const node of new Set(evidence.containers.map((c) => c.node).filter((n): n is string => !!n))) {
         const from = join(opts.nodeEvidenceDir, node);
         if (!(await isDir(from))) continue;
-        await copySnapshot(from, join(stage, 'nodes', safeName(node)), opts.redact ? redactor : undefined, warnings);
+        await copySnapshot(
+          from,
+          join(stage, 'nodes', safeName(node)),
+          opts.redact ? redactor : undefined,
+          warnings,
+        );
         nodeSnapshots.push(node);
       }
     }
@@ -74,10 +86,23 @@ export async function collectBundle(api: ClusterApi, scope: ScanScope, opts: Col
       podmortemVersion: opts.version,
       server: evidence.server,
       scope: evidence.scope,
-      redaction: { enabled: opts.redact, counts: { ...redactor.counts } as Record<string, number>, total: totalRedactions(redactor.counts) },
-      containers: evidence.containers.map((c) => ({ ...c, log: logs.get(`${c.namespace}/${c.pod}/${c.container}`) ?? null })),
+      redaction: {
+        enabled: opts.redact,
+        counts: { ...redactor.counts } as Record<string, number>,
+        total: totalRedactions(redactor.counts),
+      },
+      containers: evidence.containers.map((c) => ({
+        ...c,
+        log: logs.get(`${c.namespace}/${c.pod}/${c.container}`) ?? null,
+      })),
       // Server messages name users and objects, not secrets; they still go through the text rules.
-      problems: opts.redact ? evidence.problems.map((p) => ({ ...p, server: redactor.text(p.server), sentence: redactor.text(p.sentence) })) : evidence.problems,
+      problems: opts.redact
+        ? evidence.problems.map((p) => ({
+            ...p,
+            server: redactor.text(p.server),
+            sentence: redactor.text(p.sentence),
+          }))
+        : evidence.problems,
       stats: evidence.stats,
       nodeSnapshots,
     };
@@ -107,7 +132,12 @@ function safeName(s: string): string {
 }
 
 /** Copies a snapshot tree: regular files only (no symlinks out of it), text redacted, big files skipped. */
-async function copySnapshot(from: string, to: string, redactor: Redactor | undefined, warnings: string[]): Promise<void> {
+async function copySnapshot(
+  from: string,
+  to: string,
+  redactor: Redactor | undefined,
+  warnings: string[],
+): Promise<void> {
   let files = 0;
   const walk = async (src: string, dst: string, depth: number): Promise<void> => {
     if (depth > 16) return;

@@ -8,7 +8,14 @@ import https from 'node:https';
 import { Readable, Writable } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { ApiError, DEFAULT_RETRY, toProblem, withRetry, type RetryCounters, type RetryPolicy } from './retry.js';
+import {
+  ApiError,
+  DEFAULT_RETRY,
+  toProblem,
+  withRetry,
+  type RetryCounters,
+  type RetryPolicy,
+} from './retry.js';
 import type { OwnerKind, WireObject } from './wire.js';
 
 export interface PodQuery {
@@ -17,7 +24,6 @@ export interface PodQuery {
   fieldSelector?: string;
   chunkSize: number;
 }
-
 
 export class ClusterApi {
   readonly counters: RetryCounters = { requests: 0, retries: 0 };
@@ -57,7 +63,9 @@ export class ClusterApi {
       };
       const ns = q.namespace;
       const page = await this.call(() =>
-        ns ? this.core.listNamespacedPod({ namespace: ns, ...common }) : this.core.listPodForAllNamespaces(common),
+        ns
+          ? this.core.listNamespacedPod({ namespace: ns, ...common })
+          : this.core.listPodForAllNamespaces(common),
       );
       yield page.items.map((p) => wire(p, 'V1Pod'));
       cont = page.metadata?._continue || undefined;
@@ -68,7 +76,9 @@ export class ClusterApi {
     const out: WireObject[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.call(() => this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }));
+      const page = await this.call(() =>
+        this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }),
+      );
       out.push(...page.items.map((n) => wire(n, 'V1Node')));
       cont = page.metadata?._continue || undefined;
     } while (cont);
@@ -82,7 +92,9 @@ export class ClusterApi {
   /** The events of one pod, as `kubectl describe pod` selects them. */
   async podEvents(namespace: string, pod: string): Promise<WireObject[]> {
     const fieldSelector = `involvedObject.name=${pod},involvedObject.namespace=${namespace}`;
-    const list = await this.call(() => this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }));
+    const list = await this.call(() =>
+      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }),
+    );
     return list.items.map((e) => wire(e, 'CoreV1Event'));
   }
 
@@ -109,18 +121,30 @@ export class ClusterApi {
    * as a stream: the previous instance's when it restarted, else the terminated one's. Connection
    * errors and 429/5xx are retried before any byte arrives.
    */
-  async containerLog(namespace: string, pod: string, container: string, opts: { previous: boolean; limitBytes: number }): Promise<Readable> {
+  async containerLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    opts: { previous: boolean; limitBytes: number },
+  ): Promise<Readable> {
     return this.call(async () => {
       // The server cuts the log at limitBytes; the cap here holds even against one that does not.
       const cap = capBytes(opts.limitBytes);
       try {
-        const controller = await this.logs.log(namespace, pod, container, cap.sink, { previous: opts.previous, limitBytes: opts.limitBytes, follow: false, timestamps: false });
+        const controller = await this.logs.log(namespace, pod, container, cap.sink, {
+          previous: opts.previous,
+          limitBytes: opts.limitBytes,
+          follow: false,
+          timestamps: false,
+        });
         cap.onFull = () => controller.abort();
       } catch (err) {
         const p = toProblem(err);
         // The log client drops the Status body of a refusal; name the request so the message says what was refused.
-        if (p.status === 403) p.message = `get pods/log ${namespace}/${pod} (container ${container}) was refused (HTTP 403)`;
-        if (p.status === 400) p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
+        if (p.status === 403)
+          p.message = `get pods/log ${namespace}/${pod} (container ${container}) was refused (HTTP 403)`;
+        if (p.status === 400)
+          p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
         throw new ApiError(p);
       }
       return cap.out;
@@ -174,7 +198,12 @@ function capBytes(limit: number): { sink: Writable; out: Readable; onFull?: () =
  * configurations keep the library's own agents.
  */
 function reuseConnections(kc: KubeConfig): void {
-  const target = kc as unknown as { createAgent?: (cluster: { proxyUrl?: string; server?: string } | null, options: https.AgentOptions) => unknown };
+  const target = kc as unknown as {
+    createAgent?: (
+      cluster: { proxyUrl?: string; server?: string } | null,
+      options: https.AgentOptions,
+    ) => unknown;
+  };
   const original = target.createAgent?.bind(kc);
   if (!original) return;
   let shared: https.Agent | undefined;

@@ -10,13 +10,18 @@ import type { ClusterEvidence } from './gather.js';
 import { PodStatusView } from './wire.js';
 
 /** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
-export async function readNodeEvidence(dir: string, ev: Pick<ClusterEvidence, 'containers' | 'pods'>, warnings: string[]): Promise<Map<string, NodeFacts>> {
+export async function readNodeEvidence(
+  dir: string,
+  ev: Pick<ClusterEvidence, 'containers' | 'pods'>,
+  warnings: string[],
+): Promise<Map<string, NodeFacts>> {
   const out = new Map<string, NodeFacts>();
   const uidsByNode = new Map<string, string[]>();
   for (const pod of ev.pods) {
     const p = PodStatusView.safeParse(pod);
     const node = p.success ? p.data.spec?.nodeName : undefined;
-    if (node && p.success && p.data.metadata.uid) uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.data.metadata.uid]);
+    if (node && p.success && p.data.metadata.uid)
+      uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.data.metadata.uid]);
   }
   const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
   for (const node of nodes) {
@@ -31,16 +36,26 @@ export async function readNodeEvidence(dir: string, ev: Pick<ClusterEvidence, 'c
       for (const u of facts.unreadable) warnings.push(`node ${node}: ${u}`);
       out.set(node, facts);
     } catch (err) {
-      warnings.push(`node ${node}: the snapshot under ${root} could not be read (${err instanceof Error ? err.message : String(err)}).`);
+      warnings.push(
+        `node ${node}: the snapshot under ${root} could not be read (${err instanceof Error ? err.message : String(err)}).`,
+      );
     }
   }
-  if (out.size === 0 && nodes.length > 0) warnings.push(`${dir}: no snapshot folder matched a node with a crash (expected ${dir}/<node name>/).`);
+  if (out.size === 0 && nodes.length > 0)
+    warnings.push(`${dir}: no snapshot folder matched a node with a crash (expected ${dir}/<node name>/).`);
   return out;
 }
 
-export function assembleReport(ev: ClusterEvidence, incidents: Incident[], warnings: string[], nodeEvidence?: Map<string, NodeFacts>): Report {
+export function assembleReport(
+  ev: ClusterEvidence,
+  incidents: Incident[],
+  warnings: string[],
+  nodeEvidence?: Map<string, NodeFacts>,
+): Report {
   const sorted = [...incidents].sort((a, b) =>
-    `${a.subject.namespace}/${a.subject.pod}/${a.subject.container}`.localeCompare(`${b.subject.namespace}/${b.subject.pod}/${b.subject.container}`),
+    `${a.subject.namespace}/${a.subject.pod}/${a.subject.container}`.localeCompare(
+      `${b.subject.namespace}/${b.subject.pod}/${b.subject.container}`,
+    ),
   );
   const crashedPods = new Set(ev.containers.map((c) => `${c.namespace}/${c.pod}`));
   const notReady: { pod: string; node: string }[] = [];
@@ -51,7 +66,12 @@ export function assembleReport(ev: ClusterEvidence, incidents: Incident[], warni
     const ready = p.data.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.data.spec.nodeName });
   }
-  const findings = correlate({ incidents: sorted, notReady, problems: ev.problems, ...(nodeEvidence ? { nodeEvidence } : {}) });
+  const findings = correlate({
+    incidents: sorted,
+    notReady,
+    problems: ev.problems,
+    ...(nodeEvidence ? { nodeEvidence } : {}),
+  });
   const problemWarnings = [...new Set(ev.problems.filter((p) => p.kind !== 'no-log').map((p) => p.sentence))];
   return {
     schemaVersion: 1,

@@ -16,7 +16,10 @@ export interface CrashedContainer {
   previous: boolean;
 }
 
-export function crashedContainers(pod: unknown, opts: { sinceMs?: number; now?: number } = {}): CrashedContainer[] {
+export function crashedContainers(
+  pod: unknown,
+  opts: { sinceMs?: number; now?: number } = {},
+): CrashedContainer[] {
   const parsed = PodStatusView.safeParse(pod);
   if (!parsed.success) return [];
   const p: PodView = parsed.data;
@@ -42,7 +45,9 @@ export function crashedContainers(pod: unknown, opts: { sinceMs?: number; now?: 
   return out;
 }
 
-function judge(s: ContainerStatusView): { why: string; finishedAt?: string; previous: boolean; crashLooping: boolean } | undefined {
+function judge(
+  s: ContainerStatusView,
+): { why: string; finishedAt?: string; previous: boolean; crashLooping: boolean } | undefined {
   const restarts = s.restartCount ?? 0;
   const waiting = s.state?.waiting?.reason;
   const crashLooping = waiting === 'CrashLoopBackOff';

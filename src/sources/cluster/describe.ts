@@ -11,9 +11,19 @@ export function describeLines(pod: WireObject, container: string, events: WireOb
   if (!p.success) return out;
   const ns = p.data.metadata.namespace ?? 'default';
   const name = p.data.metadata.name;
-  const statuses = [...(p.data.status?.containerStatuses ?? []), ...(p.data.status?.initContainerStatuses ?? [])];
+  const statuses = [
+    ...(p.data.status?.containerStatuses ?? []),
+    ...(p.data.status?.initContainerStatuses ?? []),
+  ];
   const s = statuses.find((x) => x.name === container);
-  const push = (source: string, text: string) => out.push({ source, line: out.filter((l) => l.source === source).length + 1, text, format: 'plain', truncated: false });
+  const push = (source: string, text: string) =>
+    out.push({
+      source,
+      line: out.filter((l) => l.source === source).length + 1,
+      text,
+      format: 'plain',
+      truncated: false,
+    });
   if (s) {
     const src = `pod ${ns}/${name} status.containerStatuses[${container}]`;
     if (s.state?.waiting?.reason) {
@@ -40,7 +50,10 @@ export function describeLines(pod: WireObject, container: string, events: WireOb
     // Events of another container of the same pod are not this container's evidence.
     if (field && field.startsWith('spec.') && !field.includes(`{${container}}`)) continue;
     const count = e.data.count && e.data.count > 1 ? ` (x${e.data.count})` : '';
-    push(src, `${e.data.type ?? 'Normal'}  ${e.data.reason ?? ''}${count}  ${(e.data.message ?? '').replace(/\s+/g, ' ').slice(0, 2000)}`);
+    push(
+      src,
+      `${e.data.type ?? 'Normal'}  ${e.data.reason ?? ''}${count}  ${(e.data.message ?? '').replace(/\s+/g, ' ').slice(0, 2000)}`,
+    );
   }
   return out;
 }

@@ -102,7 +102,10 @@ export async function gatherCluster(
       ev.stats.pages++;
       ev.stats.pods += page.length;
       for (const pod of page) {
-        const crashed = crashedContainers(pod, { ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}), now });
+        const crashed = crashedContainers(pod, {
+          ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}),
+          now,
+        });
         if (crashed.length > 0) {
           ev.containers.push(...crashed);
           crashedPods.set(`${crashed[0]!.namespace}/${crashed[0]!.pod}`, pod);
@@ -121,8 +124,20 @@ export async function gatherCluster(
           : `cannot reach the API server at ${api.server}: ${p.message}.`,
       );
     }
-    const rule: Rule = { verb: 'list', resource: 'pods', group: '', ...(scope.namespace ? { namespace: scope.namespace } : {}) };
-    problems.push(describeProblem(p, rule, scope.namespace ?? 'all namespaces', 'no pod could be listed, so nothing was scanned'));
+    const rule: Rule = {
+      verb: 'list',
+      resource: 'pods',
+      group: '',
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+    };
+    problems.push(
+      describeProblem(
+        p,
+        rule,
+        scope.namespace ?? 'all namespaces',
+        'no pod could be listed, so nothing was scanned',
+      ),
+    );
   }
 
   // Nodes: one GET each when few, one paginated LIST when many (500 GETs would be 500 requests).
@@ -130,16 +145,31 @@ export async function gatherCluster(
   const nodes = new Map<string, WireObject>();
   if (nodeNames.length > 10) {
     try {
-      for (const n of await api.listNodes(scope.chunkSize)) if (n.metadata?.name) nodes.set(n.metadata.name, n);
+      for (const n of await api.listNodes(scope.chunkSize))
+        if (n.metadata?.name) nodes.set(n.metadata.name, n);
     } catch (err) {
-      problems.push(describeProblem(toProblem(err), { verb: 'list', resource: 'nodes', group: '' }, 'nodes', "the nodes' kernel, OS and conditions are unknown"));
+      problems.push(
+        describeProblem(
+          toProblem(err),
+          { verb: 'list', resource: 'nodes', group: '' },
+          'nodes',
+          "the nodes' kernel, OS and conditions are unknown",
+        ),
+      );
     }
   } else {
     await pool(nodeNames, scope.concurrency, async (name) => {
       try {
         nodes.set(name, await api.node(name));
       } catch (err) {
-        problems.push(describeProblem(toProblem(err), { verb: 'get', resource: 'nodes', group: '' }, `node ${name}`, `the kernel, OS and conditions of node ${name} are unknown`));
+        problems.push(
+          describeProblem(
+            toProblem(err),
+            { verb: 'get', resource: 'nodes', group: '' },
+            `node ${name}`,
+            `the kernel, OS and conditions of node ${name} are unknown`,
+          ),
+        );
       }
     });
   }
@@ -160,7 +190,12 @@ export async function gatherCluster(
         (events) => ({ events }),
         (err) => ({
           events: [],
-          problem: describeProblem(toProblem(err), { verb: 'list', resource: 'events', group: '', namespace: ns }, key, `the events of ${key} (probe failures, kills, back-offs) were not read`),
+          problem: describeProblem(
+            toProblem(err),
+            { verb: 'list', resource: 'events', group: '', namespace: ns },
+            key,
+            `the events of ${key} (probe failures, kills, back-offs) were not read`,
+          ),
         }),
       );
       eventsOf.set(key, p);
@@ -171,9 +206,21 @@ export async function gatherCluster(
     const key = `${kind}/${ns}/${name}`;
     let p = ownerOf.get(key);
     if (!p) {
-      p = api.owner(kind, ns, name).catch((err: unknown) =>
-        describeProblem(toProblem(err), { verb: 'get', resource: `${kind.toLowerCase()}s`, group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps', namespace: ns }, `${kind} ${ns}/${name}`, `the owner ${kind} ${ns}/${name} was not read`),
-      );
+      p = api
+        .owner(kind, ns, name)
+        .catch((err: unknown) =>
+          describeProblem(
+            toProblem(err),
+            {
+              verb: 'get',
+              resource: `${kind.toLowerCase()}s`,
+              group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps',
+              namespace: ns,
+            },
+            `${kind} ${ns}/${name}`,
+            `the owner ${kind} ${ns}/${name} was not read`,
+          ),
+        );
       ownerOf.set(key, p);
     }
     return p;
@@ -201,11 +248,19 @@ export async function gatherCluster(
     }
     let log: Readable | undefined;
     try {
-      log = await api.containerLog(c.namespace, c.pod, c.container, { previous: c.previous, limitBytes: scope.logBytes });
+      log = await api.containerLog(c.namespace, c.pod, c.container, {
+        previous: c.previous,
+        limitBytes: scope.logBytes,
+      });
     } catch (err) {
       const p = err instanceof ApiError ? err.problem : toProblem(err);
       mine.push(
-        describeProblem(p, { verb: 'get', resource: 'pods/log', group: '', namespace: c.namespace }, `${c.namespace}/${c.pod}/${c.container}`, `the ${c.previous ? 'previous' : 'last'} log of ${c.namespace}/${c.pod} container ${c.container} was not read`),
+        describeProblem(
+          p,
+          { verb: 'get', resource: 'pods/log', group: '', namespace: c.namespace },
+          `${c.namespace}/${c.pod}/${c.container}`,
+          `the ${c.previous ? 'previous' : 'last'} log of ${c.namespace}/${c.pod} container ${c.container} was not read`,
+        ),
       );
     }
     const node = c.node ? nodes.get(c.node) : undefined;

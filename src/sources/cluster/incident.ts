@@ -37,9 +37,12 @@ export async function containerIncident(
     try {
       const stats = await scanStream(log.stream, log.name, prefilter, (line) => rec.add(line));
       tail = stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text }));
-      if (stats.binary) warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
+      if (stats.binary)
+        warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
     } catch (err) {
-      warnings.push(`${log.name}: the log stream broke off (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); what arrived was scanned.`);
+      warnings.push(
+        `${log.name}: the log stream broke off (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); what arrived was scanned.`,
+      );
     }
   }
   const source = `pod ${c.namespace}/${c.pod}`;
@@ -58,14 +61,32 @@ export async function containerIncident(
   if (owner) subject.owner = owner;
   const process: ProcessFacts = { ...fromPod?.process };
   const mem = memoryLimit(ctx.pod, c.container);
-  if (mem) process.memoryLimit = { value: mem.bytes, evidence: { source: `${source} (containers[${c.container}].resources.limits.memory)`, text: `memory: ${mem.text}` } };
+  if (mem)
+    process.memoryLimit = {
+      value: mem.bytes,
+      evidence: {
+        source: `${source} (containers[${c.container}].resources.limits.memory)`,
+        text: `memory: ${mem.text}`,
+      },
+    };
 
   const node = nodeFacts(ctx.node, nodeEvidence);
   const signatures = rec.result();
   const causes = diagnose({ incident: { subject, signatures }, process, ...(node ? { node } : {}) });
-  const notes = [...(fromPod?.notes ?? []), ...notesFor({ causes, node }), ...nodeNotes(ctx.node), ...ctx.problems.map((p) => p.sentence)];
+  const notes = [
+    ...(fromPod?.notes ?? []),
+    ...notesFor({ causes, node }),
+    ...nodeNotes(ctx.node),
+    ...ctx.problems.map((p) => p.sentence),
+  ];
   notes.unshift(`Picked by the scan: ${c.why}${c.finishedAt ? `, last terminated ${c.finishedAt}` : ''}.`);
-  const incident: Incident = { subject, signatures, causes, notes, ...(tail && tail.length > 0 ? { tail } : {}) };
+  const incident: Incident = {
+    subject,
+    signatures,
+    causes,
+    notes,
+    ...(tail && tail.length > 0 ? { tail } : {}),
+  };
   return { incident, warnings };
 }
 
@@ -80,24 +101,39 @@ export function ownerName(ctx: Pick<ContainerContext, 'owners' | 'pod' | 'crashe
 function memoryLimit(pod: WireObject, container: string): { bytes: number; text: string } | undefined {
   const p = PodStatusView.safeParse(pod);
   if (!p.success) return undefined;
-  const c = [...(p.data.spec?.containers ?? []), ...(p.data.spec?.initContainers ?? [])].find((x) => x.name === container);
+  const c = [...(p.data.spec?.containers ?? []), ...(p.data.spec?.initContainers ?? [])].find(
+    (x) => x.name === container,
+  );
   const text = c?.resources?.limits?.memory;
   const bytes = text ? parseQuantity(text) : undefined;
   return text && bytes !== undefined ? { bytes, text } : undefined;
 }
 
 /** NodeFacts from a node snapshot when given, with the API's kernel, OS and runtime filling what it lacks. */
-export function nodeFacts(nodeObj: WireObject | undefined, snapshot: NodeFacts | undefined): NodeFacts | undefined {
+export function nodeFacts(
+  nodeObj: WireObject | undefined,
+  snapshot: NodeFacts | undefined,
+): NodeFacts | undefined {
   const n = nodeObj ? NodeView.safeParse(nodeObj) : undefined;
   const info = n?.success ? n.data.status?.nodeInfo : undefined;
   if (!snapshot && !info) return undefined;
-  const facts: NodeFacts = snapshot ? { ...snapshot } : { root: `node ${n?.success ? n.data.metadata.name : '?'} (API)`, limits: [], unreadable: [] };
+  const facts: NodeFacts = snapshot
+    ? { ...snapshot }
+    : { root: `node ${n?.success ? n.data.metadata.name : '?'} (API)`, limits: [], unreadable: [] };
   const src = `node ${n?.success ? n.data.metadata.name : '?'} (status.nodeInfo)`;
-  if (info?.kernelVersion && !facts.kernelRelease) facts.kernelRelease = { value: info.kernelVersion, evidence: { source: src, text: `kernelVersion: ${info.kernelVersion}` } };
-  if (info?.osImage && !facts.os) facts.os = { prettyName: info.osImage, evidence: { source: src, text: `osImage: ${info.osImage}` } };
+  if (info?.kernelVersion && !facts.kernelRelease)
+    facts.kernelRelease = {
+      value: info.kernelVersion,
+      evidence: { source: src, text: `kernelVersion: ${info.kernelVersion}` },
+    };
+  if (info?.osImage && !facts.os)
+    facts.os = { prettyName: info.osImage, evidence: { source: src, text: `osImage: ${info.osImage}` } };
   if (info?.containerRuntimeVersion && !facts.runtime) {
     const rt = info.containerRuntimeVersion.split('://')[0]!;
-    facts.runtime = { value: rt, evidence: { source: src, text: `containerRuntimeVersion: ${info.containerRuntimeVersion}` } };
+    facts.runtime = {
+      value: rt,
+      evidence: { source: src, text: `containerRuntimeVersion: ${info.containerRuntimeVersion}` },
+    };
   }
   return facts;
 }
@@ -109,9 +145,12 @@ function nodeNotes(nodeObj: WireObject | undefined): string[] {
   const out: string[] = [];
   for (const c of n.data.status?.conditions ?? []) {
     if (['PIDPressure', 'MemoryPressure', 'DiskPressure'].includes(c.type) && c.status === 'True') {
-      out.push(`Node ${n.data.metadata.name} reports ${c.type}=True (${c.reason ?? ''}: ${c.message ?? ''}).`);
+      out.push(
+        `Node ${n.data.metadata.name} reports ${c.type}=True (${c.reason ?? ''}: ${c.message ?? ''}).`,
+      );
     }
-    if (c.type === 'Ready' && c.status !== 'True') out.push(`Node ${n.data.metadata.name} is not Ready (${c.reason ?? c.status}).`);
+    if (c.type === 'Ready' && c.status !== 'True')
+      out.push(`Node ${n.data.metadata.name} is not Ready (${c.reason ?? c.status}).`);
   }
   return out;
 }

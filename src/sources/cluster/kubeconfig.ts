@@ -15,12 +15,16 @@ export class ClusterConfigError extends Error {}
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-export function loadKubeConfig(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env): { kc: KubeConfig; from: string } {
+export function loadKubeConfig(
+  target: ClusterTarget,
+  env: NodeJS.ProcessEnv = process.env,
+): { kc: KubeConfig; from: string } {
   const kc = new KubeConfig();
   let from: string;
   try {
     if (target.kubeconfig !== undefined) {
-      if (!existsSync(target.kubeconfig)) throw new ClusterConfigError(`${target.kubeconfig}: no such kubeconfig file.`);
+      if (!existsSync(target.kubeconfig))
+        throw new ClusterConfigError(`${target.kubeconfig}: no such kubeconfig file.`);
       kc.loadFromFile(target.kubeconfig);
       from = target.kubeconfig;
     } else if (env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config'))) {
@@ -36,15 +40,20 @@ export function loadKubeConfig(target: ClusterTarget, env: NodeJS.ProcessEnv = p
     }
   } catch (err) {
     if (err instanceof ClusterConfigError) throw err;
-    throw new ClusterConfigError(`cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new ClusterConfigError(
+      `cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
   }
   if (target.context !== undefined) {
     if (!kc.getContextObject(target.context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new ClusterConfigError(`context "${target.context}" is not in ${from} (known: ${known.join(', ') || 'none'}).`);
+      throw new ClusterConfigError(
+        `context "${target.context}" is not in ${from} (known: ${known.join(', ') || 'none'}).`,
+      );
     }
     kc.setCurrentContext(target.context);
   }
-  if (!kc.getCurrentCluster()) throw new ClusterConfigError(`${from} names no cluster for context "${kc.getCurrentContext()}".`);
+  if (!kc.getCurrentCluster())
+    throw new ClusterConfigError(`${from} names no cluster for context "${kc.getCurrentContext()}".`);
   return { kc, from };
 }

@@ -9,7 +9,10 @@ const SecurityContext = z
   .object({
     runAsUser: z.number().int().optional(),
     privileged: z.boolean().optional(),
-    capabilities: z.object({ add: z.array(z.string()).optional() }).partial().optional(),
+    capabilities: z
+      .object({ add: z.array(z.string()).optional() })
+      .partial()
+      .optional(),
   })
   .partial();
 
@@ -42,7 +45,10 @@ export const PodSchema = z.object({
     containers: z.array(Container).min(1),
     initContainers: z.array(Container).optional(),
   }),
-  status: z.object({ containerStatuses: z.array(ContainerStatus).optional() }).partial().optional(),
+  status: z
+    .object({ containerStatuses: z.array(ContainerStatus).optional() })
+    .partial()
+    .optional(),
 });
 export type Pod = z.infer<typeof PodSchema>;
 
@@ -56,7 +62,8 @@ export interface PodContainerFacts {
 /** Facts of one container of a pod: the named one, or the only/first one. */
 export function podContainerFacts(pod: Pod, source: string, containerName?: string): PodContainerFacts {
   const all = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
-  const c = (containerName ? all.find((x) => x.name === containerName) : undefined) ?? pod.spec.containers[0]!;
+  const c =
+    (containerName ? all.find((x) => x.name === containerName) : undefined) ?? pod.spec.containers[0]!;
   const notes: string[] = [];
   if (!containerName && pod.spec.containers.length > 1) {
     notes.push(`The pod has ${pod.spec.containers.length} containers; facts were taken from "${c.name}".`);
@@ -78,25 +85,39 @@ export function podContainerFacts(pod: Pod, source: string, containerName?: stri
   const userNs = pod.spec.hostUsers === false;
   process.userNamespace = {
     value: userNs,
-    evidence: at('spec.hostUsers', userNs ? 'hostUsers: false' : 'hostUsers not false: the pod shares the host user namespace'),
+    evidence: at(
+      'spec.hostUsers',
+      userNs ? 'hostUsers: false' : 'hostUsers not false: the pod shares the host user namespace',
+    ),
   };
   const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
   if (uid !== undefined) {
-    const field = c.securityContext?.runAsUser !== undefined ? `containers[${c.name}].securityContext.runAsUser` : 'spec.securityContext.runAsUser';
+    const field =
+      c.securityContext?.runAsUser !== undefined
+        ? `containers[${c.name}].securityContext.runAsUser`
+        : 'spec.securityContext.runAsUser';
     process.realUid = { value: uid, evidence: at(field, `runAsUser: ${uid}`) };
   } else {
-    notes.push(`The pod spec sets no runAsUser for "${c.name}": the process runs as the image's USER (root unless the image says otherwise).`);
+    notes.push(
+      `The pod spec sets no runAsUser for "${c.name}": the process runs as the image's USER (root unless the image says otherwise).`,
+    );
   }
   if (c.securityContext?.privileged !== undefined) {
     process.privileged = {
       value: c.securityContext.privileged,
-      evidence: at(`containers[${c.name}].securityContext.privileged`, `privileged: ${c.securityContext.privileged}`),
+      evidence: at(
+        `containers[${c.name}].securityContext.privileged`,
+        `privileged: ${c.securityContext.privileged}`,
+      ),
     };
   }
   const add = c.securityContext?.capabilities?.add;
   if (add && add.length > 0) {
     const caps = add.map((x) => x.replace(/^CAP_/, '').toUpperCase());
-    process.capabilities = { value: caps, evidence: at(`containers[${c.name}].securityContext.capabilities.add`, caps.join(', ')) };
+    process.capabilities = {
+      value: caps,
+      evidence: at(`containers[${c.name}].securityContext.capabilities.add`, caps.join(', ')),
+    };
   }
   return { subject, process, notes };
 }

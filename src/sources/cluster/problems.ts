@@ -48,7 +48,13 @@ export function describeProblem(p: ApiProblem, rule: Rule, object: string, conse
     return { kind: 'no-log', rule, object, server: p.message, sentence: `${consequence}: ${p.message}.` };
   }
   if (p.status === 404) {
-    return { kind: 'not-found', rule, object, server: p.message, sentence: `${consequence}: ${object} no longer exists (${p.message}).` };
+    return {
+      kind: 'not-found',
+      rule,
+      object,
+      server: p.message,
+      sentence: `${consequence}: ${object} no longer exists (${p.message}).`,
+    };
   }
   return {
     kind: 'unavailable',

@@ -30,7 +30,13 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 250, maxDelayMs: 8000, maxRetryAfterMs: 30_000, timeoutMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 30_000,
+  timeoutMs: 30_000,
+};
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRYABLE_NET = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'timeout', 'EAI_AGAIN']);
@@ -42,7 +48,14 @@ export function isRetryable(p: ApiProblem): boolean {
 /** Turns whatever the client threw (ApiException, node-fetch FetchError, our timeout) into an ApiProblem. */
 export function toProblem(err: unknown): ApiProblem {
   if (err instanceof ApiError) return err.problem;
-  const e = err as { code?: unknown; body?: unknown; headers?: Record<string, string>; errno?: string; message?: string; type?: string };
+  const e = err as {
+    code?: unknown;
+    body?: unknown;
+    headers?: Record<string, string>;
+    errno?: string;
+    message?: string;
+    type?: string;
+  };
   if (typeof e?.code === 'number') {
     const body = parseBody(e.body);
     const ra = e.headers?.['retry-after'] ?? e.headers?.['Retry-After'];
@@ -78,9 +91,16 @@ function parseBody(body: unknown): { reason?: string; message?: string } | undef
 
 function statusReason(code: number): string {
   return (
-    { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' }[
-      code
-    ] ?? `HTTP${code}`
+    {
+      400: 'BadRequest',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'NotFound',
+      429: 'TooManyRequests',
+      500: 'InternalError',
+      503: 'ServiceUnavailable',
+      504: 'Timeout',
+    }[code] ?? `HTTP${code}`
   );
 }
 
@@ -92,14 +112,25 @@ export interface RetryCounters {
 }
 
 /** Runs one API request with timeout, retries and backoff; throws ApiError with the final problem. */
-export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, counters: RetryCounters): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  policy: RetryPolicy,
+  counters: RetryCounters,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     counters.requests++;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new ApiError({ status: 0, reason: 'timeout', message: `no answer within ${policy.timeoutMs / 1000}s` })),
+          () =>
+            reject(
+              new ApiError({
+                status: 0,
+                reason: 'timeout',
+                message: `no answer within ${policy.timeoutMs / 1000}s`,
+              }),
+            ),
           policy.timeoutMs,
         );
       });
@@ -107,7 +138,8 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, co
     } catch (err) {
       const p = toProblem(err);
       if (!isRetryable(p) || attempt >= policy.retries) throw new ApiError(p);
-      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      const backoff =
+        Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
       const wait = p.retryAfterSeconds !== undefined ? p.retryAfterSeconds * 1000 : backoff;
       if (wait > policy.maxRetryAfterMs) throw new ApiError(p);
       counters.retries++;
@@ -119,7 +151,11 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy, co
 }
 
 /** Runs fn over items with at most `limit` in flight; results keep the input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -13,7 +13,11 @@ export interface ScanOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export async function scanCluster(api: ClusterApi, scope: ScanScope, opts: ScanOptions = {}): Promise<{ report: Report; evidence: ClusterEvidence }> {
+export async function scanCluster(
+  api: ClusterApi,
+  scope: ScanScope,
+  opts: ScanOptions = {},
+): Promise<{ report: Report; evidence: ClusterEvidence }> {
   const incidents: Incident[] = [];
   const warnings: string[] = [];
   let nodeEvidence: Map<string, NodeFacts> | undefined;
@@ -24,13 +28,18 @@ export async function scanCluster(api: ClusterApi, scope: ScanScope, opts: ScanO
       const c = ctx.crashed;
       const name = `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`;
       const snapshot = c.node ? nodeEvidence?.get(c.node) : undefined;
-      const { incident, warnings: w } = await containerIncident(ctx, log ? { name, stream: log } : undefined, snapshot);
+      const { incident, warnings: w } = await containerIncident(
+        ctx,
+        log ? { name, stream: log } : undefined,
+        snapshot,
+      );
       incidents.push(incident);
       warnings.push(...w);
     },
     opts.onProgress,
     async (ev) => {
-      if (opts.nodeEvidenceDir !== undefined) nodeEvidence = await readNodeEvidence(opts.nodeEvidenceDir, ev, warnings);
+      if (opts.nodeEvidenceDir !== undefined)
+        nodeEvidence = await readNodeEvidence(opts.nodeEvidenceDir, ev, warnings);
     },
   );
   return { report: assembleReport(evidence, incidents, warnings, nodeEvidence), evidence };

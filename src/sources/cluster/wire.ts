@@ -9,7 +9,14 @@ export type WireObject = Record<string, unknown> & {
 };
 
 /** Owner kinds the scan follows up the controller chain. */
-export const OWNER_KINDS = ['ReplicaSet', 'Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob'] as const;
+export const OWNER_KINDS = [
+  'ReplicaSet',
+  'Deployment',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+] as const;
 export type OwnerKind = (typeof OWNER_KINDS)[number];
 
 const OwnerRef = z.object({ kind: z.string(), name: z.string(), controller: z.boolean().optional() });
@@ -30,18 +37,32 @@ export function controllerOf(obj: unknown): { kind: string; name: string } | und
   return ref ? { kind: ref.kind, name: ref.name } : undefined;
 }
 
-const Terminated = z.object({ exitCode: z.number().optional(), reason: z.string().optional(), finishedAt: z.string().optional() }).partial();
+const Terminated = z
+  .object({
+    exitCode: z.number().optional(),
+    reason: z.string().optional(),
+    finishedAt: z.string().optional(),
+  })
+  .partial();
 const ContainerStatus = z.object({
   name: z.string(),
   ready: z.boolean().optional(),
   restartCount: z.number().optional(),
   state: z
-    .object({ waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(), terminated: Terminated.optional() })
+    .object({
+      waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+      terminated: Terminated.optional(),
+    })
     .partial()
     .optional(),
   lastState: z.object({ terminated: Terminated.optional() }).partial().optional(),
 });
-const Resources = z.object({ limits: z.record(z.string(), z.string()).optional(), requests: z.record(z.string(), z.string()).optional() }).partial();
+const Resources = z
+  .object({
+    limits: z.record(z.string(), z.string()).optional(),
+    requests: z.record(z.string(), z.string()).optional(),
+  })
+  .partial();
 export const PodStatusView = z.object({
   metadata: Meta,
   spec: z
@@ -72,7 +93,10 @@ export const EventView = z.object({
   count: z.number().optional(),
   lastTimestamp: z.string().nullable().optional(),
   eventTime: z.string().nullable().optional(),
-  involvedObject: z.object({ name: z.string().optional(), fieldPath: z.string().optional() }).partial().optional(),
+  involvedObject: z
+    .object({ name: z.string().optional(), fieldPath: z.string().optional() })
+    .partial()
+    .optional(),
 });
 export type EventV = z.infer<typeof EventView>;
 
@@ -80,7 +104,16 @@ export const NodeView = z.object({
   metadata: Meta,
   status: z
     .object({
-      conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+      conditions: z
+        .array(
+          z.object({
+            type: z.string(),
+            status: z.string(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+          }),
+        )
+        .optional(),
       nodeInfo: z
         .object({
           kernelVersion: z.string(),
@@ -101,8 +134,19 @@ export function parseQuantity(q: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(q.trim());
   if (!m) return undefined;
   const mult: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    m: 1e-3,
   };
   return Math.round(Number(m[1]) * (m[2] ? mult[m[2]]! : 1));
 }
