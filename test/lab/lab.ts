@@ -297,13 +297,18 @@ export class Lab {
   /** Creates the pod cgroups as the kubelet would (v1, cgroupfs driver, burstable QoS). */
   private podCgroup(uid: string, pidsMax?: number): string {
     const rel = `/kubepods/burstable/pod${uid}`;
-    for (const base of [PIDS_ROOT, MEMORY_ROOT]) {
+    // The lab creates the pids and memory levels (the limits it writes); Docker creates the same path
+    // in every other hierarchy (cpu, blkio, devices, freezer, name=systemd, ...) and leaves it behind
+    // when the container is removed: both are recorded here and removed, deepest first, at teardown.
+    for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+      const base = `/sys/fs/cgroup/${hierarchy}`;
+      if (!existsSync(`${base}/cgroup.procs`)) continue; // a symlink alias (cpu,cpuacct) or not a hierarchy
+      const ours = base === PIDS_ROOT || base === MEMORY_ROOT;
       for (const part of ['/kubepods', '/kubepods/burstable', rel]) {
         const dir = base + part;
-        if (!existsSync(dir)) {
-          mkdirSync(dir);
-          this.cgroups.push(dir);
-        }
+        if (existsSync(dir)) continue;
+        if (ours) mkdirSync(dir);
+        this.cgroups.push(dir);
       }
     }
     if (pidsMax !== undefined) writeFileSync(`${PIDS_ROOT}${rel}/pids.max`, String(pidsMax));
