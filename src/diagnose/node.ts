@@ -342,13 +342,9 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
   };
   dedupeChains(node);
   const causes = diagnose({ incident: { subject, signatures }, process, node });
-  const notes = [
-    ...notesFor({ causes, node }),
-    ...daemonNotes(
-      ctx.daemons,
-      causes.map((c) => c.id),
-    ),
-  ];
+  // The daemons' limits matter only while a per-process limit is still a candidate.
+  const open = causes.filter((c) => c.verdict !== 'ruled-out').map((c) => c.id);
+  const notes = [...notesFor({ causes, node }), ...daemonNotes(ctx.daemons, open)];
   if (!live.length && current)
     notes.push(
       `No live process of ${key.container} was found (the container is ${current.running ? 'running but its processes were not seen' : 'not running'}); its user and limits come from the runtime's record.`,
