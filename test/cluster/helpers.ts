@@ -1,41 +1,40 @@
 // Helpers for the cluster tests: the stand-in with the test scenario, and the built CLI run
 // asynchronously (the stand-in answers from this same process, so a synchronous spawn would block it).
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { scenario } from '../standin/scenario.mjs';
 import { startStandin, type Standin } from '../standin/server.mjs';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = resolve(REPO, 'dist/cli/main.js');
+/**
+ * The CLI these tests run: a private build in a temp folder, not dist/. Test files run in parallel
+ * workers, and other suites rebuild dist/ while they run; a CLI importing a half-written dist/ file
+ * fails for no fault of its own. The private copy sees the repo's node_modules and package.json.
+ */
+const PRIVATE = mkdtempSync(join(tmpdir(), 'pm-cli-build-'));
+/** Removes the private build (call from afterAll). */
+export function removeBuild(): void {
+  rmSync(PRIVATE, { recursive: true, force: true });
+}
+export const CLI = join(PRIVATE, 'dist', 'cli', 'main.js');
 
 let built = false;
-/**
- * Builds dist/ once, and only when a source is newer than the built CLI: test files run in parallel
- * workers, and a rebuild under a running CLI makes it import half-written files. A type error
- * elsewhere in the tree still emits JavaScript, so only a missing CLI fails.
- */
+/** Builds the private CLI once per test file; a type error elsewhere in the tree still emits JavaScript. */
 export function ensureBuilt(): void {
   if (built) return;
-  if (existsSync(CLI) && newestMtime(resolve(REPO, 'src')) <= statSync(CLI).mtimeMs) {
-    built = true;
-    return;
-  }
+  symlinkSync(resolve(REPO, 'node_modules'), join(PRIVATE, 'node_modules'));
+  copyFileSync(resolve(REPO, 'package.json'), join(PRIVATE, 'package.json'));
   try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'ignore' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(PRIVATE, 'dist')], {
+      cwd: REPO,
+      stdio: 'ignore',
+    });
   } catch {
-    if (!existsSync(CLI)) throw new Error('dist/cli/main.js was not built');
+    if (!existsSync(CLI)) throw new Error('the CLI was not built');
   }
   built = true;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = resolve(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
 }
 
 export interface Run {
