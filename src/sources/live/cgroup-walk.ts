@@ -209,6 +209,11 @@ export function chainOf(
     if (peak !== undefined) evidence.push({ source: `${hostBase}${rel}/${files.peak}`, text: String(peak) });
     if (eventsText)
       evidence.push({ source: `${hostBase}${rel}/${files.events}`, text: eventsText.split('\n').join(', ') });
+    if (controller === 'memory' && version === 1) {
+      // v1 failcnt: times usage hit the limit (reclaim may have saved it; oom_kill says when it did not).
+      const failcnt = readTrim(`${dir}/memory.failcnt`);
+      if (failcnt !== undefined) evidence.push({ source: `${hostBase}${rel}/memory.failcnt`, text: failcnt });
+    }
     out.push({
       path: rel,
       level: levelOf(parts[n - 1]!, n === parts.length),
