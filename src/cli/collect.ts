@@ -5,7 +5,14 @@ import { Command, Option } from 'commander';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { UsageError } from './errors.js';
-import { addClusterOptions, clusterSetup, progressLine, scanSummary, type ClusterFlags } from './scan.js';
+import {
+  addClusterOptions,
+  clusterSetup,
+  progressLine,
+  retryPolicy,
+  scanSummary,
+  type ClusterFlags,
+} from './scan.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -55,13 +62,17 @@ unwritable output.`,
       }
       const progress = progressLine();
       try {
-        const { manifest, evidence, warnings } = await collectBundle(new ClusterApi(kc), scope, {
-          output: opts.output,
-          redact: opts.redact,
-          version,
-          ...(opts.nodeEvidence !== undefined ? { nodeEvidenceDir: opts.nodeEvidence } : {}),
-          onProgress: progress.update,
-        });
+        const { manifest, evidence, warnings } = await collectBundle(
+          new ClusterApi(kc, retryPolicy(opts)),
+          scope,
+          {
+            output: opts.output,
+            redact: opts.redact,
+            version,
+            ...(opts.nodeEvidence !== undefined ? { nodeEvidenceDir: opts.nodeEvidence } : {}),
+            onProgress: progress.update,
+          },
+        );
         progress.done();
         process.stderr.write(scanSummary(evidence, from));
         for (const w of warnings) process.stderr.write(`podmortem: warning: ${w}\n`);

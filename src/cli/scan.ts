@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Format } from '../report/index.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../sources/cluster/retry.js';
 import {
   ClusterUnreachable,
   type ClusterEvidence,
@@ -51,7 +52,7 @@ or an unreachable cluster, 2 when --fail-on matched.`,
         import('../sources/cluster/api.js'),
         import('../sources/cluster/scan.js'),
       ]);
-      const api = new ClusterApi(kc);
+      const api = new ClusterApi(kc, retryPolicy(opts));
       const progress = progressLine();
       try {
         const { report, evidence } = await scanCluster(api, scope, {
@@ -81,6 +82,7 @@ export interface ClusterFlags {
   nodeEvidence?: string;
   chunkSize: number;
   concurrency: number;
+  qps: number;
   logBytes: number;
 }
 
@@ -117,6 +119,11 @@ export function addClusterOptions(cmd: Command): Command {
       new Option('--concurrency <n>', 'API requests in flight at most').argParser(intIn(1, 32)).default(8),
     )
     .addOption(
+      new Option('--qps <n>', 'API requests per second at most (bursts of twice that); 0 for no limit')
+        .argParser(intIn(0, 1000))
+        .default(50),
+    )
+    .addOption(
       new Option('--log-bytes <n>', 'bytes of each previous log to read at most')
         .argParser(intIn(1024, 256 << 20))
         .default(4 << 20),
@@ -148,6 +155,11 @@ export async function clusterSetup(
     logBytes: opts.logBytes,
   };
   return { kc: loaded.kc, scope, from: loaded.from };
+}
+
+/** The default retry policy with the --qps rate (burst of twice the rate, as client-go pairs them). */
+export function retryPolicy(opts: Pick<ClusterFlags, 'qps'>): RetryPolicy {
+  return { ...DEFAULT_RETRY, qps: opts.qps, burst: Math.max(1, opts.qps * 2) };
 }
 
 /** 90s, 30m, 2h, 1d, 1h30m -> milliseconds. */

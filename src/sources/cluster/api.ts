@@ -11,6 +11,7 @@ import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/Object
 import {
   ApiError,
   DEFAULT_RETRY,
+  RateLimiter,
   toProblem,
   withRetry,
   type RetryCounters,
@@ -31,12 +32,14 @@ export class ClusterApi {
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly logs: Log;
+  private readonly limiter: RateLimiter;
 
   constructor(
     readonly kc: KubeConfig,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
   ) {
     reuseConnections(kc);
+    this.limiter = new RateLimiter(policy.qps, policy.burst);
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.batch = kc.makeApiClient(BatchV1Api);
@@ -48,7 +51,7 @@ export class ClusterApi {
   }
 
   private call<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.policy, this.counters);
+    return withRetry(fn, this.policy, this.counters, this.limiter);
   }
 
   /** Pods page by page; each page is handed over before the next is asked for, so memory stays one page. */

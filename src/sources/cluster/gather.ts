@@ -206,21 +206,19 @@ export async function gatherCluster(
     const key = `${kind}/${ns}/${name}`;
     let p = ownerOf.get(key);
     if (!p) {
-      p = api
-        .owner(kind, ns, name)
-        .catch((err: unknown) =>
-          describeProblem(
-            toProblem(err),
-            {
-              verb: 'get',
-              resource: `${kind.toLowerCase()}s`,
-              group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps',
-              namespace: ns,
-            },
-            `${kind} ${ns}/${name}`,
-            `the owner ${kind} ${ns}/${name} was not read`,
-          ),
-        );
+      p = api.owner(kind, ns, name).catch((err: unknown) =>
+        describeProblem(
+          toProblem(err),
+          {
+            verb: 'get',
+            resource: `${kind.toLowerCase()}s`,
+            group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps',
+            namespace: ns,
+          },
+          `${kind} ${ns}/${name}`,
+          `the owner ${kind} ${ns}/${name} was not read`,
+        ),
+      );
       ownerOf.set(key, p);
     }
     return p;

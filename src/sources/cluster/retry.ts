@@ -22,6 +22,9 @@ export class ApiError extends Error {
 }
 
 export interface RetryPolicy {
+  /** Steady request rate (requests per second) and burst of the client-side token bucket; 0 = none. */
+  qps: number;
+  burst: number;
   retries: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -30,7 +33,13 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
+/**
+ * client-go's defaults are QPS 5 / burst 10 (k8s.io/client-go/rest/config.go), which many tools
+ * raise to 50 / 100 for read-heavy work; a scan is a burst of reads, so it takes the raised values.
+ */
 export const DEFAULT_RETRY: RetryPolicy = {
+  qps: 50,
+  burst: 100,
   retries: 4,
   baseDelayMs: 250,
   maxDelayMs: 8000,
@@ -111,13 +120,47 @@ export interface RetryCounters {
   retries: number;
 }
 
+/** A token bucket: at most `burst` requests at once, then `qps` per second (client-go's flowcontrol). */
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Resolves when the next request may go; callers are served in order. */
+  take(): Promise<void> {
+    if (this.qps <= 0) return Promise.resolve();
+    const turn = this.queue.then(async () => {
+      const now = Date.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+      this.last = now;
+      if (this.tokens < 1) {
+        await sleep(((1 - this.tokens) / this.qps) * 1000);
+        this.tokens = 1;
+        this.last = Date.now();
+      }
+      this.tokens -= 1;
+    });
+    this.queue = turn;
+    return turn;
+  }
+}
+
 /** Runs one API request with timeout, retries and backoff; throws ApiError with the final problem. */
 export async function withRetry<T>(
   fn: () => Promise<T>,
   policy: RetryPolicy,
   counters: RetryCounters,
+  limiter?: RateLimiter,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
+    await limiter?.take();
     counters.requests++;
     let timer: NodeJS.Timeout | undefined;
     try {
