@@ -188,6 +188,20 @@ describe('scan against the stand-in', () => {
 });
 
 describe('log bounds', () => {
+  test('a log that stalls half-way is cut after the idle timeout; what arrived is diagnosed and the scan goes on', async () => {
+    s.state.stalledLogs.add('kube-system/calico-node-56bgm/calico-node');
+    const { report } = await scan({}, { ...FAST, timeoutMs: 1000 });
+    const calico = incident(report, 'calico-node-56bgm')!;
+    // The first half of the seed log holds the crash line.
+    expect(calico.signatures.some((h) => h.id === 'go.newosproc')).toBe(true);
+    expect(
+      report.warnings.some((w) =>
+        w.includes('calico-node (previous log): the log stream broke off (no log data for 1s)'),
+      ),
+    ).toBe(true);
+    expect(report.incidents).toHaveLength(6);
+  });
+
   test('a server that ignores limitBytes still yields at most limitBytes to the scanner', async () => {
     const { startStandin } = await import('../standin/server.mjs');
     const { scenario, CALICO_LOG } = await import('../standin/scenario.mjs');

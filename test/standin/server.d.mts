@@ -28,7 +28,7 @@ export interface Standin {
   /** TLS connections accepted so far. */
   readonly connections: number;
   requests: { method: string; path: string; query: Record<string, string> }[];
-  state: Required<StandinCluster>;
+  state: Required<StandinCluster> & { stalledLogs: Set<string> };
   inject(fault: StandinFault): void;
   count(path: RegExp): number;
   close(): Promise<void>;

@@ -45,6 +45,8 @@ export async function startStandin(cluster, opts = {}) {
     events: cluster.events ?? [],
     owners: cluster.owners ?? [],
     logs: cluster.logs ?? {},
+    /** "ns/pod/container" keys whose log stops half-way and never ends (a stalled kubelet). */
+    stalledLogs: new Set(),
   };
   /** Requests seen: { method, path, query } */
   const requests = [];
@@ -189,9 +191,11 @@ export async function startStandin(cluster, opts = {}) {
     const limit = opts.ignoreLimitBytes ? 0 : Number(q.get('limitBytes') ?? 0);
     if (limit > 0 && body.length > limit) body = body.subarray(0, limit);
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
-    // Streamed in pieces, as the kubelet does.
-    for (let i = 0; i < body.length; i += 64 * 1024) res.write(body.subarray(i, i + 64 * 1024));
-    res.end();
+    // Streamed in pieces, as the kubelet does. A stalled log sends its first half and then nothing.
+    const stalled = state.stalledLogs.has(`${ns}/${podName}/${container}`);
+    const end = stalled ? Math.floor(body.length / 2) : body.length;
+    for (let i = 0; i < end; i += 64 * 1024) res.write(body.subarray(i, Math.min(end, i + 64 * 1024)));
+    if (!stalled) res.end();
   }
 
   function list(kind, items, q) {

@@ -132,7 +132,7 @@ export class ClusterApi {
   ): Promise<Readable> {
     return this.call(async () => {
       // The server cuts the log at limitBytes; the cap here holds even against one that does not.
-      const cap = capBytes(opts.limitBytes);
+      const cap = capBytes(opts.limitBytes, this.policy.timeoutMs);
       try {
         const controller = await this.logs.log(namespace, pod, container, cap.sink, {
           previous: opts.previous,
@@ -142,6 +142,7 @@ export class ClusterApi {
         });
         cap.onFull = () => controller.abort();
       } catch (err) {
+        cap.close();
         const p = toProblem(err);
         // The log client drops the Status body of a refusal; name the request so the message says what was refused.
         if (p.status === 403)
@@ -160,18 +161,26 @@ export class ClusterApi {
  * readable ends and onFull fires (the request is aborted). The sink itself never ends early, so the
  * client's pipe never writes after an end; bytes past the cap are dropped.
  */
-function capBytes(limit: number): { sink: Writable; out: Readable; onFull?: () => void } {
+function capBytes(
+  limit: number,
+  idleMs: number,
+): { sink: Writable; out: Readable; onFull?: () => void; close: () => void } {
   let seen = 0;
   let ended = false;
+  // Pushes ignore backpressure on purpose: what waits here is bounded by `limit` (--log-bytes).
   const out = new Readable({ read() {} });
-  const finish = () => {
-    if (!ended) {
-      ended = true;
-      out.push(null);
-    }
+  let idle: NodeJS.Timeout | undefined;
+  const finish = (err?: Error) => {
+    if (idle) clearTimeout(idle);
+    if (ended) return;
+    ended = true;
+    // An abandoned stream (its request failed or timed out) has no reader to tell: just end it.
+    if (err && out.listenerCount('error') > 0) out.destroy(err);
+    else out.push(null);
   };
-  const holder: { sink: Writable; out: Readable; onFull?: () => void } = {
+  const holder: { sink: Writable; out: Readable; onFull?: () => void; close: () => void } = {
     out,
+    close: () => finish(),
     sink: new Writable({
       write(chunk: Buffer, _enc, cb) {
         if (!ended) {
@@ -181,6 +190,8 @@ function capBytes(limit: number): { sink: Writable; out: Readable; onFull?: () =
           if (seen >= limit) {
             finish();
             holder.onFull?.();
+          } else {
+            armIdle();
           }
         }
         cb();
@@ -191,6 +202,16 @@ function capBytes(limit: number): { sink: Writable; out: Readable; onFull?: () =
       },
     }),
   };
+  // A log that stops arriving mid-way (a stalled kubelet or proxy) ends the read; what came is scanned.
+  const armIdle = () => {
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => {
+      finish(new Error(`no log data for ${idleMs / 1000}s`));
+      holder.onFull?.();
+    }, idleMs);
+    idle.unref?.();
+  };
+  armIdle();
   return holder;
 }
 
