@@ -22,7 +22,17 @@ afterAll(async () => {
 
 describe('podmortem scan (CLI)', () => {
   test('scans the cluster: exit 0, findings in the JSON report, a summary line on stderr', async () => {
-    const r = await podmortemAsync(['scan', '--kubeconfig', s.kubeconfig, '-A', '--format', 'json']);
+    // --qps 10 (bursts of 20) makes the client wait for its rate limit during this scan.
+    const r = await podmortemAsync([
+      'scan',
+      '--kubeconfig',
+      s.kubeconfig,
+      '-A',
+      '--format',
+      'json',
+      '--qps',
+      '10',
+    ]);
     expect(r.stderr).toMatch(
       /37 pod\(s\) listed in 1 page\(s\), 6 crashed container\(s\), \d+ API request\(s\), 1 refused by RBAC/,
     );

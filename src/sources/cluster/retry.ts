@@ -113,7 +113,8 @@ function statusReason(code: number): string {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+// Not unref'd: a CLI waiting out a backoff or its rate limit has nothing else keeping it alive.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface RetryCounters {
   requests: number;
