@@ -20,6 +20,14 @@ function crash(err: unknown): never {
   process.exit(1);
 }
 process.on('uncaughtException', crash);
+
+/** A usage error is one line on stderr, with the way to more help in it (the contract: one clear line). */
+function oneLine(cmd: string) {
+  return (str: string, write: (s: string) => void): void => {
+    const msg = str.trim().replace(/^error: /, '');
+    write(`podmortem: ${msg} (see ${cmd} --help)\n`);
+  };
+}
 process.on('unhandledRejection', crash);
 
 const program = new Command('podmortem')
@@ -27,9 +35,8 @@ const program = new Command('podmortem')
     'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence\nthat decides between the candidate causes, and says what to change.',
   )
   .version(version)
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str) })
+  .configureOutput({ outputError: oneLine('podmortem') })
   .addCommand(analyzeCommand())
   .addCommand(explainCommand())
   .addCommand(nodeCommand())
@@ -38,9 +45,7 @@ const program = new Command('podmortem')
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {
-  sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput({
-    outputError: (str, write) => write(str.startsWith('error:') ? `podmortem: ${str}` : str),
-  });
+  sub.exitOverride().configureOutput({ outputError: oneLine(`podmortem ${sub.name()}`) });
 }
 
 try {

@@ -54,6 +54,8 @@ const PROOF: Record<string, string[]> = {
   'jvm.compressed-class-space': ['runtime.heap'],
   'jvm.direct-buffer': ['runtime.heap'],
   'node.heap-oom': ['runtime.heap'],
+  // EMFILE from open/socket/accept/pipe is returned only at the process's RLIMIT_NOFILE (open(2)).
+  'fd.emfile': ['rlimit.nofile'],
 };
 
 /**

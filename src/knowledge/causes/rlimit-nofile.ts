@@ -82,6 +82,33 @@ export const cause: CauseDef = {
         remediation: [],
       };
     }
+    // EMFILE from a call that allocates a descriptor (open, socket, accept, pipe...) has one meaning:
+    // the process's next descriptor number would reach its soft RLIMIT_NOFILE. The line is the proof.
+    const named = ctx.raisedBy.find(
+      (r) =>
+        r.signature.id === 'fd.emfile' &&
+        typeof r.signature.fields.call === 'string' &&
+        !r.signature.evidence.some((e) => WATCHER_WORDS.test(e.text)),
+    );
+    if (named) {
+      const call = String(named.signature.fields.call);
+      const held =
+        limit && limit.value !== null && open
+          ? [`The process reads ${open.value} descriptors against a soft limit of ${limit.value} (${usage(open.value, limit.value)}).`]
+          : [];
+      return {
+        verdict: 'confirmed',
+        summary: `${call}() failed with EMFILE: the process reached its RLIMIT_NOFILE${limit && limit.value !== null ? ` (${limit.value})` : ''}.`,
+        reasons: [
+          ...reasons,
+          `${call}() returns EMFILE only when the process's descriptor numbers reached its soft RLIMIT_NOFILE; no node-wide or per-user limit gives that errno for it (fs.file-max gives ENFILE).`,
+          ...held,
+        ],
+        evidence,
+        missing: [],
+        remediation,
+      };
+    }
     if (limit && limit.value !== null && open) {
       const max = limit.value;
       const ratio = open.value / max;

@@ -200,10 +200,11 @@ describe('inotify.instances and inotify.watches', () => {
 });
 
 describe('descriptor causes through the registered signatures (corpus lines)', () => {
-  it('containerd shim EMFILE: rlimit.nofile possible with the commands that decide it', () => {
+  it('containerd shim EMFILE: open() failing with EMFILE is the proof, rlimit.nofile confirmed from the line', () => {
     const a = assess('rlimit.nofile', { lines: [EMFILE] });
-    expect(a.verdict).toBe('possible');
-    expect(a.missing.join(' ')).toMatch(/Max open files/);
+    expect(a.verdict).toBe('confirmed');
+    expect(a.reasons.join(' ')).toMatch(/open\(\) returns EMFILE only when/);
+    expect(a.evidence.some((e) => e.text.includes('open /dev/null: too many open files'))).toBe(true);
   });
 
   it('a failed FS watcher: inotify.instances is a candidate, root shares the 128 with every root process', () => {
