@@ -21,15 +21,10 @@ export function collectCommand(): Command {
   const cmd = new Command('collect')
     .summary('write what a scan reads to a redacted .tar.gz bundle for offline analysis')
     .description(
-      `Reads the cluster like \`scan\` (the same flags pick the same containers) and writes a bundle:
-the API objects read (pods, nodes, owners, events), each crashed container's previous log (bounded),
-and the node snapshots given with --node-evidence, with a podmortem-bundle.json manifest.
-\`podmortem analyze BUNDLE\` gives the same diagnosis offline.
-
-Redaction is on by default: private keys, AWS/GCP/Azure credentials, passwords in connection
-strings, JWTs, bearer and basic tokens, password/secret/token/key values and the values of
-secret-looking environment variables are replaced by [REDACTED:<kind>] in logs, objects and
-snapshots. The manifest counts what was removed, by kind; never the values.`,
+      [
+        "Reads the cluster like `scan` (the same flags pick the same containers) and writes a bundle: the API objects read (pods, nodes, owners, events), each crashed container's previous log (bounded), and the node snapshots given with --node-evidence, with a podmortem-bundle.json manifest. `podmortem analyze BUNDLE` gives the same diagnosis offline.",
+        'Redaction is on by default: private keys, AWS/GCP/Azure credentials, passwords in connection strings, JWTs, bearer and basic tokens, password/secret/token/key values and the values of secret-looking environment variables are replaced by [REDACTED:<kind>] in logs, objects and snapshots. The manifest counts what was removed, by kind; never the values.',
+      ].join('\n\n'),
     );
   addClusterOptions(cmd)
     .addOption(new Option('-o, --output <file>', 'the bundle to write').default('podmortem-bundle.tar.gz'))

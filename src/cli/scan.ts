@@ -18,15 +18,11 @@ export function scanCommand(): Command {
   const cmd = new Command('scan')
     .summary('find and diagnose every crashed container of a cluster (Kubernetes API)')
     .description(
-      `Lists pods through the Kubernetes API, picks the containers that restarted, are in
-CrashLoopBackOff or terminated with an error, and for each reads its previous log (bounded,
-streamed), its events, owner, security context, resources and node. Each is diagnosed like
-\`analyze\` does; then replicas that crashed alike become one finding, and crashes on one node in one
-window are grouped under their likely root (a CNI agent crash, a node-level limit) with the others
-as its blast radius. What RBAC forbids is reported as missing evidence, naming the missing rule.
-
-The cluster comes from --kubeconfig, else $KUBECONFIG or ~/.kube/config, else the in-cluster
-ServiceAccount. deploy/rbac.yaml holds the least-privilege ClusterRole the scan needs.`,
+      [
+        'Lists pods through the Kubernetes API, picks the containers that restarted, are in CrashLoopBackOff or terminated with an error, and for each reads its previous log (bounded, streamed), its events, owner, security context, resources and node.',
+        'Each is diagnosed like `analyze` does; then replicas that crashed alike become one finding, and crashes on one node in one window are grouped under their likely root (a CNI agent crash, a node-level limit) with the others as its blast radius. What RBAC forbids is reported as missing evidence, naming the missing rule.',
+        'The cluster comes from --kubeconfig, else $KUBECONFIG or ~/.kube/config, else the in-cluster ServiceAccount. deploy/rbac.yaml holds the least-privilege ClusterRole the scan needs.',
+      ].join('\n\n'),
     );
   addClusterOptions(cmd)
     .addOption(formatOption())
