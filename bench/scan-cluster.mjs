@@ -144,6 +144,22 @@ try {
     `stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects`,
   );
 
+  // Without the client-side rate limit first (--qps 0), then with the defaults.
+  const cli = join(ROOT, 'dist/cli/main.js');
+  const unlimited = await timed(process.execPath, [
+    cli,
+    'scan',
+    '--kubeconfig',
+    s.kubeconfig,
+    '-A',
+    '--qps',
+    '0',
+    '--format',
+    'json',
+    '-o',
+    join(work, 'scan0.json'),
+  ]);
+  if (unlimited.code !== 0) throw new Error(`scan --qps 0 failed: ${unlimited.stderr}`);
   let before = s.requests.length;
   const scan = await timed(process.execPath, [
     join(ROOT, 'dist/cli/main.js'),
@@ -201,6 +217,9 @@ ls logs | wc -l
       scanRequests,
       `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`,
     ),
+  );
+  console.log(
+    row('podmortem scan -A --qps 0', unlimited, scanRequests, 'the same, without the client-side rate limit'),
   );
   console.log(
     row(
