@@ -125,6 +125,14 @@ describe('scan against the stand-in', () => {
     expect(s.count(/\/replicasets\/checkout-6b7f9d8c4$/)).toBe(1);
     expect(s.count(/\/deployments\/checkout$/)).toBe(1);
     expect(s.count(/^\/api\/v1\/nodes\//)).toBe(3);
+    // Events: one LIST for shop (4 crashed pods there), one field-selected LIST per pod elsewhere.
+    const events = s.requests.filter((r) => r.path.endsWith('/events'));
+    expect(
+      events.filter((r) => r.path === '/api/v1/namespaces/shop/events').map((r) => r.query.fieldSelector),
+    ).toEqual(['involvedObject.kind=Pod']);
+    expect(events.find((r) => r.path === '/api/v1/namespaces/kube-system/events')!.query.fieldSelector).toBe(
+      'involvedObject.name=calico-node-56bgm,involvedObject.namespace=kube-system',
+    );
     // Logs asked with previous=true and the byte bound.
     const logs = s.requests.filter((r) => r.path.endsWith('/log'));
     expect(logs).toHaveLength(6);

@@ -101,6 +101,33 @@ export class ClusterApi {
     return list.items.map((e) => wire(e, 'CoreV1Event'));
   }
 
+  /**
+   * The events about pods of one namespace, page by page, at most maxPages pages; `complete` is
+   * false when there were more (the caller then asks per pod).
+   */
+  async namespacePodEvents(
+    namespace: string,
+    chunkSize: number,
+    maxPages: number,
+  ): Promise<{ events: WireObject[]; complete: boolean }> {
+    const events: WireObject[] = [];
+    let cont: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const list = await this.call(() =>
+        this.core.listNamespacedEvent({
+          namespace,
+          fieldSelector: 'involvedObject.kind=Pod',
+          limit: chunkSize,
+          ...(cont ? { _continue: cont } : {}),
+        }),
+      );
+      events.push(...list.items.map((e) => wire(e, 'CoreV1Event')));
+      cont = list.metadata?._continue || undefined;
+      if (!cont) return { events, complete: true };
+    }
+    return { events, complete: false };
+  }
+
   async owner(kind: OwnerKind, namespace: string, name: string): Promise<WireObject> {
     const p = { namespace, name };
     switch (kind) {

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
 import { crashedContainers, type CrashedContainer } from './crashed.js';
 import { describeProblem, type Problem, type Rule } from './problems.js';
-import { ApiError, pool, toProblem } from './retry.js';
+import { ApiError, pool, toProblem, type ApiProblem } from './retry.js';
 import { controllerOf, OWNER_KINDS, PodStatusView, type OwnerKind, type WireObject } from './wire.js';
 
 export interface ScanScope {
@@ -64,6 +64,10 @@ export interface Progress {
 export class ClusterUnreachable extends Error {}
 
 const MAX_NOT_READY = 5000;
+/** Crashed pods in one namespace from which its pod events are listed at once. */
+const NAMESPACE_EVENTS_FROM = 3;
+/** Pages of a namespace's pod events read at most before falling back to per-pod requests. */
+const NAMESPACE_EVENTS_MAX_PAGES = 10;
 
 export async function gatherCluster(
   api: ClusterApi,
@@ -182,22 +186,47 @@ export async function gatherCluster(
   // Per pod and per owner the request is made once, whatever the number of containers or replicas.
   const eventsOf = new Map<string, Promise<{ events: WireObject[]; problem?: Problem }>>();
   const ownerOf = new Map<string, Promise<WireObject | Problem | undefined>>();
+  // Events: a namespace with several crashed pods is read in one paginated LIST of its pod events
+  // (one request instead of one per pod); otherwise, or when that list is too long, per pod.
+  const crashedPerNs = new Map<string, number>();
+  for (const key of crashedPods.keys()) {
+    const ns = key.slice(0, key.indexOf('/'));
+    crashedPerNs.set(ns, (crashedPerNs.get(ns) ?? 0) + 1);
+  }
+  const nsEvents = new Map<
+    string,
+    Promise<{ events: WireObject[]; complete: boolean } | { problem: ApiProblem }>
+  >();
+  const eventsProblem = (err: unknown, ns: string, key: string) =>
+    describeProblem(
+      toProblem(err),
+      { verb: 'list', resource: 'events', group: '', namespace: ns },
+      key,
+      `the events of ${key} (probe failures, kills, back-offs) were not read`,
+    );
   const loadEvents = (ns: string, pod: string) => {
     const key = `${ns}/${pod}`;
     let p = eventsOf.get(key);
     if (!p) {
-      p = api.podEvents(ns, pod).then(
-        (events) => ({ events }),
-        (err) => ({
-          events: [],
-          problem: describeProblem(
-            toProblem(err),
-            { verb: 'list', resource: 'events', group: '', namespace: ns },
-            key,
-            `the events of ${key} (probe failures, kills, back-offs) were not read`,
-          ),
-        }),
-      );
+      p = (async () => {
+        if ((crashedPerNs.get(ns) ?? 0) >= NAMESPACE_EVENTS_FROM) {
+          let batch = nsEvents.get(ns);
+          if (!batch) {
+            batch = api
+              .namespacePodEvents(ns, scope.chunkSize, NAMESPACE_EVENTS_MAX_PAGES)
+              .catch((err: unknown) => ({ problem: toProblem(err) }));
+            nsEvents.set(ns, batch);
+          }
+          const b = await batch;
+          if ('problem' in b) return { events: [], problem: eventsProblem(new ApiError(b.problem), ns, key) };
+          if (b.complete) return { events: b.events.filter((e) => involvedName(e) === pod) };
+        }
+        try {
+          return { events: await api.podEvents(ns, pod) };
+        } catch (err) {
+          return { events: [], problem: eventsProblem(err, ns, key) };
+        }
+      })();
       eventsOf.set(key, p);
     }
     return p;
@@ -281,6 +310,11 @@ export async function gatherCluster(
   ev.stats.requests = api.counters.requests;
   ev.stats.retries = api.counters.retries;
   return ev;
+}
+
+function involvedName(event: WireObject): string | undefined {
+  const o = (event as { involvedObject?: { name?: unknown } }).involvedObject;
+  return typeof o?.name === 'string' ? o.name : undefined;
 }
 
 function isNotReady(pod: WireObject): boolean {
