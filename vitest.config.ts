@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests run against the TypeScript sources; the CLI tests run the built dist/ (built by `npm install`'s prepare).
+// Tests run against the TypeScript sources; the CLI tests run dist/, built once by the global setup.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
   },
 });

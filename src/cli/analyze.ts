@@ -1,6 +1,5 @@
 // `podmortem analyze [INPUT ...]`: the post-mortem of crash output.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { analyze } from '../diagnose/analyze.js';
 import type { Format } from '../report/index.js';
 import { emit, formatOption, outputOption } from './output.js';
 import { gate, failOnOption, type FailOn } from './gate.js';
@@ -19,9 +18,17 @@ standard input (the default).`,
     )
     .argument('[INPUT...]', 'logs, folders, bundles, pod specs, or - for stdin')
     .addOption(
-      new Option('--node-root <dir>', 'read node evidence under DIR: / on the node, /host in a pod, or a captured snapshot'),
+      new Option(
+        '--node-root <dir>',
+        'read node evidence under DIR: / on the node, /host in a pod, or a captured snapshot',
+      ),
     )
-    .addOption(new Option('--uid <uid>', 'the real UID the crashed process ran as (0 rules out RLIMIT_NPROC)').argParser(parseUid))
+    .addOption(
+      new Option(
+        '--uid <uid>',
+        'the real UID the crashed process ran as (0 rules out RLIMIT_NPROC)',
+      ).argParser(parseUid),
+    )
     .addOption(formatOption())
     .addOption(outputOption())
     .addOption(failOnOption())
@@ -36,21 +43,29 @@ Examples:
 
 Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 when --fail-on matched.`,
     )
-    .action(async (inputs: string[], opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn }) => {
-      const { report, inputErrors } = await analyze({
-        inputs,
-        ...(opts.nodeRoot !== undefined ? { nodeRoot: opts.nodeRoot } : {}),
-        ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
-      });
-      for (const e of inputErrors) process.stderr.write(`podmortem: ${e}\n`);
-      await emit(report, opts);
-      if (inputErrors.length > 0 && report.incidents.length === 0) process.exitCode = 1;
-      else if (inputErrors.length > 0) process.exitCode = 1;
-      else process.exitCode = gate(report, opts.failOn);
-    });
+    .action(
+      async (
+        inputs: string[],
+        opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn },
+      ) => {
+        // Loaded here, not at start-up: `podmortem --help` and the other commands do not pay for it.
+        const { analyze } = await import('../diagnose/analyze.js');
+        const { report, inputErrors } = await analyze({
+          inputs,
+          ...(opts.nodeRoot !== undefined ? { nodeRoot: opts.nodeRoot } : {}),
+          ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+        });
+        for (const e of inputErrors) process.stderr.write(`podmortem: ${e}\n`);
+        await emit(report, opts);
+        if (inputErrors.length > 0 && report.incidents.length === 0) process.exitCode = 1;
+        else if (inputErrors.length > 0) process.exitCode = 1;
+        else process.exitCode = gate(report, opts.failOn);
+      },
+    );
 }
 
 function parseUid(v: string): number {
-  if (!/^\d{1,10}$/.test(v) || Number(v) > 4294967295) throw new InvalidArgumentError('a UID is a number from 0 to 4294967295.');
+  if (!/^\d{1,10}$/.test(v) || Number(v) > 4294967295)
+    throw new InvalidArgumentError('a UID is a number from 0 to 4294967295.');
   return Number(v);
 }

@@ -1,16 +1,18 @@
 // `podmortem explain <id>`: the reference page of a cause or a crash signature.
 import { Command } from 'commander';
-import { CAUSES, causeById } from '../knowledge/causes/index.js';
-import { SIGNATURES, signatureById } from '../knowledge/signatures/index.js';
 import type { Docs } from '../knowledge/types.js';
 import { UsageError } from './errors.js';
 
 export function explainCommand(): Command {
   return new Command('explain')
     .summary('print the reference page of a cause id or signature id')
-    .description('Prints what a cause or crash signature is, how to confirm it, how to fix it, and the sources.\nWithout an id, lists every cause and signature id.')
+    .description(
+      'Prints what a cause or crash signature is, how to confirm it, how to fix it, and the sources.\nWithout an id, lists every cause and signature id.',
+    )
     .argument('[id]', 'a cause id (kernel.pid_max, cgroup.pids, ...) or a signature id (go.newosproc, ...)')
-    .action((id?: string) => {
+    .action(async (id?: string) => {
+      const { CAUSES, causeById } = await import('../knowledge/causes/index.js');
+      const { SIGNATURES, signatureById } = await import('../knowledge/signatures/index.js');
       if (!id) {
         const lines = ['Causes:', ...CAUSES.map((c) => `  ${c.id.padEnd(22)} ${c.title}`), '', 'Signatures:'];
         lines.push(...SIGNATURES.map((s) => `  ${s.id.padEnd(30)} ${s.title}`));

@@ -16,7 +16,9 @@ const { version } = require('../../package.json') as { version: string };
 function crash(err: unknown): never {
   const msg = err instanceof Error ? err.message : String(err);
   if (process.env.PODMORTEM_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.stderr.write(`podmortem: ${err instanceof UsageError ? msg : `internal error: ${msg} (set PODMORTEM_DEBUG=1 for details)`}\n`);
+  process.stderr.write(
+    `podmortem: ${err instanceof UsageError ? msg : `internal error: ${msg} (set PODMORTEM_DEBUG=1 for details)`}\n`,
+  );
   process.exit(1);
 }
 process.on('uncaughtException', crash);

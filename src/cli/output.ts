@@ -8,13 +8,20 @@ import { describeFsError } from '../sources/fs-errors.js';
 import { UsageError } from './errors.js';
 
 export const formatOption = () =>
-  new Option('--format <format>', 'report format: text for people, json for scripts (the contract), markdown for tickets, html')
+  new Option(
+    '--format <format>',
+    'report format: text for people, json for scripts (the contract), markdown for tickets, html',
+  )
     .choices([...FORMATS])
     .default('text');
 
-export const outputOption = () => new Option('-o, --output <file>', 'write the report to FILE instead of standard output');
+export const outputOption = () =>
+  new Option('-o, --output <file>', 'write the report to FILE instead of standard output');
 
-export async function emit(report: Report, opts: { format: Format; output?: string; color?: boolean }): Promise<void> {
+export async function emit(
+  report: Report,
+  opts: { format: Format; output?: string; color?: boolean },
+): Promise<void> {
   const toFile = opts.output !== undefined;
   const color = !toFile && (opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR));
   const text = render(report, opts.format, { color });

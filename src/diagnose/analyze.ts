@@ -54,12 +54,18 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       inputErrors.push(describeFsError(err, log.name));
       continue;
     }
-    if (stats.binary) warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
-    if (stats.hugeLines > 0) warnings.push(`${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`);
+    if (stats.binary)
+      warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
+    if (stats.hugeLines > 0)
+      warnings.push(
+        `${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`,
+      );
     const signatures = rec.result();
     if (signatures.length === 0) {
       warnings.push(
-        stats.bytes === 0 ? `${log.name}: empty input.` : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
+        stats.bytes === 0
+          ? `${log.name}: empty input.`
+          : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
       );
       continue;
     }
@@ -70,7 +76,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     if (fromPod?.subject.exitCode !== undefined) subject.exitCode = fromPod.subject.exitCode;
     const process: ProcessFacts = { ...fromPod?.process };
     if (opts.uid !== undefined) {
-      process.realUid = { value: opts.uid, evidence: { source: '--uid', text: `the process ran as real UID ${opts.uid} (given by the user)` } };
+      process.realUid = {
+        value: opts.uid,
+        evidence: { source: '--uid', text: `the process ran as real UID ${opts.uid} (given by the user)` },
+      };
     }
     const base = { subject, signatures };
     const causes = diagnose({ incident: base, process, ...(node ? { node } : {}) });
@@ -95,7 +104,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 /** The pod spec given with a log: the one whose name/uid matches the log's path, or the only one given. */
 function matchPod(pods: PodSource[], s: Subject): PodSource | undefined {
   if (pods.length === 0) return undefined;
-  const exact = pods.find((p) => (s.podUid && p.pod.metadata.uid === s.podUid) || (s.pod && p.pod.metadata.name === s.pod));
+  const exact = pods.find(
+    (p) => (s.podUid && p.pod.metadata.uid === s.podUid) || (s.pod && p.pod.metadata.name === s.pod),
+  );
   if (exact) return exact;
   return pods.length === 1 && !s.pod ? pods[0] : undefined;
 }

@@ -42,7 +42,14 @@ export class Recognizer {
       const evidence = { source: line.source, line: line.line, text: line.text };
       const hit = this.hits.get(sig.id);
       if (!hit) {
-        this.hits.set(sig.id, { id: sig.id, family: sig.family, title: sig.title, fields, evidence: [evidence], count: 1 });
+        this.hits.set(sig.id, {
+          id: sig.id,
+          family: sig.family,
+          title: sig.title,
+          fields,
+          evidence: [evidence],
+          count: 1,
+        });
         if (sig.subject) Object.assign(this.subject, sig.subject(fields));
       } else {
         hit.count++;

@@ -3,7 +3,10 @@ import type { Report } from '../evidence/types.js';
 import { neutralize } from './sanitize.js';
 
 const esc = (s: string): string =>
-  neutralize(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  neutralize(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 export function renderHtml(report: Report): string {
   const body: string[] = [];
@@ -25,18 +28,23 @@ export function renderHtml(report: Report): string {
       const fix =
         c.verdict === 'ruled-out'
           ? ''
-          : c.remediation.map((r) => `<p>${esc(r.summary)}</p><pre>${esc(r.commands.join('\n'))}</pre>`).join('');
+          : c.remediation
+              .map((r) => `<p>${esc(r.summary)}</p><pre>${esc(r.commands.join('\n'))}</pre>`)
+              .join('');
       const missing = c.missing.length ? `<p>To decide:</p><pre>${esc(c.missing.join('\n'))}</pre>` : '';
       body.push(
         `<tr class="${c.verdict}"><td>${c.verdict}</td><td><code>${esc(c.id)}</code></td><td><p>${esc(c.summary)}</p><ul>${reasons}</ul>${ev ? `<pre>${esc(ev)}</pre>` : ''}${missing}${fix}</td></tr>`,
       );
     }
     body.push('</table>');
-    if (inc.notes.length) body.push(`<h3>Notes</h3><ul>${inc.notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
+    if (inc.notes.length)
+      body.push(`<h3>Notes</h3><ul>${inc.notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
     body.push('</section>');
   }
   if (report.node?.limits.length) {
-    body.push('<h2>Node limits</h2><table><tr><th>limit</th><th>scope</th><th>used</th><th>max</th><th>%</th></tr>');
+    body.push(
+      '<h2>Node limits</h2><table><tr><th>limit</th><th>scope</th><th>used</th><th>max</th><th>%</th></tr>',
+    );
     for (const l of report.node.limits) {
       body.push(
         `<tr><td>${esc(l.id)}</td><td>${esc(l.scope)}</td><td>${l.used ?? '?'}</td><td>${l.max ?? 'unlimited'}</td><td>${l.ratio === null ? '' : (l.ratio * 100).toFixed(1)}</td></tr>`,
@@ -44,7 +52,8 @@ export function renderHtml(report: Report): string {
     }
     body.push('</table>');
   }
-  if (report.warnings.length) body.push(`<h2>Warnings</h2><ul>${report.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
+  if (report.warnings.length)
+    body.push(`<h2>Warnings</h2><ul>${report.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>podmortem report</title>
 <style>

@@ -8,7 +8,13 @@ export function renderJson(report: Report): string {
     schemaVersion: report.schemaVersion,
     incidents: incidents.map((i) => ({
       subject: i.subject,
-      signatures: i.signatures.map(({ id, title, fields, evidence, count }) => ({ id, title, fields, evidence, count })),
+      signatures: i.signatures.map(({ id, title, fields, evidence, count }) => ({
+        id,
+        title,
+        fields,
+        evidence,
+        count,
+      })),
       causes: i.causes.map(({ id, verdict, summary, reasons, evidence, missing, remediation }) => ({
         id,
         verdict,

@@ -32,13 +32,19 @@ export function renderText(report: Report, opts: TextOptions): string {
   for (const inc of report.incidents) {
     lines.push(c.bold(`■ ${title(inc)}`));
     for (const s of inc.signatures) {
-      const f = Object.entries(s.fields).map(([k, v]) => `${k}=${n(String(v))}`).join(' ');
-      lines.push(`  ${c.bold(s.id)}  ${s.title}${f ? `  (${f})` : ''}${s.count > 1 ? c.dim(` ×${s.count}`) : ''}`);
+      const f = Object.entries(s.fields)
+        .map(([k, v]) => `${k}=${n(String(v))}`)
+        .join(' ');
+      lines.push(
+        `  ${c.bold(s.id)}  ${s.title}${f ? `  (${f})` : ''}${s.count > 1 ? c.dim(` ×${s.count}`) : ''}`,
+      );
       const e = s.evidence[0];
       if (e) lines.push(c.dim(`    ${n(e.source)}${e.line ? `:${e.line}` : ''}  `) + n(e.text));
     }
     lines.push('');
-    for (const cause of inc.causes) lines.push(...renderCause(cause, verdictColor, c));
+    // The crash lines are printed once above; under each cause only the other evidence is repeated.
+    const shown = new Set(inc.signatures.map((x) => x.evidence[0]).map((e) => e && `${e.source}:${e.line}`));
+    for (const cause of inc.causes) lines.push(...renderCause(cause, verdictColor, c, shown));
     for (const note of inc.notes) lines.push(`  ${c.bold('note')}  ${n(note)}`);
     lines.push('');
   }
@@ -46,7 +52,9 @@ export function renderText(report: Report, opts: TextOptions): string {
     lines.push(c.bold('Node limits'));
     for (const l of report.node.limits) {
       const pct = l.ratio === null ? '' : `${(l.ratio * 100).toFixed(1)}%`;
-      lines.push(`  ${l.id.padEnd(22)} ${n(l.scope).padEnd(40)} ${String(l.used ?? '?').padStart(10)} / ${String(l.max ?? 'unlimited').padEnd(10)} ${pct}`);
+      lines.push(
+        `  ${l.id.padEnd(22)} ${n(l.scope).padEnd(40)} ${String(l.used ?? '?').padStart(10)} / ${String(l.max ?? 'unlimited').padEnd(10)} ${pct}`,
+      );
     }
     lines.push('');
   }
@@ -70,10 +78,14 @@ function renderCause(
   cause: CauseAssessment,
   verdictColor: Record<Verdict, (s: string) => string>,
   c: ReturnType<typeof pc.createColors>,
+  shown: Set<string | undefined>,
 ): string[] {
-  const out = [`  ${verdictColor[cause.verdict](cause.verdict.padEnd(10))} ${c.bold(cause.id)}  ${n(cause.summary)}`];
+  const out = [
+    `  ${verdictColor[cause.verdict](cause.verdict.padEnd(10))} ${c.bold(cause.id)}  ${n(cause.summary)}`,
+  ];
   for (const r of cause.reasons) out.push(`      · ${n(r)}`);
-  for (const e of cause.evidence) out.push(c.dim(`      ${n(e.source)}${e.line ? `:${e.line}` : ''}: `) + n(e.text));
+  for (const e of cause.evidence.filter((x) => !shown.has(`${x.source}:${x.line}`)))
+    out.push(c.dim(`      ${n(e.source)}${e.line ? `:${e.line}` : ''}: `) + n(e.text));
   for (const m of cause.missing) out.push(`      ${c.cyan('to decide:')} ${n(m)}`);
   if (cause.verdict !== 'ruled-out' && cause.verdict !== 'unlikely') {
     for (const r of cause.remediation) {

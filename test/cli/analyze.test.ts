@@ -54,7 +54,9 @@ describe('podmortem analyze', () => {
   });
 
   it('rules RLIMIT_NPROC out when told the process ran as UID 0', () => {
-    const j = JSON.parse(podmortem(['analyze', '--uid', '0', '--format', 'json'], { input: SEED_LOG }).stdout);
+    const j = JSON.parse(
+      podmortem(['analyze', '--uid', '0', '--format', 'json'], { input: SEED_LOG }).stdout,
+    );
     const nproc = j.incidents[0].causes.find((c: { id: string }) => c.id === 'rlimit.nproc');
     expect(nproc.verdict).toBe('ruled-out');
   });

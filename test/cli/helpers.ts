@@ -1,17 +1,16 @@
 // Runs the built CLI as a user would: `node dist/cli/main.js ...`, with a safety timeout so a hang
 // fails the test instead of the run.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = resolve(REPO, 'dist/cli/main.js');
 
-let built = false;
-/** Builds dist/ once per test process (the CLI tests run what users run). */
+/** dist/ is built once by test/global-setup.ts; a test file never rebuilds it under the others. */
 export function ensureBuilt(): void {
-  if (built) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
-  built = true;
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: run the tests with vitest (its global setup builds dist/).`);
 }
 
 export interface Run {
@@ -20,7 +19,10 @@ export interface Run {
   stderr: string;
 }
 
-export function podmortem(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+export function podmortem(
+  args: string[],
+  opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO,
     input: opts.input ?? '',

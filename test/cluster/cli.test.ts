@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Standin } from '../standin/server.mjs';
-import { CLI, ensureBuilt, podmortemAsync, removeBuild, scenarioStandin } from './helpers.js';
+import { CLI, ensureBuilt, podmortemAsync, scenarioStandin } from './helpers.js';
 
 let s: Standin;
 const dir = mkdtempSync(join(tmpdir(), 'pm-cluster-cli-'));
@@ -17,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s.close();
-  removeBuild();
 });
 
 describe('podmortem scan (CLI)', () => {

@@ -1,41 +1,14 @@
 // Helpers for the cluster tests: the stand-in with the test scenario, and the built CLI run
 // asynchronously (the stand-in answers from this same process, so a synchronous spawn would block it).
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { scenario } from '../standin/scenario.mjs';
 import { startStandin, type Standin } from '../standin/server.mjs';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-/**
- * The CLI these tests run: a private build in a temp folder, not dist/. Test files run in parallel
- * workers, and other suites rebuild dist/ while they run; a CLI importing a half-written dist/ file
- * fails for no fault of its own. The private copy sees the repo's node_modules and package.json.
- */
-const PRIVATE = mkdtempSync(join(tmpdir(), 'pm-cli-build-'));
-/** Removes the private build (call from afterAll). */
-export function removeBuild(): void {
-  rmSync(PRIVATE, { recursive: true, force: true });
-}
-export const CLI = join(PRIVATE, 'dist', 'cli', 'main.js');
-
-let built = false;
-/** Builds the private CLI once per test file; a type error elsewhere in the tree still emits JavaScript. */
-export function ensureBuilt(): void {
-  if (built) return;
-  symlinkSync(resolve(REPO, 'node_modules'), join(PRIVATE, 'node_modules'));
-  copyFileSync(resolve(REPO, 'package.json'), join(PRIVATE, 'package.json'));
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(PRIVATE, 'dist')], {
-      cwd: REPO,
-      stdio: 'ignore',
-    });
-  } catch {
-    if (!existsSync(CLI)) throw new Error('the CLI was not built');
-  }
-  built = true;
-}
+/** The CLI users run: dist/, built once for the whole run by test/global-setup.ts. */
+export const CLI = join(REPO, 'dist', 'cli', 'main.js');
+export { ensureBuilt } from '../cli/helpers.js';
 
 export interface Run {
   status: number;

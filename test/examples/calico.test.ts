@@ -1,40 +1,19 @@
 // The founding incident end to end, through the built CLI as a user runs it (README's first command):
 // calico-node's Go runtime could not create a thread on a CentOS 7 node whose PIDs were exhausted.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CauseAssessment, Report } from '../../src/evidence/types.js';
+import { ensureBuilt } from '../cli/helpers.js';
 
 const DIR = 'examples/calico-node-newosproc';
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function needsBuild(): boolean {
-  return !existsSync('dist/cli/main.js') || newestMtime('src') > statSync('dist/cli/main.js').mtimeMs;
-}
 
 describe('examples/calico-node-newosproc', () => {
   let report: Report;
   let status: number | null;
 
   beforeAll(() => {
-    // Rebuild only when a source is newer than the CLI: CI builds once (npm ci runs prepare), and other
-    // test files run dist/ concurrently, so rewriting it under them would make them flaky.
-    if (needsBuild()) {
-      try {
-        execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'pipe' });
-      } catch {
-        // Type errors elsewhere still emit JavaScript; the CLI run below is what is judged.
-      }
-    }
+    ensureBuilt(); // dist/ is built once by test/global-setup.ts
     expect(existsSync('dist/cli/main.js')).toBe(true);
     const run = spawnSync(
       'node',

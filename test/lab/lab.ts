@@ -482,17 +482,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Builds dist/ (the CLI users run); type errors elsewhere in the tree do not stop tsc from emitting. */
+/** The CLI users run: dist/, built once for the whole run by test/global-setup.ts. */
 export function buildCli(): string {
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
-      cwd: REPO,
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
-  } catch {
-    // emitted anyway (noEmitOnError is off); a real break shows up when the CLI runs
-  }
   const cli = join(REPO, 'dist/cli/main.js');
   statSync(cli);
   return cli;

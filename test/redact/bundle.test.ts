@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pod, node } from '../standin/objects.mjs';
 import { CALICO_LOG } from '../standin/scenario.mjs';
 import { startStandin, type Standin } from '../standin/server.mjs';
-import { ensureBuilt, podmortemAsync, removeBuild } from '../cluster/helpers.js';
+import { ensureBuilt, podmortemAsync } from '../cluster/helpers.js';
 import { SECRET_LOG, SECRETS } from './corpus.js';
 
 let s: Standin;
@@ -59,7 +59,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s.close();
-  removeBuild();
 });
 
 function files(root: string): string[] {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/evidence/types.js';
 import { render } from '../../src/report/index.js';
 
-const HOSTILE = 'runtime: failed to create new OS thread \u001b[2J\u001b]0;pwned\u0007 ``` </pre><script>alert(1)</script>';
+const HOSTILE =
+  'runtime: failed to create new OS thread \u001b[2J\u001b]0;pwned\u0007 ``` </pre><script>alert(1)</script>';
 
 const report: Report = {
   schemaVersion: 1,
@@ -46,7 +47,9 @@ const report: Report = {
       notes: [],
     },
   ],
-  node: { limits: [{ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768, ratio: 1, evidence: [] }] },
+  node: {
+    limits: [{ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768, ratio: 1, evidence: [] }],
+  },
   warnings: [],
 };
 
@@ -95,8 +98,14 @@ describe('json report', () => {
   it('follows the contract shape', () => {
     const j = JSON.parse(render(report, 'json', { color: false }));
     expect(j.schemaVersion).toBe(1);
-    expect(j.incidents[0].signatures[0]).toMatchObject({ id: 'go.newosproc', fields: { threads: 41, errno: 11 } });
-    expect(j.incidents[0].causes.map((c: { id: string }) => c.id)).toEqual(['kernel.pid_max', 'rlimit.nproc']);
+    expect(j.incidents[0].signatures[0]).toMatchObject({
+      id: 'go.newosproc',
+      fields: { threads: 41, errno: 11 },
+    });
+    expect(j.incidents[0].causes.map((c: { id: string }) => c.id)).toEqual([
+      'kernel.pid_max',
+      'rlimit.nproc',
+    ]);
     expect(j.incidents[0].causes[0]).not.toHaveProperty('weight');
     expect(j.node.limits[0]).toMatchObject({ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768 });
   });

@@ -94,7 +94,9 @@ export const cause: CauseDef = {
       const call = String(named.signature.fields.call);
       const held =
         limit && limit.value !== null && open
-          ? [`The process reads ${open.value} descriptors against a soft limit of ${limit.value} (${usage(open.value, limit.value)}).`]
+          ? [
+              `The process reads ${open.value} descriptors against a soft limit of ${limit.value} (${usage(open.value, limit.value)}).`,
+            ]
           : [];
       return {
         verdict: 'confirmed',

@@ -1,0 +1,12 @@
+// Builds dist/ once before any test file runs: the CLI tests run what users run (node dist/cli/main.js),
+// and test files run in parallel workers, so none of them may rebuild dist/ under the others.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export default function setup(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
+    cwd: resolve(import.meta.dirname, '..'),
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
+}
