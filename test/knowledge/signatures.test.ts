@@ -7,27 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { prefilterFor, Recognizer } from '../../src/diagnose/recognize.js';
 import type { SignatureHit } from '../../src/evidence/types.js';
 import { SIGNATURES, signatureById } from '../../src/knowledge/signatures/index.js';
+import { CONTRACT_CAUSE_IDS } from '../../src/knowledge/cause-ids.js';
 import { threadCreationRaises } from '../../src/knowledge/signatures/raises.js';
 import { scanStream } from '../../src/sources/logs/scanner.js';
 
-/** The cause ids of shared/CONTRACT.md. */
-const CAUSE_IDS = new Set([
-  'rlimit.nproc',
-  'cgroup.pids',
-  'kernel.pid_max',
-  'kernel.threads-max',
-  'vm.max_map_count',
-  'memory.cgroup',
-  'memory.node',
-  'runtime.heap',
-  'runtime.max-threads',
-  'rlimit.nofile',
-  'fs.file-max',
-  'inotify.instances',
-  'inotify.watches',
-  'seccomp.clone3',
-  'pidns.init-exited',
-]);
+const CAUSE_IDS = new Set<string>(CONTRACT_CAUSE_IDS);
 const TASK_LIMITS = ['rlimit.nproc', 'cgroup.pids', 'kernel.pid_max', 'kernel.threads-max'];
 const FD_LIMITS = ['rlimit.nofile', 'fs.file-max', 'inotify.instances', 'inotify.watches'];
 
