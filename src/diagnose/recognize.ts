@@ -20,7 +20,8 @@ export class Recognizer {
    * memory (a Set of every hit grew to ~900 MiB on a 100 MB all-goroutine log).
    */
   private readonly lastLine = new Map<string, { source: string; line: number }>();
-  readonly subject: Partial<Subject> = {};
+  private readonly observed: Partial<Subject> = {};
+  private readonly implied: Partial<Subject> = {};
   firstTime?: string;
   lastTime?: string;
 
@@ -50,13 +51,22 @@ export class Recognizer {
           evidence: [evidence],
           count: 1,
         });
-        if (sig.subject) Object.assign(this.subject, sig.subject(fields));
+        if (sig.subject) {
+          const into = sig.subjectKind === 'observed' ? this.observed : this.implied;
+          for (const [k, v] of Object.entries(sig.subject(fields)))
+            if (!(k in into)) Object.assign(into, { [k]: v });
+        }
       } else {
         hit.count++;
         for (const [k, v] of Object.entries(fields)) if (!(k in hit.fields)) hit.fields[k] = v;
         if (hit.evidence.length < MAX_EVIDENCE_PER_SIGNATURE) hit.evidence.push(evidence);
       }
     }
+  }
+
+  /** What the lines say of the container: recorded facts over implied ones, first line first. */
+  get subject(): Partial<Subject> {
+    return { ...this.implied, ...this.observed };
   }
 
   result(): SignatureHit[] {

@@ -55,8 +55,14 @@ export interface SignatureDef {
   fields?: (m: RegExpExecArray) => Fields;
   /** Candidate causes this crash points at; may depend on the fields (errno 11 vs 12 vs 1). */
   raises: (fields: Fields) => Raise[];
-  /** Subject facts the line itself proves (exit code, reason, restart count). */
+  /** Subject facts the line gives (exit code, reason, restart count). */
   subject?: (fields: Fields) => Partial<Subject>;
+  /**
+   * 'observed' when the line is a record of the fact (kubectl describe's Exit Code, Reason); by
+   * default the fact is 'implied' (a Go crash implies exit 2). An observed fact beats an implied one
+   * whatever the line order; among equals the first line wins.
+   */
+  subjectKind?: 'observed' | 'implied';
   docs: Docs;
   /** Real cases (invalid ones = lines that must NOT match). */
   cases: SignatureCase[];

@@ -18,6 +18,7 @@ const oomKilled: SignatureDef = {
     },
   ],
   subject: () => ({ reason: 'OOMKilled' }),
+  subjectKind: 'observed',
   docs: {
     what: "lastState.terminated.reason OOMKilled (exit code 137): containerd/CRI-O saw an OOM event for the container's cgroup. The kill may have hit a child process or an exec in the same cgroup; since Kubernetes 1.28 on cgroup v2 the whole container is killed (memory.oom.group).",
     confirm: [
@@ -64,6 +65,7 @@ const exitCode: SignatureDef = {
         ]
       : [],
   subject: (f) => (typeof f.exitCode === 'number' ? { exitCode: f.exitCode } : {}),
+  subjectKind: 'observed',
   docs: {
     what: 'The exit status the runtime recorded: 128+N means killed by signal N (137 SIGKILL, 134 SIGABRT, 139 SIGSEGV, 143 SIGTERM); Go panics and fatal errors exit with 2.',
     confirm: ['Read Reason next to it: OOMKilled, Error, Completed.'],
@@ -98,6 +100,7 @@ const restartCount: SignatureDef = {
   fields: (m): Fields => ({ restartCount: Number(m[1]) }),
   raises: () => [],
   subject: (f) => (typeof f.restartCount === 'number' ? { restartCount: f.restartCount } : {}),
+  subjectKind: 'observed',
   docs: {
     what: 'How many times the kubelet restarted the container since the pod was created.',
     confirm: [],
