@@ -4,9 +4,10 @@
 // permitted" (moby/moby#42680, fixed by moby/moby#42681 and containerd/containerd#5982: ENOSYS
 // unless CAP_SYS_ADMIN). The Go runtime's own threads use clone, not clone3, so a pure-Go EPERM is
 // some other policy. Sources: limits.md §1.1, §4.2.
-import type { Evidence } from '../../evidence/types.js';
+import type { Evidence, SignatureHit } from '../../evidence/types.js';
 import { environmentOf, RECREATE_NOTE } from '../environment.js';
 import type { CauseContext, CauseDef, Remediation, Verdict } from '../types.js';
+import { signatureById } from '../signatures/index.js';
 import { errnoOf, hitsWithId, raisedWhy, raisingEvidence } from './common.js';
 
 export const cause: CauseDef = {
@@ -63,7 +64,9 @@ export const cause: CauseDef = {
         remediation: [],
       };
     }
-    const errno = errnoOf(ctx);
+    const errno = errnoOf(ctx) ?? threadErrnoElsewhere(ctx);
+    if (errno?.hit.evidence[0] && !evidence.includes(errno.hit.evidence[0]))
+      evidence.push(errno.hit.evidence[0]);
     const extra: string[] = [];
     let verdict: Verdict = 'possible';
     if (p.capabilities?.value.includes('SYS_ADMIN')) {
@@ -143,4 +146,20 @@ export function runtimeAge(runtime: string | undefined): 'old' | 'fixed' | undef
   if (m[1]!.toLowerCase() === 'docker') return older(v, [20, 10, 10]) ? 'old' : 'fixed';
   if (maj === 1 && min === 5) return patch < 6 ? 'old' : 'fixed';
   return older(v, [1, 4, 10]) ? 'old' : 'fixed';
+}
+
+/**
+ * The errno of the same thread failure printed by another line: a JVM prints the errno-less
+ * OutOfMemoryError after an "[os,thread] ... pthread_create failed (EAGAIN)" warning. A line is
+ * about thread creation when its signature raises the task-count causes.
+ */
+function threadErrnoElsewhere(ctx: CauseContext): { value: number; hit: SignatureHit } | undefined {
+  for (const hit of ctx.incident.signatures) {
+    const v = hit.fields.errno;
+    if (typeof v !== 'number') continue;
+    const raises = signatureById(hit.id)?.raises(hit.fields) ?? [];
+    if (raises.some((r) => r.cause === 'cgroup.pids' || r.cause === 'seccomp.clone3'))
+      return { value: v, hit };
+  }
+  return undefined;
 }

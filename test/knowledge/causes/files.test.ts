@@ -218,3 +218,17 @@ describe('descriptor causes through the registered signatures (corpus lines)', (
     expect(nofile.verdict).toBe('possible');
   });
 });
+
+describe('seccomp.clone3 reads the errno of the same failure on another line', () => {
+  it('a JVM whose [os,thread] warning shows EAGAIN: seccomp.clone3 unlikely, not left possible', () => {
+    const a = assess('seccomp.clone3', {
+      lines: [
+        '[0.512s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.',
+        'Exception in thread "main" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached',
+      ],
+    });
+    expect(a.verdict).toBe('unlikely');
+    expect(a.reasons.join(' ')).toMatch(/errno 11 is not EPERM/);
+    expect(a.evidence.some((e) => e.text.includes('pthread_create failed (EAGAIN)'))).toBe(true);
+  });
+});
