@@ -10,6 +10,7 @@ import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { scanStream } from '../sources/logs/scanner.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { readBundles } from '../sources/bundle/read.js';
+import { correlate } from './correlate.js';
 import { diagnose } from './engine.js';
 import { notesFor } from './notes.js';
 import { prefilterFor, Recognizer } from './recognize.js';
@@ -72,6 +73,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const pod = matchPod(expanded.pods, log.subject);
     const fromPod = pod ? podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
     const subject: Subject = { ...fromPod?.subject, ...log.subject, ...rec.subject, source: log.name };
+    // Logs read with a node root come from that node; the last timestamped line dates the crash.
+    if (!subject.node && node?.hostname) subject.node = node.hostname.value;
+    if (!subject.finishedAt && rec.lastTime) subject.finishedAt = rec.lastTime;
     // What the runtime recorded beats what the log implies (e.g. exit code 137 over a Go crash's 2).
     if (fromPod?.subject.exitCode !== undefined) subject.exitCode = fromPod.subject.exitCode;
     const process: ProcessFacts = { ...fromPod?.process };
@@ -91,10 +95,25 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       tail: stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text })),
     });
   }
+  // Incidents read from logs are grouped like a scan's (same owner, same node and window); bundle
+  // incidents come first and were grouped when collected, so indices are shifted past them.
+  const offset = fromBundles.incidents.length;
+  const nodeEvidence = node?.hostname ? new Map([[node.hostname.value, node]]) : undefined;
+  const fromLogs = correlate({
+    incidents: incidents.slice(offset),
+    notReady: [],
+    problems: [],
+    ...(nodeEvidence ? { nodeEvidence } : {}),
+  }).map((f) => ({
+    ...f,
+    incidents: f.incidents.map((i) => i + offset),
+    ...(f.root !== undefined ? { root: f.root + offset } : {}),
+  }));
+  const findings = [...fromBundles.findings, ...fromLogs];
   const report: Report = {
     schemaVersion: 1,
     incidents,
-    ...(fromBundles.findings.length > 0 ? { findings: fromBundles.findings } : {}),
+    ...(findings.length > 0 ? { findings } : {}),
     ...(node ? { node: { limits: node.limits } } : {}),
     warnings: [...inputErrors, ...fromBundles.warnings, ...warnings],
   };

@@ -136,6 +136,8 @@ export interface KernelLine {
 export interface NodeFacts {
   /** The root the paths were resolved under. */
   root: string;
+  /** /etc/hostname of the root: names the node when nothing else does. */
+  hostname?: Fact<string>;
   os?: { id?: string; versionId?: string; prettyName?: string; evidence: Evidence };
   kernelRelease?: Fact<string>;
   pidMax?: Fact<number>;

@@ -7,6 +7,7 @@ import { evidenceOf, type HostRoot } from './root.js';
 
 type KernelFacts = Pick<
   NodeFacts,
+  | 'hostname'
   | 'os'
   | 'kernelRelease'
   | 'pidMax'
@@ -26,6 +27,12 @@ export function readKernelFacts(root: HostRoot): KernelFacts {
   const out: KernelFacts = {};
   const os = readOsRelease(root);
   if (os) out.os = os;
+  // /etc/hostname, not /proc/sys/kernel/hostname: under /host in a pod, /proc answers with the pod's
+  // own UTS namespace. Kubelets often name the node after it (the seed's node is named by its IP).
+  const host = root.read('/etc/hostname', { quiet: true });
+  const name = host?.text.trim().split('\n')[0]?.trim();
+  if (host && name && /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(name))
+    out.hostname = { value: name, evidence: evidenceOf(host, 1) };
   const rel = root.read('/proc/sys/kernel/osrelease');
   if (rel && rel.text.trim()) out.kernelRelease = { value: rel.text.trim(), evidence: evidenceOf(rel) };
 

@@ -3,7 +3,7 @@
 // one sentence each; the caller decides whether any input is left to analyze.
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import type { Subject } from '../../evidence/types.js';
@@ -109,7 +109,7 @@ async function walk(root: string, dir: string, depth: number, out: ExpandedInput
     if (e.isDirectory()) await walk(root, p, depth + 1, out);
     else if (e.isFile() || e.isSymbolicLink()) {
       // The kubelet's /var/log/pods entries are symlinks to Docker json-file logs on dockershim nodes.
-      const shown = relative(process.cwd(), p) || p;
+      const shown = p; // built from the argument as given, relative or absolute
       if (e.isSymbolicLink()) {
         try {
           if (!(await stat(p)).isFile()) continue;
