@@ -38,6 +38,7 @@ import { scanStream } from '../sources/logs/scanner.js';
 import type { LogLine } from '../sources/logs/formats.js';
 import { createReadStream } from 'node:fs';
 import { audit } from './audit.js';
+import { correlate } from './correlate.js';
 import { diagnose } from './engine.js';
 import { notesFor } from './notes.js';
 import { prefilterFor, Recognizer } from './recognize.js';
@@ -175,10 +176,18 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   // 4. Headroom of every limit.
   const a = audit({ node, ...(procs ? { procs } : {}), cgroups: limited, podNames, daemons });
   node.limits = a.limits;
+  // 5. Crashes that share a cause: one node, so the network agent or a node-wide limit is the root.
+  const findings = correlate({
+    incidents,
+    notReady: [],
+    problems: [],
+    ...(node.hostname ? { nodeEvidence: new Map([[node.hostname.value, node]]) } : {}),
+  });
   return {
     report: {
       schemaVersion: 1,
       incidents,
+      ...(findings.length > 0 ? { findings } : {}),
       node: { limits: a.limits },
       warnings: [...new Set([...warnings, ...node.unreadable])],
     },
@@ -315,7 +324,10 @@ async function examine(key: ContainerKey, ctx: Ctx): Promise<Incident | undefine
     restartCount,
     ...rec.subject,
     source: sources[0]?.shown ?? current?.source ?? key.container,
+    ...(ctx.node.hostname ? { node: ctx.node.hostname.value } : {}),
   };
+  if (lastExited?.finishedAt) subject.finishedAt = lastExited.finishedAt;
+  else if (rec.lastTime) subject.finishedAt = rec.lastTime;
   if (lastExited) {
     subject.exitCode = lastExited.exitCode;
     if (lastExited.oomKilled) subject.reason = 'OOMKilled';
