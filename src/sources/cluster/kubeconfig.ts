@@ -41,7 +41,7 @@ export function loadKubeConfig(
   } catch (err) {
     if (err instanceof ClusterConfigError) throw err;
     throw new ClusterConfigError(
-      `cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      `cannot read the kubeconfig ${target.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
     );
   }
   if (target.context !== undefined) {
@@ -53,7 +53,13 @@ export function loadKubeConfig(
     }
     kc.setCurrentContext(target.context);
   }
-  if (!kc.getCurrentCluster())
-    throw new ClusterConfigError(`${from} names no cluster for context "${kc.getCurrentContext()}".`);
+  if (!kc.getCurrentCluster()) {
+    const ctx = kc.getCurrentContext();
+    throw new ClusterConfigError(
+      ctx
+        ? `${from} names no cluster for context "${ctx}".`
+        : `${from} has no current-context with a cluster: is it a kubeconfig? (pass --context NAME to pick one)`,
+    );
+  }
   return { kc, from };
 }
