@@ -34,7 +34,7 @@ process.on('unhandledRejection', crash);
 
 const program = new Command('podmortem')
   .description(
-    'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence\nthat decides between the candidate causes, and says what to change.',
+    'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence that decides between the candidate causes, and says what to change.',
   )
   .version(version)
   .exitOverride()
@@ -43,11 +43,24 @@ const program = new Command('podmortem')
   .addCommand(explainCommand())
   .addCommand(nodeCommand())
   .addCommand(scanCommand())
-  .addCommand(collectCommand());
+  .addCommand(collectCommand())
+  .addHelpText(
+    'after',
+    `
+Start here:
+  kubectl -n kube-system logs -p calico-node-56bgm | podmortem analyze
+  podmortem analyze crash.log pod.yaml --node-root /host     # with the node's evidence
+  sudo podmortem node                                         # on a node: crashes and every limit's headroom
+  podmortem scan -A                                           # a whole cluster
+  podmortem explain kernel.pid_max                            # what a cause is and how to fix it`,
+  );
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {
   sub.exitOverride().configureOutput({ outputError: oneLine(`podmortem ${sub.name()}`) });
+  // Descriptions are written as paragraphs; commander wraps each line to the terminal itself, so a
+  // line break inside a paragraph would leave half-empty lines.
+  sub.description(sub.description().replace(/([^\n])\n(?!\n)/g, '$1 '));
 }
 
 try {
