@@ -50,11 +50,21 @@ export function renderText(report: Report, opts: TextOptions): string {
   }
   if (report.node && report.node.limits.length > 0) {
     lines.push(c.bold('Node limits'));
+    lines.push(
+      c.dim(
+        `  ${'limit'.padEnd(22)} ${'scope'.padEnd(40)} ${'used'.padStart(10)} / ${'max'.padEnd(10)} ${'used%'.padStart(6)}  peak, hits, top consumer`,
+      ),
+    );
     for (const l of report.node.limits) {
       const pct = l.ratio === null ? '' : `${(l.ratio * 100).toFixed(1)}%`;
-      lines.push(
-        `  ${l.id.padEnd(22)} ${n(l.scope).padEnd(40)} ${String(l.used ?? '?').padStart(10)} / ${String(l.max ?? 'unlimited').padEnd(10)} ${pct}`,
-      );
+      const extra = [
+        l.peak !== undefined && l.peak !== null ? `peak ${l.peak}` : '',
+        l.events ? `${l.events} hit(s)` : '',
+        l.topConsumers?.[0] ? `top: ${n(l.topConsumers[0].name)} (${l.topConsumers[0].used})` : '',
+      ].filter(Boolean);
+      const row = `  ${l.id.padEnd(22)} ${n(l.scope).padEnd(40)} ${String(l.used ?? '?').padStart(10)} / ${String(l.max ?? 'unlimited').padEnd(10)} ${pct.padStart(6)}${extra.length ? `  ${extra.join(', ')}` : ''}`;
+      // A limit at 90% or more, or one the kernel says was hit, is what the reader came for.
+      lines.push((l.ratio ?? 0) >= 0.9 || (l.events ?? 0) > 0 ? c.yellow(row) : row);
     }
     lines.push('');
   }
