@@ -16,21 +16,12 @@ import type {
   Subject,
 } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
-import { readCgroupFacts } from '../sources/host/cgroups.js';
-import {
-  applyKubeletFlags,
-  readKubeletConfig,
-  readPamLimits,
-  readRuntime,
-  readSysctlFiles,
-} from '../sources/host/config-files.js';
-import { readKernelFacts } from '../sources/host/kernel-facts.js';
-import { readKernelLog as readSavedKernelLog } from '../sources/host/kernel-log.js';
 import { HostRoot } from '../sources/host/root.js';
 import { chainOf, walkCgroups, type LimitedCgroup } from '../sources/live/cgroup-walk.js';
 import { readDaemons, type DaemonFacts } from '../sources/live/daemons.js';
 import { numericUser, readDocker, type RuntimeContainer } from '../sources/live/docker.js';
 import { linesForPod, readKernelLog } from '../sources/live/kernel-log.js';
+import { readHostFacts } from '../sources/host/node-facts.js';
 import { readPodLogs, type ContainerLogs } from '../sources/live/pod-logs.js';
 import { capabilityNames, inUserNamespace, parseLimits, parseStatus } from '../sources/live/proc-status.js';
 import { readProcTable, type ProcEntry, type ProcTable } from '../sources/live/proc-table.js';
@@ -193,32 +184,6 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
     },
     auditWarnings: a.warnings,
   };
-}
-
-/**
- * The host facts of src/sources/host (kernel ceilings, the pods' cgroup chains, PAM limits, kubelet
- * config, runtime, sysctl files, saved or live kernel log), without its per-UID /proc walk: the
- * node command walks /proc once itself (proc-table.ts) and needs more from it (cgroups, fds).
- */
-function readHostFacts(root: HostRoot, podUids: string[]): NodeFacts & { kernelLines: KernelLine[] } {
-  const node: NodeFacts & { kernelLines: KernelLine[] } = {
-    root: root.given,
-    limits: [],
-    unreadable: root.unreadable,
-    ...readKernelFacts(root),
-    kernelLines: [],
-  };
-  const cg = readCgroupFacts(root, podUids);
-  if (cg.cgroupVersion) node.cgroupVersion = cg.cgroupVersion;
-  node.cgroupChains = cg.cgroupChains;
-  node.pamLimits = readPamLimits(root);
-  const kubelet = applyKubeletFlags(root, readKubeletConfig(root));
-  if (kubelet) node.kubelet = kubelet;
-  const runtime = readRuntime(root);
-  if (runtime) node.runtime = runtime;
-  node.sysctlFiles = readSysctlFiles(root);
-  node.kernelLines = readSavedKernelLog(root, root.isLive());
-  return node;
 }
 
 function dockerSocketUnder(root: HostRoot): string | undefined {

@@ -23,6 +23,7 @@ export function notesFor({
       `${files} set nproc/nofile for PAM login sessions only (pam_limits: login, sshd, su, sudo). Container processes inherit their limits from the runtime daemon started by systemd, so these lines do not reach them; editing them changes nothing for pods.${rootExempt ? ' They exempt root from nproc anyway ("root soft nproc unlimited").' : ''}`,
     );
   }
+  notes.push(...runtimeDefaultNotes(causes, node));
   const open = causes.filter((c) => c.verdict === 'possible' || c.verdict === 'likely');
   if (!node && open.length > 1 && !causes.some((c) => c.verdict === 'confirmed')) {
     notes.push(
@@ -30,4 +31,32 @@ export function notesFor({
     );
   }
   return notes;
+}
+
+/** Where a container's pids limit and rlimits come from on a Docker node: the daemon's defaults. */
+function runtimeDefaultNotes(causes: CauseAssessment[], node: NodeFacts | undefined): string[] {
+  const d = node?.runtimeDefaults;
+  if (!d) return [];
+  const open = (id: string) => causes.some((c) => c.id === id && c.verdict !== 'ruled-out');
+  const out: string[] = [];
+  if (d.pidsLimit && open('cgroup.pids')) {
+    const where = `${d.pidsLimit.evidence.source}${d.pidsLimit.evidence.line ? `:${d.pidsLimit.evidence.line}` : ''}`;
+    out.push(
+      d.pidsLimit.value === null
+        ? `dockerd gives containers no default pids limit (${where}).`
+        : `dockerd gives every container pids.max ${d.pidsLimit.value} unless it is started with --pids-limit (${where}; RHEL's docker-1.13.1 set 4096): a container with that many tasks fails with EAGAIN whatever the pod and node limits say.`,
+    );
+  }
+  for (const [id, name] of [
+    ['rlimit.nproc', 'nproc'],
+    ['rlimit.nofile', 'nofile'],
+  ] as const) {
+    const u = d.ulimits.find((x) => x.name === name);
+    if (!u || !open(id)) continue;
+    const where = `${u.evidence.source}${u.evidence.line ? `:${u.evidence.line}` : ''}`;
+    out.push(
+      `dockerd sets ${name} soft ${u.soft} / hard ${u.hard} for every container (default-ulimits, ${where}): this, not limits.conf, is the limit a container starts with.`,
+    );
+  }
+  return out;
 }

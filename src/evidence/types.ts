@@ -167,6 +167,13 @@ export interface NodeFacts {
     evictionHard?: Fact<Record<string, string>>;
     systemReservedPid?: Fact<string>;
   };
+  /** What the runtime daemon gives every container unless told otherwise (Docker daemon.json, sysconfig). */
+  runtimeDefaults?: {
+    /** default-pids-limit; null when set to "no limit". */
+    pidsLimit?: Fact<number | null>;
+    /** default-ulimits (nproc, nofile, ...). */
+    ulimits: { name: string; soft: number; hard: number; evidence: Evidence }[];
+  };
   /** Container runtime in use when the snapshot shows it (docker, containerd, cri-o). */
   runtime?: Fact<string>;
   /** sysctl.d / sysctl.conf settings found (key -> value with its file). */
