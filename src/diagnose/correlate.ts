@@ -188,7 +188,7 @@ function nodeFindings(input: CorrelationInput): Finding[] {
         finding.evidence.push(...limit!.evidence.slice(0, 2));
       } else {
         finding.next.push(
-          `Run podmortem node on ${node} (or pass its snapshot with --node-evidence) to name the workload holding most of ${cause}.`,
+          `Run podmortem node on ${node} (on a live node it counts who holds each resource) to name the workload holding most of ${cause}.`,
         );
       }
     }
