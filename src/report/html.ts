@@ -8,8 +8,28 @@ const esc = (s: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/** A <pre> block: each line escaped on its own, so the line breaks of commands survive. */
+const pre = (lines: string[]): string =>
+  `<pre>${lines
+    .flatMap((l) => l.split('\n'))
+    .map(esc)
+    .join('\n')}</pre>`;
+
 export function renderHtml(report: Report): string {
   const body: string[] = [];
+  if (report.findings?.length) {
+    body.push('<h2>Findings</h2><ul>');
+    for (const f of report.findings) {
+      const sub = [
+        ...(f.blastRadius ?? []).map((b) => `${b.pod}: ${b.why}`),
+        ...f.next.map((x) => `next: ${x}`),
+      ];
+      body.push(
+        `<li><b>${esc(f.kind)}</b>: ${esc(f.summary)}<ul>${sub.map((x) => `<li>${esc(x)}</li>`).join('')}</ul></li>`,
+      );
+    }
+    body.push('</ul>');
+  }
   if (report.incidents.length === 0) body.push('<p>No crash was recognized in the input.</p>');
   for (const inc of report.incidents) {
     const s = inc.subject;
@@ -19,7 +39,7 @@ export function renderHtml(report: Report): string {
     body.push(`<dl>${facts.join('')}</dl><h3>Signatures</h3><ul>`);
     for (const sig of inc.signatures) {
       const ev = sig.evidence.map((e) => `${e.source}${e.line ? `:${e.line}` : ''}: ${e.text}`).join('\n');
-      body.push(`<li><code>${esc(sig.id)}</code> ${esc(sig.title)}<pre>${esc(ev)}</pre></li>`);
+      body.push(`<li><code>${esc(sig.id)}</code> ${esc(sig.title)}${pre([ev])}</li>`);
     }
     body.push('</ul><h3>Causes</h3><table><tr><th>verdict</th><th>cause</th><th>why</th></tr>');
     for (const c of inc.causes) {
@@ -28,12 +48,10 @@ export function renderHtml(report: Report): string {
       const fix =
         c.verdict === 'ruled-out'
           ? ''
-          : c.remediation
-              .map((r) => `<p>${esc(r.summary)}</p><pre>${esc(r.commands.join('\n'))}</pre>`)
-              .join('');
-      const missing = c.missing.length ? `<p>To decide:</p><pre>${esc(c.missing.join('\n'))}</pre>` : '';
+          : c.remediation.map((r) => `<p>${esc(r.summary)}</p>${pre(r.commands)}`).join('');
+      const missing = c.missing.length ? `<p>To decide:</p>${pre(c.missing)}` : '';
       body.push(
-        `<tr class="${c.verdict}"><td>${c.verdict}</td><td><code>${esc(c.id)}</code></td><td><p>${esc(c.summary)}</p><ul>${reasons}</ul>${ev ? `<pre>${esc(ev)}</pre>` : ''}${missing}${fix}</td></tr>`,
+        `<tr class="${c.verdict}"><td>${c.verdict}</td><td><code>${esc(c.id)}</code></td><td><p>${esc(c.summary)}</p><ul>${reasons}</ul>${ev ? pre([ev]) : ''}${missing}${fix}</td></tr>`,
       );
     }
     body.push('</table>');

@@ -13,7 +13,12 @@ function fence(lines: string[], lang = ''): string {
 
 /** Inline text: neutralized, with Markdown's active characters escaped. */
 function md(text: string): string {
-  return neutralize(text).replace(/([\\`*_{}[\]<>()#+!|~])/g, '\\$1');
+  return neutralize(text).replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
+
+/** Commands are written with their own line breaks (a config snippet): keep them as lines. */
+function lines(texts: string[]): string[] {
+  return texts.flatMap((t) => t.split('\n'));
 }
 
 function where(e: Evidence): string {
@@ -22,6 +27,7 @@ function where(e: Evidence): string {
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = ['# podmortem report', ''];
+  if (report.findings && report.findings.length > 0) out.push(...findings(report));
   if (report.incidents.length === 0) out.push('No crash was recognized in the input.', '');
   for (const inc of report.incidents) out.push(...incident(inc));
   if (report.node && report.node.limits.length > 0) {
@@ -87,14 +93,25 @@ function cause(c: CauseAssessment): string[] {
   if (c.reasons.length > 0) out.push(...c.reasons.map((r) => `- ${md(r)}`), '');
   if (c.evidence.length > 0)
     out.push('Evidence:', '', fence(c.evidence.map((e) => `${where(e)}: ${e.text}`)), '');
-  if (c.missing.length > 0) out.push('To decide:', '', fence(c.missing, 'sh'), '');
+  if (c.missing.length > 0) out.push('To decide:', '', fence(lines(c.missing), 'sh'), '');
   if (c.verdict !== 'ruled-out' && c.remediation.length > 0) {
     out.push('Fix:', '');
     for (const r of c.remediation) {
       out.push(`- ${md(r.summary)}`);
-      if (r.commands.length > 0) out.push('', fence(r.commands, 'sh'), '');
+      if (r.commands.length > 0) out.push('', fence(lines(r.commands), 'sh'), '');
     }
     out.push('');
   }
+  return out;
+}
+
+function findings(report: Report): string[] {
+  const out = ['## Findings', ''];
+  for (const f of report.findings ?? []) {
+    out.push(`- **${f.kind}**: ${md(f.summary)}`);
+    for (const b of f.blastRadius ?? []) out.push(`  - ${md(b.pod)}: ${md(b.why)}`);
+    for (const n of f.next) out.push(`  - next: ${md(n)}`);
+  }
+  out.push('');
   return out;
 }

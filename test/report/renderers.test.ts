@@ -30,7 +30,15 @@ const report: Report = {
           reasons: ['32760 tasks of at most 32767 PIDs.'],
           evidence: [{ source: '/proc/loadavg', text: '12.31 11.87 11.02 9/32760 28411' }],
           missing: [],
-          remediation: [{ summary: 'Raise pid_max.', commands: ['sysctl -w kernel.pid_max=4194304'] }],
+          remediation: [
+            {
+              summary: 'Raise pid_max.',
+              commands: [
+                'sysctl -w kernel.pid_max=4194304',
+                '# in config.yaml:\n# evictionHard: { pid.available: "5%" }',
+              ],
+            },
+          ],
           weight: 1,
         },
         {
@@ -50,6 +58,18 @@ const report: Report = {
   node: {
     limits: [{ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768, ratio: 1, evidence: [] }],
   },
+  findings: [
+    {
+      kind: 'node',
+      node: '10.165.6.26',
+      summary: 'On node 10.165.6.26, the likely root incident is kube-system/calico-node-56bgm.',
+      incidents: [0],
+      root: 0,
+      blastRadius: [{ pod: 'shop/checkout-1', why: 'crashed in the same window' }],
+      evidence: [],
+      next: ['Fix kube-system/calico-node-56bgm first.'],
+    },
+  ],
   warnings: [],
 };
 
@@ -83,6 +103,23 @@ describe('markdown report', () => {
     expect(out).toContain('**Most likely cause: `kernel.pid_max` (confirmed)**');
     expect(out).toContain('| ruled-out | `rlimit.nproc` |');
     expect(out).toContain('Real UID 0 outside a user namespace');
+  });
+});
+
+describe('commands and findings in markdown and html', () => {
+  const md = render(report, 'markdown', { color: false });
+  const html = render(report, 'html', { color: false });
+  it('keeps the line breaks of a command snippet', () => {
+    expect(md).toContain('# in config.yaml:\n# evictionHard: { pid.available: "5%" }');
+    expect(md).not.toContain('\\n# evictionHard');
+    expect(html).toContain('# in config.yaml:\n# evictionHard: { pid.available: &quot;5%&quot; }');
+  });
+  it('leads with the findings, blast radius included', () => {
+    expect(md.indexOf('## Findings')).toBeGreaterThan(-1);
+    expect(md.indexOf('## Findings')).toBeLessThan(md.indexOf('## kube-system/calico-node-56bgm'));
+    expect(md).toContain('shop/checkout-1: crashed in the same window');
+    expect(html).toContain('<h2>Findings</h2>');
+    expect(html).toContain('shop/checkout-1: crashed in the same window');
   });
 });
 
