@@ -103,7 +103,7 @@ export function addClusterOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--node-evidence <dir>',
-        "node snapshots to join, one folder per node name (what 'podmortem node' captured)",
+        'node snapshots to join, one folder per node name, each laid out like the host root that --node-root reads',
       ),
     )
     .addOption(
