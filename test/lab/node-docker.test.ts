@@ -87,6 +87,8 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
   let status: number | null;
   let rootThreads = 0;
   let rootNproc = '';
+  /** What dockerd recorded for the OOM-killed container when the node was read. */
+  let oomRecorded = false;
 
   beforeAll(async () => {
     if (why) throw new Error(`the lab must run in CI but cannot: ${why}`);
@@ -195,13 +197,18 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
       lab.restarted(pods.jvmNproc.name).then(() => lab.logged(pods.jvmNproc!, 'holding 30')),
       lab.restarted(pods.bashPids.name, 120_000),
       lab.restarted(pods.bashNproc.name, 120_000).then(() => sleep(2000)), // the twin forks up to the limit within ms, then retries for ~15 s
-      lab.exited(pods.oom.name),
+      // dockerd learns of an OOM kill from a cgroup event that can arrive after the exit event: give
+      // it a few seconds to record OOMKilled, as a real runtime would before the kubelet reads it.
+      lab
+        .exited(pods.oom.name)
+        .then(() => lab.waitFor(pods.oom!.name, (i) => i.State.OOMKilled, 15_000).catch(() => undefined)),
       lab.restarted(pods.emfile.name).then(() => lab.logged(pods.emfile!, 'holding 56')),
       lab.logged(pods.rootNproc, 'holding 50'),
     ]);
     const pid = (await lab.inspect(pods.rootNproc.name)).State.Pid;
     rootThreads = Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
     rootNproc = /^Max processes.*$/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[0] ?? '';
+    oomRecorded = (await lab.inspect(pods.oom.name)).State.OOMKilled;
     ({ report, status } = runNode());
   }, 600_000);
 
@@ -275,9 +282,12 @@ describe.skipIf(!!why && !inCI)('lab: podmortem node on real Docker containers',
   it('a container OOM-killed by -m 32m: memory.cgroup confirmed (OOMKilled, exit 137)', () => {
     const inc = incidentOf(report, pods.oom!);
     expect(inc.subject.exitCode).toBe(137);
-    expect(inc.subject.reason).toBe('OOMKilled');
+    // The report carries what the runtime recorded; when dockerd missed the OOM event (it races the
+    // exit event on cgroup v1), the kernel's oom-kill line naming the pod's memcg still proves it.
+    expect(inc.subject.reason).toBe(oomRecorded ? 'OOMKilled' : 'Error');
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('memory.cgroup');
     expect(inc.causes[0]!.verdict).toBe('confirmed');
+    if (!oomRecorded) expect(evidenceText(inc.causes[0]!)).toMatch(/oom_memcg=\/kubepods\/burstable\/pod/);
     expect(evidenceText(inc.causes[0]!)).toMatch(/OOMKilled|oom_memcg=\/kubepods\/burstable\/pod/);
   });
 
