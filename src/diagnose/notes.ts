@@ -1,6 +1,7 @@
 // Remarks that are not causes but change what an engineer does next: the limits.d file that
 // everybody edits and that never reaches a container, and how to decide between candidates that
 // the log alone leaves open.
+import { place } from '../evidence/place.js';
 import type { CauseAssessment, NodeFacts } from '../evidence/types.js';
 
 export function notesFor({
@@ -40,7 +41,7 @@ function runtimeDefaultNotes(causes: CauseAssessment[], node: NodeFacts | undefi
   const open = (id: string) => causes.some((c) => c.id === id && c.verdict !== 'ruled-out');
   const out: string[] = [];
   if (d.pidsLimit && open('cgroup.pids')) {
-    const where = `${d.pidsLimit.evidence.source}${d.pidsLimit.evidence.line ? `:${d.pidsLimit.evidence.line}` : ''}`;
+    const where = place(d.pidsLimit.evidence);
     out.push(
       d.pidsLimit.value === null
         ? `dockerd gives containers no default pids limit (${where}).`
@@ -53,7 +54,7 @@ function runtimeDefaultNotes(causes: CauseAssessment[], node: NodeFacts | undefi
   ] as const) {
     const u = d.ulimits.find((x) => x.name === name);
     if (!u || !open(id)) continue;
-    const where = `${u.evidence.source}${u.evidence.line ? `:${u.evidence.line}` : ''}`;
+    const where = place(u.evidence);
     out.push(
       `dockerd sets ${name} soft ${u.soft} / hard ${u.hard} for every container (default-ulimits, ${where}): this, not limits.conf, is the limit a container starts with.`,
     );

@@ -1,8 +1,9 @@
 // Markdown for an incident ticket: what crashed, the verdict, the proof, what was ruled out and why,
 // and the commands to run. Log text goes into code fences longer than any backtick run it contains,
 // so a hostile log line cannot break out of its block.
-import type { CauseAssessment, Evidence, Incident, Report } from '../evidence/types.js';
+import type { CauseAssessment, Incident, Report } from '../evidence/types.js';
 import { neutralize } from './sanitize.js';
+import { place } from '../evidence/place.js';
 
 function fence(lines: string[], lang = ''): string {
   const body = lines.map(neutralize).join('\n');
@@ -19,10 +20,6 @@ function md(text: string): string {
 /** Commands are written with their own line breaks (a config snippet): keep them as lines. */
 function lines(texts: string[]): string[] {
   return texts.flatMap((t) => t.split('\n'));
-}
-
-function where(e: Evidence): string {
-  return `${e.source}${e.line ? `:${e.line}` : ''}`;
 }
 
 export function renderMarkdown(report: Report): string {
@@ -75,11 +72,11 @@ function incident(inc: Incident): string[] {
       `- \`${sig.id}\`: ${md(sig.title)}${fields ? ` (${md(fields)})` : ''}${sig.count > 1 ? `, ${sig.count} lines` : ''}`,
     );
   }
-  out.push(
-    '',
-    fence(inc.signatures.flatMap((x) => x.evidence.slice(0, 2)).map((e) => `${where(e)}: ${e.text}`)),
-    '',
+  // Two signatures can match one line (fatal error: newosproc): print each line once.
+  const printed = new Set(
+    inc.signatures.flatMap((x) => x.evidence.slice(0, 2)).map((e) => `${place(e)}: ${e.text}`),
   );
+  out.push('', fence([...printed]), '');
   out.push('### Candidate causes', '', '| verdict | cause | summary |', '|---|---|---|');
   for (const c of inc.causes) out.push(`| ${c.verdict} | \`${c.id}\` | ${md(c.summary)} |`);
   out.push('');
@@ -92,7 +89,7 @@ function cause(c: CauseAssessment): string[] {
   const out = [`### \`${c.id}\`: ${c.verdict}`, '', md(c.summary), ''];
   if (c.reasons.length > 0) out.push(...c.reasons.map((r) => `- ${md(r)}`), '');
   if (c.evidence.length > 0)
-    out.push('Evidence:', '', fence(c.evidence.map((e) => `${where(e)}: ${e.text}`)), '');
+    out.push('Evidence:', '', fence(c.evidence.map((e) => `${place(e)}: ${e.text}`)), '');
   if (c.missing.length > 0) out.push('To decide:', '', fence(lines(c.missing), 'sh'), '');
   if (c.verdict !== 'ruled-out' && c.remediation.length > 0) {
     out.push('Fix:', '');

@@ -3,6 +3,7 @@
 import pc from 'picocolors';
 import type { CauseAssessment, Incident, Report, Verdict } from '../evidence/types.js';
 import { neutralize as n } from './sanitize.js';
+import { place } from '../evidence/place.js';
 
 export interface TextOptions {
   color: boolean;
@@ -39,11 +40,11 @@ export function renderText(report: Report, opts: TextOptions): string {
         `  ${c.bold(s.id)}  ${s.title}${f ? `  (${f})` : ''}${s.count > 1 ? c.dim(` ×${s.count}`) : ''}`,
       );
       const e = s.evidence[0];
-      if (e) lines.push(c.dim(`    ${n(e.source)}${e.line ? `:${e.line}` : ''}  `) + n(e.text));
+      if (e) lines.push(c.dim(`    ${n(place(e))}  `) + n(e.text));
     }
     lines.push('');
     // The crash lines are printed once above; under each cause only the other evidence is repeated.
-    const shown = new Set(inc.signatures.map((x) => x.evidence[0]).map((e) => e && `${e.source}:${e.line}`));
+    const shown = new Set(inc.signatures.flatMap((x) => x.evidence.slice(0, 1)).map(place));
     for (const cause of inc.causes) lines.push(...renderCause(cause, verdictColor, c, shown));
     for (const note of inc.notes) lines.push(`  ${c.bold('note')}  ${n(note)}`);
     lines.push('');
@@ -88,14 +89,14 @@ function renderCause(
   cause: CauseAssessment,
   verdictColor: Record<Verdict, (s: string) => string>,
   c: ReturnType<typeof pc.createColors>,
-  shown: Set<string | undefined>,
+  shown: Set<string>,
 ): string[] {
   const out = [
     `  ${verdictColor[cause.verdict](cause.verdict.padEnd(10))} ${c.bold(cause.id)}  ${n(cause.summary)}`,
   ];
   for (const r of cause.reasons) out.push(`      · ${n(r)}`);
-  for (const e of cause.evidence.filter((x) => !shown.has(`${x.source}:${x.line}`)))
-    out.push(c.dim(`      ${n(e.source)}${e.line ? `:${e.line}` : ''}: `) + n(e.text));
+  for (const e of cause.evidence.filter((x) => !shown.has(place(x))))
+    out.push(c.dim(`      ${n(place(e))}: `) + n(e.text));
   for (const m of cause.missing) out.push(`      ${c.cyan('to decide:')} ${n(m)}`);
   if (cause.verdict !== 'ruled-out' && cause.verdict !== 'unlikely') {
     for (const r of cause.remediation) {

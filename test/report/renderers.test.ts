@@ -114,6 +114,26 @@ describe('commands and findings in markdown and html', () => {
     expect(md).not.toContain('\\n# evictionHard');
     expect(html).toContain('# in config.yaml:\n# evictionHard: { pid.available: &quot;5%&quot; }');
   });
+  it('prints a line two signatures matched once', () => {
+    const twice: Report = {
+      ...report,
+      incidents: [
+        {
+          ...report.incidents[0]!,
+          signatures: ['go.newosproc-fatal', 'go.fatal-error'].map((id) => ({
+            id,
+            family: 'go',
+            title: id,
+            fields: {},
+            evidence: [{ source: 'calico-node.log', line: 3, text: 'fatal error: newosproc' }],
+            count: 1,
+          })),
+        },
+      ],
+    };
+    const out = render(twice, 'markdown', { color: false });
+    expect(out.split('calico-node.log:3: fatal error: newosproc')).toHaveLength(2);
+  });
   it('leads with the findings, blast radius included', () => {
     expect(md.indexOf('## Findings')).toBeGreaterThan(-1);
     expect(md.indexOf('## Findings')).toBeLessThan(md.indexOf('## kube-system/calico-node-56bgm'));
