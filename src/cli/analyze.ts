@@ -57,9 +57,8 @@ Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 whe
         });
         for (const e of inputErrors) process.stderr.write(`podmortem: ${e}\n`);
         await emit(report, opts);
-        if (inputErrors.length > 0 && report.incidents.length === 0) process.exitCode = 1;
-        else if (inputErrors.length > 0) process.exitCode = 1;
-        else process.exitCode = gate(report, opts.failOn);
+        // An unreadable input is exit 1 even when the others were analyzed (the contract).
+        process.exitCode = inputErrors.length > 0 ? 1 : gate(report, opts.failOn);
       },
     );
 }
