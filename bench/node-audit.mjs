@@ -108,7 +108,7 @@ async function main() {
   // The reading and diagnosis alone, in a fresh process, without the CLI's module loading (every
   // command is imported at start-up, @kubernetes/client-node included): the time and the RSS the
   // node post-mortem itself adds.
-  const inproc = `const { nodePostmortem } = await import(${JSON.stringify(join(REPO, 'dist/diagnose/node.js'))});
+  const inproc = `const { nodePostmortem } = await import(${JSON.stringify(join(REPO, 'dist/pipeline/node.js'))});
 const rss0 = process.memoryUsage().rss; const t = performance.now();
 const r = await nodePostmortem({ root: '/', logDir: ${JSON.stringify(logDir)} });
 console.log(JSON.stringify({ ms: performance.now() - t, rssKiB: Math.round((process.memoryUsage().rss - rss0) / 1024), limits: r.report.node.limits.length }));`;

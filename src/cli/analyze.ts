@@ -49,7 +49,7 @@ Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 whe
         opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn },
       ) => {
         // Loaded here, not at start-up: `podmortem --help` and the other commands do not pay for it.
-        const { analyze } = await import('../diagnose/analyze.js');
+        const { analyze } = await import('../pipeline/analyze.js');
         const { report, inputErrors } = await analyze({
           inputs,
           ...(opts.nodeRoot !== undefined ? { nodeRoot: opts.nodeRoot } : {}),

@@ -55,7 +55,7 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         mustBeDir(opts.root, '--root');
         if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
         // Loaded on use: the other commands (and --help) do not pay for the node readers.
-        const { nodePostmortem } = await import('../diagnose/node.js');
+        const { nodePostmortem } = await import('../pipeline/node.js');
         const { report, auditWarnings } = await nodePostmortem({
           root: opts.root,
           ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),

@@ -46,7 +46,7 @@ or an unreachable cluster, 2 when --fail-on matched.`,
       // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
       const [{ ClusterApi }, { scanCluster }] = await Promise.all([
         import('../sources/cluster/api.js'),
-        import('../sources/cluster/scan.js'),
+        import('../pipeline/scan.js'),
       ]);
       const api = new ClusterApi(kc, retryPolicy(opts));
       const progress = progressLine();

@@ -7,8 +7,7 @@
 // its blast radius. When a node snapshot says who holds most of that resource, the finding names it.
 // What the scan could not read is a finding too, grouped by the missing RBAC rule.
 import type { Evidence, Finding, Incident, NodeFacts } from '../evidence/types.js';
-import type { Problem } from '../sources/cluster/problems.js';
-import { ruleText, ruleYaml } from '../sources/cluster/problems.js';
+import { ruleText, ruleYaml, type Problem } from '../evidence/problem.js';
 
 /** Pod network agents: their crash takes the network of every pod on the node with it. */
 const NETWORK_AGENT =

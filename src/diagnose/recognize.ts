@@ -1,16 +1,10 @@
 // Turns the lines the scanner hands over into signature hits: every signature pattern runs on each
 // candidate line; hits of one signature are merged (first fields win, a few evidence lines kept,
 // every occurrence counted) so a log that repeats a crash 10,000 times stays a small result.
-import type { Fields, SignatureHit, Subject } from '../evidence/types.js';
-import type { LogLine } from '../sources/logs/formats.js';
-import { buildPrefilter, type Prefilter } from '../sources/logs/scanner.js';
+import type { Fields, LogLine, SignatureHit, Subject } from '../evidence/types.js';
 import type { SignatureDef } from '../knowledge/types.js';
 
 const MAX_EVIDENCE_PER_SIGNATURE = 5;
-
-export function prefilterFor(signatures: readonly SignatureDef[]): Prefilter {
-  return buildPrefilter(signatures.flatMap((s) => s.keywords));
-}
 
 export class Recognizer {
   private readonly hits = new Map<string, SignatureHit>();

@@ -2,6 +2,17 @@
 // and line, a host path, an API object) and the text that was read there. Sources produce facts,
 // knowledge weighs them, reports print them; nothing here decides anything.
 
+/**
+ * Which instance of a container a fact describes. A crash happens to one instance; by the time
+ * anyone looks, a restarted instance runs in its place with the same limits and fresh counters.
+ * - `crashed`: the instance that died (its log, the runtime's record of its exit, kernel lines and
+ *   counters from its lifetime, counters that accumulate across instances, a recorder's last sample);
+ * - `restarted`: the instance running now (its usage says nothing about what the crashed one held);
+ * - `node`: the node as it is now (sysctls, node-wide and per-UID counts).
+ * Limits carry across instances (the same spec starts both); usage does not.
+ */
+export type Instance = 'crashed' | 'restarted' | 'node';
+
 /** One piece of proof: the place it was read and what it said. */
 export interface Evidence {
   /** A log file name, a host path such as /proc/sys/kernel/pid_max, an API object, or "--uid". */
@@ -10,12 +21,19 @@ export interface Evidence {
   line?: number;
   /** What was read, as printed (already decoded; control characters are neutralized by reports). */
   text: string;
+  /** Whose fact this is, when it is about usage (see Instance); absent for limits and crash lines. */
+  of?: Instance;
 }
 
 /** A value with the evidence it was read from. */
 export interface Fact<T> {
   value: T;
   evidence: Evidence;
+}
+
+/** A usage count: always says which instance it was read from, so a cause never argues from the wrong one. */
+export interface Usage extends Fact<number> {
+  of: Instance;
 }
 
 export type FieldValue = string | number | boolean;
@@ -38,6 +56,20 @@ export interface Subject {
   owner?: string;
   /** When the crashed container last terminated, RFC 3339 (added for scan: groups incidents in time). */
   finishedAt?: string;
+}
+
+/** One line of crash output as a source read it, unwrapped from its framing, with its place. */
+export interface LogLine {
+  source: string;
+  /** 1-based line number in the raw input. */
+  line: number;
+  /** The message, unwrapped from CRI or Docker framing, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  text: string;
+  format: 'plain' | 'cri' | 'docker';
+  stream?: string;
+  time?: string;
+  /** The raw line was longer than the scanner keeps; text is a window around the match. */
+  truncated: boolean;
 }
 
 /** A recognized crash line (or block): one signature id, its extracted fields and the lines that prove it. */
@@ -65,14 +97,14 @@ export interface ProcessFacts {
   nprocLimit?: Fact<number | null>;
   /** RLIMIT_NOFILE soft limit, null for unlimited. */
   nofileLimit?: Fact<number | null>;
-  /** Threads of the process as last seen (live evidence), or as the crash printed. */
-  threads?: Fact<number>;
-  /** Tasks of the same real UID node-wide (threads included). */
-  uidTasks?: Fact<number>;
-  /** Open file descriptors of the process. */
-  openFiles?: Fact<number>;
-  /** Memory mappings of the process (/proc/<pid>/maps lines). */
-  mapCount?: Fact<number>;
+  /** Threads of the process: of the restarted twin when read from /proc now, of the crashed one from a recorder. */
+  threads?: Usage;
+  /** Tasks of the same real UID node-wide (threads included), as the node holds them now. */
+  uidTasks?: Usage;
+  /** Open file descriptors of the process (see `of`: the restarted twin's count says nothing of the crashed one). */
+  openFiles?: Usage;
+  /** Memory mappings of the process (/proc/<pid>/maps lines; see `of`). */
+  mapCount?: Usage;
   /** Memory limit of the container in bytes, null for unlimited. */
   memoryLimit?: Fact<number | null>;
 }

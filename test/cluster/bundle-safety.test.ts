@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { expect, test } from 'vitest';
-import { analyzeBundle } from '../../src/sources/bundle/read.js';
+import { analyzeBundle } from '../../src/pipeline/bundle.js';
 
 const manifest = (log: string, log2 = 'logs/none.log') => ({
   kind: 'podmortem-bundle',

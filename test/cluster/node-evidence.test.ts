@@ -10,7 +10,7 @@ import { correlate } from '../../src/diagnose/correlate.js';
 import type { Incident, NodeFacts } from '../../src/evidence/types.js';
 import { ClusterApi } from '../../src/sources/cluster/api.js';
 import { loadKubeConfig } from '../../src/sources/cluster/kubeconfig.js';
-import { scanCluster } from '../../src/sources/cluster/scan.js';
+import { scanCluster } from '../../src/pipeline/scan.js';
 import type { Standin } from '../standin/server.mjs';
 import { scenarioStandin } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { expect, test } from 'vitest';
 import { ClusterApi } from '../../src/sources/cluster/api.js';
 import { loadKubeConfig } from '../../src/sources/cluster/kubeconfig.js';
-import { scanCluster } from '../../src/sources/cluster/scan.js';
+import { scanCluster } from '../../src/pipeline/scan.js';
 import { REPO, scenarioStandin } from './helpers.js';
 
 interface RbacRule {

@@ -7,7 +7,7 @@ import { ClusterApi } from '../../src/sources/cluster/api.js';
 import { ClusterUnreachable, type ScanScope } from '../../src/sources/cluster/gather.js';
 import { loadKubeConfig } from '../../src/sources/cluster/kubeconfig.js';
 import { DEFAULT_RETRY } from '../../src/sources/cluster/retry.js';
-import { scanCluster } from '../../src/sources/cluster/scan.js';
+import { scanCluster } from '../../src/pipeline/scan.js';
 import type { Standin } from '../standin/server.mjs';
 import { scenarioStandin } from './helpers.js';
 

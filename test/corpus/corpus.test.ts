@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../src/diagnose/analyze.js';
+import { analyze } from '../../src/pipeline/analyze.js';
 import type { Incident } from '../../src/evidence/types.js';
 
 interface CorpusCase {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../src/diagnose/analyze.js';
+import { analyze } from '../../src/pipeline/analyze.js';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/calico-node-newosproc');
 let pods: string;

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit } from '../../src/diagnose/audit.js';
+import { audit } from '../../src/pipeline/audit.js';
 import { walkCgroups } from '../../src/sources/live/cgroup-walk.js';
 import { readProcTable } from '../../src/sources/live/proc-table.js';
 

@@ -2,7 +2,8 @@
 // fact (kubectl describe's "Exit Code: 137") beats one a crash line implies (a Go crash exits 2).
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { prefilterFor, Recognizer } from '../../src/diagnose/recognize.js';
+import { Recognizer } from '../../src/diagnose/recognize.js';
+import { prefilterFor } from '../../src/pipeline/prefilter.js';
 import { SIGNATURES } from '../../src/knowledge/signatures/index.js';
 import { scanStream } from '../../src/sources/logs/scanner.js';
 

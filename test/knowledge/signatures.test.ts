@@ -4,7 +4,8 @@
 // yield none; raises name contract cause ids; every pattern survives adversarial input.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { prefilterFor, Recognizer } from '../../src/diagnose/recognize.js';
+import { Recognizer } from '../../src/diagnose/recognize.js';
+import { prefilterFor } from '../../src/pipeline/prefilter.js';
 import type { SignatureHit } from '../../src/evidence/types.js';
 import { SIGNATURES, signatureById } from '../../src/knowledge/signatures/index.js';
 import { CONTRACT_CAUSE_IDS } from '../../src/knowledge/cause-ids.js';

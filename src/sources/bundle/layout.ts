@@ -10,7 +10,7 @@
 //
 // Objects are the API server's wire JSON, so any tool (jq, kubectl) can read them too.
 import type { CrashedContainer } from '../cluster/crashed.js';
-import type { Problem } from '../cluster/problems.js';
+import type { Problem } from '../../evidence/problem.js';
 
 export const MANIFEST = 'podmortem-bundle.json';
 export const BUNDLE_KIND = 'podmortem-bundle';

@@ -1,6 +1,6 @@
-// `analyze BUNDLE`: a bundle (folder or .tar.gz) read back offline into the same ContainerContexts a
-// live scan builds, then through the same incident builder and report assembly, so the diagnosis
-// is the one the scan gave. A bundle is untrusted input: the archive is extracted with regular files
+// A bundle (folder or .tar.gz) read back offline into the same ContainerContexts a live scan builds,
+// each with its log as a stream; src/pipeline/bundle.ts diagnoses them through the same incident
+// builder and report assembly as the scan, so the diagnosis is the one the scan gave. A bundle is untrusted input: the archive is extracted with regular files
 // and folders only (no links, no absolute or ../ paths), bounded in size and count, and every JSON
 // file is validated before use.
 import { createReadStream } from 'node:fs';
@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { extract as tarExtract } from 'tar';
 import { z } from 'zod';
-import type { Incident, Report } from '../../evidence/types.js';
-import { assembleReport, readNodeEvidence } from '../cluster/cluster-report.js';
+import type { Readable } from 'node:stream';
 import type { ClusterEvidence, ContainerContext } from '../cluster/gather.js';
-import { containerIncident } from '../cluster/incident.js';
 import { controllerOf, type WireObject } from '../cluster/wire.js';
 import { describeFsError } from '../fs-errors.js';
 import { BUNDLE_KIND, MANIFEST, type BundleManifest } from './layout.js';
@@ -48,14 +46,32 @@ const ManifestSchema = z.object({
   nodeSnapshots: z.array(z.string()),
 });
 
-export interface BundleResult {
-  report?: Report;
-  manifest?: BundleManifest;
-  /** One sentence when the bundle cannot be read at all. */
-  error?: string;
+/** One crashed container of a bundle: the context the scan had, and its log when the bundle holds one. */
+export interface BundledContainer {
+  ctx: ContainerContext;
+  log?: { name: string; stream: Readable };
 }
 
-export async function analyzeBundle(path: string): Promise<BundleResult> {
+/** A bundle opened for reading: valid only inside the callback given to withBundle (a .tar.gz is extracted to a temp folder). */
+export interface OpenBundle {
+  manifest: BundleManifest;
+  evidence: ClusterEvidence;
+  /** The folder of node snapshots (nodes/<node>/...), when the bundle has any. */
+  nodeSnapshots?: string;
+  /** Each container in manifest order; logs are opened lazily as the iteration reaches them. */
+  containers: () => AsyncGenerator<BundledContainer>;
+  /** One sentence per part that could not be read. */
+  warnings: string[];
+}
+
+/**
+ * Opens a bundle and hands it to `use`; the temp folder of a .tar.gz is removed after `use` ends.
+ * Returns one sentence instead when the bundle cannot be read at all.
+ */
+export async function withBundle<T>(
+  path: string,
+  use: (b: OpenBundle) => Promise<T>,
+): Promise<{ value: T } | { error: string }> {
   let dir = path;
   let tmp: string | undefined;
   try {
@@ -65,7 +81,9 @@ export async function analyzeBundle(path: string): Promise<BundleResult> {
       if (err) return { error: `${path}: ${err}` };
       dir = tmp;
     }
-    return await readBundleDir(dir, path);
+    const b = await readBundleDir(dir, path);
+    if ('error' in b) return b;
+    return { value: await use(b) };
   } catch (err) {
     return { error: describeFsError(err, path) };
   } finally {
@@ -113,7 +131,7 @@ function items(v: unknown): WireObject[] {
   return Array.isArray(list) ? (list.filter((x) => x && typeof x === 'object') as WireObject[]) : [];
 }
 
-async function readBundleDir(dir: string, shown: string): Promise<BundleResult> {
+async function readBundleDir(dir: string, shown: string): Promise<OpenBundle | { error: string }> {
   let manifest: BundleManifest;
   try {
     const parsed = ManifestSchema.safeParse(await readJson(join(dir, MANIFEST)));
@@ -159,100 +177,70 @@ async function readBundleDir(dir: string, shown: string): Promise<BundleResult> 
   const podIndex = new Map(pods.map((p) => [byKey(p), p]));
   const nodeIndex = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
   const ownerIndex = new Map(owners.map((o) => [`${o.kind}/${byKey(o)}`, o]));
-  const nodeEvidence =
-    manifest.nodeSnapshots.length > 0
-      ? await readNodeEvidence(join(dir, 'nodes'), evidence, warnings)
-      : undefined;
-
-  const incidents: Incident[] = [];
-  for (const c of manifest.containers) {
-    const pod = podIndex.get(`${c.namespace}/${c.pod}`);
-    if (!pod) {
-      warnings.push(
-        `${shown}: the pod ${c.namespace}/${c.pod} is listed in the manifest but not in objects/pods.json.`,
-      );
-      continue;
-    }
-    const chain: WireObject[] = [];
-    let ref = controllerOf(pod);
-    for (let depth = 0; ref && depth < 3; depth++) {
-      const o = ownerIndex.get(`${ref.kind}/${c.namespace}/${ref.name}`);
-      if (!o) break;
-      chain.push(o);
-      ref = controllerOf(o);
-    }
-    const node = c.node ? nodeIndex.get(c.node) : undefined;
-    const problems = manifest.problems.filter(
-      (p) =>
-        p.object === `${c.namespace}/${c.pod}/${c.container}` ||
-        p.object === `${c.namespace}/${c.pod}` ||
-        (c.node && p.object === `node ${c.node}`),
-    );
-    const ctx: ContainerContext = {
-      crashed: {
-        namespace: c.namespace,
-        pod: c.pod,
-        container: c.container,
-        why: c.why,
-        previous: c.previous,
-        ...(c.node ? { node: c.node } : {}),
-        ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
-      },
-      pod,
-      events: events[`${c.namespace}/${c.pod}`] ?? [],
-      owners: chain,
-      ...(node ? { node } : {}),
-      problems,
-    };
-    let log;
-    if (c.log) {
-      const file = join(dir, normalize(c.log).replace(/^(\.\.(\/|\\|$))+/, ''));
-      try {
-        await stat(file);
-        log = {
-          name: `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`,
-          stream: createReadStream(file),
-        };
-      } catch (err) {
-        warnings.push(describeFsError(err, `${shown}: ${c.log}`));
-      }
-    }
-    const snapshot = c.node ? nodeEvidence?.get(c.node) : undefined;
-    const { incident, warnings: w } = await containerIncident(ctx, log, snapshot);
-    incidents.push(incident);
-    warnings.push(...w);
-  }
   if (manifest.redaction.enabled === false)
     warnings.push(`${shown}: this bundle was collected with --no-redact; it may contain secrets.`);
-  return { report: assembleReport(evidence, incidents, warnings, nodeEvidence), manifest };
-}
 
-/** Every bundle given to analyze, merged: incidents first, findings re-indexed, problems as warnings. */
-export async function readBundles(
-  paths: string[],
-  inputErrors: string[],
-): Promise<Pick<Report, 'incidents' | 'warnings'> & { findings: NonNullable<Report['findings']> }> {
-  const out = {
-    incidents: [] as Incident[],
-    findings: [] as NonNullable<Report['findings']>,
-    warnings: [] as string[],
-  };
-  for (const p of paths) {
-    const r = await analyzeBundle(p);
-    if (r.error || !r.report) {
-      inputErrors.push(r.error ?? `${p}: cannot be read.`);
-      continue;
+  async function* containers(): AsyncGenerator<BundledContainer> {
+    for (const c of manifest.containers) {
+      const pod = podIndex.get(`${c.namespace}/${c.pod}`);
+      if (!pod) {
+        warnings.push(
+          `${shown}: the pod ${c.namespace}/${c.pod} is listed in the manifest but not in objects/pods.json.`,
+        );
+        continue;
+      }
+      const chain: WireObject[] = [];
+      let ref = controllerOf(pod);
+      for (let depth = 0; ref && depth < 3; depth++) {
+        const o = ownerIndex.get(`${ref.kind}/${c.namespace}/${ref.name}`);
+        if (!o) break;
+        chain.push(o);
+        ref = controllerOf(o);
+      }
+      const node = c.node ? nodeIndex.get(c.node) : undefined;
+      const problems = manifest.problems.filter(
+        (p) =>
+          p.object === `${c.namespace}/${c.pod}/${c.container}` ||
+          p.object === `${c.namespace}/${c.pod}` ||
+          (c.node && p.object === `node ${c.node}`),
+      );
+      const ctx: ContainerContext = {
+        crashed: {
+          namespace: c.namespace,
+          pod: c.pod,
+          container: c.container,
+          why: c.why,
+          previous: c.previous,
+          ...(c.node ? { node: c.node } : {}),
+          ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
+        },
+        pod,
+        events: events[`${c.namespace}/${c.pod}`] ?? [],
+        owners: chain,
+        ...(node ? { node } : {}),
+        problems,
+      };
+      let log;
+      if (c.log) {
+        const file = join(dir, normalize(c.log).replace(/^(\.\.(\/|\\|$))+/, ''));
+        try {
+          await stat(file);
+          log = {
+            name: `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`,
+            stream: createReadStream(file),
+          };
+        } catch (err) {
+          warnings.push(describeFsError(err, `${shown}: ${c.log}`));
+        }
+      }
+      yield { ctx, ...(log ? { log } : {}) };
     }
-    const base = out.incidents.length;
-    out.incidents.push(...r.report.incidents);
-    for (const f of r.report.findings ?? []) {
-      out.findings.push({
-        ...f,
-        incidents: f.incidents.map((i) => i + base),
-        ...(f.root !== undefined ? { root: f.root + base } : {}),
-      });
-    }
-    out.warnings.push(...r.report.warnings);
   }
-  return out;
+  return {
+    manifest,
+    evidence,
+    ...(manifest.nodeSnapshots.length > 0 ? { nodeSnapshots: join(dir, 'nodes') } : {}),
+    containers,
+    warnings,
+  };
 }

@@ -2,7 +2,7 @@
 // (Last State / Reason / Exit Code, the Warning events): the same Recognizer that reads a pasted
 // describe output reads these, so a cluster fact and a pasted one raise the same causes. Each line
 // keeps the object and field it came from as its evidence source.
-import type { LogLine } from '../logs/formats.js';
+import type { LogLine } from '../../evidence/types.js';
 import { EventView, PodStatusView, type WireObject } from './wire.js';
 
 export function describeLines(pod: WireObject, container: string, events: WireObject[]): LogLine[] {

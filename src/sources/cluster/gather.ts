@@ -7,7 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
 import { crashedContainers, type CrashedContainer } from './crashed.js';
-import { describeProblem, type Problem, type Rule } from './problems.js';
+import type { Problem, Rule } from '../../evidence/problem.js';
+import { describeProblem } from './problems.js';
 import { ApiError, pool, toProblem, type ApiProblem } from './retry.js';
 import { controllerOf, OWNER_KINDS, PodStatusView, type OwnerKind, type WireObject } from './wire.js';
 

@@ -2,37 +2,7 @@
 // request names the RBAC rule that would allow it (verb, resource, API group, namespace), so the
 // operator can add exactly that to deploy/rbac.yaml or the scanner's Role.
 import type { ApiProblem } from './retry.js';
-
-export interface Rule {
-  verb: 'get' | 'list';
-  /** Resource as RBAC names it: pods, pods/log, events, nodes, replicasets... */
-  resource: string;
-  /** API group: "" for core, apps, batch. */
-  group: string;
-  /** undefined: cluster scope. */
-  namespace?: string;
-}
-
-export interface Problem {
-  kind: 'forbidden' | 'not-found' | 'no-log' | 'unavailable';
-  rule: Rule;
-  /** The object the request was for (ns/pod/container or node name). */
-  object: string;
-  /** One sentence for the report. */
-  sentence: string;
-  /** The server's own message. */
-  server: string;
-}
-
-export function ruleText(r: Rule): string {
-  const where = r.namespace ? `in namespace "${r.namespace}"` : 'at cluster scope';
-  return `${r.verb} ${r.resource}${r.group ? `.${r.group}` : ''} ${where}`;
-}
-
-/** The RBAC rule as a Role/ClusterRole entry, for the operator to paste. */
-export function ruleYaml(r: Rule): string {
-  return `{apiGroups: ["${r.group}"], resources: ["${r.resource}"], verbs: ["${r.verb}"]}`;
-}
+import { ruleText, ruleYaml, type Problem, type Rule } from '../../evidence/problem.js';
 
 export function describeProblem(p: ApiProblem, rule: Rule, object: string, consequence: string): Problem {
   if (p.status === 403) {

@@ -3,18 +3,9 @@
 // /var/log/pods), Docker json-file (`{"log":"...\n","stream":"stderr","time":"..."}`, dockershim-era
 // nodes), and plain text (`kubectl logs -p` output, files pasted into tickets).
 
-export interface LogLine {
-  source: string;
-  /** 1-based line number in the raw input. */
-  line: number;
-  /** The message, unwrapped from CRI or Docker framing, decoded as UTF-8 (invalid bytes become U+FFFD). */
-  text: string;
-  format: 'plain' | 'cri' | 'docker';
-  stream?: string;
-  time?: string;
-  /** The raw line was longer than the scanner keeps; text is a window around the match. */
-  truncated: boolean;
-}
+import type { LogLine } from '../../evidence/types.js';
+
+export type { LogLine };
 
 // Linear: fixed-width date, then non-space runs separated by single spaces.
 const CRI = /^(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([PF]) ?/;

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LimitUsage } from '../../../src/evidence/types.js';
-import { assess, dataHit, fact, hasSourcedEvidence, node, procNumber, said } from './helpers.js';
+import { assess, dataHit, fact, hasSourcedEvidence, node, procNumber, said, usage } from './helpers.js';
 
 // corpus containerd-cri-fd-leak-shim-start
 const EMFILE =
@@ -40,7 +40,7 @@ describe('rlimit.nofile', () => {
       raise: nofileRaise,
       process: {
         nofileLimit: fact(1024, '/proc/3113/limits', 'Max open files 1024 524288 files'),
-        openFiles: fact(1024, '/proc/3113/fd', '1024 entries'),
+        openFiles: usage('crashed', 1024, '/proc/3113/fd', '1024 entries'),
       },
     });
     expect(a.verdict).toBe('confirmed');
@@ -81,7 +81,7 @@ describe('rlimit.nofile', () => {
           '/proc/self/limits',
           `Max open files ${row}`,
         ),
-        openFiles: fact(open, '/proc/self/fd', `${open} entries`),
+        openFiles: usage('crashed', open, '/proc/self/fd', `${open} entries`),
       },
     });
     expect(a.verdict).toBe(row === 'unlimited' ? 'ruled-out' : byRatio(open, Number(row)));

@@ -7,6 +7,8 @@ import type {
   CgroupLevel,
   Evidence,
   Fact,
+  Instance,
+  Usage,
   NodeFacts,
   ProcessFacts,
   SignatureHit,
@@ -88,6 +90,17 @@ export function dataHit(
 
 export function fact<T>(value: T, source: string, text = String(value), line?: number): Fact<T> {
   return { value, evidence: { source, text, ...(line !== undefined ? { line } : {}) } };
+}
+
+/** A usage count with the instance it describes (crashed, restarted, or the node now). */
+export function usage(
+  of: Instance,
+  value: number,
+  source: string,
+  text = String(value),
+  line?: number,
+): Usage {
+  return { of, ...fact(value, source, text, line) };
 }
 
 export function node(partial: Partial<NodeFacts> = {}): NodeFacts {

@@ -2,7 +2,7 @@
 // real counters: the pids cgroup is confirmed by its own files, RLIMIT_NPROC by the arithmetic of a
 // real non-root UID, and each of them is not confused with the other.
 import { afterAll, describe, expect, it } from 'vitest';
-import { assess, fact, node, pidsLevel, procNumber, said } from './helpers.js';
+import { assess, fact, node, pidsLevel, procNumber, said, usage } from './helpers.js';
 import {
   cleanupLab,
   labUnavailable,
@@ -77,7 +77,8 @@ describe.skipIf(skip !== undefined)(
         process: {
           realUid: fact(65534, 'setpriv --reuid=65534', 'real UID 65534'),
           nprocLimit: fact(30, 'prlimit --nproc=30', 'Max processes 30 30 processes'),
-          uidTasks: fact(
+          uidTasks: usage(
+            'crashed',
             run.uidTasksAfter,
             'ps -eLo ruid=',
             `${run.uidTasksAfter} tasks of real UID 65534 after the crash`,
@@ -154,7 +155,7 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
       lines: run.log,
       process: {
         nofileLimit: fact(64, `/proc/${run.pid}/limits`, 'Max open files 64 64 files'),
-        openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
+        openFiles: usage('crashed', run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
       },
     });
     expect(a.verdict).toBe('confirmed');
@@ -196,7 +197,7 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
       lines: run.log,
       process: {
         nofileLimit: fact(soft, `/proc/${run.pid}/limits`, `Max open files ${soft}`),
-        openFiles: fact(run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
+        openFiles: usage('crashed', run.fds, `/proc/${run.pid}/fd`, `${run.fds} entries`),
       },
     });
     expect(b.verdict).toBe('unlikely');

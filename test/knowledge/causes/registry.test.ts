@@ -12,10 +12,14 @@ const CONTRACT = resolve(ROOT, '../shared/CONTRACT.md');
 const IDS = CONTRACT_CAUSE_IDS;
 
 describe('cause registry', () => {
-  it.skipIf(!existsSync(CONTRACT))('lists exactly the cause ids of the contract', () => {
-    const table = readFileSync(CONTRACT, 'utf8').split('### Cause ids')[1]!;
-    const contractIds = [...table.matchAll(/^\| `([a-z0-9_.-]+)` \|/gm)].map((m) => m[1]);
-    expect(contractIds.sort()).toEqual([...IDS].sort());
+  it('lists every cause id of the contract (new ids may be added)', () => {
+    // shared/ is beside every clone, CI's included: its absence is a broken checkout, not a skip.
+    expect(existsSync(CONTRACT), `${CONTRACT} is missing`).toBe(true);
+    const section = readFileSync(CONTRACT, 'utf8').split('### Cause ids')[1]!.split(/\n#{2,3} /)[0]!;
+    const contractIds = [...section.matchAll(/^\| `([a-z0-9_.-]+)` \|/gm)].map((m) => m[1]);
+    expect(contractIds.length).toBeGreaterThanOrEqual(15);
+    expect([...IDS].sort()).toEqual([...contractIds].sort());
+    for (const id of contractIds) expect(causeById(id!)?.id, id).toBe(id);
   });
 
   for (const id of IDS) {

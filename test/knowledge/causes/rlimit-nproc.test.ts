@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PamLimitLine } from '../../../src/evidence/types.js';
-import { assess, fact, hasSourcedEvidence, node, said, SEED_LOG } from './helpers.js';
+import { assess, fact, hasSourcedEvidence, node, said, SEED_LOG, usage } from './helpers.js';
 
 const uid = (n: number) => fact(n, '--uid', `the process ran as real UID ${n}`);
 const limit = (n: number | null) =>
   fact(n, '/proc/4242/limits', `Max processes ${n ?? 'unlimited'} ${n ?? 'unlimited'} processes`, 9);
-const tasks = (n: number) => fact(n, '/proc/*/status', `${n} tasks (threads included) with real UID 1000`);
+const tasks = (n: number) =>
+  usage('node', n, '/proc/*/status', `${n} tasks (threads included) with real UID 1000`);
 
 describe('rlimit.nproc', () => {
   const cases = [

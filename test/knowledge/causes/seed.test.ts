@@ -3,7 +3,7 @@
 // proves none of them; told the process ran as UID 0, RLIMIT_NPROC is excluded with the reason.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../../src/diagnose/analyze.js';
+import { analyze } from '../../../src/pipeline/analyze.js';
 
 const SEED = resolve(import.meta.dirname, '../../../examples/calico-node-newosproc/calico-node.log');
 const TASK_LIMITS = ['rlimit.nproc', 'cgroup.pids', 'kernel.pid_max', 'kernel.threads-max'];

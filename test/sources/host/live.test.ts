@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../../src/diagnose/analyze.js';
+import { analyze } from '../../../src/pipeline/analyze.js';
 import type { CgroupLevel } from '../../../src/evidence/types.js';
 import { readNodeFacts } from '../../../src/sources/host/node-facts.js';
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../../src/diagnose/analyze.js';
+import { analyze } from '../../../src/pipeline/analyze.js';
 import { readNodeFacts } from '../../../src/sources/host/node-facts.js';
 
 const made: string[] = [];

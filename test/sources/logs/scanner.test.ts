@@ -110,7 +110,7 @@ describe('line formats', () => {
   });
 
   it('keywords come from the signatures: the registry prefilter finds the seed crash', async () => {
-    const { prefilterFor } = await import('../../../src/diagnose/recognize.js');
+    const { prefilterFor } = await import('../../../src/pipeline/prefilter.js');
     const { SIGNATURES } = await import('../../../src/knowledge/signatures/index.js');
     const hits: LogLine[] = [];
     const { Readable } = await import('node:stream');

@@ -4,16 +4,23 @@
 // into NodeFacts, and the engine weighs the causes. Used by the live scan and by a bundle read back
 // offline, which is why both give the same diagnosis.
 import type { Readable } from 'node:stream';
-import type { Evidence, Incident, NodeFacts, ProcessFacts, Subject } from '../../evidence/types.js';
-import { diagnose } from '../../diagnose/engine.js';
-import { notesFor } from '../../diagnose/notes.js';
-import { prefilterFor, Recognizer } from '../../diagnose/recognize.js';
-import { SIGNATURES } from '../../knowledge/signatures/index.js';
-import { scanStream } from '../logs/scanner.js';
-import { describeLines } from './describe.js';
-import type { ContainerContext } from './gather.js';
-import { podContainerFacts, PodSchema } from './pod-facts.js';
-import { controllerOf, NodeView, parseQuantity, PodStatusView, type WireObject } from './wire.js';
+import type { Evidence, Incident, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
+import { diagnose } from '../diagnose/engine.js';
+import { notesFor } from '../diagnose/notes.js';
+import { Recognizer } from '../diagnose/recognize.js';
+import { prefilterFor } from './prefilter.js';
+import { SIGNATURES } from '../knowledge/signatures/index.js';
+import { scanStream } from '../sources/logs/scanner.js';
+import { describeLines } from '../sources/cluster/describe.js';
+import type { ContainerContext } from '../sources/cluster/gather.js';
+import { podContainerFacts, PodSchema } from '../sources/cluster/pod-facts.js';
+import {
+  controllerOf,
+  NodeView,
+  parseQuantity,
+  PodStatusView,
+  type WireObject,
+} from '../sources/cluster/wire.js';
 
 const prefilter = prefilterFor(SIGNATURES);
 

@@ -3,11 +3,11 @@
 // warning per problem. The live scan and `analyze BUNDLE` both end here, so they print the same thing.
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import type { Incident, NodeFacts, Report } from '../../evidence/types.js';
-import { correlate } from '../../diagnose/correlate.js';
-import { readNodeFacts } from '../host/node-facts.js';
-import type { ClusterEvidence } from './gather.js';
-import { PodStatusView } from './wire.js';
+import type { Incident, NodeFacts, Report } from '../evidence/types.js';
+import { correlate } from '../diagnose/correlate.js';
+import { readNodeFacts } from '../sources/host/node-facts.js';
+import type { ClusterEvidence } from '../sources/cluster/gather.js';
+import { PodStatusView } from '../sources/cluster/wire.js';
 
 /** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
 export async function readNodeEvidence(

@@ -1,11 +1,16 @@
 // The live scan: walk the cluster (gather.ts), diagnose each crashed container as its log streams
 // in (incident.ts), join node snapshots, correlate. The log is never held whole: it streams from the
 // API server through the scanner, bounded by limitBytes.
-import type { Incident, NodeFacts, Report } from '../../evidence/types.js';
-import type { ClusterApi } from './api.js';
+import type { Incident, NodeFacts, Report } from '../evidence/types.js';
+import type { ClusterApi } from '../sources/cluster/api.js';
 import { assembleReport, readNodeEvidence } from './cluster-report.js';
-import { gatherCluster, type ClusterEvidence, type Progress, type ScanScope } from './gather.js';
-import { containerIncident } from './incident.js';
+import {
+  gatherCluster,
+  type ClusterEvidence,
+  type Progress,
+  type ScanScope,
+} from '../sources/cluster/gather.js';
+import { containerIncident } from './cluster-incident.js';
 
 export interface ScanOptions {
   /** Folder with one node snapshot per node name (--node-evidence). */

@@ -26,13 +26,14 @@ import { readPodLogs, type ContainerLogs } from '../sources/live/pod-logs.js';
 import { capabilityNames, inUserNamespace, parseLimits, parseStatus } from '../sources/live/proc-status.js';
 import { readProcTable, type ProcEntry, type ProcTable } from '../sources/live/proc-table.js';
 import { scanStream } from '../sources/logs/scanner.js';
-import type { LogLine } from '../sources/logs/formats.js';
+import type { LogLine } from '../evidence/types.js';
 import { createReadStream } from 'node:fs';
 import { audit } from './audit.js';
-import { correlate } from './correlate.js';
-import { diagnose } from './engine.js';
-import { notesFor } from './notes.js';
-import { prefilterFor, Recognizer } from './recognize.js';
+import { correlate } from '../diagnose/correlate.js';
+import { diagnose } from '../diagnose/engine.js';
+import { notesFor } from '../diagnose/notes.js';
+import { Recognizer } from '../diagnose/recognize.js';
+import { prefilterFor } from './prefilter.js';
 
 export interface NodeOptions {
   /** Host root: / on the node, /host in a pod, or a captured snapshot folder. */
@@ -395,6 +396,7 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
         ),
       };
       out.threads = {
+        of: 'restarted',
         value: st.threads,
         evidence: ev(
           `/proc/${main.pid}/status`,
@@ -431,10 +433,15 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
         out.nofileLimit = { value: nf.soft, evidence: ev(`/proc/${main.pid}/limits`, nf.text, nf.line) };
     }
     if (main.fds !== undefined)
-      out.openFiles = { value: main.fds, evidence: ev(`/proc/${main.pid}/fd`, `${main.fds} open files`) };
+      out.openFiles = {
+        of: 'restarted',
+        value: main.fds,
+        evidence: ev(`/proc/${main.pid}/fd`, `${main.fds} open files`),
+      };
     const maps = safeRead(`${dir}/maps`, 64 << 20);
     if (maps !== undefined)
       out.mapCount = {
+        of: 'restarted',
         value: maps.split('\n').filter((l) => l !== '').length,
         evidence: ev(`/proc/${main.pid}/maps`, 'lines counted'),
       };
@@ -465,6 +472,7 @@ function processFacts(live: ProcEntry[], rc: RuntimeContainer | undefined, ctx: 
     const tasks = u?.tasks ?? 0;
     const mine = live.reduce((n, p) => n + (p.realUid === out.realUid!.value ? p.threads : 0), 0);
     out.uidTasks = {
+      of: 'node',
       value: tasks,
       evidence: ev(
         '/proc/*/status (Uid, Threads)',

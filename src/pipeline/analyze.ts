@@ -9,11 +9,12 @@ import { readNodeFacts } from '../sources/host/node-facts.js';
 import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { scanStream } from '../sources/logs/scanner.js';
 import { describeFsError } from '../sources/fs-errors.js';
-import { readBundles } from '../sources/bundle/read.js';
-import { correlate } from './correlate.js';
-import { diagnose } from './engine.js';
-import { notesFor } from './notes.js';
-import { prefilterFor, Recognizer } from './recognize.js';
+import { readBundles } from './bundle.js';
+import { correlate } from '../diagnose/correlate.js';
+import { diagnose } from '../diagnose/engine.js';
+import { notesFor } from '../diagnose/notes.js';
+import { Recognizer } from '../diagnose/recognize.js';
+import { prefilterFor } from './prefilter.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
