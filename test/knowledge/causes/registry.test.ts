@@ -15,7 +15,9 @@ describe('cause registry', () => {
   it('lists every cause id of the contract (new ids may be added)', () => {
     // shared/ is beside every clone, CI's included: its absence is a broken checkout, not a skip.
     expect(existsSync(CONTRACT), `${CONTRACT} is missing`).toBe(true);
-    const section = readFileSync(CONTRACT, 'utf8').split('### Cause ids')[1]!.split(/\n#{2,3} /)[0]!;
+    const section = readFileSync(CONTRACT, 'utf8')
+      .split('### Cause ids')[1]!
+      .split(/\n#{2,3} /)[0]!;
     const contractIds = [...section.matchAll(/^\| `([a-z0-9_.-]+)` \|/gm)].map((m) => m[1]);
     expect(contractIds.length).toBeGreaterThanOrEqual(15);
     expect([...IDS].sort()).toEqual([...contractIds].sort());
