@@ -19,7 +19,7 @@ import { SIGNATURES } from '../knowledge/signatures/index.js';
 import { HostRoot } from '../sources/host/root.js';
 import { chainOf, walkCgroups, type LimitedCgroup } from '../sources/live/cgroup-walk.js';
 import { readDaemons, type DaemonFacts } from '../sources/live/daemons.js';
-import { numericUser, readDocker, type RuntimeContainer } from '../sources/live/docker.js';
+import { numericUser, readDocker, type RuntimeContainer } from '../sources/runtime/docker.js';
 import { linesForPod, readKernelLog } from '../sources/live/kernel-log.js';
 import { readHostFacts } from '../sources/host/node-facts.js';
 import { readPodLogs, type ContainerLogs } from '../sources/live/pod-logs.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { numericUser, parseKubeName, readDocker } from '../../../src/sources/live/docker.js';
+import { numericUser, parseKubeName, readDocker } from '../../../src/sources/runtime/docker.js';
 
 describe('parseKubeName', () => {
   it('splits k8s_<container>_<pod>_<namespace>_<uid>_<attempt>', () => {

@@ -8,6 +8,9 @@
 // gives one sentence, never an exception.
 import { request } from 'node:http';
 import { z } from 'zod';
+import type { KubeName, RuntimeContainer, RuntimeRead } from './types.js';
+
+export type { KubeName, RuntimeContainer };
 
 /** API version every Docker ≥ 20.10 speaks; newer daemons still answer it. */
 const API = 'v1.41';
@@ -55,46 +58,7 @@ const InspectSchema = z.object({
 
 const ListSchema = z.array(z.object({ Id: z.string(), Names: z.array(z.string()).nullish() }));
 
-export interface KubeName {
-  container: string;
-  pod: string;
-  namespace: string;
-  podUid: string;
-  attempt: number;
-}
-
-/** One Kubernetes container as the runtime knows it. */
-export interface RuntimeContainer {
-  id: string;
-  name: string;
-  kube: KubeName;
-  running: boolean;
-  restarting: boolean;
-  pid?: number;
-  exitCode: number;
-  oomKilled: boolean;
-  restartCount: number;
-  finishedAt?: string;
-  user?: string;
-  privileged: boolean;
-  /** null = unlimited or unset (Docker stores 0 or -1 for that). */
-  pidsLimit: number | null;
-  memoryLimit: number | null;
-  ulimits: { name: string; soft: number; hard: number }[];
-  logPath?: string;
-  cgroupParent?: string;
-  usernsMode?: string;
-  capAdd: string[];
-  /** Where this was read, for evidence: "docker inspect <name>". */
-  source: string;
-}
-
-export interface DockerRead {
-  containers: RuntimeContainer[];
-  version?: string;
-  /** One sentence per problem (socket missing, refused, not Docker, bad JSON). */
-  problems: string[];
-}
+export type DockerRead = RuntimeRead;
 
 /** k8s_<container>_<pod>_<namespace>_<uid>_<attempt>; pod and namespace names cannot contain "_". */
 const NAME = /^\/?k8s_([^_]{1,253})_([^_]{1,253})_([^_]{1,253})_([^_]{1,64})_(\d{1,6})$/;
@@ -161,7 +125,7 @@ function sentence(socketPath: string, err: unknown): string {
 
 /** Lists and inspects every Kubernetes container the daemon knows (running or exited). */
 export async function readDocker(socketPath: string, shownPath = socketPath): Promise<DockerRead> {
-  const out: DockerRead = { containers: [], problems: [] };
+  const out: DockerRead = { runtime: 'docker', endpoint: shownPath, containers: [], problems: [] };
   let list;
   try {
     const res = await getJson(socketPath, `/${API}/containers/json?all=1`);
@@ -245,6 +209,7 @@ export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeCon
     ...(h.CgroupParent ? { cgroupParent: h.CgroupParent } : {}),
     ...(h.UsernsMode ? { usernsMode: h.UsernsMode } : {}),
     capAdd: h.CapAdd ?? [],
+    runtime: 'docker',
     source: `docker inspect ${name}`,
   };
 }
