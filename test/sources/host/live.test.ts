@@ -95,7 +95,7 @@ describe.skipIf(!!skipReason)('readNodeFacts on the live root', () => {
         source: `/proc/${child.pid}/limits`,
         text: 'Max processes 77 (soft, sleep)',
       });
-      expect(limit!.topConsumers).toEqual([{ name: `sleep[${child.pid}]`, used: 1 }]);
+      expect(limit!.topConsumers).toEqual([{ name: `pid ${child.pid} (sleep)`, used: 1 }]);
     } finally {
       child.kill('SIGKILL');
     }

@@ -7,7 +7,7 @@ import {
   inUserNamespace,
   parseLimits,
   parseStatus,
-} from '../../../src/sources/live/proc-status.js';
+} from '../../../src/sources/host/proc-files.js';
 
 const linux = process.platform === 'linux';
 
