@@ -34,7 +34,12 @@ export class Recognizer {
         this.firstTime ??= line.time;
         this.lastTime = line.time;
       }
-      const evidence = { source: line.source, line: line.line, text: line.text };
+      // Line 0 is a record whose place has no line number (a kernel line from the ring buffer, a tail read).
+      const evidence = {
+        source: line.source,
+        ...(line.line > 0 ? { line: line.line } : {}),
+        text: line.text,
+      };
       const hit = this.hits.get(sig.id);
       if (!hit) {
         this.hits.set(sig.id, {

@@ -61,7 +61,7 @@ export interface Subject {
 /** One line of crash output as a source read it, unwrapped from its framing, with its place. */
 export interface LogLine {
   source: string;
-  /** 1-based line number in the raw input. */
+  /** 1-based line number in the raw input; 0 when the source has none (the kernel's ring buffer, a tail read). */
   line: number;
   /** The message, unwrapped from CRI or Docker framing, decoded as UTF-8 (invalid bytes become U+FFFD). */
   text: string;

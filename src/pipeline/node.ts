@@ -58,14 +58,16 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   const warnings: string[] = [];
 
   // 1. What crashed: the log folder and the runtime.
-  const logDir = opts.logDir ?? root.realDir('/var/log/pods');
   const shownLogDir = opts.logDir ?? '/var/log/pods';
-  const logs = logDir
-    ? readPodLogs(logDir, shownLogDir, root)
+  const logRoot = new HostRoot(opts.logDir ?? root.realDir('/var/log/pods') ?? `${root.dir}/var/log/pods`);
+  const logs = logRoot.usable
+    ? readPodLogs(logRoot, shownLogDir, root)
     : {
         containers: [],
         problems: [
-          `${shownLogDir}: not found under ${opts.root}; crashed containers are found through the runtime only.`,
+          opts.logDir
+            ? `${shownLogDir}: no such log folder; crashed containers are found through the runtime only.`
+            : `${shownLogDir}: not found under ${opts.root}; crashed containers are found through the runtime only.`,
         ],
       };
   warnings.push(...logs.problems);

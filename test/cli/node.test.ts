@@ -83,7 +83,7 @@ describe('podmortem node with bad input', () => {
     const r = run(['--root', root]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/warning: \/proc\/loadavg: is not a regular file/);
-    expect(r.stdout).toMatch(/warning: \/proc\/sys\/kernel\/pid_max: expected a number/);
+    expect(r.stdout).toMatch(/warning: \/proc\/sys\/kernel\/pid_max: expected a limit/);
     expect(r.stdout).toMatch(/not a live process table/);
     expect(r.stderr).toBe('');
   });

@@ -96,15 +96,24 @@ export function readKernelFacts(root: HostRoot): KernelFacts {
 }
 
 /** A sysctl-like file holding one integer (values beyond 2^53, like file-max's LONG_MAX, are kept approximate). */
+/**
+ * A kernel limit read from a sysctl file: a whole number from 1 up. Anything else (garbage, a
+ * negative value, 0, more digits than a 64-bit counter holds) is reported as unreadable and the
+ * limit stays unknown: never "unlimited", never "exhausted".
+ */
 export function readNumber(root: HostRoot, path: string, quiet = false): Fact<number> | undefined {
   const r = root.read(path, { quiet });
   if (!r) return undefined;
-  const m = /^\s*(-?\d{1,20})\s*$/.exec(r.text);
-  if (!m) {
-    root.note(path, `${path}: expected a number, found "${r.text.trim().slice(0, 40)}".`);
+  const m = /^\s*(\d{1,20})\s*$/.exec(r.text);
+  const value = m ? Number(m[1]) : NaN;
+  if (!m || value < 1 || value > 2 ** 64) {
+    root.note(
+      path,
+      `${path}: expected a limit (a whole number from 1), found "${r.text.trim().slice(0, 40)}"; it is unknown.`,
+    );
     return undefined;
   }
-  return { value: Number(m[1]), evidence: evidenceOf(r, 1) };
+  return { value, evidence: evidenceOf(r, 1) };
 }
 
 function readOsRelease(root: HostRoot): NodeFacts['os'] {

@@ -397,12 +397,44 @@ describe('other layouts and broken snapshots', () => {
       expect(facts.kubelet).toEqual({ source: '/var/lib/kubelet/config.yaml' });
       expect(facts.unreadable).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^\/proc\/sys\/kernel\/pid_max: expected a number, found/),
+          expect.stringMatching(
+            /^\/proc\/sys\/kernel\/pid_max: expected a limit \(a whole number from 1\), found/,
+          ),
           '/proc/loadavg: not in the "a b c running/total lastpid" format; task count unknown.',
           '/var/lib/kubelet/config.yaml: not a KubeletConfiguration (podPidsLimit has the wrong type); its settings were not used.',
           expect.stringMatching(
             /^No cgroup of pod 99999999-8888-7777-6666-555555555555 under \/sys\/fs\/cgroup/,
           ),
+        ]),
+      );
+    } finally {
+      snap.cleanup();
+    }
+  });
+
+  it('a negative or zero limit, or a garbage pids.max, is unknown: never unlimited, never exhausted', async () => {
+    const uid = '99999999-8888-7777-6666-555555555555';
+    const snap = writeTree({
+      'proc/sys/kernel/pid_max': '-1\n',
+      'proc/sys/kernel/threads-max': '0\n',
+      'proc/loadavg': '0.1 0.1 0.1 1/500 42\n',
+      'sys/fs/cgroup/pids/kubepods/pids.max': 'max\n',
+      [`sys/fs/cgroup/pids/kubepods/pod${uid}/pids.max`]: 'lots\n',
+      [`sys/fs/cgroup/pids/kubepods/pod${uid}/pids.current`]: '12\n',
+    });
+    try {
+      const facts = await readNodeFacts(snap.root, { podUids: [uid] });
+      expect(facts.pidMax).toBeUndefined();
+      expect(facts.threadsMax).toBeUndefined();
+      expect(facts.limits.find((l) => l.id === 'kernel.pid_max')).toBeUndefined();
+      const pod = facts.cgroupChains!.find((l) => l.level === 'pod')!;
+      expect(pod.max).toBeUndefined(); // not null: null would mean "max", i.e. unlimited
+      expect(pod.current).toBe(12);
+      expect(facts.unreadable).toEqual(
+        expect.arrayContaining([
+          '/proc/sys/kernel/pid_max: expected a limit (a whole number from 1), found "-1"; it is unknown.',
+          '/proc/sys/kernel/threads-max: expected a limit (a whole number from 1), found "0"; it is unknown.',
+          `/sys/fs/cgroup/pids/kubepods/pod${uid}/pids.max: "lots" is not a limit; this level's limit is unknown.`,
         ]),
       );
     } finally {
