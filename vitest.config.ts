@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // Every report a test obtains from the pipeline is checked against schema/report.schema.json.
+    setupFiles: ['test/schema/setup.ts'],
   },
 });

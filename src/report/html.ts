@@ -1,7 +1,7 @@
 // A standalone HTML page (no scripts, no external assets) for sharing a report in a browser.
 import type { Report } from '../evidence/types.js';
 import { neutralize } from './sanitize.js';
-import { place } from '../evidence/place.js';
+import { placeAndWhose } from './whose.js';
 
 const esc = (s: string): string =>
   neutralize(s).replace(
@@ -39,13 +39,13 @@ export function renderHtml(report: Report): string {
     const facts = Object.entries(s).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`);
     body.push(`<dl>${facts.join('')}</dl><h3>Signatures</h3><ul>`);
     for (const sig of inc.signatures) {
-      const ev = sig.evidence.map((e) => `${place(e)}: ${e.text}`).join('\n');
+      const ev = sig.evidence.map((e) => `${placeAndWhose(e)}: ${e.text}`).join('\n');
       body.push(`<li><code>${esc(sig.id)}</code> ${esc(sig.title)}${pre([ev])}</li>`);
     }
     body.push('</ul><h3>Causes</h3><table><tr><th>verdict</th><th>cause</th><th>why</th></tr>');
     for (const c of inc.causes) {
       const reasons = c.reasons.map((r) => `<li>${esc(r)}</li>`).join('');
-      const ev = c.evidence.map((e) => `${place(e)}: ${e.text}`).join('\n');
+      const ev = c.evidence.map((e) => `${placeAndWhose(e)}: ${e.text}`).join('\n');
       const fix =
         c.verdict === 'ruled-out'
           ? ''

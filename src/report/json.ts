@@ -1,10 +1,12 @@
 // The contract's JSON report (schemaVersion 1). Strings stay as read: JSON escaping makes control
-// characters harmless, and scripts want the exact text.
+// characters harmless, and scripts want the exact text. Its shape is schema.ts's, checked here by the
+// compiler and published as schema/report.schema.json.
 import type { Report } from '../evidence/types.js';
+import type { JsonReport } from './schema.js';
 
 export function renderJson(report: Report): string {
   const { incidents, node, warnings } = report;
-  const out = {
+  const out: JsonReport = {
     schemaVersion: report.schemaVersion,
     incidents: incidents.map((i) => ({
       subject: i.subject,

@@ -3,7 +3,7 @@
 // so a hostile log line cannot break out of its block.
 import type { CauseAssessment, Incident, Report } from '../evidence/types.js';
 import { neutralize } from './sanitize.js';
-import { place } from '../evidence/place.js';
+import { placeAndWhose } from './whose.js';
 
 function fence(lines: string[], lang = ''): string {
   const body = lines.map(neutralize).join('\n');
@@ -74,7 +74,7 @@ function incident(inc: Incident): string[] {
   }
   // Two signatures can match one line (fatal error: newosproc): print each line once.
   const printed = new Set(
-    inc.signatures.flatMap((x) => x.evidence.slice(0, 2)).map((e) => `${place(e)}: ${e.text}`),
+    inc.signatures.flatMap((x) => x.evidence.slice(0, 2)).map((e) => `${placeAndWhose(e)}: ${e.text}`),
   );
   out.push('', fence([...printed]), '');
   out.push('### Candidate causes', '', '| verdict | cause | summary |', '|---|---|---|');
@@ -89,7 +89,7 @@ function cause(c: CauseAssessment): string[] {
   const out = [`### \`${c.id}\`: ${c.verdict}`, '', md(c.summary), ''];
   if (c.reasons.length > 0) out.push(...c.reasons.map((r) => `- ${md(r)}`), '');
   if (c.evidence.length > 0)
-    out.push('Evidence:', '', fence(c.evidence.map((e) => `${place(e)}: ${e.text}`)), '');
+    out.push('Evidence:', '', fence(c.evidence.map((e) => `${placeAndWhose(e)}: ${e.text}`)), '');
   if (c.missing.length > 0) out.push('To decide:', '', fence(lines(c.missing), 'sh'), '');
   if (c.verdict !== 'ruled-out' && c.remediation.length > 0) {
     out.push('Fix:', '');

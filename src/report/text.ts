@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import type { CauseAssessment, Incident, Report, Verdict } from '../evidence/types.js';
 import { neutralize as n } from './sanitize.js';
 import { place } from '../evidence/place.js';
+import { placeAndWhose } from './whose.js';
 
 export interface TextOptions {
   color: boolean;
@@ -40,7 +41,7 @@ export function renderText(report: Report, opts: TextOptions): string {
         `  ${c.bold(s.id)}  ${s.title}${f ? `  (${f})` : ''}${s.count > 1 ? c.dim(` ×${s.count}`) : ''}`,
       );
       const e = s.evidence[0];
-      if (e) lines.push(c.dim(`    ${n(place(e))}  `) + n(e.text));
+      if (e) lines.push(c.dim(`    ${n(placeAndWhose(e))}  `) + n(e.text));
     }
     lines.push('');
     // The crash lines are printed once above; under each cause only the other evidence is repeated.
@@ -96,7 +97,7 @@ function renderCause(
   ];
   for (const r of cause.reasons) out.push(`      · ${n(r)}`);
   for (const e of cause.evidence.filter((x) => !shown.has(place(x))))
-    out.push(c.dim(`      ${n(place(e))}: `) + n(e.text));
+    out.push(c.dim(`      ${n(placeAndWhose(e))}: `) + n(e.text));
   for (const m of cause.missing) out.push(`      ${c.cyan('to decide:')} ${n(m)}`);
   if (cause.verdict !== 'ruled-out' && cause.verdict !== 'unlikely') {
     for (const r of cause.remediation) {

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { expectValidJsonRun } from '../schema/report-check.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = resolve(REPO, 'dist/cli/main.js');
@@ -30,5 +31,7 @@ export function podmortem(
     timeout: 120_000,
     maxBuffer: 64 << 20,
   });
-  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  const run = { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  expectValidJsonRun(args, run);
+  return run;
 }

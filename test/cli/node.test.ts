@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt, REPO } from './helpers.js';
+import { expectValidJsonRun } from '../schema/report-check.js';
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [CLI, 'node', ...args], {
@@ -15,6 +16,7 @@ function run(args: string[]) {
     timeout: 120_000,
     env: { ...process.env, NO_COLOR: '1' },
   });
+  expectValidJsonRun(args, r);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Standin } from '../standin/server.mjs';
+import { expectValidReport } from '../schema/report-check.js';
 import { CLI, ensureBuilt, podmortemAsync, scenarioStandin } from './helpers.js';
 
 let s: Standin;
@@ -165,5 +166,6 @@ describe('progress on a terminal', () => {
     expect(r.stdout).toMatch(/crashed containers read 6\/6/);
     expect(r.stdout).toContain('\r\x1b[2K');
     expect(JSON.parse((await import('node:fs')).readFileSync(out, 'utf8')).incidents).toHaveLength(6);
+    expectValidReport((await import('node:fs')).readFileSync(out, 'utf8'));
   });
 });

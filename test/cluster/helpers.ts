@@ -2,6 +2,7 @@
 // asynchronously (the stand-in answers from this same process, so a synchronous spawn would block it).
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { expectValidJsonRun } from '../schema/report-check.js';
 import { scenario } from '../standin/scenario.mjs';
 import { startStandin, type Standin } from '../standin/server.mjs';
 
@@ -17,7 +18,7 @@ export interface Run {
 }
 
 export function podmortemAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((done) => {
+  return new Promise<Run>((done) => {
     execFile(
       process.execPath,
       [CLI, ...args],
@@ -31,6 +32,9 @@ export function podmortemAsync(args: string[], env: NodeJS.ProcessEnv = {}): Pro
         done({ status: code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
+  }).then((run) => {
+    expectValidJsonRun(args, run);
+    return run;
   });
 }
 

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CauseAssessment, Report } from '../../src/evidence/types.js';
 import { ensureBuilt } from '../cli/helpers.js';
+import { expectValidReport } from '../schema/report-check.js';
 
 const DIR = 'examples/calico-node-newosproc';
 
@@ -30,6 +31,7 @@ describe('examples/calico-node-newosproc', () => {
       { encoding: 'utf8' },
     );
     status = run.status;
+    expectValidReport(run.stdout);
     report = JSON.parse(run.stdout) as Report;
   }, 180_000);
 

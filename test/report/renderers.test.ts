@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/evidence/types.js';
 import { render } from '../../src/report/index.js';
+import { expectValidReport } from '../schema/report-check.js';
 
 const HOSTILE =
   'runtime: failed to create new OS thread \u001b[2J\u001b]0;pwned\u0007 ``` </pre><script>alert(1)</script>';
@@ -165,5 +166,59 @@ describe('json report', () => {
     ]);
     expect(j.incidents[0].causes[0]).not.toHaveProperty('weight');
     expect(j.node.limits[0]).toMatchObject({ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768 });
+    expectValidReport(report);
+  });
+});
+
+describe('whose evidence it is', () => {
+  // The EMFILE crash of issue 7: the restarted twin holds 3 descriptors a second after its start;
+  // a reader must not take that for what the crashed instance held.
+  const whose: Report = {
+    ...report,
+    incidents: [
+      {
+        ...report.incidents[0]!,
+        causes: [
+          {
+            ...report.incidents[0]!.causes[0]!,
+            id: 'rlimit.nofile',
+            evidence: [
+              { source: '/proc/4242/fd', text: '3 open descriptors', of: 'restarted' },
+              {
+                source: 'app.log',
+                line: 7,
+                text: "OSError: [Errno 24] Too many open files: '/dev/null'",
+                of: 'crashed',
+              },
+              { source: '/proc/sys/fs/file-nr', line: 1, text: '4096 0 9223372036854775807', of: 'node' },
+              { source: '/proc/4242/limits', line: 9, text: 'Max open files 64 64 files' },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const said = {
+    text: render(whose, 'text', { color: false }),
+    markdown: render(whose, 'markdown', { color: false }),
+    html: render(whose, 'html', { color: false }),
+  };
+  for (const [format, out] of Object.entries(said)) {
+    it(`${format}: labels each usage with its instance, and a limit with none`, () => {
+      expect(out).toContain('/proc/4242/fd (restarted instance, now): 3 open descriptors');
+      expect(out).toContain('app.log:7 (crashed instance): ');
+      expect(out).toContain('/proc/sys/fs/file-nr:1 (node, now): 4096');
+      expect(out).toContain('/proc/4242/limits:9: Max open files');
+    });
+  }
+  it('the JSON report carries `of` as read', () => {
+    const j = JSON.parse(render(whose, 'json', { color: false }));
+    expect(j.incidents[0].causes[0].evidence.map((e: { of?: string }) => e.of)).toEqual([
+      'restarted',
+      'crashed',
+      'node',
+      undefined,
+    ]);
+    expectValidReport(whose);
   });
 });
