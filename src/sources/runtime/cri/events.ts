@@ -30,6 +30,11 @@ export interface ExitStreamOptions {
   namespace?: string;
   /** Interval of the ListContainers fallback. */
   pollMs?: number;
+  /**
+   * Start with this way of listening instead of the best one (each falls back to the next when the
+   * runtime does not implement it): 'cri-events' skips containerd's own stream, 'cri-poll' polls.
+   */
+  via?: RuntimeExit['via'];
   /** Called once the way of listening is chosen (or changes), for the agent's log. */
   onSource?: (via: RuntimeExit['via']) => void;
 }
@@ -219,7 +224,11 @@ export function runtimeExits(socketPath: string, opts: ExitStreamOptions = {}): 
     if (!opts.signal?.aborted) timer = setTimeout(() => void poll(false), opts.pollMs ?? 1000);
   };
 
-  if (!opts.signal?.aborted) containerd();
+  if (!opts.signal?.aborted) {
+    if (opts.via === 'cri-poll') void poll(true);
+    else if (opts.via === 'cri-events') criEvents();
+    else containerd();
+  }
   return { [Symbol.asyncIterator]: () => out.drain() };
 }
 
