@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostRoot } from '../../../src/sources/host/root.js';
 import { runtimeExits, type RuntimeExit } from '../../../src/sources/runtime/cri/events.js';
+import { cgroupDirOf } from '../../../src/sources/runtime/cgroups-path.js';
 import { readRuntime } from '../../../src/sources/runtime/endpoint.js';
 import type { RuntimeContainer } from '../../../src/sources/runtime/types.js';
 import { ContainerdLab, labUnavailable, pidsMax, type LabPod } from './lab.js';
@@ -116,7 +117,7 @@ describe.skipIf(why !== undefined && !ci)('containerd lab (CRI source, event str
     expect(second!.finishedAt).toBeUndefined();
     // The live twin's pid is a real process in the cgroup the spec names.
     const cgroups = readFileSync(`/proc/${second!.pid}/cgroup`, 'utf8');
-    expect(cgroups).toContain(`:pids:${second!.cgroupsPath}\n`);
+    expect(cgroups).toContain(`:pids:${cgroupDirOf(second!.cgroupsPath!)}\n`);
   });
 
   it('a 16 MiB memory limit: OOMKilled read through CRI, /tasks/oom then /tasks/exit on the event stream', async () => {
