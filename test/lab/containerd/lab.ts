@@ -270,7 +270,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       if (!existsSync(`${base}/cgroup.procs`)) continue; // a symlink alias (cpu,cpuacct) or not a hierarchy
       for (const part of ['/kubepods', '/kubepods/burstable', rel]) {
         if (existsSync(base + part)) continue;
-        if (base === PIDS_ROOT) mkdirSync(base + part);
+        // recursive: another lab (the Docker one) may create the same level at the same moment
+        if (base === PIDS_ROOT) mkdirSync(base + part, { recursive: true });
         this.cgroups.push(base + part);
       }
     }
