@@ -20,6 +20,10 @@ export interface RuntimeContainer {
   pid?: number;
   exitCode: number;
   oomKilled: boolean;
+  /** The runtime's reason for the last exit, as CRI records it ("OOMKilled", "Error", "Completed"). */
+  reason?: string;
+  /** The runtime's message for the last exit, when it gave one. */
+  message?: string;
   restartCount: number;
   finishedAt?: string;
   user?: string;
