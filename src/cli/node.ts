@@ -28,7 +28,16 @@ Nothing under --root is written. Run it as root on the node, or in a pod with th
     )
     .addOption(new Option('--log-dir <dir>', 'the kubelet pod log folder (default: <root>/var/log/pods)'))
     .addOption(
-      new Option('--docker-socket <path>', 'the Docker Engine socket (default: <root>/var/run/docker.sock)'),
+      new Option(
+        '--runtime-endpoint <unix:///path>',
+        "the container runtime's socket under --root (CRI: containerd, CRI-O, cri-dockerd; or the Docker Engine API). Default: the first that answers of unix:///run/containerd/containerd.sock, unix:///run/crio/crio.sock, unix:///var/run/cri-dockerd.sock, unix:///var/run/docker.sock",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--docker-socket <path>',
+        'a Docker Engine socket at this path (not under --root)',
+      ).conflicts('runtimeEndpoint'),
     )
     .addOption(formatOption())
     .addOption(outputOption())
@@ -40,6 +49,10 @@ Examples:
   sudo podmortem node
   podmortem node --root /host --format json | jq '.node.limits[] | select(.ratio > 0.8)'
   podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods
+  sudo podmortem node --runtime-endpoint unix:///run/containerd/containerd.sock
+
+The report names the runtime it read (node.runtime in JSON); an explicit --runtime-endpoint that
+cannot be used exits 1.
 
 Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 when --fail-on matched.`,
     )
@@ -47,6 +60,7 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
       async (opts: {
         root: string;
         logDir?: string;
+        runtimeEndpoint?: string;
         dockerSocket?: string;
         format: Format;
         output?: string;
@@ -56,11 +70,13 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
         // Loaded on use: the other commands (and --help) do not pay for the node readers.
         const { nodePostmortem } = await import('../pipeline/node.js');
-        const { report, auditWarnings } = await nodePostmortem({
+        const { report, auditWarnings, usageError } = await nodePostmortem({
           root: opts.root,
           ...(opts.logDir !== undefined ? { logDir: realpathSync(opts.logDir) } : {}),
+          ...(opts.runtimeEndpoint !== undefined ? { runtimeEndpoint: opts.runtimeEndpoint } : {}),
           ...(opts.dockerSocket !== undefined ? { dockerSocket: opts.dockerSocket } : {}),
         });
+        if (usageError !== undefined) throw new UsageError(usageError);
         report.warnings.push(...auditWarnings.map((w) => `headroom: ${w}`));
         await emit(report, opts);
         process.exitCode = gate(report, opts.failOn);

@@ -280,7 +280,11 @@ export interface Report {
   incidents: Incident[];
   /** Cross-incident findings (scan, collect, bundles); absent for a single log. */
   findings?: Finding[];
-  node?: { limits: LimitUsage[] };
+  node?: {
+    limits: LimitUsage[];
+    /** The container runtime whose records were read (`podmortem node`): its name, the endpoint used, its version. */
+    runtime?: { name: string; endpoint: string; version?: string };
+  };
   /** One sentence per problem met while reading input (not part of the contract's required fields). */
   warnings: string[];
 }

@@ -4,7 +4,7 @@
 // weighed), gathers for each crashed container what the restarted twin and the runtime still show,
 // and diagnoses each through diagnoseContainer like every other command. Reads only: nothing under
 // the root is ever written.
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { correlate } from '../diagnose/correlate.js';
 import { headroomWarnings } from '../diagnose/headroom.js';
 import type { CgroupLevel, Incident, ProcessFacts, Report } from '../evidence/types.js';
@@ -15,7 +15,9 @@ import { readProcessFacts } from '../sources/host/process-facts.js';
 import type { ProcEntry } from '../sources/host/proc-table.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readPodLogs, type ContainerLogs } from '../sources/logs/pod-log-folder.js';
+import { cgroupDirOf } from '../sources/runtime/cgroups-path.js';
 import { readDocker } from '../sources/runtime/docker.js';
+import { readRuntime, type RuntimeSelection } from '../sources/runtime/endpoint.js';
 import {
   crashedByRuntime,
   recordedExit,
@@ -31,7 +33,9 @@ export interface NodeOptions {
   root: string;
   /** Kubelet pod log folder as a real path; default <root>/var/log/pods. */
   logDir?: string;
-  /** Docker socket as a real path; default <root>/var/run/docker.sock. */
+  /** --runtime-endpoint: the runtime's socket under the root (unix:///path); default: the usual sockets in crictl's order. */
+  runtimeEndpoint?: string;
+  /** --docker-socket: a Docker Engine socket as a real path (not under the root). */
   dockerSocket?: string;
 }
 
@@ -39,6 +43,8 @@ export interface NodeResult {
   report: Report;
   /** Audit warnings (limits close to or at their maximum). */
   auditWarnings: string[];
+  /** Set when an explicitly named runtime endpoint could not be used: the CLI exits 1 with it. */
+  usageError?: string;
 }
 
 /** Runs of a container read for the crash: the previous run and the current one (a restart appends or starts a new file). */
@@ -71,10 +77,15 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
         ],
       };
   warnings.push(...logs.problems);
-  const socket = opts.dockerSocket ?? dockerSocketUnder(root);
-  const docker = socket ? await readDocker(socket) : undefined;
-  if (docker) warnings.push(...docker.problems);
-  const keys = containerKeys(logs.containers, docker?.containers ?? []);
+  const runtime = await readRuntimeOf(root, opts);
+  warnings.push(...runtime.problems);
+  if (runtime.explicitFailed !== undefined)
+    return {
+      report: { schemaVersion: 1, incidents: [], warnings },
+      auditWarnings: [],
+      usageError: runtime.explicitFailed,
+    };
+  const keys = containerKeys(logs.containers, runtime.read?.containers ?? []);
 
   // 2. The node, read once: every limit is known before any cause is weighed.
   const podNames = new Map([...keys.values()].map((k) => [k.podUid, `${k.namespace}/${k.pod}`]));
@@ -107,7 +118,18 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
       schemaVersion: 1,
       incidents,
       ...(findings.length > 0 ? { findings } : {}),
-      node: { limits: node.limits },
+      node: {
+        limits: node.limits,
+        ...(runtime.read
+          ? {
+              runtime: {
+                name: runtime.read.runtime,
+                endpoint: runtime.read.endpoint,
+                ...(runtime.read.version ? { version: runtime.read.version } : {}),
+              },
+            }
+          : {}),
+      },
       warnings: [...new Set([...warnings, ...node.unreadable])],
     },
     auditWarnings: headroomWarnings(node.limits),
@@ -141,17 +163,12 @@ function containerKeys(logs: ContainerLogs[], runtime: RuntimeContainer[]): Map<
   return keys;
 }
 
-function dockerSocketUnder(root: HostRoot): string | undefined {
-  for (const p of ['/var/run/docker.sock', '/run/docker.sock']) {
-    const r = root.resolve(p);
-    if (!r.ok) continue;
-    try {
-      if (statSync(r.real).isSocket()) return r.real;
-    } catch {
-      // unreadable: try the next
-    }
-  }
-  return undefined;
+/** The runtime's records: an explicit Docker socket as given, else the endpoint chosen as crictl would. */
+async function readRuntimeOf(root: HostRoot, opts: NodeOptions): Promise<RuntimeSelection> {
+  if (opts.dockerSocket === undefined)
+    return readRuntime(root, opts.runtimeEndpoint !== undefined ? { endpoint: opts.runtimeEndpoint } : {});
+  const read = await readDocker(opts.dockerSocket);
+  return { read, tried: [opts.dockerSocket], problems: [...read.problems] };
 }
 
 async function examine(
@@ -277,7 +294,7 @@ function ownChains(
   const out: CgroupLevel[] = [];
   for (const controller of ['pids', 'memory'] as const) {
     let path = controller === 'pids' ? live[0]?.pidsCgroup : live[0]?.memoryCgroup;
-    if (!path && rc?.cgroupsPath?.startsWith('/')) path = rc.cgroupsPath;
+    if (!path && rc?.cgroupsPath) path = cgroupDirOf(rc.cgroupsPath);
     if (!path && rc?.cgroupParent) {
       // cgroupfs driver: <parent>/<id>; systemd driver: <parent slice>/docker-<id>.scope
       path = rc.cgroupParent.endsWith('.slice')

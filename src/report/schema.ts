@@ -156,7 +156,16 @@ function reportOf<S extends z.ZodType, C extends z.ZodType>(sig: S, cau: C) {
     incidents: z.array(incident),
     findings: z.array(finding).optional(),
     node: z
-      .object({ limits: z.array(limit).meta({ description: 'One entry per limit and scope.' }) })
+      .object({
+        limits: z.array(limit).meta({ description: 'One entry per limit and scope.' }),
+        runtime: z
+          .object({ name: z.string(), endpoint: z.string(), version: z.string().optional() })
+          .optional()
+          .meta({
+            description:
+              'The container runtime whose records were read (podmortem node): docker, containerd, cri-o; the endpoint used (unix:///run/containerd/containerd.sock); its version.',
+          }),
+      })
       .optional()
       .meta({ description: 'Present when node evidence was read.' }),
     warnings: z.array(z.string()).meta({ description: 'One sentence per thing that could not be read.' }),

@@ -85,7 +85,9 @@ export async function readRuntime(root: HostRoot, opts: RuntimeOptions = {}): Pr
       out.problems.push(...r.read.problems);
       return out;
     }
-    out.problems.push(r.problem);
+    // A default socket that is simply absent is normal (another runtime, a snapshot): the closing
+    // sentence lists every path tried; only sockets that exist and failed get a sentence of their own.
+    if (!r.problem.startsWith(`${shown}: no socket at `)) out.problems.push(r.problem);
   }
   out.problems.push(
     `No container runtime answered (tried ${out.tried.join(', ')}${root.isSlash ? '' : ` under ${root.given}`}); exit codes and OOMKilled come from the log folder only. Name the runtime's socket with --runtime-endpoint.`,
