@@ -1,26 +1,19 @@
-// Real limits reached on this machine (see lab.ts), diagnosed from the real crash output and the
-// real counters: the pids cgroup is confirmed by its own files, RLIMIT_NPROC by the arithmetic of a
-// real non-root UID, and each of them is not confused with the other.
-import { afterAll, describe, expect, it } from 'vitest';
-import { assess, fact, node, pidsLevel, procNumber, said, usage } from './helpers.js';
-import {
-  cleanupLab,
-  labUnavailable,
-  runAsUidWithNproc,
-  runHolding,
-  runInMemoryCgroup,
-  runInPidsCgroup,
-} from './lab.js';
+// Real limits reached on this machine without a container engine (harness/bare.ts), each assessed by
+// its cause module from the real crash output and the real counters: the pids cgroup is confirmed by
+// its own files, RLIMIT_NPROC by the arithmetic of a real non-root UID, a memory cgroup by its OOM
+// counter, RLIMIT_NOFILE and inotify instances by the process's own /proc, and none is confused with
+// its neighbour.
+import { expect, it } from 'vitest';
+import { assess, fact, node, pidsLevel, procNumber, said, usage } from '../knowledge/causes/helpers.js';
+import { describeNeeding } from '../prerequisites.js';
+import { runAsUidWithNproc, runHolding, runInMemoryCgroup, runInPidsCgroup } from './harness/index.js';
 
-const skip = labUnavailable();
-
-describe.skipIf(skip !== undefined)(
-  `lab: real limits reached on this machine${skip ? ` (skipped: ${skip})` : ''}`,
+describeNeeding(
+  'lab: real task limits reached on this machine',
+  ['linux', 'root', 'cgroup-v1-pids', 'go', 'setpriv', 'prlimit'],
   () => {
-    afterAll(cleanupLab);
-
-    it('a Go program in a pids cgroup with pids.max 20: newosproc errno 11, cgroup.pids confirmed by the cgroup files', () => {
-      const run = runInPidsCgroup(20, 200);
+    it('a Go program in a pids cgroup with pids.max 20: newosproc errno 11, cgroup.pids confirmed by the cgroup files', async () => {
+      const run = await runInPidsCgroup(20);
       expect(run.exitCode).toBe(2);
       expect(run.log[0]).toMatch(/^runtime: failed to create new OS thread \(have \d+ already; errno=11\)$/);
       expect(run.files['pids.events']).toMatch(/^max [1-9]/);
@@ -65,8 +58,8 @@ describe.skipIf(skip !== undefined)(
       ).toBe('ruled-out');
     });
 
-    it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', () => {
-      const run = runAsUidWithNproc(65534, 30, 200);
+    it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', async () => {
+      const run = await runAsUidWithNproc(65534, 30);
       expect(run.exitCode).toBe(2);
       const m = /^runtime: failed to create new OS thread \(have (\d+) already; errno=11\)$/.exec(
         run.log[0] ?? '',
@@ -94,59 +87,51 @@ describe.skipIf(skip !== undefined)(
   },
 );
 
-describe.skipIf(skip !== undefined)(
-  `lab: a real memory-cgroup OOM kill${skip ? ` (skipped: ${skip})` : ''}`,
-  () => {
-    afterAll(cleanupLab);
+describeNeeding('lab: a real memory-cgroup OOM kill', ['linux', 'root', 'cgroup-v1-memory', 'go'], () => {
+  it('a Go program over a 64 MiB memory cgroup is killed silently; memory.cgroup confirmed, memory.node unlikely', async () => {
+    const run = await runInMemoryCgroup(64, 512);
+    expect(run.signal).toBe('SIGKILL');
+    // The memcg OOM killer gives the program no chance to print anything (limits.md §5.3).
+    expect(run.log).toEqual([]);
+    const oomKills = Number(/oom_kill (\d+)/.exec(run.files['memory.oom_control'])?.[1] ?? '0');
+    expect(oomKills).toBeGreaterThan(0);
+    const dir = `/sys/fs/cgroup/memory${run.path}`;
+    const level = {
+      path: run.path,
+      level: 'container',
+      controller: 'memory' as const,
+      max: Number(run.files['memory.limit_in_bytes']),
+      peak: Number(run.files['memory.max_usage_in_bytes']),
+      events: oomKills,
+      evidence: [
+        { source: `${dir}/memory.limit_in_bytes`, text: run.files['memory.limit_in_bytes'] },
+        { source: `${dir}/memory.oom_control`, text: run.files['memory.oom_control'].replace(/\n/g, ', ') },
+      ],
+    };
+    const kernelLines = run.kernelLine
+      ? [
+          {
+            kind: 'memcg-oom' as const,
+            cgroup: run.path,
+            evidence: { source: '/dev/kmsg', text: run.kernelLine },
+          },
+        ]
+      : [];
+    const n = node({ cgroupVersion: 1, cgroupChains: [level], kernelLines });
+    // What the kubelet records for such a container: exit code 137 (128 + SIGKILL), reason OOMKilled.
+    const subject = { exitCode: 137, reason: 'OOMKilled', source: 'pod.yaml' };
+    const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
+    const a = assess('memory.cgroup', { subject, node: n, raise });
+    expect(a.verdict).toBe('confirmed');
+    expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} OOM kill`));
+    expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
+    const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
+    expect(b.verdict).toBe('unlikely');
+    expect(b.summary).toMatch(/inside a memory cgroup limit/);
+  });
+});
 
-    it('a Go program over a 64 MiB memory cgroup is killed silently; memory.cgroup confirmed, memory.node unlikely', () => {
-      const run = runInMemoryCgroup(64, 512);
-      if (!run) return; // no v1 memory hierarchy on this machine
-      expect(run.signal).toBe('SIGKILL');
-      // The memcg OOM killer gives the program no chance to print anything (limits.md §5.3).
-      expect(run.log).toEqual([]);
-      const oomKills = Number(/oom_kill (\d+)/.exec(run.files['memory.oom_control'])?.[1] ?? '0');
-      expect(oomKills).toBeGreaterThan(0);
-      const dir = `/sys/fs/cgroup/memory${run.path}`;
-      const level = {
-        path: run.path,
-        level: 'container',
-        controller: 'memory' as const,
-        max: Number(run.files['memory.limit_in_bytes']),
-        peak: Number(run.files['memory.max_usage_in_bytes']),
-        events: oomKills,
-        evidence: [
-          { source: `${dir}/memory.limit_in_bytes`, text: run.files['memory.limit_in_bytes'] },
-          { source: `${dir}/memory.oom_control`, text: run.files['memory.oom_control'].replace(/\n/g, ', ') },
-        ],
-      };
-      const kernelLines = run.kernelLine
-        ? [
-            {
-              kind: 'memcg-oom' as const,
-              cgroup: run.path,
-              evidence: { source: '/dev/kmsg', text: run.kernelLine },
-            },
-          ]
-        : [];
-      const n = node({ cgroupVersion: 1, cgroupChains: [level], kernelLines });
-      // What the kubelet records for such a container: exit code 137 (128 + SIGKILL), reason OOMKilled.
-      const subject = { exitCode: 137, reason: 'OOMKilled', source: 'pod.yaml' };
-      const raise = { cause: 'memory.cgroup', weight: 0.9, why: 'The runtime reported OOMKilled.' };
-      const a = assess('memory.cgroup', { subject, node: n, raise });
-      expect(a.verdict).toBe('confirmed');
-      expect(said(a)).toMatch(new RegExp(`recorded ${oomKills} OOM kill`));
-      expect(a.evidence.map((e) => e.source)).toContain(`${dir}/memory.oom_control`);
-      const b = assess('memory.node', { subject, node: n, raise: { ...raise, cause: 'memory.node' } });
-      expect(b.verdict).toBe('unlikely');
-      expect(b.summary).toMatch(/inside a memory cgroup limit/);
-    });
-  },
-);
-
-describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  afterAll(cleanupLab);
-
+describeNeeding('lab: real descriptor limits', ['linux', 'root', 'go', 'setpriv', 'prlimit'], () => {
   it('RLIMIT_NOFILE 64: "open /dev/null: too many open files", rlimit.nofile confirmed from the process\'s /proc', async () => {
     const run = await runHolding('files', 65534, 64);
     expect(run.log).toEqual(['open /dev/null: too many open files']);
@@ -165,7 +150,7 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
   it('inotify instances of UID 65534 at max_user_instances: inotify.instances confirmed, rlimit.nofile unlikely', async () => {
     const max = procNumber('/proc/sys/fs/inotify/max_user_instances');
     const run = await runHolding('inotify', 65534);
-    expect(run.log).toEqual(['inotify_init1: too many open files']);
+    expect(run.log).toEqual(['failed to create fsnotify watcher: too many open files']);
     expect(run.inotifyFds).toBe(max.value);
     const usageEntry = {
       id: 'inotify.instances',
@@ -183,12 +168,8 @@ describe.skipIf(skip !== undefined)(`lab: real descriptor limits${skip ? ` (skip
     };
     const n = node({ inotifyMaxUserInstances: max, limits: [usageEntry] });
     const uid = fact(65534, 'setpriv --reuid=65534', 'real UID 65534');
-    const raise = {
-      cause: 'inotify.instances',
-      weight: 0.3,
-      why: 'inotify_init returns EMFILE at max_user_instances',
-    };
-    const a = assess('inotify.instances', { lines: run.log, raise, process: { realUid: uid }, node: n });
+    // The line names the watcher, so the real inotify signature raises the cause: no raise is invented here.
+    const a = assess('inotify.instances', { lines: run.log, process: { realUid: uid }, node: n });
     expect(a.verdict).toBe('confirmed');
     expect(said(a)).toMatch(new RegExp(`UID 65534 holds ${max.value} of ${max.value}`));
     // Go raised its soft NOFILE to the hard limit: the descriptors are far from it.
