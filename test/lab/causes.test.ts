@@ -6,7 +6,16 @@
 import { expect, it } from 'vitest';
 import { assess, fact, node, pidsLevel, procNumber, said, usage } from '../knowledge/causes/helpers.js';
 import { describeNeeding } from '../prerequisites.js';
-import { runAsUidWithNproc, runHolding, runInMemoryCgroup, runInPidsCgroup } from './harness/index.js';
+import {
+  freshUids,
+  runAsUidWithNproc,
+  runHolding,
+  runInMemoryCgroup,
+  runInPidsCgroup,
+} from './harness/index.js';
+
+// RLIMIT_NPROC and inotify instances count per UID node-wide: a UID no other job uses right now.
+const UID = freshUids(1)[0]!;
 
 describeNeeding(
   'lab: real task limits reached on this machine',
@@ -58,8 +67,8 @@ describeNeeding(
       ).toBe('ruled-out');
     });
 
-    it('the same program as UID 65534 with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', async () => {
-      const run = await runAsUidWithNproc(65534, 30);
+    it('the same program as an unused non-root UID with RLIMIT_NPROC 30: rlimit.nproc confirmed by the arithmetic', async () => {
+      const run = await runAsUidWithNproc(UID, 30);
       expect(run.exitCode).toBe(2);
       const m = /^runtime: failed to create new OS thread \(have (\d+) already; errno=11\)$/.exec(
         run.log[0] ?? '',
@@ -68,13 +77,13 @@ describeNeeding(
       const a = assess('rlimit.nproc', {
         lines: run.log,
         process: {
-          realUid: fact(65534, 'setpriv --reuid=65534', 'real UID 65534'),
+          realUid: fact(UID, `setpriv --reuid=${UID}`, `real UID ${UID}`),
           nprocLimit: fact(30, 'prlimit --nproc=30', 'Max processes 30 30 processes'),
           uidTasks: usage(
             'crashed',
             run.uidTasksAfter,
             'ps -eLo ruid=',
-            `${run.uidTasksAfter} tasks of real UID 65534 after the crash`,
+            `${run.uidTasksAfter} tasks of real UID ${UID} after the crash`,
           ),
         },
       });
@@ -133,7 +142,7 @@ describeNeeding('lab: a real memory-cgroup OOM kill', ['linux', 'root', 'cgroup-
 
 describeNeeding('lab: real descriptor limits', ['linux', 'root', 'go', 'setpriv', 'prlimit'], () => {
   it('RLIMIT_NOFILE 64: "open /dev/null: too many open files", rlimit.nofile confirmed from the process\'s /proc', async () => {
-    const run = await runHolding('files', 65534, 64);
+    const run = await runHolding('files', UID, 64);
     expect(run.log).toEqual(['open /dev/null: too many open files']);
     expect(run.nofileSoft).toBe('64');
     const a = assess('rlimit.nofile', {
@@ -147,14 +156,14 @@ describeNeeding('lab: real descriptor limits', ['linux', 'root', 'go', 'setpriv'
     expect(said(a)).toMatch(/descriptors against a soft limit of 64/);
   });
 
-  it('inotify instances of UID 65534 at max_user_instances: inotify.instances confirmed, rlimit.nofile unlikely', async () => {
+  it('inotify instances of one UID at max_user_instances: inotify.instances confirmed, rlimit.nofile unlikely', async () => {
     const max = procNumber('/proc/sys/fs/inotify/max_user_instances');
-    const run = await runHolding('inotify', 65534);
+    const run = await runHolding('inotify', UID);
     expect(run.log).toEqual(['failed to create fsnotify watcher: too many open files']);
     expect(run.inotifyFds).toBe(max.value);
     const usageEntry = {
       id: 'inotify.instances',
-      scope: 'uid:65534',
+      scope: `uid:${UID}`,
       used: run.inotifyFds,
       max: max.value,
       ratio: run.inotifyFds / max.value,
@@ -162,16 +171,16 @@ describeNeeding('lab: real descriptor limits', ['linux', 'root', 'go', 'setpriv'
         max.evidence,
         {
           source: `/proc/${run.pid}/fd`,
-          text: `${run.inotifyFds} anon_inode:inotify descriptors, effective UID 65534`,
+          text: `${run.inotifyFds} anon_inode:inotify descriptors, effective UID ${UID}`,
         },
       ],
     };
     const n = node({ inotifyMaxUserInstances: max, limits: [usageEntry] });
-    const uid = fact(65534, 'setpriv --reuid=65534', 'real UID 65534');
+    const uid = fact(UID, `setpriv --reuid=${UID}`, `real UID ${UID}`);
     // The line names the watcher, so the real inotify signature raises the cause: no raise is invented here.
     const a = assess('inotify.instances', { lines: run.log, process: { realUid: uid }, node: n });
     expect(a.verdict).toBe('confirmed');
-    expect(said(a)).toMatch(new RegExp(`UID 65534 holds ${max.value} of ${max.value}`));
+    expect(said(a)).toMatch(new RegExp(`UID ${UID} holds ${max.value} of ${max.value}`));
     // Go raised its soft NOFILE to the hard limit: the descriptors are far from it.
     const soft = Number(run.nofileSoft);
     const b = assess('rlimit.nofile', {

@@ -7,7 +7,24 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeNeeding } from '../prerequisites.js';
-import { builtCli, DOCKER_LAB_NEEDS, DockerLab, javaPath, sleep, type Pod } from './harness/index.js';
+import {
+  builtCli,
+  DOCKER_LAB_NEEDS,
+  DockerLab,
+  freshUids,
+  javaPath,
+  sleep,
+  type Pod,
+} from './harness/index.js';
+
+// Per-UID limits count every task of the UID on the node: each run takes UIDs nobody uses, so a
+// lab running beside this one (another engineer's) cannot add to the counts.
+const [NPROC_UID, JVM_UID, BASH_UID, INOTIFY_UID] = freshUids(4).map(String) as [
+  string,
+  string,
+  string,
+  string,
+];
 
 interface Cause {
   id: string;
@@ -115,18 +132,18 @@ function limitScenarios(): void {
       cmd: ['/bin/crashlab', 'threads'],
       then: ['/bin/crashlab', 'hold', '5'],
     });
-    // Non-root UID 1234 under RLIMIT_NPROC 90, while two other pods of the same UID hold ~70 tasks.
+    // A non-root UID under RLIMIT_NPROC 90, while two other pods of the same UID hold ~60 tasks.
     pods.holderA = await lab.run({
-      pod: 'uid1234-holder-a',
+      pod: 'nproc-holder-a',
       container: 'holder',
-      options: ['--user', '1234'],
+      options: ['--user', NPROC_UID],
       cmd: ['/bin/crashlab', 'hold', '30'],
       restart: 'no',
     });
     pods.holderB = await lab.run({
-      pod: 'uid1234-holder-b',
+      pod: 'nproc-holder-b',
       container: 'holder',
-      options: ['--user', '1234'],
+      options: ['--user', NPROC_UID],
       cmd: ['/bin/crashlab', 'hold', '30'],
       restart: 'no',
     });
@@ -135,7 +152,7 @@ function limitScenarios(): void {
     pods.nprocGo = await lab.run({
       pod: 'nproc-go',
       container: 'app',
-      options: ['--user', '1234', '--ulimit', 'nproc=90:90'],
+      options: ['--user', NPROC_UID, '--ulimit', 'nproc=90:90'],
       cmd: ['/bin/crashlab', 'threads'],
       then: ['/bin/crashlab', 'hold', '1'],
     });
@@ -152,7 +169,7 @@ function limitScenarios(): void {
       pod: 'jvm-nproc',
       container: 'jvm',
       hostRuntimes: true,
-      options: ['--user', '1300', '--ulimit', 'nproc=60:60'],
+      options: ['--user', JVM_UID, '--ulimit', 'nproc=60:60'],
       cmd: [JAVA, '-Xmx64m', '-Xss512k', '-cp', '/app', 'Threads'],
       then: [JAVA, '-Xmx64m', '-cp', '/app', 'Threads', '30'],
     });
@@ -170,7 +187,7 @@ function limitScenarios(): void {
       pod: 'bash-nproc',
       container: 'script',
       hostRuntimes: true,
-      options: ['--user', '1400', '--ulimit', 'nproc=20:20'],
+      options: ['--user', BASH_UID, '--ulimit', 'nproc=20:20'],
       cmd: ['bash', '-c', script],
       then: ['bash', '-c', script],
     });
@@ -244,13 +261,13 @@ function limitScenarios(): void {
     expect(nproc.reasons.join(' ')).toMatch(/UID 0|root/);
   });
 
-  it('Go as UID 1234 under RLIMIT_NPROC while other pods of the UID hold most of it: rlimit.nproc confirmed by arithmetic', () => {
+  it('Go as a non-root UID under RLIMIT_NPROC while other pods of the UID hold most of it: rlimit.nproc confirmed by arithmetic', () => {
     const inc = incidentOf(report, pods.nprocGo!);
     expect(inc.signatures.map((s) => s.id)).toContain('go.newosproc');
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('rlimit.nproc');
     expect(inc.causes[0]!.verdict).toBe('confirmed');
     expect(evidenceText(inc.causes[0]!)).toMatch(/Max processes\s+90/);
-    expect(evidenceText(inc.causes[0]!)).toMatch(/1234/);
+    expect(evidenceText(inc.causes[0]!)).toContain(NPROC_UID);
     expect(['ruled-out', 'unlikely']).toContain(cause(inc, 'cgroup.pids').verdict);
   });
 
@@ -262,7 +279,7 @@ function limitScenarios(): void {
     expect(cause(inc, 'rlimit.nproc').verdict).toBe('ruled-out');
   });
 
-  it('a JVM as UID 1300 under RLIMIT_NPROC: rlimit.nproc on top, the pids cgroup excluded', () => {
+  it('a JVM as a non-root UID under RLIMIT_NPROC: rlimit.nproc on top, the pids cgroup excluded', () => {
     const inc = incidentOf(report, pods.jvmNproc!);
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('rlimit.nproc');
     expect(['confirmed', 'likely']).toContain(inc.causes[0]!.verdict);
@@ -278,7 +295,7 @@ function limitScenarios(): void {
     expect(cause(inc, 'rlimit.nproc').verdict).toBe('ruled-out');
   });
 
-  it('a bash script as UID 1400 under RLIMIT_NPROC: rlimit.nproc on top', () => {
+  it('a bash script as a non-root UID under RLIMIT_NPROC: rlimit.nproc on top', () => {
     const inc = incidentOf(report, pods.bashNproc!);
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('rlimit.nproc');
     expect(['confirmed', 'likely']).toContain(inc.causes[0]!.verdict);
@@ -312,10 +329,10 @@ function limitScenarios(): void {
     expect(rootThreads).toBeGreaterThan(50);
     expect(report.incidents.find((i) => i.subject.podUid === pods.rootNproc!.uid)).toBeUndefined();
     expect(report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === 'uid:0')).toBeUndefined();
-    // The audit counts UID 1234's tasks node-wide: both holders and the restarted twin.
-    const u1234 = report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === 'uid:1234');
-    expect(u1234?.max).toBe(90);
-    expect(u1234?.used).toBeGreaterThan(60);
+    // The audit counts the UID's tasks node-wide: both holders and the restarted twin.
+    const uidRow = report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === `uid:${NPROC_UID}`);
+    expect(uidRow?.max).toBe(90);
+    expect(uidRow?.used).toBeGreaterThan(60);
   });
 }
 
@@ -342,14 +359,14 @@ function inotifyScenario(): void {
       const a = await lab.run({
         pod: 'inotify-holder-a',
         container: 'watcher',
-        options: ['--user', '1500', ...nofile],
+        options: ['--user', INOTIFY_UID, ...nofile],
         cmd: ['/bin/crashlab', 'inotify', String(holdA)],
         restart: 'no',
       });
       const b = await lab.run({
         pod: 'inotify-holder-b',
         container: 'watcher',
-        options: ['--user', '1500', ...nofile],
+        options: ['--user', INOTIFY_UID, ...nofile],
         cmd: ['/bin/crashlab', 'inotify', String(holdB)],
         restart: 'no',
       });
@@ -358,7 +375,7 @@ function inotifyScenario(): void {
       crasher = await lab.run({
         pod: 'inotify-app',
         container: 'app',
-        options: ['--user', '1500'],
+        options: ['--user', INOTIFY_UID],
         cmd: ['/bin/crashlab', 'inotify', '10'],
         then: ['/bin/crashlab', 'inotify', '4'],
       });
@@ -370,14 +387,16 @@ function inotifyScenario(): void {
     }
   }, 600_000);
 
-  it('inotify.instances confirmed on top for UID 1500, RLIMIT_NOFILE excluded', () => {
+  it('inotify.instances confirmed on top for the UID, RLIMIT_NOFILE excluded', () => {
     const inc = incidentOf(report, crasher);
     expect(inc.signatures.map((s) => s.id).join(' ')).toMatch(/\binotify\./);
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('inotify.instances');
     // The UID's instances are counted on the node and equal max_user_instances: that is proof, not a guess.
     expect(inc.causes[0]!.verdict, inc.causes[0]!.reasons.join(' ')).toBe('confirmed');
     expect(['ruled-out', 'unlikely']).toContain(cause(inc, 'rlimit.nofile').verdict);
-    const use = report.node.limits.find((l) => l.id === 'inotify.instances' && l.scope === 'uid:1500');
+    const use = report.node.limits.find(
+      (l) => l.id === 'inotify.instances' && l.scope === `uid:${INOTIFY_UID}`,
+    );
     expect(use).toMatchObject({ used: instances, max: instances });
   });
 }

@@ -13,7 +13,7 @@ export { crashlab } from './crashlab.js';
 export { DOCKER_LAB_NEEDS, DockerLab, javaPath } from './docker.js';
 export type { Inspect, Pod, PodSpec } from './docker.js';
 export { kernelLine } from './kernel.js';
-export { asUid } from './uids.js';
+export { asUid, freshUids } from './uids.js';
 export { sleep, until } from './wait.js';
 
 export const REPO = resolve(import.meta.dirname, '../../..');

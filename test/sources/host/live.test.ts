@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analyze } from '../../../src/pipeline/analyze.js';
 import type { CgroupLevel } from '../../../src/evidence/types.js';
 import { readNodeFacts } from '../../../src/sources/host/node-facts.js';
-import { Cgroups, crashlab, startIn } from '../../lab/harness/index.js';
+import { Cgroups, crashlab, freshUids, startIn } from '../../lab/harness/index.js';
 import { describeNeeding } from '../../prerequisites.js';
 
 const PIDS = '/sys/fs/cgroup/pids';
@@ -53,10 +53,12 @@ describeNeeding('readNodeFacts on the live root', ['linux', 'root', 'prlimit'], 
   });
 
   it('counts the tasks of a non-root UID against the lowest soft Max processes of its processes', async () => {
-    // A real process of UID 4242 with its own RLIMIT_NPROC lowered to 77 (prlimit, then exec sleep).
+    // A real process of an unused UID (no other job's tasks counted) with its own RLIMIT_NPROC
+    // lowered to 77 (prlimit, then exec sleep).
+    const uid = freshUids(1)[0]!;
     const child = spawn('prlimit', ['--nproc=77:77', 'sleep', '30'], {
-      uid: 4242,
-      gid: 4242,
+      uid,
+      gid: uid,
       stdio: 'ignore',
     });
     try {
@@ -64,7 +66,7 @@ describeNeeding('readNodeFacts on the live root', ['linux', 'root', 'prlimit'], 
       for (let i = 0; i < 50 && !limit?.max; i++) {
         await new Promise((r) => setTimeout(r, 50)); // until prlimit has exec'd sleep
         limit = (await readNodeFacts('/')).limits.find(
-          (l) => l.id === 'rlimit.nproc' && l.scope === 'uid:4242',
+          (l) => l.id === 'rlimit.nproc' && l.scope === `uid:${uid}`,
         );
       }
       expect(limit).toMatchObject({ used: 1, max: 77, ratio: 0.013 });
