@@ -158,7 +158,7 @@ export interface PamLimitLine {
 
 /** A kernel log line of interest (pids rejection, OOM kill, file-max). */
 export interface KernelLine {
-  kind: 'pids-rejected' | 'oom-kill' | 'memcg-oom' | 'global-oom' | 'file-max' | 'other';
+  kind: 'pids-rejected' | 'memcg-oom' | 'global-oom' | 'file-max' | 'other';
   /** The cgroup the line names, when it names one. */
   cgroup?: string;
   evidence: Evidence;

@@ -1,20 +1,16 @@
-// The `analyze` pipeline: inputs -> log scan + signature recognition -> node evidence -> diagnosis
+// The `analyze` pipeline: inputs -> node evidence -> one diagnoseContainer per log -> correlation
 // -> one Report model that every renderer prints. Never throws for bad input: every problem becomes
 // a warning sentence and the analysis carries on with what it has.
 import type { Readable } from 'node:stream';
 import type { Incident, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
-import { SIGNATURES } from '../knowledge/signatures/index.js';
 import { podContainerFacts } from '../sources/cluster/pod-facts.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
-import { scanStream } from '../sources/logs/scanner.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { readBundles } from './bundle.js';
 import { correlate } from '../diagnose/correlate.js';
-import { diagnose } from '../diagnose/engine.js';
-import { notesFor } from '../diagnose/notes.js';
-import { Recognizer } from '../diagnose/recognize.js';
-import { prefilterFor } from './prefilter.js';
+import { diagnoseContainer } from './container.js';
+import { podScope } from './pod-scope.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -37,48 +33,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   // Bundles (podmortem collect) go through the bundle reader: the same incidents and findings the scan gave.
   const fromBundles = await readBundles(expanded.bundles, inputErrors);
 
-  const podUids = expanded.pods.map((p) => p.pod.metadata.uid).filter((u): u is string => !!u);
-  for (const l of expanded.logs) if (l.subject.podUid) podUids.push(l.subject.podUid);
+  // The pods named by the specs and the kubelet log paths: their cgroup chains are read, and they name who holds a limit.
+  const podNames = new Map<string, string>();
+  for (const p of expanded.pods)
+    if (p.pod.metadata.uid)
+      podNames.set(p.pod.metadata.uid, `${p.pod.metadata.namespace ?? 'default'}/${p.pod.metadata.name}`);
+  for (const l of expanded.logs)
+    if (l.subject.podUid && !podNames.has(l.subject.podUid))
+      podNames.set(l.subject.podUid, `${l.subject.namespace ?? '?'}/${l.subject.pod ?? '?'}`);
   let node: NodeFacts | undefined;
   if (opts.nodeRoot !== undefined) {
-    node = await readNodeFacts(opts.nodeRoot, { podUids: [...new Set(podUids)] });
+    node = await readNodeFacts(opts.nodeRoot, { podUids: [...podNames.keys()], podNames });
     for (const u of node.unreadable) warnings.push(u);
   }
 
-  const prefilter = prefilterFor(SIGNATURES);
   const incidents: Incident[] = [...fromBundles.incidents];
   for (const log of expanded.logs) {
-    const rec = new Recognizer(SIGNATURES);
-    let stats;
-    try {
-      stats = await scanStream(log.open(), log.name, prefilter, (line) => rec.add(line));
-    } catch (err) {
-      inputErrors.push(describeFsError(err, log.name));
-      continue;
-    }
-    if (stats.binary)
-      warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
-    if (stats.hugeLines > 0)
-      warnings.push(
-        `${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`,
-      );
-    const signatures = rec.result();
-    if (signatures.length === 0) {
-      warnings.push(
-        stats.bytes === 0
-          ? `${log.name}: empty input.`
-          : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
-      );
-      continue;
-    }
     const pod = matchPod(expanded.pods, log.subject);
     const fromPod = pod ? podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
-    const subject: Subject = { ...fromPod?.subject, ...log.subject, ...rec.subject, source: log.name };
-    // Logs read with a node root come from that node; the last timestamped line dates the crash.
-    if (!subject.node && node?.hostname) subject.node = node.hostname.value;
-    if (!subject.finishedAt && rec.lastTime) subject.finishedAt = rec.lastTime;
-    // What the runtime recorded beats what the log implies (e.g. exit code 137 over a Go crash's 2).
-    if (fromPod?.subject.exitCode !== undefined) subject.exitCode = fromPod.subject.exitCode;
     const process: ProcessFacts = { ...fromPod?.process };
     if (opts.uid !== undefined) {
       process.realUid = {
@@ -86,15 +58,41 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         evidence: { source: '--uid', text: `the process ran as real UID ${opts.uid} (given by the user)` },
       };
     }
-    const base = { subject, signatures };
-    const causes = diagnose({ incident: base, process, ...(node ? { node } : {}) });
-    incidents.push({
-      subject,
-      signatures,
-      causes,
-      notes: [...(fromPod?.notes ?? []), ...notesFor({ causes, node })],
-      tail: stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text })),
+    // The pod spec's status is a record of the exit (exit code 137 beats a Go crash's implied 2).
+    const { exitCode, reason, restartCount, finishedAt, ...identity } = fromPod?.subject ?? {};
+    const recorded = Object.fromEntries(
+      Object.entries({ exitCode, reason, restartCount, finishedAt }).filter(([, v]) => v !== undefined),
+    );
+    const scope = node ? podScope(node, log.subject.podUid ?? identity.podUid) : undefined;
+    const d = await diagnoseContainer({
+      identity: { ...identity, ...log.subject },
+      recorded,
+      logs: [{ name: log.name, open: log.open }],
+      ...(scope ? { node: scope.node, records: scope.records } : {}),
+      process,
+      notes: fromPod?.notes ?? [],
     });
+    const scanned = d.logs[0]!;
+    if (scanned.error !== undefined) {
+      inputErrors.push(describeFsError(scanned.error, log.name));
+      continue;
+    }
+    const stats = scanned.stats!;
+    if (stats.binary)
+      warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
+    if (stats.hugeLines > 0)
+      warnings.push(
+        `${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`,
+      );
+    if (!d.incident) {
+      warnings.push(
+        stats.bytes === 0
+          ? `${log.name}: empty input.`
+          : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
+      );
+      continue;
+    }
+    incidents.push(d.incident);
   }
   // Incidents read from logs are grouped like a scan's (same owner, same node and window); bundle
   // incidents come first and were grouped when collected, so indices are shifted past them.

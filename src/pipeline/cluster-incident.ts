@@ -1,16 +1,11 @@
-// One crashed container -> one Incident, with the same pipeline as `analyze`: its previous log goes
-// through scanStream + the Recognizer, the API facts through the same Recognizer as describe lines,
-// the pod spec through podContainerFacts, the node object (and a node snapshot when one was given)
-// into NodeFacts, and the engine weighs the causes. Used by the live scan and by a bundle read back
+// One crashed container of the cluster -> one Incident through diagnoseContainer, like every other
+// command: its previous log is the crash output, the API objects become describe lines (records),
+// the pod spec gives the process facts, the node object (and a node snapshot when one was given)
+// the NodeFacts. Used by the live scan and by a bundle read back
 // offline, which is why both give the same diagnosis.
 import type { Readable } from 'node:stream';
-import type { Evidence, Incident, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
-import { diagnose } from '../diagnose/engine.js';
-import { notesFor } from '../diagnose/notes.js';
-import { Recognizer } from '../diagnose/recognize.js';
-import { prefilterFor } from './prefilter.js';
-import { SIGNATURES } from '../knowledge/signatures/index.js';
-import { scanStream } from '../sources/logs/scanner.js';
+import type { Incident, NodeFacts, ProcessFacts } from '../evidence/types.js';
+import { diagnoseContainer } from './container.js';
 import { describeLines } from '../sources/cluster/describe.js';
 import type { ContainerContext } from '../sources/cluster/gather.js';
 import { podContainerFacts, PodSchema } from '../sources/cluster/pod-facts.js';
@@ -21,8 +16,6 @@ import {
   PodStatusView,
   type WireObject,
 } from '../sources/cluster/wire.js';
-
-const prefilter = prefilterFor(SIGNATURES);
 
 export interface ContainerLogInput {
   /** Name shown in evidence, e.g. "kube-system/calico-node-56bgm/calico-node (previous log)". */
@@ -37,35 +30,10 @@ export async function containerIncident(
 ): Promise<{ incident: Incident; warnings: string[] }> {
   const warnings: string[] = [];
   const { crashed: c } = ctx;
-  const rec = new Recognizer(SIGNATURES);
-  for (const line of describeLines(ctx.pod, c.container, ctx.events)) rec.add(line);
-  let tail: Evidence[] | undefined;
-  if (log) {
-    try {
-      const stats = await scanStream(log.stream, log.name, prefilter, (line) => rec.add(line));
-      tail = stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text }));
-      if (stats.binary)
-        warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
-    } catch (err) {
-      warnings.push(
-        `${log.name}: the log stream broke off (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); what arrived was scanned.`,
-      );
-    }
-  }
   const source = `pod ${c.namespace}/${c.pod}`;
   const parsed = PodSchema.safeParse(ctx.pod);
   const fromPod = parsed.success ? podContainerFacts(parsed.data, source, c.container) : undefined;
-  const subject: Subject = {
-    ...rec.subject,
-    ...fromPod?.subject,
-    namespace: c.namespace,
-    pod: c.pod,
-    container: c.container,
-    source: log?.name ?? source,
-  };
-  if (c.finishedAt) subject.finishedAt = c.finishedAt;
   const owner = ownerName(ctx);
-  if (owner) subject.owner = owner;
   const process: ProcessFacts = { ...fromPod?.process };
   const mem = memoryLimit(ctx.pod, c.container);
   if (mem)
@@ -76,24 +44,38 @@ export async function containerIncident(
         text: `memory: ${mem.text}`,
       },
     };
-
   const node = nodeFacts(ctx.node, nodeEvidence);
-  const signatures = rec.result();
-  const causes = diagnose({ incident: { subject, signatures }, process, ...(node ? { node } : {}) });
-  const notes = [
-    ...(fromPod?.notes ?? []),
-    ...notesFor({ causes, node }),
-    ...nodeNotes(ctx.node),
-    ...ctx.problems.map((p) => p.sentence),
-  ];
-  notes.unshift(`Picked by the scan: ${c.why}${c.finishedAt ? `, last terminated ${c.finishedAt}` : ''}.`);
-  const incident: Incident = {
-    subject,
-    signatures,
-    causes,
-    notes,
-    ...(tail && tail.length > 0 ? { tail } : {}),
-  };
+  const d = await diagnoseContainer({
+    identity: { namespace: c.namespace, pod: c.pod, container: c.container, ...(owner ? { owner } : {}) },
+    // The API's record of the container (status, lastState) beats what its log says.
+    recorded: {
+      ...fromPod?.subject,
+      namespace: c.namespace,
+      pod: c.pod,
+      container: c.container,
+      source: log?.name ?? source,
+      ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
+    },
+    logs: log ? [{ name: log.name, open: () => log.stream }] : [],
+    records: describeLines(ctx.pod, c.container, ctx.events),
+    process,
+    ...(node ? { node } : {}),
+    notes: [
+      `Picked by the scan: ${c.why}${c.finishedAt ? `, last terminated ${c.finishedAt}` : ''}.`,
+      ...(fromPod?.notes ?? []),
+    ],
+    crashed: true,
+  });
+  for (const l of d.logs) {
+    if (l.error !== undefined)
+      warnings.push(
+        `${l.name}: the log stream broke off (${l.error instanceof Error ? l.error.message.split('\n')[0] : String(l.error)}); what arrived was scanned.`,
+      );
+    else if (l.stats?.binary)
+      warnings.push(`${l.name}: looks like binary data rather than a log; scanned it anyway.`);
+  }
+  const incident = d.incident!;
+  incident.notes.push(...nodeNotes(ctx.node), ...ctx.problems.map((p) => p.sentence));
   return { incident, warnings };
 }
 

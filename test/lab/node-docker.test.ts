@@ -328,7 +328,11 @@ function limitScenarios(): void {
     expect(rootNproc).toMatch(/^Max processes\s+5\s+5/);
     expect(rootThreads).toBeGreaterThan(50);
     expect(report.incidents.find((i) => i.subject.podUid === pods.rootNproc!.uid)).toBeUndefined();
-    expect(report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === 'uid:0')).toBeUndefined();
+    // UID 0 is listed with its tasks and no maximum: RLIMIT_NPROC is never enforced for it.
+    const root = report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === 'uid:0');
+    expect(root).toMatchObject({ max: null, ratio: null });
+    expect(root!.used).toBeGreaterThan(50);
+
     // The audit counts the UID's tasks node-wide: both holders and the restarted twin.
     const uidRow = report.node.limits.find((l) => l.id === 'rlimit.nproc' && l.scope === `uid:${NPROC_UID}`);
     expect(uidRow?.max).toBe(90);

@@ -79,7 +79,7 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
     !!cg &&
     (ownPaths.some((p) => sameCgroup(p, cg) || cg.startsWith(`${p}/`)) ||
       (!!s.podUid && cg.replace(/_/g, '-').includes(s.podUid.replace(/_/g, '-'))));
-  for (const k of kernelLinesOf(node, ['memcg-oom', 'oom-kill', 'global-oom'])) {
+  for (const k of kernelLinesOf(node, ['memcg-oom', 'global-oom'])) {
     const memcg = k.kind === 'memcg-oom' || MEMCG_LINE.test(k.evidence.text);
     if (memcg && ours(k.cgroup)) {
       out.memcg.push({

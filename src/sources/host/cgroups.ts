@@ -9,6 +9,8 @@
 // pids files: linux:Documentation/admin-guide/cgroup-v1/pids.rst, cgroup-v2.rst (pids.peak ≈ 6.1+,
 // pids.events.local ≈ 6.11+). memory v1: memory.limit_in_bytes, usage_in_bytes, max_usage_in_bytes,
 // failcnt, memory.oom_control "oom_kill N" (4.13+); v2: memory.max, current, peak, events.
+// One level reader (readLevel) serves the pod chains, the chain of a process's own cgroup path, and
+// the walk of every limited cgroup for node.limits, so a level reads the same whoever asks.
 import type { CgroupLevel, Evidence } from '../../evidence/types.js';
 import type { HostRoot } from './root.js';
 
@@ -17,13 +19,21 @@ const CGROUP = '/sys/fs/cgroup';
 const V1_MEMORY_UNLIMITED = 2 ** 62;
 /** A pod has a handful of containers; a directory with more children is not a pod, stop listing there. */
 const MAX_CHILDREN = 256;
+/** Directories visited at most per hierarchy by the walk (a busy node has a few thousand). */
+const MAX_WALK_DIRS = 50_000;
+const MAX_WALK_DEPTH = 12;
 
 export interface CgroupFacts {
   cgroupVersion?: 1 | 2;
   cgroupChains: CgroupLevel[];
 }
 
-type Controller = 'pids' | 'memory';
+export type Controller = 'pids' | 'memory';
+
+/** The host path of a controller's hierarchy: /sys/fs/cgroup on v2, /sys/fs/cgroup/<controller> on v1. */
+export function hierarchyOf(version: 1 | 2, controller: Controller): string {
+  return version === 2 ? CGROUP : `${CGROUP}/${controller}`;
+}
 
 export function cgroupVersionOf(root: HostRoot): 1 | 2 | undefined {
   if (root.exists(`${CGROUP}/cgroup.controllers`)) return 2;
@@ -46,7 +56,7 @@ export function readCgroupFacts(root: HostRoot, podUids: string[]): CgroupFacts 
   for (const uid of podUids) {
     let found = false;
     for (const controller of ['pids', 'memory'] as const) {
-      const base = version === 2 ? CGROUP : `${CGROUP}/${controller}`;
+      const base = hierarchyOf(version, controller);
       const chain = findPodChain(root, base, uid);
       if (!chain) continue;
       found = true;
@@ -54,7 +64,8 @@ export function readCgroupFacts(root: HostRoot, podUids: string[]): CgroupFacts 
         const key = `${controller}:${rel}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.cgroupChains.push(readLevel(root, base, rel, level, controller, version));
+        const lvl = readLevel(root, controller, version, rel, level);
+        if (lvl) out.cgroupChains.push(lvl);
       }
     }
     if (!found) {
@@ -111,7 +122,7 @@ function findPodChain(root: HostRoot, base: string, uid: string): ChainEntry[] |
         .slice(0, MAX_CHILDREN);
       // Containers first (the crashed one is among them), then runtime units such as CRI-O's conmon.
       const rank = (level: string): number => ['container', 'unit', 'other'].indexOf(level);
-      const levels = children.map((n) => ({ rel: `${c.pod}/${n}`, level: containerLevel(n) }));
+      const levels = children.map((n) => ({ rel: `${c.pod}/${n}`, level: levelOf(n, false) }));
       chain.push(...levels.sort((a, b) => rank(a.level) - rank(b.level)));
       chain.push({ rel: c.pod, level: 'pod' });
       if (c.qos) chain.push({ rel: c.qos, level: 'qos' });
@@ -122,25 +133,90 @@ function findPodChain(root: HostRoot, base: string, uid: string): ChainEntry[] |
   return undefined;
 }
 
-function containerLevel(name: string): string {
-  if (/^crio-conmon-/.test(name)) return 'unit'; // CRI-O's conmon monitor, beside the container
+/**
+ * The level a cgroup path segment stands for in the kubelet's layout. A segment named like a
+ * container (a 12-64 hex id, or a runtime's scope) is a container; the last segment of a process's
+ * own path is its container whatever its name (bare cgroups, kind); anything else is `other`.
+ */
+export function levelOf(segment: string, isLast: boolean): string {
+  if (/^pod[0-9a-f-]{36}$/.test(segment) || /-pod[0-9a-f_]{36}\.slice$/.test(segment)) return 'pod';
+  if (/^(burstable|besteffort)$/.test(segment) || /^kubepods-(burstable|besteffort)\.slice$/.test(segment))
+    return 'qos';
+  if (/^kubepods(\.slice)?$/.test(segment) || /kubepods\.slice$/.test(segment)) return 'kubepods';
+  if (/^crio-conmon-/.test(segment)) return 'unit'; // CRI-O's conmon monitor, beside the container
   if (
-    /^(?:docker-|cri-containerd-|crio-|libpod-)[0-9a-f]{12,64}\.scope$/.test(name) ||
-    /^[0-9a-f]{12,64}$/.test(name)
+    /^(?:docker-|cri-containerd-|crio-|libpod-)[0-9a-f]{12,64}\.scope$/.test(segment) ||
+    /^[0-9a-f]{12,64}$/.test(segment)
   )
     return 'container';
-  return 'other';
+  if (/\.(service|scope|slice)$/.test(segment)) return 'unit';
+  return isLast ? 'container' : 'other';
 }
 
-function readLevel(
+/**
+ * Every level of a cgroup path (as /proc/<pid>/cgroup prints it), deepest first, for one controller:
+ * unlimited levels included, so the reader sees the whole chain. Levels that do not exist (any more)
+ * are left out.
+ */
+export function chainOf(root: HostRoot, controller: Controller, version: 1 | 2, path: string): CgroupLevel[] {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+  const out: CgroupLevel[] = [];
+  for (let n = parts.length; n >= 1; n--) {
+    const rel = '/' + parts.slice(0, n).join('/');
+    if (!root.isDir(hierarchyOf(version, controller) + rel)) continue; // this level does not exist (any more)
+    const lvl = readLevel(root, controller, version, rel, levelOf(parts[n - 1]!, n === parts.length));
+    if (lvl) out.push(lvl);
+  }
+  return out;
+}
+
+export interface CgroupWalk {
+  /** Every level with a finite limit. */
+  limited: CgroupLevel[];
+  /** A sentence when the hierarchy had more directories than walked. */
+  truncated?: string;
+}
+
+/** Every cgroup of one hierarchy whose limit is set (pids.max or a memory limit), for node.limits. */
+export function walkLimited(root: HostRoot, controller: Controller, version: 1 | 2): CgroupWalk {
+  const base = hierarchyOf(version, controller);
+  const out: CgroupWalk = { limited: [] };
+  const stack: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }];
+  let visited = 0;
+  while (stack.length > 0) {
+    const { rel, depth } = stack.pop()!;
+    if (++visited > MAX_WALK_DIRS) {
+      out.truncated = `${base}: more than ${MAX_WALK_DIRS} cgroups; node.limits covers the first ones only.`;
+      break;
+    }
+    const children = root.list(base + (rel || '/'), { quiet: true, dirsOnly: true });
+    if (children === undefined) continue;
+    if (rel !== '') {
+      const segment = rel.slice(rel.lastIndexOf('/') + 1);
+      const lvl = readLevel(root, controller, version, rel, levelOf(segment, true), { limitedOnly: true });
+      if (lvl) out.limited.push(lvl);
+    }
+    if (depth >= MAX_WALK_DEPTH) continue;
+    for (const name of children) stack.push({ rel: `${rel}/${name}`, depth: depth + 1 });
+  }
+  return out;
+}
+
+/**
+ * The one reader of a cgroup level: limit, usage, peak and the kernel's event counters, each with the
+ * file it came from (`max` stays undefined when the limit file is absent). With `limitedOnly`,
+ * undefined unless the limit is finite. A value that is neither a number nor "max" is
+ * reported as unreadable, never taken for "unlimited".
+ */
+export function readLevel(
   root: HostRoot,
-  base: string,
-  rel: string,
-  level: string,
   controller: Controller,
   version: 1 | 2,
-): CgroupLevel {
-  const dir = base + rel;
+  rel: string,
+  level: string,
+  opts: { limitedOnly?: boolean } = {},
+): CgroupLevel | undefined {
+  const dir = hierarchyOf(version, controller) + rel;
   const out: CgroupLevel = { path: rel, level, controller, evidence: [] };
   const file = (name: string): { text: string; ev: Evidence } | undefined => {
     const r = root.read(`${dir}/${name}`, { quiet: true, maxBytes: 64 * 1024 });
@@ -163,6 +239,7 @@ function readLevel(
     out.evidence.push(f.ev);
     return Number(m[1]);
   };
+  /** false when the level has no limit file at all. */
   const limit = (name: string, unlimitedAbove?: number): void => {
     const f = file(name);
     if (!f) return;
@@ -171,7 +248,11 @@ function readLevel(
     else if (/^\d{1,20}$/.test(f.text)) {
       const v = Number(f.text);
       out.max = unlimitedAbove !== undefined && v >= unlimitedAbove ? null : v;
-    }
+    } else
+      root.note(
+        f.ev.source,
+        `${f.ev.source}: "${f.text.slice(0, 40)}" is not a limit; this level's limit is unknown.`,
+      );
   };
   const set = <K extends 'current' | 'peak' | 'events' | 'eventsLocal'>(
     k: K,
@@ -180,24 +261,27 @@ function readLevel(
     if (v !== undefined) out[k] = v;
   };
 
+  const limitFile =
+    controller === 'pids' ? 'pids.max' : version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
+  limit(limitFile, controller === 'memory' && version === 1 ? V1_MEMORY_UNLIMITED : undefined);
+  if (opts.limitedOnly && (out.max === null || out.max === undefined)) return undefined;
   if (controller === 'pids') {
-    limit('pids.max');
     set('current', num('pids.current'));
     set('peak', num('pids.peak'));
     set('events', keyed('pids.events', 'max'));
     set('eventsLocal', keyed('pids.events.local', 'max'));
   } else if (version === 2) {
-    limit('memory.max');
     set('current', num('memory.current'));
     set('peak', num('memory.peak'));
     set('events', keyed('memory.events', 'oom_kill'));
   } else {
-    limit('memory.limit_in_bytes', V1_MEMORY_UNLIMITED);
     set('current', num('memory.usage_in_bytes'));
     set('peak', num('memory.max_usage_in_bytes'));
-    // oom_kill (kernel 4.13+) counts kills; failcnt only counts times usage hit the limit (reclaim).
-    const kills = keyed('memory.oom_control', 'oom_kill');
-    set('events', kills ?? num('memory.failcnt'));
+    // oom_kill (kernel 4.13+) counts kills. failcnt only counts times usage hit the limit, which
+    // reclaim usually survives: it is shown as evidence, never counted as an OOM kill.
+    set('events', keyed('memory.oom_control', 'oom_kill'));
+    const failcnt = file('memory.failcnt');
+    if (failcnt) out.evidence.push(failcnt.ev);
   }
   return out;
 }

@@ -1,9 +1,12 @@
-// Reads everything the node can tell about a crash under one host root (a live node, /host in a pod,
-// or a captured snapshot): kernel ceilings and usage, the pod's cgroup chains, PAM limits, sysctl
-// files, the kubelet config, the runtime, kernel log lines, and every limit with its headroom.
-// Never throws for a missing or odd file: each becomes one sentence in `unreadable`.
-import type { KernelLine, NodeFacts } from '../../evidence/types.js';
-import { readCgroupFacts } from './cgroups.js';
+// The one node-evidence reader, for a live node (`podmortem node`, `/host` in a pod) and a captured
+// snapshot (`analyze --node-root`, a bundle's nodes/) alike: kernel ceilings and usage, the kernel
+// log, the cgroup layout and the pod chains, PAM limits, sysctl files, the kubelet config, the
+// runtime and its defaults, the process table and the runtime daemons when the root has one, the
+// limited cgroups of the whole node, and node.limits built from all of it before anything is
+// diagnosed. Every read goes through HostRoot. Never throws for a missing or odd file: each becomes
+// one sentence in `unreadable`.
+import type { NodeFacts } from '../../evidence/types.js';
+import { readCgroupFacts, walkLimited } from './cgroups.js';
 import {
   applyKubeletFlags,
   readKubeletConfig,
@@ -11,40 +14,44 @@ import {
   readRuntime,
   readSysctlFiles,
 } from './config-files.js';
+import { readDaemons, type DaemonFacts } from './daemons.js';
 import { readKernelFacts } from './kernel-facts.js';
 import { readKernelLog } from './kernel-log.js';
 import { buildLimits } from './limits.js';
-import { readLiveUsage } from './live-usage.js';
+import { readProcTable, type ProcTable } from './proc-table.js';
 import { HostRoot } from './root.js';
 import { readRuntimeDefaults } from './runtime-defaults.js';
 
-export interface NodeFactsOptions {
+export interface NodeEvidenceOptions {
   /** Pod UIDs whose cgroup chains should be read. */
   podUids?: string[];
+  /** pod UID -> "namespace/pod", to name who holds a limit. */
+  podNames?: Map<string, string>;
 }
 
-export async function readNodeFacts(root: string, opts: NodeFactsOptions = {}): Promise<NodeFacts> {
-  const host = new HostRoot(root);
-  if (!host.usable) return { root, limits: [], unreadable: host.unreadable };
-  const facts = readHostFacts(host, opts.podUids ?? []);
-  const usage = host.isLive() ? readLiveUsage(host) : undefined;
-  const limits = buildLimits(facts, usage);
-  return { ...facts, limits, unreadable: host.unreadable };
+/** What was read under one root: the facts every cause sees, and the raw tables the node pipeline needs. */
+export interface NodeEvidence {
+  facts: NodeFacts;
+  /** The process table, when the root has one (a live node, or a snapshot with /proc/<pid> folders). */
+  procs?: ProcTable;
+  daemons: DaemonFacts[];
+  root: HostRoot;
 }
 
-/**
- * Everything but the per-UID walk of /proc and the limits table: `podmortem node` walks /proc once
- * itself (it needs more from it) and builds its own audit, on these same facts.
- */
-export function readHostFacts(host: HostRoot, podUids: string[]): NodeFacts & { kernelLines: KernelLine[] } {
-  const facts: NodeFacts & { kernelLines: KernelLine[] } = {
+export async function readNodeEvidence(
+  root: string | HostRoot,
+  opts: NodeEvidenceOptions = {},
+): Promise<NodeEvidence> {
+  const host = typeof root === 'string' ? new HostRoot(root) : root;
+  if (!host.usable)
+    return { facts: { root: host.given, limits: [], unreadable: host.unreadable }, daemons: [], root: host };
+  const facts: Omit<NodeFacts, 'limits'> = {
     root: host.given,
-    limits: [],
     unreadable: host.unreadable,
     ...readKernelFacts(host),
-    kernelLines: readKernelLog(host, host.isLive()),
   };
-  const cg = readCgroupFacts(host, podUids);
+  facts.kernelLines = (await readKernelLog(host)).lines;
+  const cg = readCgroupFacts(host, opts.podUids ?? []);
   if (cg.cgroupVersion) facts.cgroupVersion = cg.cgroupVersion;
   facts.cgroupChains = cg.cgroupChains;
   facts.pamLimits = readPamLimits(host);
@@ -55,5 +62,29 @@ export function readHostFacts(host: HostRoot, podUids: string[]): NodeFacts & { 
   const defaults = readRuntimeDefaults(host);
   if (defaults) facts.runtimeDefaults = defaults;
   facts.sysctlFiles = readSysctlFiles(host);
-  return facts;
+
+  const procs = readProcTable(host);
+  if (procs) for (const p of procs.partial) host.note(p, p);
+  const daemons = procs ? readDaemons(host, procs, facts.cgroupVersion) : [];
+  const limitedCgroups = [];
+  if (facts.cgroupVersion) {
+    for (const controller of ['pids', 'memory'] as const) {
+      const walk = walkLimited(host, controller, facts.cgroupVersion);
+      limitedCgroups.push(...walk.limited);
+      if (walk.truncated) host.note(walk.truncated, walk.truncated);
+      if (facts.cgroupVersion === 2) break; // one hierarchy serves both controllers
+    }
+  }
+  const limits = buildLimits({
+    node: facts,
+    ...(procs ? { procs } : {}),
+    limitedCgroups,
+    podNames: opts.podNames ?? new Map(),
+  });
+  return { facts: { ...facts, limits }, ...(procs ? { procs } : {}), daemons, root: host };
+}
+
+/** The facts alone (analyze, bundles): the same reader, without the raw tables. */
+export async function readNodeFacts(root: string, opts: NodeEvidenceOptions = {}): Promise<NodeFacts> {
+  return (await readNodeEvidence(root, opts)).facts;
 }

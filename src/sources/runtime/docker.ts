@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { KubeName, RuntimeContainer, RuntimeRead } from './types.js';
 
 export type { KubeName, RuntimeContainer };
+export { numericUser } from './record.js';
 
 /** API version every Docker ≥ 20.10 speaks; newer daemons still answer it. */
 const API = 'v1.41';
@@ -212,11 +213,4 @@ export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeCon
     runtime: 'docker',
     source: `docker inspect ${name}`,
   };
-}
-
-/** The numeric UID of a Docker "User" value ("1234", "1234:1234"); undefined for names (need the image's passwd). */
-export function numericUser(user: string | undefined): number | undefined {
-  if (user === undefined || user === '') return undefined; // the image's default user: unknown without the image config
-  const m = /^(\d{1,10})(?::\d{0,10})?$/.exec(user);
-  return m ? Number(m[1]) : undefined;
 }

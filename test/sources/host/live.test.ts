@@ -74,7 +74,7 @@ describeNeeding('readNodeFacts on the live root', ['linux', 'root', 'prlimit'], 
         source: `/proc/${child.pid}/limits`,
         text: 'Max processes 77 (soft, sleep)',
       });
-      expect(limit!.topConsumers).toEqual([{ name: `sleep[${child.pid}]`, used: 1 }]);
+      expect(limit!.topConsumers).toEqual([{ name: `pid ${child.pid} (sleep)`, used: 1 }]);
     } finally {
       child.kill('SIGKILL');
     }

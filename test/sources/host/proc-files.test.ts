@@ -7,7 +7,7 @@ import {
   inUserNamespace,
   parseLimits,
   parseStatus,
-} from '../../../src/sources/live/proc-status.js';
+} from '../../../src/sources/host/proc-files.js';
 import { describeNeeding } from '../../prerequisites.js';
 
 describeNeeding('proc-status on the real /proc/self', ['linux'], () => {

@@ -4,8 +4,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { expect, it } from 'vitest';
-import { readProcess, readProcTable } from '../../../src/sources/live/proc-table.js';
+import { readProcess, readProcTable } from '../../../src/sources/host/proc-table.js';
+import { HostRoot } from '../../../src/sources/host/root.js';
 import { describeNeeding } from '../../prerequisites.js';
+import { writeTree } from './tree.js';
+
+const slash = new HostRoot('/');
 
 describeNeeding('readProcTable on the real /proc', ['linux'], () => {
   it("counts this UID's tasks like ps -eLo ruid (within the churn of a busy machine)", () => {
@@ -15,7 +19,7 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
         .split('\n')
         .filter((l) => l.trim() !== '' && Number(l.trim()) === uid).length;
     const before = psCount();
-    const table = readProcTable('/proc');
+    const table = readProcTable(slash)!;
     const after = psCount();
     const mine = table.byRealUid.get(uid)!.tasks;
     // Other jobs start and stop threads meanwhile: the count must sit between the two ps counts (and a margin).
@@ -34,7 +38,7 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
       let zombies: { pid: number; state: string }[] = [];
       for (let i = 0; i < 50 && zombies.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const table = readProcTable('/proc', '/proc', { fds: false });
+        const table = readProcTable(slash, { fds: false })!;
         zombies = table.processes.filter(
           (p) =>
             p.state === 'Z' &&
@@ -44,7 +48,7 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
         );
       }
       expect(zombies.length).toBe(1);
-      const table = readProcTable('/proc', '/proc', { fds: false });
+      const table = readProcTable(slash, { fds: false })!;
       expect(table.byRealUid.get(process.getuid!())!.zombies).toBeGreaterThanOrEqual(1);
     } finally {
       parent.kill('SIGKILL');
@@ -54,7 +58,7 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
   it('sees the inotify instance and watch that fs.watch holds', () => {
     const w = watch(tmpdir());
     try {
-      const me = readProcess(`/proc/${process.pid}`, process.pid, true)!;
+      const me = readProcess(slash, process.pid, true)!;
       expect(me.inotifyInstances).toBeGreaterThanOrEqual(1);
       expect(me.inotifyWatches).toBeGreaterThanOrEqual(1);
     } finally {
@@ -62,9 +66,23 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
     }
   });
 
-  it('returns an empty table for a folder that is not /proc', () => {
-    const t = readProcTable(tmpdir());
-    expect(t.processes.length).toBe(0);
-    expect(t.totalTasks).toBe(0);
+  it('has no process table under a root without /proc/<pid> folders', () => {
+    expect(readProcTable(new HostRoot(tmpdir()))).toBeUndefined();
+  });
+
+  it('reads a snapshot /proc through the root: a status linked out of the snapshot is not followed', () => {
+    const outside = writeTree({ status: 'Name:\tsecret\nUid:\t0\t0\t0\t0\nThreads:\t1\n' });
+    const snap = writeTree({
+      'proc/10/status': 'Name:\tapp\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nThreads:\t7\n',
+      'proc/11/status': { link: `${outside.root}/status` },
+    });
+    try {
+      const t = readProcTable(new HostRoot(snap.root), { fds: false })!;
+      expect(t.processes.map((p) => [p.pid, p.comm, p.threads])).toEqual([[10, 'app', 7]]);
+      expect(t.byRealUid.get(1000)?.tasks).toBe(7);
+    } finally {
+      snap.cleanup();
+      outside.cleanup();
+    }
   });
 });

@@ -1,4 +1,5 @@
-// The node's process table, read once from <root>/proc: for every process its real and effective
+// The node's process table, read once from <root>/proc through the host root (one reader for
+// `podmortem node`, `analyze --node-root` and the limits table alike): for every process its real and effective
 // UID, thread count, state, pids and memory cgroups, RLIMIT_NPROC/NOFILE, open files and inotify
 // instances and watches. From it come the counts an expert computes by hand (limits.md §4.1):
 // tasks per real UID node-wide (threads and zombies included: both stay charged until reaped),
@@ -6,12 +7,12 @@
 //
 // Cost: four small reads per process plus one readlink per open file, all synchronous (procfs
 // reads never block, and sync calls avoid the thread-pool round trip that dominates for thousands
-// of tiny files). `ps -eLf` reads stat, status and cmdline for every *thread*; we read per
+// of tiny files); HostRoot checks a path below a live procfs with one lstat, not one per component. `ps -eLf` reads stat, status and cmdline for every *thread*; we read per
 // *process* and take the thread count from status, so 10,000 threads in 100 processes cost 100
 // reads here. The per-UID count is exact unless a thread changed its own UID with a raw setuid
 // syscall (glibc applies set*id to all threads: nptl's SIGSETXID broadcast).
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
-import { parseLimits, parseStatus } from './proc-status.js';
+import { parseLimits, parseStatus } from './proc-files.js';
+import type { HostRoot } from './root.js';
 
 export interface ProcEntry {
   pid: number;
@@ -51,6 +52,8 @@ export interface ProcTable {
   inotifyByUid: Map<number, { instances: number; watches: number }>;
   /** Processes that vanished or could not be read while walking (normal churn). */
   skipped: number;
+  /** Sentences for counts that are partial (more processes than read). */
+  partial: string[];
 }
 
 export interface ProcTableOptions {
@@ -61,30 +64,31 @@ export interface ProcTableOptions {
 /** Most fds a process is inspected for; counting continues beyond it, readlink stops (bounded time). */
 const MAX_FDS_INSPECTED = 65_536;
 
+/** Processes read at most: a node beyond this is counted partially, and says so. */
+const MAX_PROCESSES = 200_000;
+
 /**
- * Walks <procDir> (the real path of the node's /proc). Never throws: a process that exits mid-walk
- * is skipped and counted in `skipped`.
+ * Walks the node's /proc under the root. Undefined when the root has no process table (a snapshot
+ * without /proc/<pid> folders). Never throws: a process that exits mid-walk is skipped and counted.
  */
-export function readProcTable(procDir: string, hostPath = '/proc', opts: ProcTableOptions = {}): ProcTable {
+export function readProcTable(root: HostRoot, opts: ProcTableOptions = {}): ProcTable | undefined {
   const withFds = opts.fds ?? true;
+  const names = root.list('/proc', { quiet: true })?.filter((n) => /^\d{1,10}$/.test(n));
+  if (!names || names.length === 0) return undefined;
   const table: ProcTable = {
-    source: hostPath,
+    source: '/proc',
     processes: [],
     totalTasks: 0,
     zombies: 0,
     byRealUid: new Map(),
     inotifyByUid: new Map(),
     skipped: 0,
+    partial: [],
   };
-  let names: string[];
-  try {
-    names = readdirSync(procDir);
-  } catch {
-    return table;
-  }
-  for (const name of names) {
-    if (!/^\d{1,10}$/.test(name)) continue;
-    const entry = readProcess(`${procDir}/${name}`, Number(name), withFds);
+  if (names.length > MAX_PROCESSES)
+    table.partial.push(`/proc: ${names.length} processes; only the first ${MAX_PROCESSES} were read.`);
+  for (const name of names.slice(0, MAX_PROCESSES)) {
+    const entry = readProcess(root, Number(name), withFds);
     if (!entry) {
       table.skipped++;
       continue;
@@ -114,41 +118,9 @@ export function readProcTable(procDir: string, hostPath = '/proc', opts: ProcTab
   return table;
 }
 
-/** One buffer reused for every procfs read: readFileSync's fstat and allocation per file cost 3x more here. */
-let shared = Buffer.allocUnsafe(64 * 1024);
-/** Largest procfs file read (a status or limits file is ~1.5 KiB; a cgroup file a few hundred bytes). */
-const MAX_PROC_FILE = 1 << 20;
-
-function readText(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, shared, n, shared.length - n, null);
-      if (got === 0) break;
-      n += got;
-      if (n === shared.length) {
-        if (shared.length >= MAX_PROC_FILE) break;
-        const bigger = Buffer.allocUnsafe(shared.length * 2);
-        shared.copy(bigger, 0, 0, n);
-        shared = bigger;
-      }
-    }
-    return shared.toString('latin1', 0, n);
-  } catch {
-    return undefined; // the process exited between open and read (ESRCH)
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function readProcess(dir: string, pid: number, withFds: boolean): ProcEntry | undefined {
-  const statusText = readText(`${dir}/status`);
+export function readProcess(root: HostRoot, pid: number, withFds: boolean): ProcEntry | undefined {
+  const dir = `/proc/${pid}`;
+  const statusText = root.readSmall(`${dir}/status`);
   if (statusText === undefined) return undefined;
   const st = parseStatus(statusText);
   if (!st) return undefined;
@@ -162,9 +134,9 @@ export function readProcess(dir: string, pid: number, withFds: boolean): ProcEnt
     inotifyInstances: 0,
     inotifyWatches: 0,
   };
-  const cg = readText(`${dir}/cgroup`);
+  const cg = root.readSmall(`${dir}/cgroup`);
   if (cg !== undefined) Object.assign(entry, cgroupsOf(cg));
-  const lim = readText(`${dir}/limits`);
+  const lim = root.readSmall(`${dir}/limits`);
   if (lim !== undefined) {
     const rows = parseLimits(lim);
     const nproc = rows.get('Max processes');
@@ -172,7 +144,7 @@ export function readProcess(dir: string, pid: number, withFds: boolean): ProcEnt
     if (nproc) entry.nprocSoft = nproc.soft;
     if (nofile) entry.nofileSoft = nofile.soft;
   }
-  if (withFds && st.state !== 'Z') countFds(dir, entry);
+  if (withFds && st.state !== 'Z') countFds(root, dir, entry);
   return entry;
 }
 
@@ -203,26 +175,16 @@ export function cgroupsOf(text: string): Pick<ProcEntry, 'pidsCgroup' | 'memoryC
   return out;
 }
 
-function countFds(dir: string, entry: ProcEntry): void {
-  let fds: string[];
-  try {
-    fds = readdirSync(`${dir}/fd`);
-  } catch {
-    return; // EACCES (not root) or the process is gone: fds unknown, not zero
-  }
+function countFds(root: HostRoot, dir: string, entry: ProcEntry): void {
+  const fds = root.list(`${dir}/fd`, { quiet: true });
+  if (!fds) return; // EACCES (not root) or the process is gone: fds unknown, not zero
   entry.fds = fds.length;
   const n = Math.min(fds.length, MAX_FDS_INSPECTED);
   for (let i = 0; i < n; i++) {
-    let target: string;
-    try {
-      target = readlinkSync(`${dir}/fd/${fds[i]}`);
-    } catch {
-      continue;
-    }
-    if (target !== 'anon_inode:inotify') continue;
+    if (root.readLink(`${dir}/fd/${fds[i]}`) !== 'anon_inode:inotify') continue;
     entry.inotifyInstances++;
     // fdinfo of an inotify fd lists one "inotify wd:" line per watch (linux:fs/notify/fdinfo.c).
-    const info = readText(`${dir}/fdinfo/${fds[i]}`);
+    const info = root.readSmall(`${dir}/fdinfo/${fds[i]}`);
     if (info !== undefined) {
       let at = info.indexOf('inotify wd:');
       while (at !== -1) {

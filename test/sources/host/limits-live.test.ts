@@ -1,13 +1,15 @@
-// The headroom audit on a limit really reached on this machine: a pids cgroup with pids.max 3 holding
+// node.limits and the headroom audit on a limit really reached on this machine: a pids cgroup with pids.max 3 holding
 // 3 tasks (and refusing a 4th), walked from /sys/fs/cgroup/pids and audited with the real process table.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { audit } from '../../src/pipeline/audit.js';
-import { walkCgroups } from '../../src/sources/live/cgroup-walk.js';
-import { readProcTable } from '../../src/sources/live/proc-table.js';
-import { describeNeeding } from '../prerequisites.js';
+import { headroomWarnings } from '../../../src/diagnose/headroom.js';
+import { walkLimited } from '../../../src/sources/host/cgroups.js';
+import { buildLimits } from '../../../src/sources/host/limits.js';
+import { readProcTable } from '../../../src/sources/host/proc-table.js';
+import { HostRoot } from '../../../src/sources/host/root.js';
+import { describeNeeding } from '../../prerequisites.js';
 
 const PIDS = '/sys/fs/cgroup/pids';
 
@@ -45,19 +47,19 @@ describeNeeding('audit of a pids cgroup at its limit', ['linux', 'root', 'cgroup
 
   it('reports used 3 of max 3 for the cgroup, names the holders, and warns', () => {
     expect(refused).toMatch(/Resource temporarily unavailable|fork|can't/i);
-    const walk = walkCgroups(PIDS, PIDS, 'pids', 1);
-    const procs = readProcTable('/proc', '/proc', { fds: false });
-    const a = audit({
-      node: { root: '/', limits: [], unreadable: [] },
+    const root = new HostRoot('/');
+    const walk = walkLimited(root, 'pids', 1);
+    const procs = readProcTable(root, { fds: false })!;
+    const limits = buildLimits({
+      node: { root: '/', unreadable: [] },
       procs,
-      cgroups: walk.cgroups,
+      limitedCgroups: walk.limited,
       podNames: new Map([[uid, 'lab/audit-pod']]),
-      daemons: [],
     });
-    const l = a.limits.find((x) => x.scope === `cgroup:${rel}`)!;
+    const l = limits.find((x) => x.scope === `cgroup:${rel}`)!;
     expect(l).toMatchObject({ id: 'cgroup.pids', used: 3, max: 3, ratio: 1 });
     expect(l.topConsumers!.map((c) => c.name).join(' ')).toMatch(/\(sleep, lab\/audit-pod\)/);
-    expect(a.warnings.join('\n')).toContain(`cgroup.pids cgroup:${rel} is at its limit (3/3)`);
+    expect(headroomWarnings(limits).join('\n')).toContain(`cgroup.pids cgroup:${rel} is at its limit (3/3)`);
     expect(l.evidence.map((e) => e.source)).toContain(`${PIDS}${rel}/pids.max`);
   });
 });

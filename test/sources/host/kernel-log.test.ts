@@ -1,7 +1,7 @@
 // Kernel lines as this machine's kernel (6.18) printed them during the lab runs (dmesg), classified
 // and matched to the pod by the cgroup path they name.
 import { describe, expect, it } from 'vitest';
-import { classifyKernelLine, formatKmsgRecord, linesForPod } from '../../../src/sources/live/kernel-log.js';
+import { classifyKernelLine, formatKmsgRecord, linesForPod } from '../../../src/sources/host/kernel-log.js';
 
 const POD = '4857fbf9-147a-4f18-a38d-0d564fcac52d';
 const ID = '383703439c18ff9fe8af80aec2e03ec5c92d63d971f196128515de9655c3beb4';
@@ -23,13 +23,14 @@ describe('classifyKernelLine', () => {
 
   it('takes the memcg from the oom-kill summary and marks the memcg kill', () => {
     const s = classifyKernelLine(lab.oomSummary, 'dmesg')!;
-    expect(s.kind).toBe('oom-kill');
+    expect(s.kind).toBe('memcg-oom');
     expect(s.cgroup).toBe(`/kubepods/burstable/pod${POD}/${ID}`);
     expect(classifyKernelLine(lab.oomKill, 'dmesg')!.kind).toBe('memcg-oom');
   });
 
   it('ignores unrelated lines, and on hostile half-megabyte lines still answers with bounded captures', () => {
     expect(classifyKernelLine('[    0.000000] Linux version 6.18.44', 'dmesg')).toBeUndefined();
+    // 550,000 characters of a repeated prefix: a backtracking pattern would not come back from this.
     expect(classifyKernelLine('oom-kill:' + 'constraint='.repeat(50_000), 'dmesg')).toBeUndefined();
     // A summary padded to 500 KB before a 10 KB memcg path: still an oom-kill, and what it keeps is
     // capped (the path at PATH_MAX, the quoted evidence at 1 KiB) however long the line.
@@ -38,6 +39,11 @@ describe('classifyKernelLine', () => {
     expect(l.kind).toBe('oom-kill');
     expect(l.cgroup).toBe(`/kubepods/${'a'.repeat(4096 - '/kubepods/'.length)}`);
     expect(l.evidence.text).toHaveLength(1024);
+    const global = `oom-kill:constraint=CONSTRAINT_NONE,task_memcg=/kubepods/pod${POD}/${ID},task=x`;
+    expect(classifyKernelLine(global, 'dmesg')).toMatchObject({
+      kind: 'global-oom',
+      cgroup: `/kubepods/pod${POD}/${ID}`,
+    });
   });
 
   it('matches lines to a pod by its UID, dashed (cgroupfs) or underscored (systemd slices)', () => {
@@ -46,7 +52,7 @@ describe('classifyKernelLine', () => {
       lab.oomSummary,
       `cgroup: fork rejected by pids controller in /kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD.replace(/-/g, '_')}.slice/cri-containerd-${ID}.scope`,
     ].map((t) => classifyKernelLine(t, 'dmesg')!);
-    expect(linesForPod(lines, POD).map((l) => l.kind)).toEqual(['oom-kill', 'pids-rejected']);
+    expect(linesForPod(lines, POD).map((l) => l.kind)).toEqual(['memcg-oom', 'pids-rejected']);
   });
 });
 
