@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/lab/harness/global-setup.ts'],
     // Every report a test obtains from the pipeline is checked against schema/report.schema.json.
     setupFiles: ['test/schema/setup.ts'],
   },

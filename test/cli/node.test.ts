@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeNeeding } from '../prerequisites.js';
 import { CLI, ensureBuilt, REPO } from './helpers.js';
 import { expectValidJsonRun } from '../schema/report-check.js';
 
@@ -20,7 +21,6 @@ function run(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const linux = process.platform === 'linux';
 let empty: string;
 
 beforeAll(() => {
@@ -33,7 +33,7 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
-describe.skipIf(!linux)('podmortem node on this machine', () => {
+describeNeeding('podmortem node on this machine', ['linux'], () => {
   it("prints a headroom table whose ceilings are the kernel's, and exits 0", () => {
     const r = run(['--log-dir', empty, '--docker-socket', join(empty, 'none.sock')]);
     expect(r.status, r.stderr).toBe(0);

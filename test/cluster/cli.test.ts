@@ -1,12 +1,13 @@
 // `podmortem scan` and `podmortem collect` as a user runs them (the built CLI) against the stand-in,
 // plus kubectl against the same stand-in to show it answers like a real API server.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Standin } from '../standin/server.mjs';
+import { describeNeeding } from '../prerequisites.js';
 import { expectValidReport } from '../schema/report-check.js';
 import { CLI, ensureBuilt, podmortemAsync, scenarioStandin } from './helpers.js';
 
@@ -122,17 +123,8 @@ describe('podmortem collect, then analyze the bundle', () => {
   });
 });
 
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-// kubectl is optional on CI machines (.ci/run): this check runs where it is installed.
-describe.skipIf(!hasKubectl)('the stand-in is faithful enough for kubectl', () => {
+// .ci/run installs Debian's kubernetes-client (kubectl 1.20) where kubectl is missing: CI always runs this.
+describeNeeding('the stand-in is faithful enough for kubectl', ['kubectl'], () => {
   test("kubectl get pods -A (paginated) and kubectl logs -p read it; a forbidden log gets kubectl's own error", async () => {
     const kubectl = (...args: string[]) =>
       promisify(execFile)('kubectl', ['--kubeconfig', s.kubeconfig, ...args]);

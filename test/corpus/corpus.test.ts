@@ -64,9 +64,71 @@ const PROOF: Record<string, string[]> = {
  */
 const RANK_EXCEPTIONS: Record<string, string> = {};
 
+/**
+ * What the analysis must make of each prose case (the reporter's own sentences, not program output),
+ * with the reason. A sentence proves nothing, so no prose case may get a cause `confirmed` or `likely`.
+ * - no-crash: the text quotes no line a program or the kernel prints; the report says no crash was
+ *   recognized and raises nothing (a sentence about an OOM kill is not an OOM kill);
+ * - candidates: the text quotes the error itself; one incident, and each listed cause (what the
+ *   thread established) is a candidate that is not ruled out;
+ * - no-cause: a crash line is recognized but names no limit; no cause is raised from it.
+ */
+type ProseOutcome =
+  | { kind: 'no-crash'; why: string }
+  | { kind: 'candidates'; causes: string[]; why: string }
+  | { kind: 'no-cause'; signature: string; why: string };
+
+const PROSE: Record<string, ProseOutcome> = {
+  'golang-heap-ignores-cgroup-limit': {
+    kind: 'no-crash',
+    why: '"killed due OOM" is the reporter\'s summary: no kernel or runtime line says which memory ran out.',
+  },
+  'docker-nproc-shared-uid-across-containers': {
+    kind: 'candidates',
+    causes: ['rlimit.nproc'],
+    why: 'it quotes pthread_create failing with EAGAIN; the thread established the UID-wide RLIMIT_NPROC.',
+  },
+  'mattermost-postgres-pids-limit-100': {
+    kind: 'no-crash',
+    why: 'a paraphrase of a customer report: no PostgreSQL or kernel line is quoted.',
+  },
+  'k8s-snap-containerd-nofile-cilium': {
+    kind: 'no-crash',
+    why: '"reporting Too Many Open Files" names the symptom in title case, not a line a program printed.',
+  },
+  'kind-multi-node-inotify-pods-crash': {
+    kind: 'candidates',
+    causes: ['inotify.instances'],
+    why: 'it quotes a bare "too many open files" (EMFILE, no call named): inotify_init at max_user_instances, which the thread established, must stay open.',
+  },
+  'primus-safe-webhooks-inotify': {
+    kind: 'candidates',
+    causes: ['inotify.instances'],
+    why: 'it quotes CrashLoopBackOff and a bare "too many open files": the inotify instance limit the thread established must stay open.',
+  },
+  'vcell-api-maxram80-nonheap-oomkill': {
+    kind: 'no-crash',
+    why: 'arithmetic about heap and non-heap sizes and "exit 137" in a sentence: no OOM line was quoted.',
+  },
+  'kind-rootless-podman-nginx-tasksmax-675': {
+    kind: 'no-crash',
+    why: 'the kernel line is quoted in a sentence without the cgroup path the kernel always prints, and TasksMax=675 is a systemctl value, not a crash.',
+  },
+  'calico-confd-inotify-instance-leak': {
+    kind: 'no-crash',
+    why: 'an explanation of the leak (120 instances an hour), with no error line.',
+  },
+  'felix-fd-1024-160-instances': {
+    kind: 'no-cause',
+    signature: 'generic.python-traceback',
+    why: 'the excerpt stops at the traceback header: the exception that would name the errno is not in it.',
+  },
+};
+
 const sources: { file: string; cases: CorpusCase[] }[] = [];
 if (existsSync(SHARED)) sources.push({ file: 'shared/corpus/incidents.jsonl', cases: load(SHARED) });
 sources.push({ file: 'test/corpus/cases.jsonl', cases: load(OWN) });
+const PROSE_IDS = sources.flatMap((s) => s.cases.filter((c) => c.prose).map((c) => c.id));
 
 let dir = '';
 beforeAll(async () => {
@@ -86,7 +148,9 @@ async function analyzeLines(
   return { incidents: report.incidents, warnings: report.warnings };
 }
 
-it('reads the shared corpus beside the clone when it is there, and the project corpus always', () => {
+it('reads the shared corpus beside the clone and the project corpus', () => {
+  // shared/ is beside every clone, CI's included: its absence is a broken checkout, not a skip.
+  expect(existsSync(SHARED), `${SHARED} is missing`).toBe(true);
   expect(load(OWN).length).toBeGreaterThanOrEqual(20);
   for (const c of load(OWN)) {
     expect(c.source.length, c.id).toBeGreaterThan(5);
@@ -94,15 +158,41 @@ it('reads the shared corpus beside the clone when it is there, and the project c
   }
 });
 
+it('every prose case has an expected outcome, and every outcome a case', () => {
+  expect(Object.keys(PROSE).sort()).toEqual([...PROSE_IDS].sort());
+});
+
 for (const { file, cases } of sources) {
   describe(file, () => {
     for (const c of cases) {
       const lines = Array.isArray(c.log) ? c.log : [c.log];
       if (c.prose) {
-        it(`${c.id}: the reporter's prose goes through without a crash`, async () => {
+        const want = PROSE[c.id];
+        it(`${c.id}: the reporter's prose ${want ? `gives ${want.kind}: ${want.why}` : 'has an expected outcome'}`, async () => {
+          expect(want, `add ${c.id}'s expected outcome to PROSE in this file`).toBeDefined();
           const { incidents, warnings } = await analyzeLines(c.id, lines);
-          expect(Array.isArray(incidents)).toBe(true);
-          expect(Array.isArray(warnings)).toBe(true);
+          const verdicts = incidents.flatMap((i) => i.causes.map((k) => `${k.id}=${k.verdict}`));
+          expect(
+            verdicts.filter((v) => /=(confirmed|likely)$/.test(v)),
+            'a sentence proves nothing',
+          ).toEqual([]);
+          if (want!.kind === 'no-crash') {
+            expect(incidents, `no incident from prose; got ${verdicts.join(', ')}`).toEqual([]);
+            expect(warnings.join('\n')).toMatch(/no crash recognized/);
+            return;
+          }
+          expect(incidents.length, 'one incident for the quoted error').toBe(1);
+          const incident = incidents[0]!;
+          if (want!.kind === 'no-cause') {
+            expect(incident.signatures.map((x) => x.id)).toContain(want!.signature);
+            expect(verdicts, 'no limit named, no cause raised').toEqual([]);
+            return;
+          }
+          for (const id of want!.causes) {
+            const cause = incident.causes.find((k) => k.id === id);
+            expect(cause, `${id} among ${verdicts.join(', ')}`).toBeDefined();
+            expect(cause!.verdict, `${id} must not be ruled out: ${cause!.summary}`).not.toBe('ruled-out');
+          }
         });
         continue;
       }

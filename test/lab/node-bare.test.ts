@@ -4,18 +4,16 @@
 // them), then on captured folders laid out as cgroup v2 nodes (systemd and cgroupfs drivers) read as
 // snapshots under --root, where there is no live /proc. Also: symlinks in the log folder never lead
 // the reader out of --root, and nothing under --root is written.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import {
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -23,11 +21,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, labUnavailable, REPO, sleep } from './lab.js';
-
-const why = labUnavailable();
-const inCI = process.env.CI === 'true';
-if (why && !inCI) console.warn(`bare-cgroup lab skipped: ${why}`);
+import { describeNeeding } from '../prerequisites.js';
+import { builtCli, Cgroups, crashlab, startIn, until } from './harness/index.js';
 
 interface Report {
   incidents: {
@@ -65,14 +60,11 @@ function runInCgroup(cgroupDir: string, argv: string[], logFile: string): Promis
   mkdirSync(dirname(logFile), { recursive: true });
   writeFileSync(logFile, '');
   return new Promise((res) => {
-    const child = spawn(
-      '/bin/sh',
-      ['-c', `echo $$ > ${cgroupDir}/cgroup.procs && exec "$@"`, 'sh', ...argv],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = startIn([cgroupDir], argv);
+    child.stdin?.end();
     const pump = (stream: 'stdout' | 'stderr') => {
       let carry = '';
-      child[stream].on('data', (c: Buffer) => {
+      child[stream]!.on('data', (c: Buffer) => {
         const text = carry + c.toString('utf8');
         const lines = text.split('\n');
         carry = lines.pop() ?? '';
@@ -85,7 +77,7 @@ function runInCgroup(cgroupDir: string, argv: string[], logFile: string): Promis
     running.push(child);
   });
 }
-const running: ReturnType<typeof spawn>[] = [];
+const running: ChildProcess[] = [];
 
 /** A fingerprint of a tree: every path with its type, size, mode and mtime (to prove nothing was written). */
 function fingerprint(dir: string): string {
@@ -104,67 +96,36 @@ function fingerprint(dir: string): string {
   return h.digest('hex');
 }
 
-describe.skipIf(!!why && !inCI)(
+describeNeeding(
   'bare cgroup v1, systemd-driver layout, real limit reached without Docker',
+  ['linux', 'root', 'cgroup-v1-pids', 'go'],
   () => {
     const uid = randomUUID();
     const slice = `kubepods-burstable-pod${uid.replace(/-/g, '_')}.slice`;
     const podRel = `/kubepods.slice/kubepods-burstable.slice/${slice}`;
     const first = randomBytes(32).toString('hex');
     const second = randomBytes(32).toString('hex');
-    const made: string[] = [];
-    let logDir: string;
+    const cgroups = new Cgroups();
+    let logDir = '';
     let report: Report;
     let status: number | null;
     let stderr: string;
 
     beforeAll(async () => {
-      if (why) throw new Error(`the lab must run in CI but cannot: ${why}`);
-      cli = buildCli();
-      const crashlab = join(mkdtempSync(join(tmpdir(), 'podmortem-bare-')), 'crashlab');
-      made.push(dirname(crashlab));
-      const b = spawnSync('go', ['build', '-o', crashlab, '.'], {
-        cwd: join(REPO, 'test/lab/crashlab'),
-        env: {
-          ...process.env,
-          CGO_ENABLED: '0',
-          GOFLAGS: '-mod=mod',
-          GOPROXY: 'off',
-          GOCACHE: join(dirname(crashlab), 'gocache'),
-        },
-        encoding: 'utf8',
-      });
-      if (b.status !== 0) throw new Error(`go build: ${b.stderr}`);
-      for (const part of [
-        '/kubepods.slice',
-        '/kubepods.slice/kubepods-burstable.slice',
-        podRel,
-        `${podRel}/cri-containerd-${first}.scope`,
-        `${podRel}/cri-containerd-${second}.scope`,
-      ]) {
-        const dir = `/sys/fs/cgroup/pids${part}`;
-        if (!existsSync(dir)) {
-          mkdirSync(dir);
-          made.push(dir);
-        }
-      }
-      writeFileSync(`/sys/fs/cgroup/pids${podRel}/pids.max`, '30'); // podPidsLimit: 30, as the kubelet writes it
+      cli = builtCli();
+      const program = await crashlab();
+      cgroups.make('pids', podRel, { 'pids.max': 30 }); // podPidsLimit: 30, as the kubelet writes it
+      const firstDir = cgroups.make('pids', `${podRel}/cri-containerd-${first}.scope`);
+      const secondDir = cgroups.make('pids', `${podRel}/cri-containerd-${second}.scope`);
       logDir = mkdtempSync(join(tmpdir(), 'podmortem-bare-pods-'));
-      made.push(logDir);
       const cdir = join(logDir, `kube-system_calico-node-bare_${uid}`, 'calico-node');
-      const code = await runInCgroup(
-        `/sys/fs/cgroup/pids${podRel}/cri-containerd-${first}.scope`,
-        [crashlab, 'threads'],
-        join(cdir, '0.log'),
-      );
+      const code = await runInCgroup(firstDir, [program, 'threads'], join(cdir, '0.log'));
       expect(code).toBe(2);
-      void runInCgroup(
-        `/sys/fs/cgroup/pids${podRel}/cri-containerd-${second}.scope`,
-        [crashlab, 'hold', '3'],
-        join(cdir, '1.log'),
+      void runInCgroup(secondDir, [program, 'hold', '3'], join(cdir, '1.log'));
+      await until(
+        () => (readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3') ? true : undefined),
+        100,
       );
-      for (let i = 0; i < 100 && !readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3'); i++)
-        await sleep(100);
       ({ report, status, stderr } = node([
         '--root',
         '/',
@@ -177,16 +138,8 @@ describe.skipIf(!!why && !inCI)(
 
     afterAll(async () => {
       for (const c of running) c.kill('SIGKILL');
-      await sleep(300);
-      for (const p of made.reverse()) {
-        if (p.startsWith('/sys/fs/cgroup/')) {
-          try {
-            rmdirSync(p);
-          } catch {
-            // a task is still leaving; nothing else holds these
-          }
-        } else rmSync(p, { recursive: true, force: true });
-      }
+      await cgroups.remove();
+      if (logDir) rmSync(logDir, { recursive: true, force: true });
     });
 
     it('finds the crash in the CRI log, confirms the pod pids limit and rules out RLIMIT_NPROC for root', () => {
@@ -257,8 +210,8 @@ function v2Snapshot(driver: 'systemd' | 'cgroupfs'): { root: string; uid: string
 describe('captured cgroup v2 layouts (snapshots under --root)', () => {
   const snaps: ReturnType<typeof v2Snapshot>[] = [];
   beforeAll(() => {
-    cli ??= buildCli();
-  }, 300_000);
+    cli ??= builtCli();
+  });
   afterAll(() => {
     for (const s of snaps) rmSync(s.root, { recursive: true, force: true });
   });

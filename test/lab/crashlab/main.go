@@ -1,16 +1,26 @@
-// crashlab: small programs that really reach a limit, for podmortem's lab.
+// crashlab: the lab's one program. Each mode really reaches a limit (or holds part of one) and fails
+// the way real programs do, so podmortem reads genuine output and genuine counters.
+//
+//	crashlab threads      one locked OS thread per goroutine until clone fails: the runtime throws newosproc (exit 2)
+//	crashlab hold N       hold N OS threads and stay up
+//	crashlab memory [M]   touch memory 1 MiB at a time (M MiB then exit 0, or until killed)
+//	crashlab files [N]    open /dev/null: N times and stay up, or until refused (exit 1)
+//	crashlab inotify [N]  create inotify instances: N and stay up, or until refused (exit 1)
+//
+// When files or inotify is refused, it prints the error as Go programs do, then "crashlab: refused
+// after K <things>" on stdout, and keeps everything open until its stdin is closed, so a caller can
+// read its /proc while it holds them. In a container stdin is /dev/null, so it exits at once.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
 	"syscall"
 	"time"
 )
-
-func hold() { runtime.LockOSThread(); time.Sleep(1000 * time.Hour) }
 
 // sleepForever parks main without tripping the runtime's deadlock detector (select {} with no other goroutine would).
 func sleepForever() {
@@ -19,65 +29,84 @@ func sleepForever() {
 	}
 }
 
+// lockThread starts a goroutine that keeps an OS thread for itself, and returns once it runs.
+func lockThread() {
+	started := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		close(started)
+		sleepForever()
+	}()
+	<-started
+}
+
+// refused reports a refusal, holds what is open until stdin closes, and exits 1.
+func refused(err error, held int, what string) {
+	fmt.Fprintln(os.Stderr, err)
+	fmt.Printf("crashlab: refused after %d %s\n", held, what)
+	io.Copy(io.Discard, os.Stdin)
+	os.Exit(1)
+}
+
 func main() {
-	mode := "threads"
-	if len(os.Args) > 1 {
-		mode = os.Args[1]
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: crashlab threads | hold N | memory [MiB] | files [N] | inotify [N]")
+		os.Exit(64)
 	}
-	n := 0
+	mode := os.Args[1]
+	n, bounded := -1, false
 	if len(os.Args) > 2 {
-		n, _ = strconv.Atoi(os.Args[2])
+		v, err := strconv.Atoi(os.Args[2])
+		if err != nil || v < 0 {
+			fmt.Fprintf(os.Stderr, "crashlab: %q is not a count\n", os.Args[2])
+			os.Exit(64)
+		}
+		n, bounded = v, true
 	}
 	switch mode {
-	case "threads": // one locked OS thread per goroutine until clone fails: the runtime throws newosproc
+	case "threads":
 		fmt.Println("crashlab: starting threads")
 		for {
-			go hold()
-			time.Sleep(2 * time.Millisecond)
+			lockThread()
 		}
-	case "hold": // hold n threads and stay alive
+	case "hold":
 		for i := 0; i < n; i++ {
-			go hold()
-			time.Sleep(2 * time.Millisecond)
+			lockThread()
 		}
 		fmt.Printf("crashlab: holding %d threads\n", n)
 		sleepForever()
-	case "memory": // touch memory until the memcg kills us
+	case "memory":
 		var keep [][]byte
-		for {
+		for i := 0; !bounded || i < n; i++ {
 			b := make([]byte, 1<<20)
-			for i := range b {
-				b[i] = 1
+			for j := range b {
+				b[j] = byte(j)
 			}
 			keep = append(keep, b)
 		}
-	case "files": // open files until EMFILE
-		for i := 0; ; i++ {
-			if _, err := os.Open("/"); err != nil {
-				fmt.Fprintf(os.Stderr, "crashlab: open %d files: %v\n", i, err)
-				os.Exit(1)
-			}
-		}
-	case "openhold": // hold n open files and stay alive (a restarted leaker back at work)
+		runtime.KeepAlive(keep)
+	case "files":
 		var keep []*os.File
-		for i := 0; i < n; i++ {
-			f, err := os.Open("/")
+		for !bounded || len(keep) < n {
+			f, err := os.Open("/dev/null")
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "crashlab: open %d files: %v\n", i, err)
-				os.Exit(1)
+				refused(err, len(keep), "files")
 			}
 			keep = append(keep, f)
 		}
 		fmt.Printf("crashlab: holding %d files\n", len(keep))
 		sleepForever()
-	case "inotify": // hold n inotify instances; die the way fsnotify users do when one more is refused
-		for i := 0; i < n; i++ {
+	case "inotify": // as fsnotify.NewWatcher users print it (kubelet, containerd, calico)
+		held := 0
+		for ; !bounded || held < n; held++ {
 			if _, err := syscall.InotifyInit1(0); err != nil {
-				fmt.Fprintf(os.Stderr, "crashlab: failed to create fsnotify watcher: %v (after %d instances)\n", err, i)
-				os.Exit(1)
+				refused(fmt.Errorf("failed to create fsnotify watcher: %w", err), held, "inotify instances")
 			}
 		}
-		fmt.Printf("crashlab: holding %d inotify instances\n", n)
+		fmt.Printf("crashlab: holding %d inotify instances\n", held)
 		sleepForever()
+	default:
+		fmt.Fprintf(os.Stderr, "crashlab: unknown mode %q\n", mode)
+		os.Exit(64)
 	}
 }

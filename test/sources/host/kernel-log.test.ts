@@ -28,11 +28,17 @@ describe('classifyKernelLine', () => {
     expect(classifyKernelLine(lab.oomKill, 'dmesg')!.kind).toBe('memcg-oom');
   });
 
-  it('ignores unrelated lines and stays linear on a hostile one', () => {
+  it('ignores unrelated lines, and on hostile half-megabyte lines still answers with bounded captures', () => {
     expect(classifyKernelLine('[    0.000000] Linux version 6.18.44', 'dmesg')).toBeUndefined();
     // 550,000 characters of a repeated prefix: a backtracking pattern would not come back from this.
-    const hostile = 'oom-kill:' + 'constraint='.repeat(50_000);
-    expect(classifyKernelLine(hostile, 'dmesg')).toBeUndefined();
+    expect(classifyKernelLine('oom-kill:' + 'constraint='.repeat(50_000), 'dmesg')).toBeUndefined();
+    // A memcg summary padded to 500 KB before a 10 KB memcg path: still a memcg OOM kill, and what it
+    // keeps is capped (the path at PATH_MAX, the quoted evidence at 1 KiB) however long the line.
+    const padded = `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=${'x'.repeat(500_000)},oom_memcg=/kubepods/${'a'.repeat(10_000)},task=crashlab`;
+    const l = classifyKernelLine(padded, 'dmesg')!;
+    expect(l.kind).toBe('memcg-oom');
+    expect(l.cgroup).toBe(`/kubepods/${'a'.repeat(4096 - '/kubepods/'.length)}`);
+    expect(l.evidence.text).toHaveLength(1024);
     const global = `oom-kill:constraint=CONSTRAINT_NONE,task_memcg=/kubepods/pod${POD}/${ID},task=x`;
     expect(classifyKernelLine(global, 'dmesg')).toMatchObject({
       kind: 'global-oom',

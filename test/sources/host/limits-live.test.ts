@@ -1,20 +1,19 @@
 // node.limits and the headroom audit on a limit really reached on this machine: a pids cgroup with pids.max 3 holding
 // 3 tasks (and refusing a 4th), walked from /sys/fs/cgroup/pids and audited with the real process table.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { headroomWarnings } from '../../../src/diagnose/headroom.js';
 import { walkLimited } from '../../../src/sources/host/cgroups.js';
 import { buildLimits } from '../../../src/sources/host/limits.js';
 import { readProcTable } from '../../../src/sources/host/proc-table.js';
 import { HostRoot } from '../../../src/sources/host/root.js';
+import { describeNeeding } from '../../prerequisites.js';
 
 const PIDS = '/sys/fs/cgroup/pids';
-const can = process.platform === 'linux' && process.getuid?.() === 0 && existsSync(PIDS);
-if (!can) console.warn('audit test skipped: needs root and the cgroup v1 pids hierarchy');
 
-describe.skipIf(!can)('audit of a pids cgroup at its limit', () => {
+describeNeeding('audit of a pids cgroup at its limit', ['linux', 'root', 'cgroup-v1-pids'], () => {
   const uid = randomUUID();
   const rel = `/kubepods-audit-${process.pid}/pod${uid}`;
   const kids: ReturnType<typeof spawn>[] = [];

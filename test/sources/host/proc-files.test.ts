@@ -8,10 +8,9 @@ import {
   parseLimits,
   parseStatus,
 } from '../../../src/sources/host/proc-files.js';
+import { describeNeeding } from '../../prerequisites.js';
 
-const linux = process.platform === 'linux';
-
-describe.skipIf(!linux)('proc-status on the real /proc/self', () => {
+describeNeeding('proc-status on the real /proc/self', ['linux'], () => {
   it('reads the real and effective UID and the thread count of this process', () => {
     const st = parseStatus(readFileSync('/proc/self/status', 'utf8'))!;
     expect(st.realUid).toBe(process.getuid!());

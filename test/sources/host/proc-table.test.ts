@@ -3,15 +3,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { watch } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readProcess, readProcTable } from '../../../src/sources/host/proc-table.js';
 import { HostRoot } from '../../../src/sources/host/root.js';
+import { describeNeeding } from '../../prerequisites.js';
 import { writeTree } from './tree.js';
 
-const linux = process.platform === 'linux';
 const slash = new HostRoot('/');
 
-describe.skipIf(!linux)('readProcTable on the real /proc', () => {
+describeNeeding('readProcTable on the real /proc', ['linux'], () => {
   it("counts this UID's tasks like ps -eLo ruid (within the churn of a busy machine)", () => {
     const uid = process.getuid!();
     const psCount = () =>

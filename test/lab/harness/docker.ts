@@ -1,67 +1,62 @@
-// The lab: a real Docker engine in the dockershim layout, on this machine, so every claim of
-// `podmortem node` is checked against a limit that was really reached. It installs what it needs
-// (Debian's docker.io, busybox-static, golang-go), starts its own dockerd in a temporary folder
-// (cgroupfs driver, overlay2, json-file logs, no iptables, no bridge) next to any system one,
-// builds its images offline with `docker import` from a local rootfs (busybox-static, the crashlab Go
-// program built with CGO_ENABLED=0, the host's JDK and bash bind-mounted read-only), creates
-// containers the way the kubelet did (name k8s_<container>_<pod>_<ns>_<uid>_<attempt>, io.kubernetes.*
-// labels, --cgroup-parent /kubepods/<qos>/pod<uid>, the pod's pids.max written like the kubelet
-// does, /var/log/pods-style symlinks in a temporary log folder), and removes every container, image,
+// The Docker lab: its own dockerd in the dockershim layout, on this machine. It starts a private
+// dockerd in a temporary folder (cgroupfs driver, overlay2, json-file logs, no iptables, no bridge)
+// next to any system one, builds one image offline with `docker import` (busybox-static, the lab's
+// Go program, Threads.class; the host's JDK and bash bind-mounted read-only), creates containers as
+// the kubelet did (name k8s_<container>_<pod>_<ns>_<uid>_<attempt>, io.kubernetes.* labels,
+// --cgroup-parent /kubepods/<qos>/pod<uid>, the pod's pids.max written like podPidsLimit,
+// /var/log/pods-style symlinks in a temporary log folder), and removes every container, image,
 // process, cgroup and file it made.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
+  chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmdirSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
-  chmodSync,
-  copyFileSync,
-  statSync,
-  realpathSync,
 } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { Cgroups, CGROUP_V1 } from './cgroups.js';
+import { crashlab, THREADS_JAVA } from './crashlab.js';
+import { sleep } from './wait.js';
 
-export const REPO = resolve(import.meta.dirname, '../..');
-const CRASHLAB_SRC = resolve(import.meta.dirname, 'crashlab');
-const PIDS_ROOT = '/sys/fs/cgroup/pids';
-const MEMORY_ROOT = '/sys/fs/cgroup/memory';
+/** What the Docker lab needs on the machine (see ../../prerequisites.ts). */
+export const DOCKER_LAB_NEEDS = [
+  'linux',
+  'root',
+  'cgroup-v1-pids',
+  'cgroup-v1-memory',
+  'go',
+  'dockerd',
+  'busybox',
+  'java',
+  'bash',
+] as const;
+
 /** Host runtimes bind-mounted read-only into the image (JDK, bash and the libraries they link; the JDK's conf links point into /etc/java-*). */
 function hostMounts(): string[] {
-  const etc = existsSync('/etc')
-    ? readdirSync('/etc')
-        .filter((d) => /^java-\d+-openjdk$/.test(d))
-        .map((d) => `/etc/${d}`)
-    : [];
+  const etc = readdirSync('/etc')
+    .filter((d) => /^java-\d+-openjdk$/.test(d))
+    .map((d) => `/etc/${d}`);
   return ['/usr/lib', '/usr/lib64', '/usr/bin/bash', ...etc].filter((m) => existsSync(m));
 }
+
 /** The host's java binary, resolved (Debian: /usr/lib/jvm/java-<N>-openjdk-<arch>/bin/java, under /usr/lib). */
 export function javaPath(): string {
-  try {
-    return realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
-  } catch {
-    return '/usr/lib/jvm/java-17-openjdk-amd64/bin/java';
-  }
+  return realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 }
 
-/** Why the lab cannot run here, or undefined when it can. */
-export function labUnavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'the lab needs Linux (real cgroups and a real container engine)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (it starts dockerd and writes cgroups)';
-  if (!existsSync(PIDS_ROOT)) return `the lab needs the cgroup v1 pids hierarchy at ${PIDS_ROOT}`;
-  return undefined;
-}
-
-function sh(cmd: string, args: string[], opts: { timeout?: number; input?: string } = {}): Promise<string> {
+function sh(cmd: string, args: string[], opts: { timeout?: number } = {}): Promise<string> {
   return new Promise((res, rej) => {
-    const child = execFile(
+    execFile(
       cmd,
       args,
       { timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20, encoding: 'utf8' },
@@ -70,32 +65,6 @@ function sh(cmd: string, args: string[], opts: { timeout?: number; input?: strin
         else res(stdout);
       },
     );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
-}
-
-function which(bin: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Installs the lab's packages when missing (apt-get update first, as Debian wants). */
-export function ensurePackages(): void {
-  const missing: string[] = [];
-  if (!which('dockerd') || !existsSync('/usr/bin/docker')) missing.push('docker.io');
-  if (!existsSync('/usr/bin/busybox') && !existsSync('/bin/busybox')) missing.push('busybox-static');
-  if (!which('go')) missing.push('golang-go');
-  if (!which('javac')) missing.push('openjdk-17-jdk-headless');
-  if (missing.length === 0) return;
-  execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
-    stdio: 'ignore',
-    timeout: 600_000,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
 
@@ -156,24 +125,23 @@ export interface Inspect {
   };
 }
 
-export class Lab {
+export class DockerLab {
   readonly tmp: string;
   readonly logDir: string;
   socket = '';
-  readonly image = `podmortem-lab:${process.pid}`;
+  readonly image = `podmortem-lab:${process.pid}-${randomUUID().slice(0, 8)}`;
   private dockerd?: ChildProcess;
   private readonly containers: string[] = [];
-  private readonly cgroups: string[] = [];
+  private readonly cgroups = new Cgroups();
   private readonly restores: (() => void)[] = [];
-  private readonly dockerCgroups: string[] = [];
 
   constructor() {
-    this.tmp = mkdtempSync(join(tmpdir(), 'podmortem-lab-'));
+    this.tmp = mkdtempSync(join(tmpdir(), 'podmortem-docker-lab-'));
     this.logDir = join(this.tmp, 'pods');
     mkdirSync(this.logDir);
   }
 
-  docker(args: string[], opts: { timeout?: number; input?: string } = {}): Promise<string> {
+  docker(args: string[], opts: { timeout?: number } = {}): Promise<string> {
     return sh('/usr/bin/docker', ['-H', `unix://${this.socket}`, ...args], opts);
   }
 
@@ -182,17 +150,13 @@ export class Lab {
    * driver (which refuses a cgroupfs --cgroup-parent) and must not collect the lab's images.
    */
   async start(): Promise<void> {
-    ensurePackages();
     await this.startDockerd();
     await this.buildImage();
   }
 
   private async startDockerd(): Promise<void> {
-    // dockerd creates /docker in every v1 hierarchy; remember which were there to remove only ours.
-    for (const c of readdirSync('/sys/fs/cgroup')) {
-      const dir = `/sys/fs/cgroup/${c}/docker`;
-      if (!existsSync(dir)) this.dockerCgroups.push(dir);
-    }
+    // dockerd creates /docker in every v1 hierarchy: remove it at the end unless it was already there.
+    for (const c of readdirSync(CGROUP_V1)) this.cgroups.adopt(`${CGROUP_V1}/${c}/docker`);
     const d = this.tmp;
     this.socket = join(d, 'docker.sock');
     const log = join(d, 'dockerd.log');
@@ -228,9 +192,12 @@ export class Lab {
     throw new Error(`dockerd did not start (see ${log}, exit ${this.dockerd.exitCode})`);
   }
 
-  /** busybox-static + crashlab (static Go) + the Java class, imported as one image; no registry. */
+  /** busybox-static + the lab program (static Go) + the Java class, imported as one image; no registry. */
   private async buildImage(): Promise<void> {
     const rootfs = join(this.tmp, 'rootfs');
+    const etcMounts = hostMounts()
+      .filter((m) => m.startsWith('/etc/'))
+      .map((m) => m.slice(1));
     for (const d of [
       'bin',
       'tmp',
@@ -242,9 +209,7 @@ export class Lab {
       'usr/lib',
       'usr/lib64',
       'usr/bin',
-      ...hostMounts()
-        .filter((m) => m.startsWith('/etc/'))
-        .map((m) => m.slice(1)),
+      ...etcMounts,
     ])
       mkdirSync(join(rootfs, d), { recursive: true });
     chmodSync(join(rootfs, 'tmp'), 0o1777);
@@ -257,31 +222,9 @@ export class Lab {
     for (const a of ['sh', 'sleep', 'cat', 'touch', 'echo', 'ls'])
       symlinkSync('busybox', join(rootfs, 'bin', a));
     writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
-    const gocache = join(this.tmp, 'gocache');
-    await new Promise<void>((res, rej) => {
-      execFile(
-        'go',
-        ['build', '-o', join(rootfs, 'bin/crashlab'), '.'],
-        {
-          cwd: CRASHLAB_SRC,
-          env: {
-            ...process.env,
-            CGO_ENABLED: '0',
-            GOCACHE: gocache,
-            GOFLAGS: '-mod=mod',
-            GOPROXY: 'off',
-            HOME: this.tmp,
-          },
-          timeout: 300_000,
-        },
-        (err, _o, stderr) => (err ? rej(new Error(`go build crashlab: ${stderr || err.message}`)) : res()),
-      );
-    });
-    if (which('javac'))
-      execFileSync('javac', ['-d', join(rootfs, 'app'), join(CRASHLAB_SRC, 'Threads.java')], {
-        stdio: 'ignore',
-        timeout: 120_000,
-      });
+    copyFileSync(await crashlab(), join(rootfs, 'bin/crashlab'));
+    chmodSync(join(rootfs, 'bin/crashlab'), 0o755);
+    execFileSync('javac', ['-d', join(rootfs, 'app'), THREADS_JAVA], { stdio: 'ignore', timeout: 120_000 });
     const tar = execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 256 << 20 });
     await new Promise<void>((res, rej) => {
       const child = spawn('/usr/bin/docker', ['-H', `unix://${this.socket}`, 'import', '-', this.image], {
@@ -297,21 +240,16 @@ export class Lab {
   /** Creates the pod cgroups as the kubelet would (v1, cgroupfs driver, burstable QoS). */
   private podCgroup(uid: string, pidsMax?: number): string {
     const rel = `/kubepods/burstable/pod${uid}`;
-    // The lab creates the pids and memory levels (the limits it writes); Docker creates the same path
-    // in every other hierarchy (cpu, blkio, devices, freezer, name=systemd, ...) and leaves it behind
-    // when the container is removed: both are recorded here and removed, deepest first, at teardown.
-    for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
-      const base = `/sys/fs/cgroup/${hierarchy}`;
-      if (!existsSync(`${base}/cgroup.procs`)) continue; // a symlink alias (cpu,cpuacct) or not a hierarchy
-      const ours = base === PIDS_ROOT || base === MEMORY_ROOT;
-      for (const part of ['/kubepods', '/kubepods/burstable', rel]) {
-        const dir = base + part;
-        if (existsSync(dir)) continue;
-        if (ours) mkdirSync(dir);
-        this.cgroups.push(dir);
-      }
+    // The lab makes the pids and memory levels (the limits it writes); Docker makes the same path in
+    // every other hierarchy (cpu, blkio, devices, freezer, name=systemd, ...) and leaves it behind
+    // when the container is removed: those are adopted, so teardown removes them too.
+    this.cgroups.make('pids', rel, pidsMax !== undefined ? { 'pids.max': pidsMax } : {});
+    this.cgroups.make('memory', rel);
+    for (const hierarchy of readdirSync(CGROUP_V1)) {
+      const base = `${CGROUP_V1}/${hierarchy}`;
+      if (hierarchy === 'pids' || hierarchy === 'memory' || !existsSync(`${base}/cgroup.procs`)) continue; // ours, or a symlink alias (cpu,cpuacct)
+      for (const part of ['/kubepods', '/kubepods/burstable', rel]) this.cgroups.adopt(base + part);
     }
-    if (pidsMax !== undefined) writeFileSync(`${PIDS_ROOT}${rel}/pids.max`, String(pidsMax));
     return rel;
   }
 
@@ -376,42 +314,36 @@ export class Lab {
     return JSON.parse(await this.docker(['inspect', '--type', 'container', name]))[0] as Inspect;
   }
 
-  /** Polls docker inspect until `done` holds (or throws after timeoutMs with the last state). */
-  async waitFor(name: string, done: (i: Inspect) => boolean, timeoutMs = 90_000): Promise<Inspect> {
-    const end = Date.now() + timeoutMs;
+  /** Polls docker inspect until `done` holds; gives up after `tries` polls 250 ms apart, with the last state. */
+  async waitFor(name: string, done: (i: Inspect) => boolean, tries = 360): Promise<Inspect> {
     let last: Inspect | undefined;
-    while (Date.now() < end) {
+    for (let i = 0; i < tries; i++) {
       last = await this.inspect(name);
       if (done(last)) return last;
       await sleep(250);
     }
     throw new Error(
-      `${name}: still ${JSON.stringify(last?.State)} (restarts ${last?.RestartCount}) after ${timeoutMs / 1000} s`,
+      `${name}: still ${JSON.stringify(last?.State)} (restarts ${last?.RestartCount}) after ${tries} polls`,
     );
   }
 
   /** The restarted twin is up: the previous run crashed and the container runs again. */
-  restarted(name: string, timeoutMs?: number): Promise<Inspect> {
-    return this.waitFor(
-      name,
-      (i) => i.RestartCount >= 1 && i.State.Running && !i.State.Restarting,
-      timeoutMs,
-    );
+  restarted(name: string, tries?: number): Promise<Inspect> {
+    return this.waitFor(name, (i) => i.RestartCount >= 1 && i.State.Running && !i.State.Restarting, tries);
   }
 
   /** The container gave up: exited for good (restart policy exhausted or none). */
-  exited(name: string, timeoutMs?: number): Promise<Inspect> {
+  exited(name: string, tries?: number): Promise<Inspect> {
     return this.waitFor(
       name,
       (i) => !i.State.Running && !i.State.Restarting && i.State.Status === 'exited',
-      timeoutMs,
+      tries,
     );
   }
 
   /** Waits until the container's log holds `text`. */
-  async logged(pod: Pod, text: string, timeoutMs = 90_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
+  async logged(pod: Pod, text: string, tries = 360): Promise<void> {
+    for (let i = 0; i < tries; i++) {
       try {
         if (readFileSync(pod.logPath, 'utf8').includes(text)) return;
       } catch {
@@ -419,10 +351,10 @@ export class Lab {
       }
       await sleep(250);
     }
-    throw new Error(`${pod.name}: "${text}" not logged within ${timeoutMs / 1000} s`);
+    throw new Error(`${pod.name}: "${text}" not logged after ${tries} polls`);
   }
 
-  /** Sets a sysctl for the lab's duration; teardown (and process exit) restores it. */
+  /** Sets a sysctl for the lab's duration; restoreSysctls() (teardown, process exit) puts it back. */
   sysctl(path: string, value: string): void {
     const old = readFileSync(path, 'utf8').trim();
     const restore = () => {
@@ -453,18 +385,14 @@ export class Lab {
       // dockerd stops its own containerd; wait for the shim-less tree to vanish before removing files.
       await sleep(500);
     }
-    for (const dir of [...this.cgroups.splice(0).reverse(), ...this.dockerCgroups.splice(0)]) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // still holds a task or a child cgroup of somebody else: leave it
-      }
-    }
+    await this.cgroups.remove();
     try {
       execFileSync(
         'sh',
         ['-c', `grep -o ' ${this.tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`],
-        { stdio: 'ignore' },
+        {
+          stdio: 'ignore',
+        },
       );
     } catch {
       // nothing mounted
@@ -476,15 +404,4 @@ export class Lab {
 /** POSIX shell quoting of an argv. */
 function quote(argv: string[]): string {
   return argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The CLI users run: dist/, built once for the whole run by test/global-setup.ts. */
-export function buildCli(): string {
-  const cli = join(REPO, 'dist/cli/main.js');
-  statSync(cli);
-  return cli;
 }
