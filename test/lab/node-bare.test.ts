@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectValidReport } from '../schema/report-check.js';
 import { describeNeeding } from '../prerequisites.js';
 import { builtCli, Cgroups, crashlab, startIn, until } from './harness/index.js';
 
@@ -47,6 +48,7 @@ function node(args: string[]): { status: number | null; report: Report; stderr: 
     timeout: 120_000,
     maxBuffer: 64 << 20,
   });
+  if (r.status === 0) expectValidReport(r.stdout);
   return { status: r.status, report: JSON.parse(r.stdout || '{}') as Report, stderr: r.stderr };
 }
 

@@ -3,6 +3,7 @@
 // instances), really restarts, and `podmortem node` must name the limit, quote its proof and say why
 // the other candidates are excluded. One private dockerd serves the whole file. Skipped with the
 // reason where it cannot run (not root, no dockerd ...); with CI=true a missing prerequisite fails.
+import { expectValidReport } from '../schema/report-check.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,7 @@ function runNode(keepAs = ''): { status: number | null; report: NodeReport; stde
   // PODMORTEM_LAB_REPORT=<file> keeps the report for a human to read when a scenario fails.
   if (process.env.PODMORTEM_LAB_REPORT)
     writeFileSync(`${process.env.PODMORTEM_LAB_REPORT}${keepAs}`, r.stdout);
+  if (r.status === 0) expectValidReport(r.stdout);
   return { status: r.status, report: JSON.parse(r.stdout) as NodeReport, stderr: r.stderr };
 }
 
