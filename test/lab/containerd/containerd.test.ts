@@ -68,7 +68,7 @@ describe.skipIf(why !== undefined && !ci)('containerd lab (CRI source, event str
     expect(pidsMax(pod.cgroupParent)).toBe('30');
     const crashed = await lab.runContainer(pod, {
       container: 'calico-node',
-      command: ['/bin/crashgo', 'threads'],
+      command: ['/bin/crashlab', 'threads'],
     });
     await lab.exited(crashed);
     figures['sandbox + crashing container (ms)'] = Math.round(performance.now() - t0);
@@ -76,10 +76,10 @@ describe.skipIf(why !== undefined && !ci)('containerd lab (CRI source, event str
     const twin = await lab.runContainer(pod, {
       container: 'calico-node',
       attempt: 1,
-      command: ['/bin/crashgo', 'hold', '3'],
+      command: ['/bin/crashlab', 'hold', '3'],
     });
     const folder = join(pod.logDirectory, 'calico-node');
-    await lab.logged(join(folder, '1.log'), 'crashgo: holding 3 threads');
+    await lab.logged(join(folder, '1.log'), 'crashlab: holding 3 threads');
 
     const [first, second] = await readPod(pod);
     expect(first).toMatchObject({
@@ -127,7 +127,7 @@ describe.skipIf(why !== undefined && !ci)('containerd lab (CRI source, event str
     const pod = await lab.runPod({ pod: 'hog', namespace: 'lab' });
     const id = await lab.runContainer(pod, {
       container: 'hog',
-      command: ['/bin/crashgo', 'memory'],
+      command: ['/bin/crashlab', 'memory'],
       memory: 16 << 20,
     });
     const events = await collect(stream, ctl, (s) =>
@@ -192,7 +192,7 @@ describe.skipIf(why !== undefined && !ci)('containerd lab (CRI source, event str
         ids.push(
           await lab.runContainer(pod, {
             container: `crash-${i}`,
-            command: ['/bin/sh', '-c', `${wait}; exec /bin/crashgo exit ${10 + i}`],
+            command: ['/bin/sh', '-c', `${wait}; exec /bin/crashlab exit ${10 + i}`],
             trigger,
           }),
         );

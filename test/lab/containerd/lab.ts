@@ -6,6 +6,7 @@
 // them: cgroupfs parent /kubepods/burstable/pod<uid>, the pod's pids.max written by hand first (the
 // kubelet's podPidsLimit), log_directory/log_path in the kubelet's <ns>_<pod>_<uid>/<container>/<n>.log
 // layout. Teardown removes every sandbox, process, mount, cgroup and file it made, also on failure.
+import { crashlab } from '../harness/index.js';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -23,11 +24,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CriClient } from '../../../src/sources/runtime/cri/client.js';
 import { LabKubelet, type ContainerConfig, type SandboxConfig } from './kubelet.js';
 
-const CRASHGO_SRC = resolve(import.meta.dirname, 'crashgo');
 export const PIDS_ROOT = '/sys/fs/cgroup/pids';
 const IMAGE = 'docker.io/podmortem/containerd-lab:1';
 
@@ -181,7 +181,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     await this.importImage();
   }
 
-  /** busybox-static + crashgo as an OCI image layout tar, imported into the k8s.io namespace. */
+  /** busybox-static + crashlab as an OCI image layout tar, imported into the k8s.io namespace. */
   private async importImage(): Promise<void> {
     const rootfs = join(this.tmp, 'rootfs');
     for (const d of ['bin', 'tmp', 'etc', 'proc', 'sys', 'dev', 'trigger'])
@@ -193,17 +193,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       symlinkSync('busybox', join(rootfs, 'bin', a));
     writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/:/bin/sh\n');
     writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\n');
-    await run('go', ['build', '-o', join(rootfs, 'bin/crashgo'), '.'], {
-      cwd: CRASHGO_SRC,
-      env: {
-        ...process.env,
-        CGO_ENABLED: '0',
-        GOCACHE: join(this.tmp, 'gocache'),
-        GOFLAGS: '-mod=mod',
-        GOPROXY: 'off',
-        HOME: this.tmp,
-      },
-    });
+    // The lab's one Go program (test/lab/crashlab), built once per run by the shared harness.
+    copyFileSync(await crashlab(), join(rootfs, 'bin/crashlab'));
+    chmodSync(join(rootfs, 'bin/crashlab'), 0o755);
 
     const layout = join(this.tmp, 'oci');
     const blobs = join(layout, 'blobs/sha256');

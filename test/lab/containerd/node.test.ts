@@ -45,20 +45,20 @@ describe.skipIf(why !== undefined && !ci)('podmortem node on a real containerd (
     threads = await lab.runPod({ pod: 'calico-node-ctd', namespace: 'kube-system', podPidsMax: 30 });
     const crashed = await lab.runContainer(threads, {
       container: 'calico-node',
-      command: ['/bin/crashgo', 'threads'],
+      command: ['/bin/crashlab', 'threads'],
     });
     await lab.exited(crashed);
     await lab.runContainer(threads, {
       container: 'calico-node',
       attempt: 1,
-      command: ['/bin/crashgo', 'hold', '3'],
+      command: ['/bin/crashlab', 'hold', '3'],
     });
-    await lab.logged(join(threads.logDirectory, 'calico-node', '1.log'), 'crashgo: holding 3 threads');
+    await lab.logged(join(threads.logDirectory, 'calico-node', '1.log'), 'crashlab: holding 3 threads');
     // A container OOM-killed at 16 MiB.
     hog = await lab.runPod({ pod: 'hog-ctd', namespace: 'lab' });
     const oom = await lab.runContainer(hog, {
       container: 'hog',
-      command: ['/bin/crashgo', 'memory'],
+      command: ['/bin/crashlab', 'memory'],
       memory: 16 << 20,
     });
     await lab.exited(oom);

@@ -1,3 +1,0 @@
-module crashgo
-
-go 1.19
