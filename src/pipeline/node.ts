@@ -50,7 +50,8 @@ export interface NodeResult {
 /** Runs of a container read for the crash: the previous run and the current one (a restart appends or starts a new file). */
 const RUNS_SCANNED = 2;
 
-interface ContainerKey {
+/** One container of the node: who it is, its log runs, and every record the runtime keeps of it. */
+export interface ContainerKey {
   namespace: string;
   pod: string;
   podUid: string;
@@ -137,7 +138,7 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
 }
 
 /** One entry per pod UID and container name, from the log folder and the runtime's records. */
-function containerKeys(logs: ContainerLogs[], runtime: RuntimeContainer[]): Map<string, ContainerKey> {
+export function containerKeys(logs: ContainerLogs[], runtime: RuntimeContainer[]): Map<string, ContainerKey> {
   const keys = new Map<string, ContainerKey>();
   for (const c of logs)
     keys.set(`${c.podUid}/${c.container}`, {
@@ -171,10 +172,29 @@ async function readRuntimeOf(root: HostRoot, opts: NodeOptions): Promise<Runtime
   return { read, tried: [opts.dockerSocket], problems: [...read.problems] };
 }
 
-async function examine(
+/**
+ * What a recorder froze about the crashed instance itself (the node agent samples running containers
+ * and freezes the last samples at the exit): it beats what the restarted twin shows now.
+ */
+export interface FrozenEvidence {
+  /** The crashed instance's last sampled usage (threads, open files, mappings), each `of: 'crashed'`. */
+  process?: ProcessFacts;
+  /** The container's cgroup levels as read at the exit, before the runtime removed them. */
+  chains?: CgroupLevel[];
+  /** Logs copied at the exit, before the kubelet collects them; used instead of the log folder's. */
+  logs?: CrashLog[];
+}
+
+/**
+ * One container of a node through the pipeline: its runtime records, logs, restarted twin and pod
+ * scope become one incident (undefined when healthy). The node agent calls it at each exit with
+ * what it froze; `podmortem node` calls it for every container it found.
+ */
+export async function examine(
   key: ContainerKey,
   ev: NodeEvidence,
   warnings: string[],
+  frozen: FrozenEvidence = {},
 ): Promise<Incident | undefined> {
   // The runtime's records, newest attempt first; the newest exited one tells how the last crash ended.
   const attempts = [...key.runtime].sort(
@@ -188,10 +208,12 @@ async function examine(
     : (key.logs?.runs.at(-1)?.attempt ?? 0);
 
   // The crashed instance's output: the last runs in the log folder, else the runtime's own log file.
-  const logs: CrashLog[] = (key.logs?.runs.slice(-RUNS_SCANNED) ?? []).map((r) => ({
-    name: r.shown,
-    open: () => createReadStream(r.real),
-  }));
+  const logs: CrashLog[] =
+    frozen.logs ??
+    (key.logs?.runs.slice(-RUNS_SCANNED) ?? []).map((r) => ({
+      name: r.shown,
+      open: () => createReadStream(r.real),
+    }));
   if (logs.length === 0 && current?.logPath) {
     const r = ev.root.resolve(current.logPath);
     if (r.ok) logs.push({ name: current.logPath, open: () => createReadStream(r.real) });
@@ -202,10 +224,14 @@ async function examine(
   const process: ProcessFacts = {
     ...(current ? recordedProcessFacts(current, live.length === 0) : {}),
     ...(live[0] ? readProcessFacts(ev.root, live[0].pid, 'restarted') : {}),
+    ...frozen.process,
   };
   const uidTasks = uidTaskCount(process, live, ev);
   if (uidTasks) process.uidTasks = uidTasks;
-  const scope = podScope(ev.facts, key.podUid, ownChains(key.podUid, current, live, ev));
+  const scope = podScope(ev.facts, key.podUid, [
+    ...(frozen.chains ?? []),
+    ...ownChains(key.podUid, current, live, ev),
+  ]);
 
   const d = await diagnoseContainer({
     identity: {
