@@ -21,8 +21,8 @@ const snap = writeTree({
   'proc/sys/kernel/pid_max': '32768\n',
   'proc/loadavg': '0.1 0.1 0.1 1/300 999\n',
   [`${POD}/pids.max`]: '64\n',
-  [`${POD}/pids.current`]: { link: `${outside.root}/shadow` },
-  [`${POD}/pids.events`]: { link: '../../../../../../../../../../etc/shadow' },
+  [`${POD}/pids.current`]: { link: '../../../../../../../../../../etc/shadow' },
+  [`${POD}/pids.events`]: { link: `${outside.root}/shadow` },
   'proc/77/status': { link: `${outside.root}/shadow` },
   'proc/77/limits': { link: '/etc/shadow' },
   'var/log/pods/evil_pod_11111111-2222-3333-4444-555555555555': {
@@ -54,9 +54,9 @@ describe('a hostile snapshot under node --root', () => {
   it('says what it did not follow, one sentence each', () => {
     const w = report.warnings.join('\n');
     expect(w).toContain(
-      `${POD.replace('sys/fs', '/sys/fs')}/pids.events: a symbolic link climbs above the node root`,
+      `${POD.replace('sys/fs', '/sys/fs')}/pids.current: a symbolic link climbs above the node root`,
     );
-    expect(w).toMatch(/pids\.current: a symbolic link to \/.* leads to nothing inside the node root/);
+    expect(w).toMatch(/pids\.events: a symbolic link to \/.* leads to nothing inside the node root/);
   });
 
   it('never enters the symlinked pod log folder', () => {
