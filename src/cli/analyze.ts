@@ -1,7 +1,7 @@
 // `podmortem analyze [INPUT ...]`: the post-mortem of crash output.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Format } from '../report/index.js';
-import { emit, formatOption, outputOption } from './output.js';
+import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
+import { mustBeDir } from './paths.js';
 import { gate, failOnOption, type FailOn } from './gate.js';
 
 export function analyzeCommand(): Command {
@@ -31,6 +31,7 @@ standard input (the default).`,
     )
     .addOption(formatOption())
     .addOption(outputOption())
+    .addOption(noColorOption())
     .addOption(failOnOption())
     .addHelpText(
       'after',
@@ -46,8 +47,22 @@ Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 whe
     .action(
       async (
         inputs: string[],
-        opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn },
+        opts: {
+          nodeRoot?: string;
+          uid?: number;
+          format: CliFormat;
+          output?: string;
+          color: boolean;
+          failOn?: FailOn;
+        },
       ) => {
+        if (opts.nodeRoot !== undefined) mustBeDir(opts.nodeRoot, '--node-root');
+        const readsStdin = inputs.length === 0 || inputs.includes('-');
+        // A terminal on stdin means nothing was piped: say what is awaited instead of waiting silently.
+        if (readsStdin && process.stdin.isTTY)
+          process.stderr.write(
+            "podmortem: reading the crashed container's log from standard input (paste it, then Ctrl-D); or pipe it: kubectl logs -p POD | podmortem analyze, or name files: podmortem analyze crash.log pod.yaml\n",
+          );
         // Loaded here, not at start-up: `podmortem --help` and the other commands do not pay for it.
         const { analyze } = await import('../pipeline/analyze.js');
         const { report, inputErrors } = await analyze({

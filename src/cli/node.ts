@@ -1,12 +1,10 @@
 // `podmortem node`: post-mortem and headroom audit of the node it runs on (or of a host mounted at
 // --root, or of a captured snapshot).
 import { Command, Option } from 'commander';
-import { realpathSync, statSync } from 'node:fs';
-import type { Format } from '../report/index.js';
-import { describeFsError } from '../sources/fs-errors.js';
-import { UsageError } from './errors.js';
+import { realpathSync } from 'node:fs';
+import { mustBeDir, mustBeSocket } from './paths.js';
 import { gate, failOnOption, type FailOn } from './gate.js';
-import { emit, formatOption, outputOption } from './output.js';
+import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
 
 export function nodeCommand(): Command {
   return new Command('node')
@@ -32,6 +30,7 @@ Nothing under --root is written. Run it as root on the node, or in a pod with th
     )
     .addOption(formatOption())
     .addOption(outputOption())
+    .addOption(noColorOption())
     .addOption(failOnOption())
     .addHelpText(
       'after',
@@ -48,12 +47,14 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         root: string;
         logDir?: string;
         dockerSocket?: string;
-        format: Format;
+        format: CliFormat;
         output?: string;
+        color: boolean;
         failOn?: FailOn;
       }) => {
         mustBeDir(opts.root, '--root');
         if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
+        if (opts.dockerSocket !== undefined) mustBeSocket(opts.dockerSocket, '--docker-socket');
         // Loaded on use: the other commands (and --help) do not pay for the node readers.
         const { nodePostmortem } = await import('../pipeline/node.js');
         const { report, auditWarnings } = await nodePostmortem({
@@ -66,14 +67,4 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         process.exitCode = gate(report, opts.failOn);
       },
     );
-}
-
-function mustBeDir(path: string, flag: string): void {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    throw new UsageError(`${flag} ${describeFsError(err, path)}`);
-  }
-  if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: is not a directory.`);
 }
