@@ -78,6 +78,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       continue;
     }
     const stats = scanned.stats!;
+    if (log.warnings) warnings.push(...log.warnings); // how it was read (a gzip cap reached)
     if (stats.binary)
       warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
     if (stats.hugeLines > 0)
