@@ -14,7 +14,7 @@ const EXAMPLE = join(REPO, 'examples/calico-node-newosproc');
 const LOG = join(EXAMPLE, 'calico-node.log');
 const POD = join(EXAMPLE, 'pod.yaml');
 const CRASH = 'runtime: failed to create new OS thread (have 41 already; errno=11)';
-const ANSI = /\x1b\[[0-9;]*m/; // eslint-disable-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/;
 const dir = mkdtempSync(join(tmpdir(), 'pm-conventions-'));
 
 beforeAll(() => ensureBuilt());
