@@ -35,8 +35,10 @@ function oneLine(cmd: string) {
 process.on('unhandledRejection', crash);
 guardStdout();
 
-// Run as kubectl-podmortem (`kubectl podmortem ...`, a kubectl plugin), help and errors say so.
-const NAME = basename(process.argv[1] ?? '').startsWith('kubectl-') ? 'kubectl podmortem' : 'podmortem';
+// Run as kubectl-podmortem (`kubectl podmortem ...`, a kubectl plugin), help and errors say so: the
+// npm bin is a link of that name; the krew archive's shell entry point says it in the environment.
+const invokedAs = process.env.PODMORTEM_INVOKED_AS ?? basename(process.argv[1] ?? '');
+const NAME = invokedAs.startsWith('kubectl-') ? 'kubectl podmortem' : 'podmortem';
 
 const program = new Command(NAME)
   .description(
