@@ -41,12 +41,15 @@ export function collectCommand(): Command {
       `
 Examples:
   podmortem collect -A -o incident-4711.tar.gz
+  podmortem collect -A -o incident-4711.tar.gz --force   # replace an earlier bundle of that name
   podmortem collect -n shop --since 2h --node-evidence ./snapshots -o shop.tar.gz
   podmortem analyze incident-4711.tar.gz            # later, anywhere, no cluster needed
   tar -xzf incident-4711.tar.gz podmortem-bundle.json && jq .redaction podmortem-bundle.json
 
-Exit status: 0 when the bundle was written, 1 for bad usage, an unreachable cluster or an
-unwritable output.`,
+An existing bundle is never replaced without --force.
+
+Exit status: 0 when the bundle was written, 1 for bad usage, an unreachable cluster, an existing
+bundle without --force, or a bundle that cannot be written.`,
     )
     .action(async (opts: ClusterFlags & { output: string; redact: boolean; force?: boolean }) => {
       if (!/\.(tar\.gz|tgz)$/.test(opts.output))

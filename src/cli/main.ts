@@ -60,7 +60,13 @@ Start here:
   podmortem analyze crash.log pod.yaml --node-root /host     # with the node's evidence
   sudo podmortem node                                         # on a node: crashes and every limit's headroom
   podmortem scan -A                                           # a whole cluster
-  podmortem explain kernel.pid_max                            # what a cause is and how to fix it`,
+  podmortem explain kernel.pid_max                            # what a cause is and how to fix it
+  kubectl podmortem scan -A                                   # the same, as a kubectl plugin (kubectl-podmortem on PATH)
+
+Reports: -f/--format text|json|yaml|markdown|html, -o/--output FILE (a file name: -o json is refused,
+use -f json), --no-color (or NO_COLOR=1; FORCE_COLOR=1 keeps colours in a pipe).
+Exit status: 0 when the command ran (whatever it found), 1 for bad usage, a path given that cannot be
+used or an output that cannot be written (one line on stderr), 2 when --fail-on matched.`,
   );
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.

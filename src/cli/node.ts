@@ -37,10 +37,12 @@ Nothing under --root is written. Run it as root on the node, or in a pod with th
       `
 Examples:
   sudo podmortem node
-  podmortem node --root /host --format json | jq '.node.limits[] | select(.ratio > 0.8)'
-  podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods
+  podmortem node --root /host -f json | jq '.node.limits[] | select(.ratio > 0.8)'
+  podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods -f yaml
+  podmortem node --docker-socket /run/docker.sock -o node-report.md -f markdown
 
-Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 when --fail-on matched.`,
+Exit status: 0 when the analysis ran, 1 for bad usage, a --root, --log-dir or --docker-socket that
+cannot be used, or a report that cannot be written, 2 when --fail-on matched.`,
     )
     .action(
       async (opts: {

@@ -35,12 +35,14 @@ export function scanCommand(): Command {
 Examples:
   podmortem scan -A                                  # the whole cluster
   podmortem scan -n kube-system --since 2h           # restarts of the last two hours
-  podmortem scan -A -l app=checkout --format json | jq '.findings'
+  podmortem scan -A -l app=checkout -f json | jq '.findings'
   podmortem scan -A --node-evidence ./snapshots      # join 'podmortem node' snapshots, one folder per node
-  podmortem scan --context prod -A -o scan.md --format markdown
+  podmortem scan --context prod -A -f markdown -o scan.md
+  kubectl podmortem scan -A -f yaml                  # as a kubectl plugin
 
-Exit status: 0 when the scan ran (whatever it found, including refused requests), 1 for bad usage
-or an unreachable cluster, 2 when --fail-on matched.`,
+Exit status: 0 when the scan ran (whatever it found, including refused requests), 1 for bad usage,
+a --kubeconfig, $KUBECONFIG or --node-evidence that cannot be used, an unreachable cluster or a
+report that cannot be written, 2 when --fail-on matched.`,
     )
     .action(
       async (

@@ -223,3 +223,21 @@ describe('gzipped logs', () => {
     expect(existsSync(path)).toBe(true);
   });
 });
+
+describe('--help teaches the conventions', () => {
+  it('each command shows -f, --no-color and an example using them', () => {
+    for (const cmd of ['analyze', 'node', 'scan']) {
+      const r = podmortem([cmd, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('-f, --format <format>');
+      expect(r.stdout).toContain('"yaml"');
+      expect(r.stdout).toContain('--no-color');
+      expect(r.stdout).toMatch(/^ {2}.*podmortem .* -f (json|yaml|markdown)/m);
+    }
+    expect(podmortem(['collect', '--help']).stdout).toMatch(/^ {2}podmortem collect .*--force/m);
+    expect(podmortem(['explain', '--help']).stdout).toMatch(/^ {2}podmortem explain .* -f json/m);
+    const top = podmortem(['--help']).stdout;
+    expect(top).toMatch(/^ {2}kubectl podmortem /m);
+    expect(top).toContain('-o json is refused');
+  });
+});
