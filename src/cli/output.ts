@@ -26,6 +26,7 @@ const KUBECTL_TEMPLATES =
   /^(jsonpath|jsonpath-file|jsonpath-as-json|go-template|go-template-file|custom-columns|custom-columns-file|template|templatefile)=/;
 
 export function parseOutputPath(v: string, what = 'the report'): string {
+  if (v === '-') return v;
   if (KUBECTL_OUTPUTS.test(v))
     throw new UsageError(
       `-o ${v}: -o names the file to write; for the format use -f ${v.toLowerCase()} (--format); to write a file named "${v}", give -o ./${v}.`,
@@ -39,9 +40,10 @@ export function parseOutputPath(v: string, what = 'the report'): string {
 }
 
 export const outputOption = () =>
-  new Option('-o, --output <file>', 'write the report to FILE instead of standard output').argParser((v) =>
-    parseOutputPath(v),
-  );
+  new Option(
+    '-o, --output <file>',
+    'write the report to FILE instead of standard output (- for stdout)',
+  ).argParser((v) => parseOutputPath(v));
 
 export const noColorOption = () =>
   new Option('--no-color', 'no colours in the text report (also NO_COLOR=1; FORCE_COLOR=1 forces them)');
@@ -56,7 +58,7 @@ export async function emit(
   report: Report,
   opts: { format: CliFormat; output?: string; color?: boolean },
 ): Promise<void> {
-  const toFile = opts.output !== undefined;
+  const toFile = opts.output !== undefined && opts.output !== '-'; // -o - is standard output
   const color = useColor({
     flag: opts.color !== false,
     toFile,

@@ -67,6 +67,11 @@ describe('formats', () => {
       expect(oneSentence(r)).toContain(`use -f ${f}`);
     }
     expect(readdirSync(cwd)).toEqual([]);
+    // -o - is standard output, as in kubectl's -f -.
+    const dash = podmortem(['analyze', LOG, '-f', 'json', '-o', '-'], { cwd });
+    expect(dash.status).toBe(0);
+    expect(JSON.parse(dash.stdout).incidents).toHaveLength(1);
+    expect(readdirSync(cwd)).toEqual([]);
     // A path that happens to be a format's name is written when it says so.
     const r = podmortem(['analyze', LOG, '-o', './json'], { cwd });
     expect(r.status).toBe(0);
@@ -120,6 +125,16 @@ describe('standard input', () => {
     expect(j.incidents[0].subject).toMatchObject({ pod: 'calico-node-56bgm', namespace: 'kube-system' });
     // The same report as the spec given as a file, up to the name the spec was read from.
     expect(withSpec.stdout.replaceAll('"stdin', `"${POD}`)).toBe(fromFile.stdout);
+  });
+
+  it('a pod spec alone on stdin is not misread as a log: it asks for the log too', () => {
+    const r = podmortem(['analyze', '-f', 'json'], { input: readFileSync(POD) });
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.incidents).toEqual([]);
+    expect(j.warnings).toEqual([
+      expect.stringMatching(/^stdin: a pod spec without the crashed container's log/),
+    ]);
   });
 
   it('a pod spec as JSON with apiVersion and spec.containers but no kind is a pod spec too', () => {

@@ -165,6 +165,11 @@ describe.skipIf(!!why && !inCI)(
       );
       for (let i = 0; i < 100 && !readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3'); i++)
         await sleep(100);
+      // A socket file nobody listens on (dockerd stopped): a missing --docker-socket is exit 1.
+      spawnSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(join(logDir, 'no-docker.sock'))}, () => process.exit(0))`,
+      ]);
       ({ report, status, stderr } = node([
         '--root',
         '/',
@@ -202,7 +207,7 @@ describe.skipIf(!!why && !inCI)(
     });
 
     it('says what it could not read (no runtime socket) and carries on', () => {
-      expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: no Docker socket here/);
+      expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: Docker is not listening/);
     });
   },
 );
