@@ -20,16 +20,28 @@ export const formatOption = () =>
     .choices([...CLI_FORMATS])
     .default('text');
 
-/** What kubectl users type after -o: a format, not a file name. */
-const KUBECTL_OUTPUTS = /^(text|txt|json|ya?ml|markdown|md|html|wide|name)$/i;
+/** What kubectl users type after -o (a format, not a file name), and the format that gives it. */
+const FORMAT_FOR: Record<string, CliFormat> = {
+  text: 'text',
+  txt: 'text',
+  wide: 'text',
+  name: 'text',
+  json: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
+  markdown: 'markdown',
+  md: 'markdown',
+  html: 'html',
+};
 const KUBECTL_TEMPLATES =
   /^(jsonpath|jsonpath-file|jsonpath-as-json|go-template|go-template-file|custom-columns|custom-columns-file|template|templatefile)=/;
 
 export function parseOutputPath(v: string, what = 'the report'): string {
   if (v === '-') return v;
-  if (KUBECTL_OUTPUTS.test(v))
+  const format = FORMAT_FOR[v.toLowerCase()];
+  if (format && what === 'the report')
     throw new UsageError(
-      `-o ${v}: -o names the file to write; for the format use -f ${v.toLowerCase()} (--format); to write a file named "${v}", give -o ./${v}.`,
+      `-o ${v}: -o names the file to write; for the format use -f ${format} (--format); to write a file named "${v}", give -o ./${v}.`,
     );
   if (KUBECTL_TEMPLATES.test(v))
     throw new UsageError(

@@ -61,10 +61,16 @@ describe('formats', () => {
 
   it('-o json (the kubectl habit) is refused with a hint, and no file named json appears', () => {
     const cwd = mkdtempSync(join(dir, 'cwd-'));
-    for (const f of ['json', 'yaml', 'wide']) {
-      const r = podmortem(['analyze', LOG, '-o', f], { cwd });
+    for (const [typed, format] of [
+      ['json', 'json'],
+      ['yaml', 'yaml'],
+      ['wide', 'text'],
+    ]) {
+      const r = podmortem(['analyze', LOG, '-o', typed!], { cwd });
       expect(r.status).toBe(1);
-      expect(oneSentence(r)).toContain(`use -f ${f}`);
+      expect(oneSentence(r)).toContain(
+        `-o ${typed}: -o names the file to write; for the format use -f ${format}`,
+      );
     }
     expect(readdirSync(cwd)).toEqual([]);
     // -o - is standard output, as in kubectl's -f -.
