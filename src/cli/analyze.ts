@@ -1,7 +1,7 @@
 // `podmortem analyze [INPUT ...]`: the post-mortem of crash output.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Format } from '../report/index.js';
-import { emit, formatOption, outputOption } from './output.js';
+import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
+import { mustBeDir } from './paths.js';
 import { gate, failOnOption, type FailOn } from './gate.js';
 
 export function analyzeCommand(): Command {
@@ -11,10 +11,11 @@ export function analyzeCommand(): Command {
       `Reads what a crashed container printed, recognizes the crash, weighs every candidate cause
 against the evidence available, and reports verdicts with their proof and the fix.
 
-INPUT is a log file (plain text, CRI or Docker json-file lines, detected per line), a folder (a
-kubelet pod log folder such as /var/log/pods, or a bundle), a .tar.gz bundle, a Pod as YAML or JSON
-(kubectl get pod -o yaml: it tells the user, privileges and restarts of the container), or "-" for
-standard input (the default).`,
+INPUT is a log file (plain text, CRI or Docker json-file lines, detected per line; gzipped logs
+such as the kubelet's 0.log.<timestamp>.gz rotations are decompressed, up to 256 MiB each), a folder
+(a kubelet pod log folder such as /var/log/pods, or a bundle), a .tar.gz bundle, a Pod as YAML or
+JSON (kubectl get pod -o yaml: it tells the user, privileges and restarts of the container), or "-"
+for standard input (the default; a log, gzip, or a pod spec, told apart by their content).`,
     )
     .argument('[INPUT...]', 'logs, folders, bundles, pod specs, or - for stdin')
     .addOption(
@@ -31,23 +32,46 @@ standard input (the default).`,
     )
     .addOption(formatOption())
     .addOption(outputOption())
+    .addOption(noColorOption())
     .addOption(failOnOption())
     .addHelpText(
       'after',
       `
 Examples:
   kubectl -n kube-system logs -p calico-node-56bgm | podmortem analyze
+  kubectl -n kube-system get pod calico-node-56bgm -o yaml | podmortem analyze calico-node.log -
   podmortem analyze calico-node.log pod.yaml --node-root /host
-  podmortem analyze /var/log/pods --format markdown -o incident.md
-  podmortem analyze crash.log --format json | jq '.incidents[].causes[0]'
+  podmortem analyze /var/log/pods/kube-system_calico-node-56bgm_*/calico-node/   # .gz rotations too
+  podmortem analyze /var/log/pods -f markdown -o incident.md
+  podmortem analyze crash.log -f json | jq '.incidents[].causes[0]'
+  podmortem analyze crash.log -f yaml
+  podmortem analyze crash.log --no-color             # plain on a terminal, as NO_COLOR=1 does
+  FORCE_COLOR=1 podmortem analyze crash.log | less -R # colours kept in a pipe
 
-Exit status: 0 when the analysis ran, 1 for bad usage or unreadable input, 2 when --fail-on matched.`,
+-o takes a file name; the format is -f (-o json is refused rather than writing a file named json).
+
+Exit status: 0 when the analysis ran, 1 for bad usage, unreadable input, a --node-root that cannot
+be used or a report that cannot be written, 2 when --fail-on matched.`,
     )
     .action(
       async (
         inputs: string[],
-        opts: { nodeRoot?: string; uid?: number; format: Format; output?: string; failOn?: FailOn },
+        opts: {
+          nodeRoot?: string;
+          uid?: number;
+          format: CliFormat;
+          output?: string;
+          color: boolean;
+          failOn?: FailOn;
+        },
       ) => {
+        if (opts.nodeRoot !== undefined) mustBeDir(opts.nodeRoot, '--node-root');
+        const readsStdin = inputs.length === 0 || inputs.includes('-');
+        // A terminal on stdin means nothing was piped: say what is awaited instead of waiting silently.
+        if (readsStdin && process.stdin.isTTY)
+          process.stderr.write(
+            "podmortem: reading the crashed container's log from standard input (paste it, then Ctrl-D); or pipe it: kubectl logs -p POD | podmortem analyze, or name files: podmortem analyze crash.log pod.yaml\n",
+          );
         // Loaded here, not at start-up: `podmortem --help` and the other commands do not pay for it.
         const { analyze } = await import('../pipeline/analyze.js');
         const { report, inputErrors } = await analyze({

@@ -3,8 +3,10 @@
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
-import { describeFsError } from '../sources/fs-errors.js';
+import { existsSync } from 'node:fs';
 import { UsageError } from './errors.js';
+import { parseOutputPath } from './output.js';
+import { describeWriteError } from './write.js';
 import {
   addClusterOptions,
   clusterSetup,
@@ -27,23 +29,37 @@ export function collectCommand(): Command {
       ].join('\n\n'),
     );
   addClusterOptions(cmd)
-    .addOption(new Option('-o, --output <file>', 'the bundle to write').default('podmortem-bundle.tar.gz'))
+    .addOption(
+      new Option('-o, --output <file>', 'the bundle to write')
+        .default('podmortem-bundle.tar.gz')
+        .argParser((v) => parseOutputPath(v, 'the bundle')),
+    )
+    .addOption(new Option('--force', 'overwrite the bundle if it exists'))
     .addOption(new Option('--no-redact', 'keep secrets in the bundle (never hand such a bundle over)'))
     .addHelpText(
       'after',
       `
 Examples:
   podmortem collect -A -o incident-4711.tar.gz
+  podmortem collect -A -o incident-4711.tar.gz --force   # replace an earlier bundle of that name
   podmortem collect -n shop --since 2h --node-evidence ./snapshots -o shop.tar.gz
   podmortem analyze incident-4711.tar.gz            # later, anywhere, no cluster needed
   tar -xzf incident-4711.tar.gz podmortem-bundle.json && jq .redaction podmortem-bundle.json
 
-Exit status: 0 when the bundle was written, 1 for bad usage, an unreachable cluster or an
-unwritable output.`,
+An existing bundle is never replaced without --force.
+
+Exit status: 0 when the bundle was written, 1 for bad usage, an unreachable cluster, an existing
+bundle without --force, or a bundle that cannot be written.`,
     )
-    .action(async (opts: ClusterFlags & { output: string; redact: boolean }) => {
+    .action(async (opts: ClusterFlags & { output: string; redact: boolean; force?: boolean }) => {
       if (!/\.(tar\.gz|tgz)$/.test(opts.output))
         throw new UsageError(`--output ${opts.output}: a bundle is a .tar.gz (or .tgz) file.`);
+      // An earlier bundle may be the only record of an incident: never replaced silently.
+      if (existsSync(opts.output) && !opts.force)
+        throw new UsageError(
+          `${opts.output}: already exists; pass --force to overwrite it, or choose another file with -o.`,
+        );
+      parseOutputPath(opts.output, 'the bundle'); // the default name is checked like a given one
       const { kc, scope, from } = await clusterSetup(opts);
       // Loaded on use: the Kubernetes client takes a second to import.
       const [{ ClusterApi }, { collectBundle }] = await Promise.all([
@@ -86,7 +102,7 @@ unwritable output.`,
         progress.done();
         if (err instanceof ClusterUnreachable) throw new UsageError(err.message);
         if ((err as NodeJS.ErrnoException)?.code && typeof (err as NodeJS.ErrnoException).code === 'string') {
-          throw new UsageError(`cannot write the bundle: ${describeFsError(err, opts.output)}`);
+          throw new UsageError(describeWriteError(err, opts.output, 'the bundle'));
         }
         throw err;
       }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // podmortem's entry point: one thin command per subcommand; the work happens in the pipeline.
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
@@ -8,6 +9,7 @@ import { scanCommand } from './scan.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { UsageError } from './errors.js';
+import { guardStdout } from './write.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -31,14 +33,20 @@ function oneLine(cmd: string) {
   };
 }
 process.on('unhandledRejection', crash);
+guardStdout();
 
-const program = new Command('podmortem')
+// Run as kubectl-podmortem (`kubectl podmortem ...`, a kubectl plugin), help and errors say so: the
+// npm bin is a link of that name; the krew archive's shell entry point says it in the environment.
+const invokedAs = process.env.PODMORTEM_INVOKED_AS ?? basename(process.argv[1] ?? '');
+const NAME = invokedAs.startsWith('kubectl-') ? 'kubectl podmortem' : 'podmortem';
+
+const program = new Command(NAME)
   .description(
     'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence that decides between the candidate causes, and says what to change.',
   )
   .version(version)
   .exitOverride()
-  .configureOutput({ outputError: oneLine('podmortem') })
+  .configureOutput({ outputError: oneLine(NAME) })
   .addCommand(analyzeCommand())
   .addCommand(explainCommand())
   .addCommand(nodeCommand())
@@ -52,12 +60,18 @@ Start here:
   podmortem analyze crash.log pod.yaml --node-root /host     # with the node's evidence
   sudo podmortem node                                         # on a node: crashes and every limit's headroom
   podmortem scan -A                                           # a whole cluster
-  podmortem explain kernel.pid_max                            # what a cause is and how to fix it`,
+  podmortem explain kernel.pid_max                            # what a cause is and how to fix it
+  kubectl podmortem scan -A                                   # the same, as a kubectl plugin (kubectl-podmortem on PATH)
+
+Reports: -f/--format text|json|yaml|markdown|html, -o/--output FILE (a file name: -o json is refused,
+use -f json), --no-color (or NO_COLOR=1; FORCE_COLOR=1 keeps colours in a pipe).
+Exit status: 0 when the command ran (whatever it found), 1 for bad usage, a path given that cannot be
+used or an output that cannot be written (one line on stderr), 2 when --fail-on matched.`,
   );
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {
-  sub.exitOverride().configureOutput({ outputError: oneLine(`podmortem ${sub.name()}`) });
+  sub.exitOverride().configureOutput({ outputError: oneLine(`${NAME} ${sub.name()}`) });
   // Descriptions are written as paragraphs; commander wraps each line to the terminal itself, so a
   // line break inside a paragraph would leave half-empty lines.
   sub.description(sub.description().replace(/([^\n])\n(?!\n)/g, '$1 '));

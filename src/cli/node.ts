@@ -1,12 +1,11 @@
 // `podmortem node`: post-mortem and headroom audit of the node it runs on (or of a host mounted at
 // --root, or of a captured snapshot).
 import { Command, Option } from 'commander';
-import { realpathSync, statSync } from 'node:fs';
-import type { Format } from '../report/index.js';
-import { describeFsError } from '../sources/fs-errors.js';
+import { realpathSync } from 'node:fs';
+import { mustBeDir, mustBeSocket } from './paths.js';
 import { UsageError } from './errors.js';
 import { gate, failOnOption, type FailOn } from './gate.js';
-import { emit, formatOption, outputOption } from './output.js';
+import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
 
 export function nodeCommand(): Command {
   return new Command('node')
@@ -41,20 +40,22 @@ Nothing under --root is written. Run it as root on the node, or in a pod with th
     )
     .addOption(formatOption())
     .addOption(outputOption())
+    .addOption(noColorOption())
     .addOption(failOnOption())
     .addHelpText(
       'after',
       `
 Examples:
   sudo podmortem node
-  podmortem node --root /host --format json | jq '.node.limits[] | select(.ratio > 0.8)'
-  podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods
+  podmortem node --root /host -f json | jq '.node.limits[] | select(.ratio > 0.8)'
+  podmortem node --root ./snapshot --log-dir ./snapshot/var/log/pods -f yaml
   sudo podmortem node --runtime-endpoint unix:///run/containerd/containerd.sock
+  podmortem node --docker-socket /run/docker.sock -o node-report.md -f markdown
 
-The report names the runtime it read (node.runtime in JSON); an explicit --runtime-endpoint that
-cannot be used exits 1.
+The report names the runtime it read (node.runtime in JSON).
 
-Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 when --fail-on matched.`,
+Exit status: 0 when the analysis ran, 1 for bad usage, a --root, --log-dir, --runtime-endpoint or
+--docker-socket that cannot be used, or a report that cannot be written, 2 when --fail-on matched.`,
     )
     .action(
       async (opts: {
@@ -62,12 +63,14 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         logDir?: string;
         runtimeEndpoint?: string;
         dockerSocket?: string;
-        format: Format;
+        format: CliFormat;
         output?: string;
+        color: boolean;
         failOn?: FailOn;
       }) => {
         mustBeDir(opts.root, '--root');
         if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
+        if (opts.dockerSocket !== undefined) mustBeSocket(opts.dockerSocket, '--docker-socket');
         // Loaded on use: the other commands (and --help) do not pay for the node readers.
         const { nodePostmortem } = await import('../pipeline/node.js');
         const { report, auditWarnings, usageError } = await nodePostmortem({
@@ -82,14 +85,4 @@ Exit status: 0 when the analysis ran, 1 for bad usage or an unreadable root, 2 w
         process.exitCode = gate(report, opts.failOn);
       },
     );
-}
-
-function mustBeDir(path: string, flag: string): void {
-  let st;
-  try {
-    st = statSync(path);
-  } catch (err) {
-    throw new UsageError(`${flag} ${describeFsError(err, path)}`);
-  }
-  if (!st.isDirectory()) throw new UsageError(`${flag} ${path}: is not a directory.`);
 }

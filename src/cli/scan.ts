@@ -2,7 +2,6 @@
 // Kubernetes API. The cluster flags defined here are shared with `collect`.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Format } from '../report/index.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../sources/cluster/retry.js';
 import {
@@ -11,7 +10,8 @@ import {
   type Progress,
   type ScanScope,
 } from '../sources/cluster/gather.js';
-import { emit, formatOption, outputOption } from './output.js';
+import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
+import { checkKubeconfigEnv, mustBeDir, mustBeFile } from './paths.js';
 import { failOnOption, gate, type FailOn } from './gate.js';
 
 export function scanCommand(): Command {
@@ -27,6 +27,7 @@ export function scanCommand(): Command {
   addClusterOptions(cmd)
     .addOption(formatOption())
     .addOption(outputOption())
+    .addOption(noColorOption())
     .addOption(failOnOption())
     .addHelpText(
       'after',
@@ -34,37 +35,43 @@ export function scanCommand(): Command {
 Examples:
   podmortem scan -A                                  # the whole cluster
   podmortem scan -n kube-system --since 2h           # restarts of the last two hours
-  podmortem scan -A -l app=checkout --format json | jq '.findings'
+  podmortem scan -A -l app=checkout -f json | jq '.findings'
   podmortem scan -A --node-evidence ./snapshots      # join 'podmortem node' snapshots, one folder per node
-  podmortem scan --context prod -A -o scan.md --format markdown
+  podmortem scan --context prod -A -f markdown -o scan.md
+  kubectl podmortem scan -A -f yaml                  # as a kubectl plugin
 
-Exit status: 0 when the scan ran (whatever it found, including refused requests), 1 for bad usage
-or an unreachable cluster, 2 when --fail-on matched.`,
+Exit status: 0 when the scan ran (whatever it found, including refused requests), 1 for bad usage,
+a --kubeconfig, $KUBECONFIG or --node-evidence that cannot be used, an unreachable cluster or a
+report that cannot be written, 2 when --fail-on matched.`,
     )
-    .action(async (opts: ClusterFlags & { format: Format; output?: string; failOn?: FailOn }) => {
-      const { kc, scope, from } = await clusterSetup(opts);
-      // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
-      const [{ ClusterApi }, { scanCluster }] = await Promise.all([
-        import('../sources/cluster/api.js'),
-        import('../pipeline/scan.js'),
-      ]);
-      const api = new ClusterApi(kc, retryPolicy(opts));
-      const progress = progressLine();
-      try {
-        const { report, evidence } = await scanCluster(api, scope, {
-          ...(opts.nodeEvidence !== undefined ? { nodeEvidenceDir: opts.nodeEvidence } : {}),
-          onProgress: progress.update,
-        });
-        progress.done();
-        process.stderr.write(scanSummary(evidence, from));
-        await emit(report, opts);
-        process.exitCode = gate(report, opts.failOn);
-      } catch (err) {
-        progress.done();
-        if (err instanceof ClusterUnreachable) throw new UsageError(err.message);
-        throw err;
-      }
-    });
+    .action(
+      async (
+        opts: ClusterFlags & { format: CliFormat; output?: string; color: boolean; failOn?: FailOn },
+      ) => {
+        const { kc, scope, from } = await clusterSetup(opts);
+        // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
+        const [{ ClusterApi }, { scanCluster }] = await Promise.all([
+          import('../sources/cluster/api.js'),
+          import('../pipeline/scan.js'),
+        ]);
+        const api = new ClusterApi(kc, retryPolicy(opts));
+        const progress = progressLine();
+        try {
+          const { report, evidence } = await scanCluster(api, scope, {
+            ...(opts.nodeEvidence !== undefined ? { nodeEvidenceDir: opts.nodeEvidence } : {}),
+            onProgress: progress.update,
+          });
+          progress.done();
+          process.stderr.write(scanSummary(evidence, from));
+          await emit(report, opts);
+          process.exitCode = gate(report, opts.failOn);
+        } catch (err) {
+          progress.done();
+          if (err instanceof ClusterUnreachable) throw new UsageError(err.message);
+          throw err;
+        }
+      },
+    );
   return cmd;
 }
 
@@ -129,6 +136,10 @@ export function addClusterOptions(cmd: Command): Command {
 export async function clusterSetup(
   opts: ClusterFlags,
 ): Promise<{ kc: KubeConfig; scope: ScanScope; from: string }> {
+  // Explicit paths first: a wrong one is a sentence before the cluster is contacted.
+  if (opts.nodeEvidence !== undefined) mustBeDir(opts.nodeEvidence, '--node-evidence');
+  if (opts.kubeconfig !== undefined) mustBeFile(opts.kubeconfig, '--kubeconfig');
+  else checkKubeconfigEnv(process.env.KUBECONFIG);
   const { ClusterConfigError, loadKubeConfig } = await import('../sources/cluster/kubeconfig.js');
   let loaded;
   try {

@@ -78,6 +78,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       continue;
     }
     const stats = scanned.stats!;
+    if (log.warnings) warnings.push(...log.warnings); // how it was read (a gzip cap reached)
     if (stats.binary)
       warnings.push(`${log.name}: looks like binary data rather than a log; scanned it anyway.`);
     if (stats.hugeLines > 0)
@@ -94,6 +95,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     }
     incidents.push(d.incident);
   }
+  // A pod spec alone (often piped on stdin) tells who crashed, not how: say what else to give.
+  if (expanded.logs.length === 0 && expanded.pods.length > 0)
+    warnings.push(
+      `${[...new Set(expanded.pods.map((p) => p.name))].join(', ')}: a pod spec without the crashed container's log; give both: kubectl logs -p POD > crash.log, then podmortem analyze crash.log pod.yaml (or pipe the spec: kubectl get pod POD -o yaml | podmortem analyze crash.log -).`,
+    );
   // Incidents read from logs are grouped like a scan's (same owner, same node and window); bundle
   // incidents come first and were grouped when collected, so indices are shifted past them.
   const offset = fromBundles.incidents.length;

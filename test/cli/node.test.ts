@@ -1,6 +1,7 @@
 // `podmortem node` as a user runs it: on this machine (no crashed pods: a clean headroom table whose
-// figures are the kernel's), with a missing socket or odd files (one sentence each, exit 0), and
-// with a bad --root (one line, exit 1).
+// figures are the kernel's), with a Docker socket nobody listens on or odd files (one sentence each,
+// exit 0), and with a bad --root (one line, exit 1). A --docker-socket that does not exist is exit 1
+// (test/cli/exits.test.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ function run(args: string[]) {
 }
 
 let empty: string;
+/** A socket file with no listener: Docker's socket on a node where dockerd is stopped. */
+let deadSocket: string;
 
 beforeAll(() => {
   try {
@@ -30,19 +33,25 @@ beforeAll(() => {
     // tsc emits even when a file elsewhere in the tree does not typecheck yet
   }
   empty = mkdtempSync(join(tmpdir(), 'podmortem-nodecli-'));
+  deadSocket = join(empty, 'none.sock');
+  // The listener exits without closing: the socket file stays, and connecting is refused.
+  spawnSync(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(deadSocket)}, () => process.exit(0))`,
+  ]);
 }, 300_000);
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
 describeNeeding('podmortem node on this machine', ['linux'], () => {
   it("prints a headroom table whose ceilings are the kernel's, and exits 0", () => {
-    const r = run(['--log-dir', empty, '--docker-socket', join(empty, 'none.sock')]);
+    const r = run(['--log-dir', empty, '--docker-socket', deadSocket]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Node limits');
     const pidMax = readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim();
     const threadsMax = readFileSync('/proc/sys/kernel/threads-max', 'utf8').trim();
     expect(r.stdout).toMatch(new RegExp(`kernel\\.pid_max\\s+node\\s+\\d+ / ${pidMax}\\b`));
     expect(r.stdout).toMatch(new RegExp(`kernel\\.threads-max\\s+node\\s+\\d+ / ${threadsMax}\\b`));
-    expect(r.stdout).toMatch(/warning: .*none\.sock: no Docker socket here/);
+    expect(r.stdout).toMatch(/warning: .*none\.sock: Docker is not listening \(connection refused\)/);
   });
 
   it('--format json: node.limits tasks agree with ps -eLf taken just before and after', () => {
@@ -51,7 +60,7 @@ describeNeeding('podmortem node on this machine', ['linux'], () => {
         .trim()
         .split('\n').length - 1;
     const before = psTasks();
-    const r = run(['--log-dir', empty, '--docker-socket', join(empty, 'none.sock'), '--format', 'json']);
+    const r = run(['--log-dir', empty, '--docker-socket', deadSocket, '--format', 'json']);
     const after = psTasks();
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {

@@ -128,6 +128,11 @@ describeNeeding(
         () => (readFileSync(join(cdir, '1.log'), 'utf8').includes('holding 3') ? true : undefined),
         100,
       );
+      // A socket file nobody listens on (dockerd stopped): a missing --docker-socket is exit 1.
+      spawnSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(join(logDir, 'no-docker.sock'))}, () => process.exit(0))`,
+      ]);
       ({ report, status, stderr } = node([
         '--root',
         '/',
@@ -157,7 +162,7 @@ describeNeeding(
     });
 
     it('says what it could not read (no runtime socket) and carries on', () => {
-      expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: no Docker socket here/);
+      expect(report.warnings.join('\n')).toMatch(/no-docker\.sock: Docker is not listening/);
     });
   },
 );

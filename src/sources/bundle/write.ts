@@ -111,8 +111,12 @@ export async function collectBundle(
     await writeFile(join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 
     const tmp = `${opts.output}.tmp-${process.pid}`;
-    await tarCreate({ gzip: true, file: tmp, cwd: stage, portable: true }, await readdir(stage));
-    await rename(tmp, opts.output);
+    try {
+      await tarCreate({ gzip: true, file: tmp, cwd: stage, portable: true }, await readdir(stage));
+      await rename(tmp, opts.output);
+    } finally {
+      await rm(tmp, { force: true }); // gone after the rename; a failed write leaves nothing behind
+    }
     return { manifest, evidence, warnings };
   } finally {
     await rm(stage, { recursive: true, force: true });

@@ -1,15 +1,18 @@
 // Turns the INPUT arguments of `analyze` into readable log sources and pod specs: files, folders
-// (a kubelet pod log folder or any tree of logs), "-" for standard input. Problems are collected as
-// one sentence each; the caller decides whether any input is left to analyze.
+// (a kubelet pod log folder or any tree of logs), "-" for standard input. Gzipped logs (by name or
+// by content) are inflated on the fly, bounded; a pod spec on stdin is read as one. Problems are
+// collected as one sentence each; the caller decides whether any input is left to analyze.
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { parseAllDocuments } from 'yaml';
 import type { Subject } from '../../evidence/types.js';
-import { PodSchema, type Pod } from '../cluster/pod-facts.js';
+import type { Pod } from '../cluster/pod-facts.js';
 import { describeFsError } from '../fs-errors.js';
+import { gunzipBounded, isGzip } from './gzip.js';
+import { podsFromText } from './pod-specs.js';
 import { SCAN_CHUNK_BYTES } from './scanner.js';
+import { readStdin } from './stdin.js';
 
 export interface LogSource {
   /** Name shown in evidence: the path as given, or "stdin". */
@@ -17,6 +20,8 @@ export interface LogSource {
   open: () => Readable;
   /** What the path tells about the container (kubelet layout). */
   subject: Subject;
+  /** Sentences about how it was read (a gzip cap reached), filled while it is read. */
+  warnings?: string[];
 }
 
 export interface PodSource {
@@ -38,9 +43,9 @@ const MAX_DEPTH = 8;
 /** Pod specs are small; a YAML/JSON file larger than this is treated as a log. */
 const MAX_SPEC_BYTES = 4 << 20;
 
-/** `<namespace>_<pod>_<uid>/<container>/<N>.log` as the kubelet writes it (also N.log.<timestamp> rotations). */
+/** `<namespace>_<pod>_<uid>/<container>/<N>.log` as the kubelet writes it (also N.log.<timestamp>[.gz] rotations). */
 const KUBELET_PATH =
-  /(?:^|\/)([a-z0-9][-a-z0-9.]*)_([a-z0-9][-a-z0-9.]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([a-z0-9][-a-z0-9]*)\/(\d+)\.log(?:\.[0-9.T:-]+)?$/;
+  /(?:^|\/)([a-z0-9][-a-z0-9.]*)_([a-z0-9][-a-z0-9.]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/([a-z0-9][-a-z0-9]*)\/(\d+)\.log(?:\.[0-9.T:-]+?)?(?:\.gz)?$/;
 
 export function subjectFromPath(path: string): Subject {
   const m = KUBELET_PATH.exec(path.replace(/\\/g, '/'));
@@ -53,7 +58,10 @@ export async function expandInputs(args: string[], stdin: Readable = process.std
   const list = args.length === 0 ? ['-'] : args;
   for (const arg of list) {
     if (arg === '-') {
-      out.logs.push({ name: 'stdin', open: () => stdin, subject: {} });
+      const content = await readStdin(stdin, MAX_SPEC_BYTES);
+      if (content.kind === 'pods') for (const pod of content.pods) out.pods.push({ name: 'stdin', pod });
+      else
+        out.logs.push({ name: 'stdin', open: () => content.stream, subject: {}, warnings: content.warnings });
       continue;
     }
     let st;
@@ -118,7 +126,8 @@ async function walk(root: string, dir: string, depth: number, out: ExpandedInput
           continue;
         }
       }
-      if (/\.(gz|zip|tgz)$/.test(e.name)) continue; // rotated compressed logs are skipped, not misread
+      // Bundles and archives are not logs; a gzipped log (a kubelet rotation) is read through gunzip.
+      if (/\.(tar\.gz|zip|tgz)$/.test(e.name)) continue;
       await addFile(p, shown, out);
     }
   }
@@ -127,14 +136,31 @@ async function walk(root: string, dir: string, depth: number, out: ExpandedInput
 async function addFile(path: string, shown: string, out: ExpandedInputs, regular = true): Promise<void> {
   // Fail now, with one sentence, rather than mid-stream. Not for a pipe (`analyze <(kubectl logs -p
   // ...)` gives /dev/fd/63): opening and closing its read end could make the writer fail with EPIPE.
+  let gzip = /\.gz$/.test(path);
   if (regular) {
     try {
       const fh = await open(path, 'r');
-      await fh.close();
+      try {
+        const head = Buffer.alloc(3);
+        await fh.read(head, 0, 3, 0);
+        gzip ||= isGzip(head);
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       out.errors.push(describeFsError(err, shown));
       return;
     }
+  }
+  if (gzip) {
+    const warnings: string[] = [];
+    out.logs.push({
+      name: shown,
+      open: () => gunzipBounded(createReadStream(path, { highWaterMark: SCAN_CHUNK_BYTES }), shown, warnings),
+      subject: subjectFromPath(path),
+      warnings,
+    });
+    return;
   }
   if (regular && /\.(ya?ml|json)$/i.test(path)) {
     const pods = await readPodSpecs(path);
@@ -154,23 +180,8 @@ async function addFile(path: string, shown: string, out: ExpandedInputs, regular
 export async function readPodSpecs(path: string): Promise<Pod[]> {
   try {
     if ((await lstat(path)).size > MAX_SPEC_BYTES) return [];
-    const text = await readFile(path, 'utf8');
-    const pods: Pod[] = [];
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length > 0) return [];
-      const v: unknown = doc.toJS({ maxAliasCount: 100 });
-      const items = isList(v) ? v.items : [v];
-      for (const item of items) {
-        const parsed = PodSchema.safeParse(item);
-        if (parsed.success && (item as { kind?: string }).kind === 'Pod') pods.push(parsed.data);
-      }
-    }
-    return pods;
+    return podsFromText(await readFile(path, 'utf8'));
   } catch {
     return [];
   }
-}
-
-function isList(v: unknown): v is { items: unknown[] } {
-  return typeof v === 'object' && v !== null && Array.isArray((v as { items?: unknown }).items);
 }

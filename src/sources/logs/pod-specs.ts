@@ -1,0 +1,35 @@
+// Pods in YAML or JSON text: a Pod, a List of Pods (kubectl get pods -o yaml), several documents.
+// A document counts as a pod spec when it says kind: Pod, or has no kind but an apiVersion and
+// spec.containers (a trimmed copy). Anything else gives [] and is read as a log.
+import { parseAllDocuments } from 'yaml';
+import { PodSchema, type Pod } from '../cluster/pod-facts.js';
+
+export function podsFromText(text: string): Pod[] {
+  try {
+    const pods: Pod[] = [];
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length > 0) return [];
+      const v: unknown = doc.toJS({ maxAliasCount: 100 });
+      const items = isList(v) ? v.items : [v];
+      for (const item of items) {
+        if (!namesAPod(item)) continue;
+        const parsed = PodSchema.safeParse(item);
+        if (parsed.success) pods.push(parsed.data);
+      }
+    }
+    return pods;
+  } catch {
+    return [];
+  }
+}
+
+function namesAPod(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { kind?: unknown; apiVersion?: unknown; spec?: { containers?: unknown } };
+  if (o.kind === 'Pod') return true;
+  return o.kind === undefined && typeof o.apiVersion === 'string' && Array.isArray(o.spec?.containers);
+}
+
+function isList(v: unknown): v is { items: unknown[] } {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { items?: unknown }).items);
+}
