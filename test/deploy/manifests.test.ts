@@ -143,7 +143,7 @@ describeNeeding('deploy/agent rendered with kubectl kustomize', ['kubectl'], () 
         }
       }
       const hosts = mounts.map((m) => m.host);
-      for (const need of ['/proc', '/sys/fs/cgroup', '/var/log', '/etc', '/var/lib/podmortem'])
+      for (const need of ['/proc', '/sys/fs/cgroup', '/var/log', '/etc', '/usr/lib', '/var/lib/podmortem'])
         expect(hosts, need).toContain(need);
       // Nothing that holds other pods' secrets, nor the whole host.
       for (const host of hosts)
