@@ -44,9 +44,15 @@ export function expectValidReport(report: Report | string): void {
     );
 }
 
-/** True when these CLI arguments ask for the JSON report. */
+/** Commands whose JSON output is the report (explain prints a reference page instead). */
+const REPORTING = new Set(['analyze', 'node', 'scan', 'pod']);
+
+/** True when these CLI arguments ask a reporting command for the JSON report (`--format json`, `-f json`). */
 function asksForJson(args: readonly string[]): boolean {
-  return args.some((a, i) => a === '--format=json' || (a === '--format' && args[i + 1] === 'json'));
+  if (!REPORTING.has(args[0] ?? '')) return false;
+  return args.some(
+    (a, i) => a === '--format=json' || ((a === '--format' || a === '-f') && args[i + 1] === 'json'),
+  );
 }
 
 /** For a CLI run: when it asked for JSON and printed a report (exit 0, or 2 for --fail-on), the report is valid. */
