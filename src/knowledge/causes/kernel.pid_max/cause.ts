@@ -2,9 +2,9 @@
 // PID in the initial namespace, so the node-wide task count (/proc/loadavg field 4) against
 // /proc/sys/kernel/pid_max decides it. 32768 is the kernel default and what CentOS 7 runs with,
 // since its systemd 219 predates systemd's 50-pid-max.conf (4194304).
-import { environmentOf, kernelVersion, SYSCTL_NOTE } from '../environment.js';
-import type { CauseDef } from '../types.js';
-import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from './common.js';
+import { environmentOf, kernelVersion, SYSCTL_NOTE } from '../../environment.js';
+import { defineCause } from '../../types.js';
+import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from '../shared/common.js';
 
 /** Tasks within this many PIDs of pid_max count as "at the limit" (PIDs below 300 are reserved after wrap). */
 const AT_LIMIT_SLACK = 300;
@@ -12,8 +12,10 @@ const AT_LIMIT_SLACK = 300;
 /** The largest pid_max a 64-bit kernel accepts (PID_MAX_LIMIT, 4194304): the value systemd >= 243 sets. */
 const PID_MAX_LIMIT = 4194304;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'kernel.pid_max',
+  scope: 'node',
+  dominatesWhenConfirmed: true,
   title: 'PID numbers exhausted (kernel.pid_max)',
   docs: {
     what: 'Every task (process or thread) needs a PID number in each pid namespace it lives in. When all numbers below kernel.pid_max are in use, alloc_pid() fails and fork, clone and pthread_create return EAGAIN, for every user, root included.',
@@ -158,4 +160,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

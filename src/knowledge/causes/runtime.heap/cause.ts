@@ -4,14 +4,15 @@
 // is the proof. When the container is OOMKilled instead, the heap cap was set too close to (or
 // above) the container limit, and the kernel limit is the cause. Sources: limits.md §3.2, §5.3;
 // corpus cases jitsu-kafka-xmx-exceeds-limit, vcell-api-maxram80-nonheap-oomkill.
-import type { Evidence } from '../../evidence/types.js';
-import { RECREATE_NOTE } from '../environment.js';
-import type { CauseDef, Remediation } from '../types.js';
-import { raisedWhy, raisingEvidence } from './common.js';
-import { memoryFacts } from './memory-evidence.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { raisedWhy, raisingEvidence } from '../shared/common.js';
+import { memoryFacts } from '../shared/memory-evidence.js';
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'runtime.heap',
+  scope: 'process',
   title: "A runtime's own heap limit (JVM -Xmx, Node --max-old-space-size, GOMEMLIMIT)",
   docs: {
     what: 'Managed runtimes cap their own heap: the JVM at -Xmx (or MaxRAMPercentage of the container limit), Node.js at --max-old-space-size, Go softly at GOMEMLIMIT. At the cap the runtime throws or aborts by itself ("java.lang.OutOfMemoryError: Java heap space", "FATAL ERROR: ... JavaScript heap out of memory") while the container limit is not reached.',
@@ -86,4 +87,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

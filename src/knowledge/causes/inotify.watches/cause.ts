@@ -1,7 +1,7 @@
 // inotify.watches: fs.inotify.max_user_watches per user. inotify_add_watch returns ENOSPC ("no space
 // left on device", tail's "cannot watch"), nothing to do with the disk. Logic shared with
 // inotify.instances in inotify-limit.ts. Sources: limits.md §5.2.
-import { inotifyCause, INOTIFY_SOURCES } from './inotify-limit.js';
+import { inotifyCause, INOTIFY_SOURCES } from '../shared/inotify-limit.js';
 
 export const cause = inotifyCause({
   id: 'inotify.watches',

@@ -4,18 +4,19 @@
 // databases) refuse to start below their requirement. It is the process's own ceiling: a crash that
 // printed only N threads is far from it unless the heap itself is fragmented into mappings.
 // Sources: limits.md §1.1, §4.2.
-import type { Evidence } from '../../evidence/types.js';
-import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
-import type { CauseDef, Remediation } from '../types.js';
-import { hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from './common.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from '../shared/common.js';
 
 const DEFAULT_MAX_MAP_COUNT = 65530;
 /** Mappings one thread adds: its stack and the guard area below it. */
 const MAPS_PER_THREAD = 2;
 const TOO_LOW_LINE = /vm\.max_map_count \[(\d+)\] is too low, increase to at least \[(\d+)\]/;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'vm.max_map_count',
+  scope: 'process',
   title: 'Memory mappings of one process (vm.max_map_count)',
   docs: {
     what: 'vm.max_map_count caps the memory mappings (VMAs) of each process, 65530 by default. mmap fails with ENOMEM at the cap; a thread stack is a mapping plus a guard area, so pthread_create fails (EAGAIN) too. Node-wide sysctl, not namespaced: a pod cannot raise it for itself.',
@@ -117,4 +118,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

@@ -3,12 +3,13 @@
 // (torvalds/linux:kernel/pid.c). It happens while a container is torn down, typically to a process
 // exec'd into it, or to the children of a PID 1 that died; a running program's own thread creation
 // while PID 1 lives never gets it. Sources: limits.md §1.4, §3.1.
-import type { Evidence } from '../../evidence/types.js';
-import type { CauseDef } from '../types.js';
-import { errnoOf, raisedWhy, raisingEvidence } from './common.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { defineCause } from '../../types.js';
+import { errnoOf, raisedWhy, raisingEvidence } from '../shared/common.js';
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'pidns.init-exited',
+  scope: 'none',
   title: 'fork in a pid namespace whose init has exited (ENOMEM)',
   docs: {
     what: 'Not a resource limit. Once the init (PID 1) of a pid namespace exits, the kernel refuses new PIDs there and fork/clone return ENOMEM, which looks like a memory problem. In a container this happens during teardown: a kubectl exec into a terminating container, or the children of a PID 1 that died.',
@@ -68,4 +69,4 @@ export const cause: CauseDef = {
       ],
     };
   },
-};
+});

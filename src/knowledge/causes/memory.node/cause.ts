@@ -2,14 +2,15 @@
 // commit more (vm.overcommit_memory=2, or RLIMIT_AS for one process), so mmap fails inside the
 // process: Go prints "fatal error: out of memory", clone returns ENOMEM. Told apart from the
 // container limit by the kernel line. Sources: limits.md §3.1, §3.2 (Go OOM), §5.3.
-import type { Evidence } from '../../evidence/types.js';
-import { RECREATE_NOTE } from '../environment.js';
-import type { CauseDef, Remediation } from '../types.js';
-import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from './common.js';
-import { memoryFacts } from './memory-evidence.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { memoryFacts } from '../shared/memory-evidence.js';
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'memory.node',
+  scope: 'node',
   title: 'Node memory exhausted (global OOM, overcommit)',
   docs: {
     what: 'The node as a whole ran out of memory: the global OOM killer picks a victim anywhere on the node (oom-kill:constraint=CONSTRAINT_NONE), or with strict overcommit (vm.overcommit_memory=2) or an RLIMIT_AS, mmap fails inside the process and the runtime reports out of memory itself.',
@@ -116,4 +117,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

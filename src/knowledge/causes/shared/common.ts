@@ -8,8 +8,8 @@ import type {
   LimitUsage,
   NodeFacts,
   SignatureHit,
-} from '../../evidence/types.js';
-import type { CauseContext } from '../types.js';
+} from '../../../evidence/types.js';
+import type { CauseContext } from '../../types.js';
 
 /** The "why" of every raise, once each, in the order the signatures raised them. */
 export function raisedWhy(ctx: CauseContext): string[] {

@@ -4,13 +4,13 @@
 // 128). Watches: inotify_add_watch fails with ENOSPC (max_user_watches, 8192 by default, scaled with
 // RAM up to 1048576 since Linux 5.11). Both are released when the holder exits, so a snapshot taken
 // after the crash misses the crashed process's own share. Sources: limits.md §5.2.
-import type { Evidence, Fact, LimitUsage } from '../../evidence/types.js';
-import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
-import type { CauseDef, Docs, Remediation, Verdict } from '../types.js';
+import type { Evidence, Fact, LimitUsage } from '../../../evidence/types.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../../environment.js';
+import type { CauseDef, Docs, Remediation, Verdict } from '../../types.js';
 import { hitsWithText, limitsOf, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
 
-export interface InotifyLimitSpec {
-  id: 'inotify.instances' | 'inotify.watches';
+export interface InotifyLimitSpec<Id extends 'inotify.instances' | 'inotify.watches'> {
+  id: Id;
   title: string;
   sysctl: string;
   /** Kernel default (watches scale with RAM from 5.11). */
@@ -25,9 +25,13 @@ export interface InotifyLimitSpec {
   docs: Docs;
 }
 
-export function inotifyCause(spec: InotifyLimitSpec): CauseDef {
+export function inotifyCause<const Id extends 'inotify.instances' | 'inotify.watches'>(
+  spec: InotifyLimitSpec<Id>,
+): CauseDef<Id> {
   return {
     id: spec.id,
+    // Counted per user across the node: every container of the same UID, root included, shares it.
+    scope: 'uid',
     title: spec.title,
     docs: spec.docs,
     assess(ctx) {

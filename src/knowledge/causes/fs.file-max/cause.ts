@@ -1,9 +1,9 @@
 // fs.file-max: open file handles on the whole node. alloc_empty_file() refuses with ENFILE ("Too many
 // open files in system") and logs "VFS: file-max limit N reached", for callers without
 // CAP_SYS_ADMIN. Recent kernels default it to LONG_MAX (no limit). Sources: limits.md §5.1.
-import type { Evidence } from '../../evidence/types.js';
-import { sysctlCommands, SYSCTL_NOTE } from '../environment.js';
-import type { CauseDef, Remediation } from '../types.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { sysctlCommands, SYSCTL_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
 import {
   errnoOf,
   hitsWithText,
@@ -12,12 +12,13 @@ import {
   raisingEvidence,
   RUN_ON_NODE,
   usage,
-} from './common.js';
+} from '../shared/common.js';
 
 const VFS_LINE = /VFS: file-max limit (\d+) reached/;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'fs.file-max',
+  scope: 'node',
   title: 'Open files on the node (fs.file-max)',
   docs: {
     what: 'fs.file-max caps the open file handles of the whole node. At the cap, opening anything fails with ENFILE ("Too many open files in system") for every process without CAP_SYS_ADMIN, and the kernel logs "VFS: file-max limit N reached".',
@@ -126,4 +127,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

@@ -3,14 +3,15 @@
 // killed this way is silent). Reached while the kernel allocates a new task or its stack, clone
 // returns ENOMEM (Go errno=12), and glibc turns a failed thread-stack mmap into EAGAIN.
 // Sources: limits.md §1.1, §3.1, §5.3.
-import type { Evidence } from '../../evidence/types.js';
-import { environmentOf, RECREATE_NOTE } from '../environment.js';
-import type { CauseDef, Remediation, Verdict } from '../types.js';
-import { bytes, errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE } from './common.js';
-import { memoryFacts } from './memory-evidence.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { environmentOf, RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type Remediation, type Verdict } from '../../types.js';
+import { bytes, errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { memoryFacts } from '../shared/memory-evidence.js';
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'memory.cgroup',
+  scope: 'cgroup',
   title: 'Container or pod memory limit (memory cgroup)',
   docs: {
     what: "A container (resources.limits.memory) or pod memory cgroup limit. When usage cannot be reclaimed below it, the kernel's memcg OOM killer SIGKILLs a process in the cgroup: exit code 137, reason OOMKilled, and nothing printed by the victim. Kernel allocations for a new task can also fail inside the limit, so clone returns ENOMEM.",
@@ -215,4 +216,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

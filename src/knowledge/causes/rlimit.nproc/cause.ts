@@ -3,9 +3,9 @@
 // outside a user namespace (INIT_USER) nor for CAP_SYS_ADMIN/CAP_SYS_RESOURCE in the initial
 // namespace, on any kernel: the first question is therefore who the process ran as.
 // Sources: limits.md §1.2 and §4.2.
-import type { Evidence, ProcessFacts } from '../../evidence/types.js';
-import { dropIn, environmentOf, kernelVersion, RECREATE_NOTE, type Environment } from '../environment.js';
-import type { CauseContext, CauseDef, Remediation } from '../types.js';
+import type { Evidence, ProcessFacts } from '../../../evidence/types.js';
+import { dropIn, environmentOf, kernelVersion, RECREATE_NOTE, type Environment } from '../../environment.js';
+import { defineCause, type CauseContext, type Remediation } from '../../types.js';
 import {
   hitsWithText,
   raisedWhy,
@@ -14,12 +14,16 @@ import {
   threadsOf,
   usage,
   limitsOf,
-} from './common.js';
+} from '../shared/common.js';
+import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 const EXEMPT_CAPS = ['SYS_ADMIN', 'SYS_RESOURCE'];
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'rlimit.nproc',
+  scope: 'uid',
+  inheritedFromRuntime: true,
+  notes: (ctx) => [...pamNote(ctx.node), ...dockerUlimitNote(ctx, 'nproc')],
   title: 'RLIMIT_NPROC of the real UID (ulimit -u)',
   docs: {
     what: 'RLIMIT_NPROC caps the number of tasks (processes and threads) that one real UID owns on the whole node; clone, fork and pthread_create fail with EAGAIN at the limit. Containers that share a UID without user namespaces share one counter. It is never enforced for real UID 0 outside a user namespace, nor for tasks with CAP_SYS_ADMIN or CAP_SYS_RESOURCE in the initial user namespace.',
@@ -207,7 +211,7 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});
 
 /** Why RLIMIT_NPROC cannot apply to this process, when the facts say so. */
 function exemptionOf(p: ProcessFacts): { summary: string; reason: string; evidence: Evidence[] } | undefined {

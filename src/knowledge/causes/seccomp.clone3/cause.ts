@@ -4,14 +4,15 @@
 // permitted" (moby/moby#42680, fixed by moby/moby#42681 and containerd/containerd#5982: ENOSYS
 // unless CAP_SYS_ADMIN). The Go runtime's own threads use clone, not clone3, so a pure-Go EPERM is
 // some other policy. Sources: limits.md §1.1, §4.2.
-import type { Evidence, SignatureHit } from '../../evidence/types.js';
-import { environmentOf, RECREATE_NOTE } from '../environment.js';
-import type { CauseContext, CauseDef, Remediation, Verdict } from '../types.js';
-import { signatureById } from '../signatures/index.js';
-import { errnoOf, hitsWithId, raisedWhy, raisingEvidence } from './common.js';
+import type { Evidence, SignatureHit } from '../../../evidence/types.js';
+import { environmentOf, RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type CauseContext, type Remediation, type Verdict } from '../../types.js';
+import { signatureById } from '../../signatures/index.js';
+import { errnoOf, hitsWithId, raisedWhy, raisingEvidence } from '../shared/common.js';
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'seccomp.clone3',
+  scope: 'none',
   title: 'seccomp profile answering clone3 with EPERM (old Docker/containerd, glibc >= 2.34)',
   docs: {
     what: 'Not a resource limit. glibc 2.34+ calls clone3 to create threads and only falls back to clone on ENOSYS. Default seccomp profiles of Docker before 20.10.10 and containerd before 1.4.10/1.5.6 returned EPERM for clone3, so every pthread_create (JVM, Python, Rust, cgo, C) in an image with a new glibc fails with "Operation not permitted" or a bare "can\'t start new thread".',
@@ -126,7 +127,7 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});
 
 function rawClone(ctx: CauseContext): boolean {
   return (

@@ -1,7 +1,7 @@
 // inotify.instances: fs.inotify.max_user_instances (default 128) per user. inotify_init returns
 // EMFILE, which programs print as "too many open files" - the classic confusion with RLIMIT_NOFILE.
 // Logic shared with inotify.watches in inotify-limit.ts. Sources: limits.md §5.2.
-import { inotifyCause, INOTIFY_SOURCES } from './inotify-limit.js';
+import { inotifyCause, INOTIFY_SOURCES } from '../shared/inotify-limit.js';
 
 export const cause = inotifyCause({
   id: 'inotify.instances',

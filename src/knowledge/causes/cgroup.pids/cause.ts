@@ -4,9 +4,9 @@
 // (torvalds/linux:kernel/cgroup/pids.c pids_try_charge), so every level of the chain is read and the
 // lowest ceiling wins. Proof is a counter: pids.events "max", a peak or current at max, or the
 // once-per-cgroup kernel line. Sources: limits.md §1.3, §2.2-2.5, §4.2.
-import type { CgroupLevel, Evidence, NodeFacts } from '../../evidence/types.js';
-import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../environment.js';
-import type { CauseDef, Remediation, Verdict } from '../types.js';
+import type { CgroupLevel, Evidence, NodeFacts } from '../../../evidence/types.js';
+import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../../environment.js';
+import { defineCause, type Remediation, type Verdict } from '../../types.js';
 import {
   allHits,
   chainOf,
@@ -20,15 +20,18 @@ import {
   sameCgroup,
   threadsOf,
   usage,
-} from './common.js';
+} from '../shared/common.js';
+import { dockerPidsNote } from '../shared/runtime-notes.js';
 
 const EVENTS_SEMANTICS =
   'On cgroup v1 and kernels before ~6.11, pids.events "max" counts fork failures of tasks in that cgroup whichever ancestor\'s limit refused them; on current cgroup v2 it counts limit hits of the cgroup or its descendants, and pids.events.local the cgroup\'s own, so both the container and the pod level are read.';
 
 const REJECTED = /fork rejected by pids controller in (\S+)/;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'cgroup.pids',
+  scope: 'cgroup',
+  notes: dockerPidsNote,
   title: 'pids cgroup limit (container, pod podPidsLimit, systemd TasksMax)',
   docs: {
     what: 'A pids cgroup caps the tasks (threads included) of the cgroup and its descendants. Kubernetes containers sit under several levels: the container scope, the pod (kubelet podPidsLimit), the QoS class, kubepods, and with the systemd driver the runtime unit and slices (TasksMax). The lowest limit in the chain is the effective one; fork, clone and pthread_create fail with EAGAIN, for root too.',
@@ -363,7 +366,7 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});
 
 function hasLimit(l: CgroupLevel): l is CgroupLevel & { max: number } {
   return typeof l.max === 'number';

@@ -4,16 +4,18 @@
 // task also needs a PID in the initial pid namespace, so a node whose pid_max is below threads-max
 // runs out of PIDs first and can never reach threads-max: plain arithmetic rules it out there.
 // Sources: limits.md §1.1, §1.4, §4.2.
-import type { Evidence } from '../../evidence/types.js';
-import { environmentOf, sysctlCommands, SYSCTL_NOTE } from '../environment.js';
-import type { CauseDef } from '../types.js';
-import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from './common.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { environmentOf, sysctlCommands, SYSCTL_NOTE } from '../../environment.js';
+import { defineCause } from '../../types.js';
+import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from '../shared/common.js';
 
 /** Tasks within this many of threads-max count as "at the limit" (the snapshot is taken after the crash). */
 const AT_LIMIT_SLACK = 300;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'kernel.threads-max',
+  scope: 'node',
+  dominatesWhenConfirmed: true,
   title: 'Node-wide task count at kernel.threads-max',
   docs: {
     what: 'kernel.threads-max caps the number of tasks (processes and threads) on the whole node. It is sized at boot from RAM (RAM / (8 x THREAD_SIZE)), so small nodes have small values. At the limit, fork, clone and pthread_create fail with EAGAIN for every user, root included.',
@@ -128,4 +130,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

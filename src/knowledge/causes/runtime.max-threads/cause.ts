@@ -3,16 +3,17 @@
 // "program exceeds 10000-thread limit" then "fatal error: thread exhaustion", never an errno.
 // A clone failure that printed "have N already" with N far below the cap rules it out by arithmetic.
 // Source: limits.md §3.2, §4.
-import type { Evidence } from '../../evidence/types.js';
-import type { CauseDef, Remediation } from '../types.js';
-import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, threadsOf } from './common.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, threadsOf } from '../shared/common.js';
 
 /** Go's default maxmcount (since about Go 1.2). */
 const GO_MAX_THREADS = 10000;
 const CAP_LINE = /program exceeds (\d+)-thread limit|fatal error: thread exhaustion/;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'runtime.max-threads',
+  scope: 'process',
   title: "A runtime's own thread cap (Go's 10000-thread limit)",
   docs: {
     what: 'The Go runtime refuses to run more than 10000 OS threads (Ms) by default: "runtime: program exceeds 10000-thread limit" then "fatal error: thread exhaustion". It is a safety cap inside the process, reached when goroutines block in syscalls or cgo calls en masse; no kernel limit is involved.',
@@ -87,4 +88,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});

@@ -2,8 +2,8 @@
 // killed the process (the memcg OOM killer, the global one, or nobody: the runtime gave up on its
 // own heap), read from the kubelet's termination reason, kernel lines and memcg counters.
 // Source: limits.md §5.3 (torvalds/linux:mm/oom_kill.c messages, containerd's OOMKilled reason).
-import type { CgroupLevel, Evidence } from '../../evidence/types.js';
-import type { CauseContext } from '../types.js';
+import type { CgroupLevel, Evidence } from '../../../evidence/types.js';
+import type { CauseContext } from '../../types.js';
 import { chainOf, firstEvidence, hitsWithText, kernelLinesOf, numberField, sameCgroup } from './common.js';
 
 export const MEMCG_LINE = /Memory cgroup out of memory|CONSTRAINT_MEMCG/;

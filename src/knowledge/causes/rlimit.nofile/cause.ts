@@ -4,17 +4,21 @@
 // inherit it from the runtime daemon's unit (LimitNOFILE) unless the spec sets it; containerd 2.0
 // and Docker 25 dropped LimitNOFILE=infinity, so containers may now start at systemd's 1024 soft
 // limit. Sources: limits.md §2.3, §5.1.
-import type { Evidence } from '../../evidence/types.js';
-import { dropIn, environmentOf, RECREATE_NOTE } from '../environment.js';
-import type { CauseDef, Remediation } from '../types.js';
-import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from './common.js';
+import type { Evidence } from '../../../evidence/types.js';
+import { dropIn, environmentOf, RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from '../shared/common.js';
+import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 /** The soft limit systemd gives services (and Go programs see before raising it themselves). */
 const SMALL_SOFT_LIMIT = 1024;
 const WATCHER_WORDS = /inotify|fsnotify|watcher|Watcher|watch /;
 
-export const cause: CauseDef = {
+export const cause = defineCause({
   id: 'rlimit.nofile',
+  scope: 'process',
+  inheritedFromRuntime: true,
+  notes: (ctx) => [...pamNote(ctx.node), ...dockerUlimitNote(ctx, 'nofile')],
   title: 'Open files of the process (RLIMIT_NOFILE)',
   docs: {
     what: 'RLIMIT_NOFILE caps the descriptor numbers of one process: at the soft limit, open, socket, accept, pipe, epoll_create and inotify_init fail with EMFILE ("too many open files"). Containers inherit it from the runtime daemon unless the container spec sets it.',
@@ -167,4 +171,4 @@ export const cause: CauseDef = {
       remediation,
     };
   },
-};
+});
