@@ -3,7 +3,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LimitUsage } from '../../../src/evidence/types.js';
-import { assess, dataHit, fact, hasSourcedEvidence, node, procNumber, said, usage } from './helpers.js';
+import {
+  assess,
+  dataHit,
+  diagnoseCase,
+  fact,
+  hasSourcedEvidence,
+  node,
+  procNumber,
+  said,
+  usage,
+} from './helpers.js';
 
 // corpus containerd-cri-fd-leak-shim-start
 const EMFILE =
@@ -230,5 +240,39 @@ describe('seccomp.clone3 reads the errno of the same failure on another line', (
     expect(a.verdict).toBe('unlikely');
     expect(a.reasons.join(' ')).toMatch(/errno 11 is not EPERM/);
     expect(a.evidence.some((e) => e.text.includes('pthread_create failed (EAGAIN)'))).toBe(true);
+  });
+});
+
+describe("the restarted twin holds few descriptors: its usage is not the crashed instance's", () => {
+  // podmortem lab: Python 3.11 opening /dev/null in a loop under ulimit -n 64 (issue 7's run).
+  const PY = "OSError: [Errno 24] Too many open files: '/dev/null'";
+  const process = {
+    nofileLimit: fact(
+      64,
+      '/proc/4242/limits',
+      'Max open files            64                   64                   files',
+    ),
+    openFiles: usage('restarted', 3, '/proc/4242/fd', '3 entries'),
+  };
+
+  it('Python names the path, so open() failed: rlimit.nofile confirmed and first, inotify.instances below it', () => {
+    const ranked = diagnoseCase({ lines: [PY], process });
+    expect(ranked[0]!.id).toBe('rlimit.nofile');
+    expect(ranked[0]!.verdict).toBe('confirmed');
+    const inotify = ranked.findIndex((c) => c.id === 'inotify.instances');
+    expect(inotify === -1 || inotify > 0).toBe(true);
+    expect(said(ranked[0]!)).toMatch(/restarted instance holds 3 descriptors/);
+    expect(said(ranked[0]!)).not.toMatch(/holds 3\/64/);
+  });
+
+  it('a bare "too many open files" under nofile=64: the twin\'s 3 descriptors do not make it unlikely', () => {
+    const ranked = diagnoseCase({
+      lines: ['intel_gpu_plugin fails to start: Failed to serve gpu.intel.com/i915: too many open files'],
+      process,
+    });
+    const nofile = ranked.find((c) => c.id === 'rlimit.nofile')!;
+    expect(nofile.verdict).toBe('likely');
+    expect(ranked[0]!.id).toBe('rlimit.nofile');
+    expect(nofile.missing.join('\n')).toMatch(/just before the next crash/);
   });
 });

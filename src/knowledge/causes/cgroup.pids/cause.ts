@@ -335,7 +335,11 @@ export const cause = defineCause({
       .map((l) => ({ l, used: Math.max(l.current ?? 0, l.peak ?? 0) }))
       .sort((a, b) => b.used / Math.max(b.l.max, 1) - a.used / Math.max(a.l.max, 1))[0]!;
     const ratio = tight.used / Math.max(tight.l.max, 1);
-    const verdict: Verdict = ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+    // The container level is the restarted instance's own new cgroup: its count is the twin's usage
+    // now, which says nothing about what the crashed instance held, so alone it cannot make this
+    // unlikely; the thread count the crash itself printed can.
+    const twinsOwn = tight.l.level === 'container' && !threads;
+    const verdict: Verdict = ratio >= 0.9 ? 'likely' : ratio < 0.5 && !twinsOwn ? 'unlikely' : 'possible';
     const headroom = limited
       .map((l) => `${l.level} ${usage(Math.max(l.current ?? 0, l.peak ?? 0), l.max)}`)
       .join(', ');
@@ -352,6 +356,11 @@ export const cause = defineCause({
         ...reasons,
         `Tasks against pids.max in this snapshot: ${headroom}.`,
         ...threadArgument,
+        ...(twinsOwn && ratio < 0.9
+          ? [
+              `The ${tight.l.level} level's count is the restarted instance's, read after the crash; the limit carries over (the same spec starts both), the usage does not.`,
+            ]
+          : []),
         ...origins,
         "The crashed container's own cgroup is replaced when it restarts, so its counters are gone; the pod level keeps counting across restarts.",
         EVENTS_SEMANTICS,

@@ -7,12 +7,24 @@
 import type { Evidence } from '../../../evidence/types.js';
 import { dropIn, environmentOf, RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
-import { errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, usage } from '../shared/common.js';
+import {
+  crashedUsage,
+  errnoOf,
+  hitsWithText,
+  raisedWhy,
+  raisingEvidence,
+  restartedSaid,
+  RUN_ON_NODE,
+  usage,
+} from '../shared/common.js';
 import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 /** The soft limit systemd gives services (and Go programs see before raising it themselves). */
 const SMALL_SOFT_LIMIT = 1024;
 const WATCHER_WORDS = /inotify|fsnotify|watcher|Watcher|watch /;
+/** What would show the crashed instance's count: a sample taken while it still runs. */
+const WATCH_BEFORE_CRASH =
+  'watch -n5 "ls /proc/<pid>/fd | wc -l"   # of the running instance, until just before the next crash: does it climb to the limit?';
 
 export const cause = defineCause({
   id: 'rlimit.nofile',
@@ -23,7 +35,7 @@ export const cause = defineCause({
   docs: {
     what: 'RLIMIT_NOFILE caps the descriptor numbers of one process: at the soft limit, open, socket, accept, pipe, epoll_create and inotify_init fail with EMFILE ("too many open files"). Containers inherit it from the runtime daemon unless the container spec sets it.',
     confirm: [
-      'grep "Max open files" /proc/<pid>/limits and ls /proc/<pid>/fd | wc -l of the restarted process: at the soft limit = confirmed.',
+      'grep "Max open files" /proc/<pid>/limits of the restarted process gives the limit (the same spec starts both instances); its descriptor count is its own, not the crashed one\'s: count while the process runs, up to the next crash.',
       'Watch the count grow to find a leak: watch -n5 "ls /proc/<pid>/fd | wc -l"; ls -l /proc/<pid>/fd | awk "{print \\$NF}" | sort | uniq -c | sort -rn | head.',
       '"Too many open files in system" is ENFILE, the node-wide fs.file-max, not this.',
       'A file watcher that fails with EMFILE more often hit fs.inotify.max_user_instances (inotify_init returns EMFILE for both).',
@@ -69,10 +81,13 @@ export const cause = defineCause({
         remediation: [],
       };
     }
+    // The limit carries over to the restarted instance (the same spec starts both); its usage does not.
     const limit = p.nofileLimit;
-    const open = p.openFiles;
+    const open = crashedUsage(p.openFiles);
+    const twin = p.openFiles?.of === 'restarted' ? p.openFiles : undefined;
     if (limit) evidence.push(limit.evidence);
-    if (open) evidence.push(open.evidence);
+    if (p.openFiles) evidence.push(p.openFiles.evidence);
+    const twinSaid = twin ? [restartedSaid(twin, 'descriptors', limit?.value)] : [];
     if (limit && limit.value === null) {
       return {
         verdict: 'ruled-out',
@@ -109,6 +124,7 @@ export const cause = defineCause({
           ...reasons,
           `${call}() returns EMFILE only when the process's descriptor numbers reached its soft RLIMIT_NOFILE; no node-wide or per-user limit gives that errno for it (fs.file-max gives ENFILE).`,
           ...held,
+          ...twinSaid,
         ],
         evidence,
         missing: [],
@@ -127,7 +143,7 @@ export const cause = defineCause({
           ...reasons,
           verdict === 'confirmed'
             ? `${open.value} descriptors against a soft limit of ${max}: the next open, socket or accept fails with EMFILE.`
-            : `${open.value} descriptors against ${max} in this snapshot of the restarted process; a leak grows back over time, so compare again later.`,
+            : `${open.value} descriptors against ${max} in the ${open.of === 'crashed' ? "crashed instance's last recorded sample" : 'snapshot'}; a leak grows over time, so compare again later.`,
         ],
         evidence,
         missing:
@@ -151,9 +167,9 @@ export const cause = defineCause({
       return {
         verdict: watcher ? 'possible' : 'likely',
         summary: `EMFILE with a soft RLIMIT_NOFILE of only ${limit.value}.`,
-        reasons: [...reasons, ...extra],
+        reasons: [...reasons, ...extra, ...twinSaid],
         evidence,
-        missing: ['ls /proc/<pid>/fd | wc -l   # of the restarted process, over time'],
+        missing: [WATCH_BEFORE_CRASH],
         remediation,
       };
     }
@@ -161,11 +177,11 @@ export const cause = defineCause({
       verdict: 'possible',
       summary:
         'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
-      reasons: [...reasons, ...extra],
+      reasons: [...reasons, ...extra, ...twinSaid],
       evidence,
       missing: [
-        'grep "Max open files" /proc/<pid>/limits   # of the restarted container process',
-        'ls /proc/<pid>/fd | wc -l',
+        ...(limit ? [] : ['grep "Max open files" /proc/<pid>/limits   # of the restarted container process']),
+        twin ? WATCH_BEFORE_CRASH : 'ls /proc/<pid>/fd | wc -l',
         RUN_ON_NODE,
       ],
       remediation,

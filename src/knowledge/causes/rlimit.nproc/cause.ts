@@ -7,6 +7,7 @@ import type { Evidence, ProcessFacts } from '../../../evidence/types.js';
 import { dropIn, environmentOf, kernelVersion, RECREATE_NOTE, type Environment } from '../../environment.js';
 import { defineCause, type CauseContext, type Remediation } from '../../types.js';
 import {
+  crashedUsage,
   hitsWithText,
   raisedWhy,
   raisingEvidence,
@@ -144,7 +145,8 @@ export const cause = defineCause({
         remediation: [],
       };
     }
-    const tasks = p.uidTasks ?? uidTasksFromNode(ctx, hostUid);
+    // Node-wide counts are the node's now; a count of the restarted instance alone says nothing of the crash.
+    const tasks = crashedUsage(p.uidTasks) ?? uidTasksFromNode(ctx, hostUid);
     if (tasks) evidence.push(tasks.evidence);
     if (limit && limit.value !== null && tasks) {
       const max = limit.value;

@@ -8,6 +8,7 @@ import type {
   LimitUsage,
   NodeFacts,
   SignatureHit,
+  Usage,
 } from '../../../evidence/types.js';
 import type { CauseContext } from '../../types.js';
 
@@ -54,13 +55,36 @@ export function errnoOf(ctx: CauseContext): { value: number; hit: SignatureHit }
   return undefined;
 }
 
-/** The crashed process's own thread count as the crash printed it ("have N already"), else live evidence. */
+/**
+ * The crashed process's own thread count: as the crash printed it ("have N already"), else a
+ * recorder's last sample. The restarted twin's count is not the crashed one's: see restartedThreads.
+ */
 export function threadsOf(ctx: CauseContext): { value: number; evidence: Evidence } | undefined {
   const f = numberField(ctx, 'threads');
   if (f) return { value: f.value, evidence: firstEvidence(f.hit) };
-  return ctx.process.threads
-    ? { value: ctx.process.threads.value, evidence: ctx.process.threads.evidence }
-    : undefined;
+  const t = crashedUsage(ctx.process.threads);
+  return t ? { value: t.value, evidence: t.evidence } : undefined;
+}
+
+/** The restarted twin's thread count, when that is all there is (to quote, never to argue from). */
+export function restartedThreads(ctx: CauseContext): Usage | undefined {
+  if (numberField(ctx, 'threads')) return undefined;
+  const t = ctx.process.threads;
+  return t?.of === 'restarted' ? t : undefined;
+}
+
+/**
+ * A usage that can argue about the crash: the crashed instance's (a recorder's last sample) or the
+ * node's. The restarted twin's usage a second after a restart says nothing about what the crashed
+ * instance held, so it never makes a cause unlikely.
+ */
+export function crashedUsage(u: Usage | undefined): Usage | undefined {
+  return u && u.of !== 'restarted' ? u : undefined;
+}
+
+/** The sentence that quotes the restarted twin's usage without arguing from it. */
+export function restartedSaid(u: Usage, what: string, limit?: number | null): string {
+  return `The restarted instance holds ${u.value} ${what}${typeof limit === 'number' ? ` of the same limit ${limit} (limits carry over: the same spec starts both)` : ''}; that is its usage now, not what the crashed instance held, so it neither confirms nor excludes this cause.`;
 }
 
 export function firstEvidence(hit: SignatureHit): Evidence {

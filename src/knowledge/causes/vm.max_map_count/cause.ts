@@ -7,7 +7,17 @@
 import type { Evidence } from '../../../evidence/types.js';
 import { sysctlCommands, SYSCTL_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
-import { hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf, usage } from '../shared/common.js';
+import {
+  crashedUsage,
+  hitsWithText,
+  raisedWhy,
+  raisingEvidence,
+  restartedSaid,
+  restartedThreads,
+  RUN_ON_NODE,
+  threadsOf,
+  usage,
+} from '../shared/common.js';
 
 const DEFAULT_MAX_MAP_COUNT = 65530;
 /** Mappings one thread adds: its stack and the guard area below it. */
@@ -64,7 +74,13 @@ export const cause = defineCause({
       ? `vm.max_map_count ${max}`
       : `the default vm.max_map_count ${DEFAULT_MAX_MAP_COUNT}`;
     if (nodeMax) evidence.push(nodeMax.evidence);
-    const maps = ctx.process.mapCount;
+    // The restarted instance's mappings are its own: quoted, never an argument about the crashed one.
+    const maps = crashedUsage(ctx.process.mapCount);
+    const twin = ctx.process.mapCount?.of === 'restarted' ? ctx.process.mapCount : undefined;
+    if (twin) {
+      evidence.push(twin.evidence);
+      reasons.push(restartedSaid(twin, 'mappings', max));
+    }
     if (maps) {
       evidence.push(maps.evidence);
       const ratio = maps.value / max;
@@ -91,6 +107,11 @@ export const cause = defineCause({
         remediation,
       };
     }
+    const twinThreads = restartedThreads(ctx);
+    if (twinThreads) {
+      evidence.push(twinThreads.evidence);
+      reasons.push(restartedSaid(twinThreads, 'threads'));
+    }
     const threads = threadsOf(ctx);
     if (threads) {
       evidence.push(threads.evidence);
@@ -104,7 +125,7 @@ export const cause = defineCause({
             `${threads.value} threads × ${MAPS_PER_THREAD} mappings (stack + guard) ≈ ${stacks}, far below ${max}: only a heap fragmented into tens of thousands of mappings would reach it.`,
           ],
           evidence,
-          missing: ['wc -l /proc/<pid>/maps   # of the restarted process'],
+          missing: ['wc -l /proc/<pid>/maps   # of the running instance, before the next crash'],
           remediation: [],
         };
       }
@@ -114,7 +135,12 @@ export const cause = defineCause({
       summary: 'The process may have reached vm.max_map_count; its mapping count was not read.',
       reasons,
       evidence,
-      missing: ['wc -l /proc/<pid>/maps; sysctl vm.max_map_count', RUN_ON_NODE],
+      missing: [
+        twin
+          ? 'watch -n5 "wc -l < /proc/<pid>/maps"   # of the running instance, until just before the next crash'
+          : 'wc -l /proc/<pid>/maps; sysctl vm.max_map_count',
+        RUN_ON_NODE,
+      ],
       remediation,
     };
   },
