@@ -139,8 +139,10 @@ export interface CauseCase {
     verdict: Verdict;
     /** This cause ranks first among the incident's candidates. */
     first?: boolean;
-    /** Causes this one ranks above. */
+    /** Causes this one ranks above (when they are candidates at all). */
     above?: string[];
+    /** Causes the lines must not raise at all. */
+    notRaised?: string[];
     /** Patterns the summary or a reason must match. */
     said?: RegExp[];
     /** Patterns no summary or reason may match. */

@@ -11,6 +11,13 @@ import { memoryFacts } from '../shared/memory-evidence.js';
 export const cause = defineCause({
   id: 'memory.node',
   scope: 'node',
+  raisedBy: [
+    {
+      signature: 'k8s.oomkilled',
+      weight: 0.3,
+      why: 'On cgroup v2 containerd reports OOMKilled from memory.events oom_kill, which counts kills by the global OOM killer too: a node out of memory can look like a container at its limit.',
+    },
+  ],
   title: 'Node memory exhausted (global OOM, overcommit)',
   docs: {
     what: 'The node as a whole ran out of memory: the global OOM killer picks a victim anywhere on the node (oom-kill:constraint=CONSTRAINT_NONE), or with strict overcommit (vm.overcommit_memory=2) or an RLIMIT_AS, mmap fails inside the process and the runtime reports out of memory itself.',

@@ -14,6 +14,15 @@ const CAP_LINE = /program exceeds (\d+)-thread limit|fatal error: thread exhaust
 export const cause = defineCause({
   id: 'runtime.max-threads',
   scope: 'process',
+  // Only a crash with thousands of threads makes anyone suspect the cap; the count decides it.
+  raisedBy: [
+    {
+      signature: 'go.newosproc',
+      when: (f) => typeof f.threads === 'number' && f.threads >= 1000,
+      weight: 0.05,
+      why: "With over a thousand threads, Go's own 10000-thread cap is a suspect; the count the runtime printed settles it.",
+    },
+  ],
   title: "A runtime's own thread cap (Go's 10000-thread limit)",
   docs: {
     what: 'The Go runtime refuses to run more than 10000 OS threads (Ms) by default: "runtime: program exceeds 10000-thread limit" then "fatal error: thread exhaustion". It is a safety cap inside the process, reached when goroutines block in syscalls or cgo calls en masse; no kernel limit is involved.',
