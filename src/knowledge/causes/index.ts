@@ -20,6 +20,7 @@ export const CAUSES = [
   (await import('./inotify.watches/cause.js')).cause,
   (await import('./seccomp.clone3/cause.js')).cause,
   (await import('./pidns.init-exited/cause.js')).cause,
+  (await import('./rlimit.as/cause.js')).cause,
 ] as const;
 
 /** Every cause id the registry knows, as a type. */
