@@ -10,11 +10,11 @@ const ERRNO12 = ['runtime: failed to create new OS thread (have 64 already; errn
 const HEAP = 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space';
 
 describe('memory.cgroup', () => {
-  it('errno 12 from newosproc: possible without node evidence, likely near the memory limit, unlikely far from it', () => {
+  it('errno 12 from newosproc: possible without node evidence, likely near the memory limit, unlikely far from it at the pod level', () => {
     expect(assess('memory.cgroup', { lines: ERRNO12 }).verdict).toBe('possible');
-    const level = (current: number) => ({
-      path: '/kubepods/burstable/pod1/c1',
-      level: 'container',
+    const level = (current: number, at: 'container' | 'pod' = 'container') => ({
+      path: at === 'container' ? '/kubepods/burstable/pod1/c1' : '/kubepods/burstable/pod1',
+      level: at,
       controller: 'memory' as const,
       max: 6 * 1024 ** 3,
       current,
@@ -31,9 +31,21 @@ describe('memory.cgroup', () => {
     });
     expect(near.verdict).toBe('likely');
     expect(said(near)).toMatch(/6 GiB/);
-    const far = assess('memory.cgroup', { lines: ERRNO12, node: node({ cgroupChains: [level(1024 ** 3)] }) });
+    const far = assess('memory.cgroup', {
+      lines: ERRNO12,
+      node: node({ cgroupChains: [level(1024 ** 3, 'pod')] }),
+    });
     expect(far.verdict).toBe('unlikely');
     expect(hasSourcedEvidence(far)).toBe(true);
+    // The container level is the restarted instance's new cgroup: far from the limit there says
+    // nothing about the crashed instance, so it stays possible, with what to watch.
+    const twin = assess('memory.cgroup', {
+      lines: ERRNO12,
+      node: node({ cgroupChains: [level(1024 ** 3)] }),
+    });
+    expect(twin.verdict).toBe('possible');
+    expect(said(twin)).toMatch(/restarted instance's usage/);
+    expect(twin.missing.join('\n')).toMatch(/just before the next crash/);
   });
 
   it('CentOS 7 (3.10, no oom_kill counter): memory.failcnt shows the limit was touched, not a kill: likely', () => {

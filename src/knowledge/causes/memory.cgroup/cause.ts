@@ -186,7 +186,16 @@ export const cause = defineCause({
       const ratio = tight.used / tight.level.max;
       if (headroom) extra.push(headroom);
       if (ratio >= 0.9) verdict = 'likely';
-      else if (ratio < 0.5) {
+      else if (tight.level.level === 'container') {
+        // The container level is the restarted instance's own new cgroup: its usage (and peak) says
+        // nothing about what the crashed instance held, so it cannot make this unlikely.
+        extra.push(
+          "That is the restarted instance's usage, read after the crash in its own new cgroup; the limit carries over (the same spec starts both), the usage does not.",
+        );
+        missing.unshift(
+          'watch -n5 cat <container cgroup>/memory.current   # of the running instance, until just before the next crash (v1: memory.usage_in_bytes)',
+        );
+      } else if (ratio < 0.5) {
         verdict = 'unlikely';
         extra.push(
           'That is far from the limit in this snapshot; the counters of the crashed container were reset by the restart, so re-check right after the next crash.',
