@@ -12,6 +12,7 @@ import type {
   Subject,
   Verdict,
 } from '../evidence/types.js';
+import type { CauseId } from './causes/index.js';
 
 /** A reference page: what it is, how to confirm it, how to fix it, and where that knowledge comes from. */
 export interface Docs {
@@ -24,7 +25,8 @@ export interface Docs {
 
 /** A cause that a signature raises, with a prior weight (0..1) used to rank causes of equal verdict. */
 export interface Raise {
-  cause: string;
+  /** A registered cause id: a raise naming a cause nobody wrote fails to compile. */
+  cause: CauseId;
   weight: number;
   /** Why this signature points at this cause, in one sentence. */
   why: string;

@@ -35,7 +35,7 @@ export function recognize(
 export interface Case {
   lines?: string[];
   /** A raise on top of what the lines raise (the lab's checks of facts read from this machine). */
-  raise?: Raise;
+  raise?: { cause: string; weight: number; why: string };
   subject?: Subject;
   process?: ProcessFacts;
   node?: NodeFacts;
@@ -47,7 +47,7 @@ export function assess(causeId: string, c: Case): CauseAssessment {
   const raisedBy = candidates(signatures).get(causeId) ?? [];
   if (c.raise) {
     const on = signatures[0] ?? dataHit('test.raise', 'raised by the test', {});
-    raisedBy.push({ signature: on, raise: c.raise });
+    raisedBy.push({ signature: on, raise: c.raise as Raise });
   }
   if (raisedBy.length === 0) throw new Error(`no signature raises ${causeId} for this case`);
   const def = causeById(causeId);
