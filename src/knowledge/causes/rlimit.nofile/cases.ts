@@ -91,6 +91,26 @@ export const cases: CauseCase[] = [
     expect: { verdict: 'possible', said: [/max_user_instances/] },
   },
   {
+    name: "a file watcher under a soft limit of 20000 (the lab's inotify run): unlikely, whatever the twin holds",
+    source: WATCHER_SOURCE,
+    log: [WATCHER],
+    process: {
+      nofileLimit: fact(
+        20000,
+        '/proc/5150/limits',
+        'Max open files            20000                20000                files',
+      ),
+      openFiles: usage('restarted', 10, '/proc/5150/fd', '10 entries'),
+    },
+    expect: {
+      verdict: 'unlikely',
+      said: [
+        /inotify_init refuses at fs\.inotify\.max_user_instances/,
+        /restarted instance holds 10 descriptors/,
+      ],
+    },
+  },
+  {
     name: 'a file watcher with nothing else read: possible',
     source: WATCHER_SOURCE,
     log: [WATCHER],

@@ -21,6 +21,8 @@ import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 /** The soft limit systemd gives services (and Go programs see before raising it themselves). */
 const SMALL_SOFT_LIMIT = 1024;
+/** Eight times systemd's default: a watcher leaks inotify instances (128 per UID) long before this many descriptors. */
+const GENEROUS_FOR_A_WATCHER = 8 * SMALL_SOFT_LIMIT;
 const WATCHER_WORDS = /inotify|fsnotify|watcher|Watcher|watch /;
 /** What would show the crashed instance's count: a sample taken while it still runs. */
 const WATCH_BEFORE_CRASH =
@@ -173,10 +175,27 @@ export const cause = defineCause({
         remediation,
       };
     }
+    // An argument from the limit (which carries over) and the kind of call, never from the twin's count.
+    if (watcher && limit && limit.value !== null && limit.value >= GENEROUS_FOR_A_WATCHER) {
+      return {
+        verdict: 'unlikely',
+        summary: `A file watcher failed with EMFILE under a soft RLIMIT_NOFILE of ${limit.value}: inotify_init's per-UID limit is the likelier refusal.`,
+        reasons: [
+          ...reasons,
+          ...extra,
+          `The soft limit is ${limit.value} descriptors (the same for the crashed and the restarted instance), while inotify_init refuses at fs.inotify.max_user_instances (128 by default) instances per UID: a watcher reaches that first unless it also leaks thousands of descriptors.`,
+          ...twinSaid,
+        ],
+        evidence,
+        missing: [twin ? WATCH_BEFORE_CRASH : 'ls /proc/<pid>/fd | wc -l'],
+        remediation,
+      };
+    }
     return {
       verdict: 'possible',
-      summary:
-        'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
+      summary: limit
+        ? `The process may have reached its RLIMIT_NOFILE (soft limit ${limit.value}); the crashed instance's descriptor count was not read.`
+        : 'The process may have reached its RLIMIT_NOFILE; its limit and descriptor count were not read.',
       reasons: [...reasons, ...extra, ...twinSaid],
       evidence,
       missing: [

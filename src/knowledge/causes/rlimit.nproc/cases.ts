@@ -68,4 +68,29 @@ export const cases: CauseCase[] = [
       evidence: ['*          soft    nproc     4096'],
     },
   },
+  {
+    name: "a JVM as UID 1300 under nproc 60, 49 tasks of the UID now (the restarted instance's): not counted twice, not excluded",
+    source: 'podmortem lab (OpenJDK 17 starting threads as UID 1300 under docker run --ulimit nproc=60:60)',
+    log: [
+      '[0.321s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 512k, guardsize: 0k, detached.',
+      'Exception in thread "main" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached',
+    ],
+    process: {
+      realUid: uid(1300),
+      nprocLimit: limit(60),
+      threads: usage('restarted', 49, '/proc/27407/status', 'Threads:\t49'),
+      uidTasks: usage(
+        'node',
+        49,
+        '/proc/*/status (Uid, Threads)',
+        '49 tasks of real UID 1300 on the node now',
+      ),
+    },
+    expect: {
+      verdict: 'possible',
+
+      said: [/49 of 60 now/, /not the UID's count at the crash/],
+      notSaid: [/49 \+ 49/],
+    },
+  },
 ];

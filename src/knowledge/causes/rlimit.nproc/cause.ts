@@ -178,7 +178,8 @@ export const cause = defineCause({
         };
       }
       const ratio = (tasks.value + own) / max;
-      const verdict = ratio >= 0.9 ? 'likely' : ratio < 0.5 ? 'unlikely' : 'possible';
+      // Without the crashed instance's own count, a low count now cannot exclude it.
+      const verdict = ratio >= 0.9 ? 'likely' : ratio < 0.5 && own > 0 ? 'unlikely' : 'possible';
       return {
         verdict,
         summary: `UID ${uid?.value ?? '?'} holds ${tasks.value} tasks node-wide against RLIMIT_NPROC ${max} (${(ratio * 100).toFixed(1)}% with the crashed process).`,
@@ -186,7 +187,9 @@ export const cause = defineCause({
           ...reasons,
           verdict === 'likely'
             ? `${tasks.value} + ${own} of ${max}: a burst of ${max - tasks.value - own} tasks reaches the limit.`
-            : `${tasks.value} + ${own} = ${tasks.value + own} of ${max}: ${max - tasks.value - own} tasks of headroom in this snapshot; only a burst since the crash would explain it.`,
+            : own > 0
+              ? `${tasks.value} + ${own} = ${tasks.value + own} of ${max}: ${max - tasks.value - own} tasks of headroom in this snapshot; only a burst since the crash would explain it.`
+              : `${tasks.value} of ${max} now: the crashed instance's own tasks were released when it died and its thread count is unknown, so this count (which includes the restarted instance's tasks instead) is not the UID's count at the crash.`,
         ],
         evidence,
         missing:
