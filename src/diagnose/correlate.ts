@@ -2,26 +2,17 @@
 // that crashed the same way are one finding. Incidents on one node within one window are grouped and
 // the likely root is named: a crash of the node's network agent (calico-node, cilium, flannel...:
 // while it restarts every pod of the node loses its network, so their probes fail and look like
-// separate problems, as in the seed incident) or a node-level resource cause (pid_max, threads-max,
-// file-max, node memory, a per-UID count); the rest of the node's incidents and not-ready pods are
+// separate problems, as in the seed incident) or a cause whose scope is the node's (pid_max,
+// threads-max, file-max, node memory) or a UID's, counted node-wide (nproc, inotify); the rest of the node's incidents and not-ready pods are
 // its blast radius. When a node snapshot says who holds most of that resource, the finding names it.
 // What the scan could not read is a finding too, grouped by the missing RBAC rule.
 import type { Evidence, Finding, Incident, NodeFacts } from '../evidence/types.js';
 import { ruleText, ruleYaml, type Problem } from '../evidence/problem.js';
+import { sharedByNode } from '../knowledge/causes/index.js';
 
 /** Pod network agents: their crash takes the network of every pod on the node with it. */
 const NETWORK_AGENT =
   /^(calico-node|cilium|cilium-agent|kube-flannel|flannel|weave|weave-net|canal|aws-node|antrea-agent|kube-router|kube-ovn-cni|ovnkube-node)$/;
-/** Causes that are a node's resource rather than one container's. */
-const NODE_LEVEL = new Set([
-  'kernel.pid_max',
-  'kernel.threads-max',
-  'fs.file-max',
-  'memory.node',
-  'rlimit.nproc',
-  'inotify.instances',
-  'inotify.watches',
-]);
 const STRONG = new Set(['confirmed', 'likely']);
 
 export interface CorrelationInput {
@@ -90,7 +81,7 @@ function rootReason(i: Incident): { why: string; cause?: string; agent: boolean 
     i.subject.owner?.split('/').pop(),
   ];
   const agent = names.some((n) => n && NETWORK_AGENT.test(n));
-  const top = i.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id));
+  const top = i.causes.find((c) => STRONG.has(c.verdict) && sharedByNode(c.id));
   const limit = top
     ? `a node-level limit (${top.id}, ${top.verdict}) was reached, and every process on the node competes for it`
     : '';
@@ -176,7 +167,7 @@ function nodeFindings(input: CorrelationInput): Finding[] {
       next: [`Fix ${who(root)} first; the blast radius should recover without changes of its own.`],
     };
     const cause =
-      rootEntry.r!.cause ?? root.causes.find((c) => STRONG.has(c.verdict) && NODE_LEVEL.has(c.id))?.id;
+      rootEntry.r!.cause ?? root.causes.find((c) => STRONG.has(c.verdict) && sharedByNode(c.id))?.id;
     if (cause) {
       const facts = input.nodeEvidence?.get(node);
       const limit = facts?.limits.find((l) => l.id === cause && l.topConsumers && l.topConsumers.length > 0);

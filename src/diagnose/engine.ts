@@ -10,15 +10,9 @@ import {
   type ProcessFacts,
   type SignatureHit,
 } from '../evidence/types.js';
-import { causeById } from '../knowledge/causes/index.js';
+import { CAUSES, causeById } from '../knowledge/causes/index.js';
 import { signatureById } from '../knowledge/signatures/index.js';
 import type { CauseContext, Raise } from '../knowledge/types.js';
-
-/**
- * Causes that explain every other candidate when confirmed: with no PID numbers left, every fork on
- * the node fails whatever the cgroup or UID counters say, so it ranks above other confirmed causes.
- */
-const FIRST_WHEN_CONFIRMED = ['kernel.pid_max', 'kernel.threads-max'];
 
 export interface DiagnosisInput {
   incident: Pick<Incident, 'subject' | 'signatures'>;
@@ -26,12 +20,16 @@ export interface DiagnosisInput {
   node?: NodeFacts;
 }
 
-/** Collects every cause the incident's signatures raise, with the signatures that raised it. */
+/**
+ * Collects every cause the incident's signatures raise, with the signatures that raised it: the
+ * signatures' own `raises`, then the causes' `raisedBy` declarations (a new cause declares what
+ * raises it in its own folder).
+ */
 export function candidates(signatures: SignatureHit[]): Map<string, CauseContext['raisedBy']> {
   const out = new Map<string, CauseContext['raisedBy']>();
   for (const hit of signatures) {
     const def = signatureById(hit.id);
-    const raises: Raise[] = def ? def.raises(hit.fields) : [];
+    const raises: Raise[] = def ? [...def.raises(hit.fields), ...declaredRaises(hit)] : [];
     for (const raise of raises) {
       const list = out.get(raise.cause) ?? [];
       list.push({ signature: hit, raise });
@@ -39,6 +37,15 @@ export function candidates(signatures: SignatureHit[]): Map<string, CauseContext
     }
   }
   return out;
+}
+
+/** The raises causes declare for this signature hit (CauseDef.raisedBy). */
+function declaredRaises(hit: SignatureHit): Raise[] {
+  return CAUSES.flatMap((c) =>
+    (c.raisedBy ?? [])
+      .filter((r) => r.signature === hit.id && (!r.when || r.when(hit.fields)))
+      .map((r) => ({ cause: c.id, weight: r.weight, why: r.why })),
+  );
 }
 
 export function diagnose(input: DiagnosisInput): CauseAssessment[] {
@@ -70,7 +77,8 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
     assessed.evidence = uniqueEvidence(assessed.evidence);
     out.push({
       id,
-      weight: assessed.verdict === 'confirmed' && FIRST_WHEN_CONFIRMED.includes(id) ? weight + 1 : weight,
+      // A cause that explains every other candidate when confirmed ranks above the other confirmed ones.
+      weight: assessed.verdict === 'confirmed' && def.dominatesWhenConfirmed ? weight + 1 : weight,
       ...assessed,
     });
   }

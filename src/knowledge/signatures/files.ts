@@ -11,17 +11,24 @@ const CALL =
 const OPEN_PATH = /\bopen (\S{1,300}): [Tt]oo many open files/;
 /** libuv/Node names the call after the message: "EMFILE: too many open files, open '/x'". */
 const NODE_CALL = /^, ([a-z_]{2,20}) '/;
+/**
+ * Python adds the file name to an OSError only when the failing call was given a path (open,
+ * os.open, os.listdir...): "OSError: [Errno 24] Too many open files: '/dev/null'". A call that opens
+ * a path allocates a descriptor, so it is EMFILE from RLIMIT_NOFILE, never inotify_init (no path).
+ */
+const PYTHON_PATH = /\[Errno 24\] Too many open files: '([^'\n]{1,300})'/;
 
 function emfileFields(m: RegExpExecArray): Fields {
   const before = m.input.slice(0, m.index + m[0].length - m[1]!.length);
   const call =
     CALL.exec(before) ?? NODE_CALL.exec(m.input.slice(m.index + m[0].length, m.index + m[0].length + 32));
   const path = OPEN_PATH.exec(m.input);
+  const python = PYTHON_PATH.exec(m.input);
   return {
     errno: 24,
     errnoName: 'EMFILE',
-    ...(call ? { call: (call[1] ?? call[2]!).toLowerCase() } : {}),
-    ...(path ? { path: path[1]! } : {}),
+    ...(call ? { call: (call[1] ?? call[2]!).toLowerCase() } : python ? { call: 'open' } : {}),
+    ...(path ? { path: path[1]! } : python ? { path: python[1]! } : {}),
   };
 }
 
@@ -64,7 +71,12 @@ const emfile: SignatureDef = {
     {
       source: 'https://github.com/gratipay/gratipay.com/issues/2245',
       log: ["OSError: [Errno 24] Too many open files: '/app/www/%username'"],
-      fields: { errno: 24 },
+      fields: { errno: 24, call: 'open', path: '/app/www/%username' },
+    },
+    {
+      source: 'podmortem lab (Python 3.11 opening /dev/null in a loop under ulimit -n 64)',
+      log: ["OSError: [Errno 24] Too many open files: '/dev/null'"],
+      fields: { errno: 24, call: 'open', path: '/dev/null' },
     },
     {
       source:

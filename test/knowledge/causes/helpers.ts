@@ -4,8 +4,6 @@
 import { readFileSync } from 'node:fs';
 import type {
   CauseAssessment,
-  CgroupLevel,
-  Evidence,
   Fact,
   Instance,
   Usage,
@@ -18,13 +16,10 @@ import { candidates, diagnose } from '../../../src/diagnose/engine.js';
 import { Recognizer } from '../../../src/diagnose/recognize.js';
 import { causeById } from '../../../src/knowledge/causes/index.js';
 import { SIGNATURES } from '../../../src/knowledge/signatures/index.js';
-import type { CauseContext, Raise, SignatureDef } from '../../../src/knowledge/types.js';
+import { fact, nodeFacts } from '../../../src/knowledge/causes/shared/case-facts.js';
 
-export const SEED_LOG = [
-  'runtime: failed to create new OS thread (have 41 already; errno=11)',
-  'runtime: may need to increase max user processes (ulimit -u)',
-  'fatal error: newosproc',
-];
+export { fact, pidsLevel, SEED_LOG } from '../../../src/knowledge/causes/shared/case-facts.js';
+import type { CauseContext, Raise, SignatureDef } from '../../../src/knowledge/types.js';
 
 /** Runs the real Recognizer over lines, as the scanner would hand them over. */
 export function recognize(
@@ -39,10 +34,8 @@ export function recognize(
 
 export interface Case {
   lines?: string[];
-  /** Hits built as data, for lines whose signature module is not registered (each quotes a real line). */
-  hits?: SignatureHit[];
-  /** Extra raises for this cause, when no registered signature raises it from these lines. */
-  raise?: Raise;
+  /** A raise on top of what the lines raise (the lab's checks of facts read from this machine). */
+  raise?: { cause: string; weight: number; why: string };
   subject?: Subject;
   process?: ProcessFacts;
   node?: NodeFacts;
@@ -50,11 +43,11 @@ export interface Case {
 
 /** The assessment of one cause, through the engine's own candidate collection. */
 export function assess(causeId: string, c: Case): CauseAssessment {
-  const signatures = [...recognize(c.lines ?? []), ...(c.hits ?? [])];
+  const signatures = recognize(c.lines ?? []);
   const raisedBy = candidates(signatures).get(causeId) ?? [];
   if (c.raise) {
     const on = signatures[0] ?? dataHit('test.raise', 'raised by the test', {});
-    raisedBy.push({ signature: on, raise: c.raise });
+    raisedBy.push({ signature: on, raise: c.raise as Raise });
   }
   if (raisedBy.length === 0) throw new Error(`no signature raises ${causeId} for this case`);
   const def = causeById(causeId);
@@ -70,7 +63,7 @@ export function assess(causeId: string, c: Case): CauseAssessment {
 
 /** The whole diagnosis of a case, ranked, through the real engine. */
 export function diagnoseCase(c: Case): CauseAssessment[] {
-  const signatures = [...recognize(c.lines ?? []), ...(c.hits ?? [])];
+  const signatures = recognize(c.lines ?? []);
   return diagnose({
     incident: { subject: c.subject ?? {}, signatures },
     process: c.process ?? {},
@@ -78,7 +71,7 @@ export function diagnoseCase(c: Case): CauseAssessment[] {
   });
 }
 
-export function dataHit(
+function dataHit(
   id: string,
   text: string,
   fields: SignatureHit['fields'],
@@ -86,10 +79,6 @@ export function dataHit(
   line = 1,
 ): SignatureHit {
   return { id, family: id.split('.')[0]!, title: id, fields, evidence: [{ source, line, text }], count: 1 };
-}
-
-export function fact<T>(value: T, source: string, text = String(value), line?: number): Fact<T> {
-  return { value, evidence: { source, text, ...(line !== undefined ? { line } : {}) } };
 }
 
 /** A usage count with the instance it describes (crashed, restarted, or the node now). */
@@ -103,36 +92,7 @@ export function usage(
   return { of, ...fact(value, source, text, line) };
 }
 
-export function node(partial: Partial<NodeFacts> = {}): NodeFacts {
-  return { root: '/snapshot', limits: [], unreadable: [], ...partial };
-}
-
-/** A pids level as the host reader builds it from real cgroup v1 files. */
-export function pidsLevel(
-  level: string,
-  path: string,
-  files: { max: number | null; current?: number; peak?: number; events?: number; eventsLocal?: number },
-): CgroupLevel {
-  const dir = `/sys/fs/cgroup/pids${path}`;
-  const evidence: Evidence[] = [
-    { source: `${dir}/pids.max`, text: files.max === null ? 'max' : String(files.max) },
-  ];
-  if (files.current !== undefined)
-    evidence.push({ source: `${dir}/pids.current`, text: String(files.current) });
-  if (files.events !== undefined)
-    evidence.push({ source: `${dir}/pids.events`, text: `max ${files.events}` });
-  return {
-    path,
-    level,
-    controller: 'pids',
-    max: files.max,
-    ...(files.current !== undefined ? { current: files.current } : {}),
-    ...(files.peak !== undefined ? { peak: files.peak } : {}),
-    ...(files.events !== undefined ? { events: files.events } : {}),
-    ...(files.eventsLocal !== undefined ? { eventsLocal: files.eventsLocal } : {}),
-    evidence,
-  };
-}
+export const node = nodeFacts;
 
 /** A real number from this machine's /proc, with its evidence. */
 export function procNumber(

@@ -25,10 +25,12 @@ describe('cause registry', () => {
   });
 
   for (const id of IDS) {
-    it(`${id}: module file, docs with sources`, () => {
+    it(`${id}: its folder, docs with sources`, () => {
       const def = causeById(id);
       expect(def?.id).toBe(id);
-      expect(existsSync(resolve(ROOT, 'src/knowledge/causes', `${id.replace(/[._]/g, '-')}.ts`))).toBe(true);
+      expect(existsSync(resolve(ROOT, 'src/knowledge/causes', id, 'cause.ts')), `causes/${id}/cause.ts`).toBe(
+        true,
+      );
       expect(def!.docs.what.length).toBeGreaterThan(80);
       expect(def!.docs.confirm.length).toBeGreaterThan(0);
       expect(def!.docs.fix.length).toBeGreaterThan(0);

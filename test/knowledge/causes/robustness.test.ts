@@ -1,10 +1,15 @@
 // Facts come from untrusted snapshots: zeros, NaN, negative counts, empty chains, limits of 0. Every
 // cause must still return a verdict with its reasons, never throw.
 import { describe, expect, it } from 'vitest';
-import { VERDICT_ORDER, type NodeFacts, type ProcessFacts } from '../../../src/evidence/types.js';
+import {
+  VERDICT_ORDER,
+  type NodeFacts,
+  type ProcessFacts,
+  type SignatureHit,
+} from '../../../src/evidence/types.js';
 import { CAUSES } from '../../../src/knowledge/causes/index.js';
 import type { CauseContext } from '../../../src/knowledge/types.js';
-import { dataHit, fact, node, pidsLevel } from './helpers.js';
+import { fact, node, pidsLevel } from './helpers.js';
 
 const odd = [0, -1, Number.NaN, 2 ** 53, 1];
 
@@ -63,7 +68,15 @@ function processes(): ProcessFacts[] {
 describe('every cause on odd facts', () => {
   for (const def of CAUSES) {
     it(`${def.id} returns a verdict and never throws`, () => {
-      const hit = dataHit('odd.hit', '', { threads: Number.NaN, errno: -1, cgroup: '', tasks: 0, limit: 0 });
+      // A real signature's hit with fields no real line would give it (a corrupt or hostile log).
+      const hit: SignatureHit = {
+        id: 'go.newosproc',
+        family: 'go',
+        title: 'Go runtime could not create an OS thread (newosproc)',
+        fields: { threads: Number.NaN, errno: -1, cgroup: '', tasks: 0, limit: 0 },
+        evidence: [{ source: 'crash.log', line: 1, text: '' }],
+        count: 1,
+      };
       for (const n of nodes()) {
         for (const p of processes()) {
           const ctx: CauseContext = {

@@ -1,0 +1,127 @@
+// memory.node: the node itself ran out of memory (a global OOM kill, CONSTRAINT_NONE) or refused to
+// commit more (vm.overcommit_memory=2, or RLIMIT_AS for one process), so mmap fails inside the
+// process: Go prints "fatal error: out of memory", clone returns ENOMEM. Told apart from the
+// container limit by the kernel line. Sources: limits.md §3.1, §3.2 (Go OOM), §5.3.
+import type { Evidence } from '../../../evidence/types.js';
+import { RECREATE_NOTE } from '../../environment.js';
+import { defineCause, type Remediation } from '../../types.js';
+import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { memoryFacts } from '../shared/memory-evidence.js';
+
+export const cause = defineCause({
+  id: 'memory.node',
+  scope: 'node',
+  raisedBy: [
+    {
+      signature: 'k8s.oomkilled',
+      weight: 0.3,
+      why: 'On cgroup v2 containerd reports OOMKilled from memory.events oom_kill, which counts kills by the global OOM killer too: a node out of memory can look like a container at its limit.',
+    },
+  ],
+  title: 'Node memory exhausted (global OOM, overcommit)',
+  docs: {
+    what: 'The node as a whole ran out of memory: the global OOM killer picks a victim anywhere on the node (oom-kill:constraint=CONSTRAINT_NONE), or with strict overcommit (vm.overcommit_memory=2) or an RLIMIT_AS, mmap fails inside the process and the runtime reports out of memory itself.',
+    confirm: [
+      "dmesg -T | grep -E 'Out of memory: Kill|oom-kill:constraint=CONSTRAINT_NONE'   # a node-wide OOM kill",
+      'sysctl vm.overcommit_memory; grep -E "MemAvailable|Committed_AS|CommitLimit" /proc/meminfo',
+      'grep "Max address space" /proc/<pid>/limits   # RLIMIT_AS makes mmap fail inside the process',
+      'kubectl describe node <node> | grep -A5 Conditions   # MemoryPressure, evictions',
+    ],
+    fix: [
+      'Set memory requests and limits on every pod so the scheduler does not overcommit the node; reserve memory for the system (systemReserved, kubeReserved) and set memory.available eviction thresholds.',
+      'With vm.overcommit_memory=2, raise vm.overcommit_ratio or go back to the heuristic mode 0.',
+    ],
+    sources: [
+      'torvalds/linux:mm/oom_kill.c (constraint CONSTRAINT_NONE vs CONSTRAINT_MEMCG)',
+      'golang/go:src/runtime/mheap.go ("out of memory" when the OS refuses memory)',
+      'https://www.kernel.org/doc/Documentation/vm/overcommit-accounting',
+      'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
+    ],
+  },
+  assess(ctx) {
+    const reasons = raisedWhy(ctx);
+    const evidence: Evidence[] = [...raisingEvidence(ctx)];
+    const m = memoryFacts(ctx);
+    const remediation: Remediation[] = [
+      {
+        summary: `Stop the node from overcommitting: requests and limits on every pod, system memory reserved, memory.available eviction. ${RECREATE_NOTE}`,
+        commands: [
+          '# in /var/lib/kubelet/config.yaml: systemReserved: { memory: "1Gi" }, evictionHard: { memory.available: "500Mi" }',
+          'systemctl restart kubelet',
+          'kubectl top pods -A --sort-by=memory | head',
+        ],
+      },
+    ];
+    if (m.global.length > 0) {
+      return {
+        verdict: 'confirmed',
+        summary: `The node ran out of memory: ${m.global[0]!.reason}`,
+        reasons: [
+          ...reasons,
+          ...m.global.map((g) => g.reason),
+          'A global OOM kill picks the victim by oom_score across the whole node, whatever the container limits.',
+        ],
+        evidence: [...evidence, ...m.global.flatMap((g) => g.evidence)],
+        missing: [],
+        remediation,
+      };
+    }
+    const kernelMemcg = m.memcg.filter((p) => p !== m.oomKilled);
+    if (kernelMemcg.length > 0) {
+      return {
+        verdict: 'unlikely',
+        summary: 'The kill happened inside a memory cgroup limit, not for lack of node memory.',
+        reasons: [
+          ...reasons,
+          ...kernelMemcg.map((p) => p.reason),
+          'A memory-cgroup OOM (CONSTRAINT_MEMCG) means the container or pod reached its own limit first.',
+        ],
+        evidence: [...evidence, ...kernelMemcg.flatMap((p) => p.evidence)],
+        missing: [],
+        remediation: [],
+      };
+    }
+    const missing = [
+      "dmesg -T | grep -E 'Out of memory: Kill|oom-kill:constraint'   # CONSTRAINT_NONE = node, CONSTRAINT_MEMCG = container/pod",
+      'sysctl vm.overcommit_memory; grep -E "MemAvailable|Committed_AS|CommitLimit" /proc/meminfo',
+      RUN_ON_NODE,
+    ];
+    const extra: string[] = [];
+    if (m.goOom) {
+      evidence.push(m.goOom);
+      extra.push(
+        'Go printed "out of memory": mmap itself failed, which a memory cgroup never does (it kills instead). That points at strict overcommit (vm.overcommit_memory=2) on the node, or an RLIMIT_AS on the process.',
+      );
+      missing.splice(2, 0, 'grep "Max address space" /proc/<pid>/limits');
+      return {
+        verdict: 'likely',
+        summary:
+          'The Go runtime could not get memory from the OS: the node (overcommit) or an address-space limit refused it.',
+        reasons: [...reasons, ...extra],
+        evidence,
+        missing,
+        remediation,
+      };
+    }
+    if (m.oomKilled) {
+      extra.push(
+        "The container was OOMKilled and no kernel line says whether the memcg or the global OOM killer did it: on cgroup v1 containerd reports OOMKilled from the memcg's own OOM notification, on v2 from memory.events oom_kill, which also counts global kills.",
+      );
+      evidence.push(...m.oomKilled.evidence);
+    }
+    if (errnoOf(ctx)?.value === 12)
+      extra.push(
+        'errno 12 (ENOMEM) from clone can come from the node being out of memory for kernel allocations as well as from the container limit.',
+      );
+    return {
+      verdict: m.oomKilled ? 'unlikely' : 'possible',
+      summary: m.oomKilled
+        ? 'OOMKilled most often means the container limit; a node-wide OOM is not excluded without the kernel log.'
+        : 'The node may have been out of memory; no kernel OOM line or memory figures were read.',
+      reasons: [...reasons, ...extra],
+      evidence,
+      missing,
+      remediation,
+    };
+  },
+});

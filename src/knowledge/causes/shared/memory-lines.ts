@@ -1,0 +1,19 @@
+// Real memory crash lines shared by the memory causes' cases, each with where it was published.
+
+export const OOMKILLED = '      Reason:       OOMKilled';
+export const OOMKILLED_SOURCE = 'https://github.com/stafftastic/jitsu-chart/issues/76';
+/** An event message of a memcg OOM kill. */
+export const MEMCG =
+  'Memory cgroup out of memory: Killed process 3504804 (kubectl) total-vm:753508kB, anon-rss:58776kB, file-rss:29400kB, shmem-rss:0kB, UID:0 pgtables:288kB oom_score_adj:999';
+export const MEMCG_SOURCE = 'https://github.com/kubernetes/node-problem-detector/issues/766';
+/** A node-wide OOM kill of a container's java. */
+export const GLOBAL =
+  'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=aegis,mems_allowed=0,global_oom,task_memcg=/system.slice/docker-00748bf4e957f82c239a1db8a88579059b7d40c7b5fbd3f43617d31d3f646f12.scope,task=java,pid=7134,uid=1000';
+export const GLOBAL_SOURCE = 'https://github.com/dyrnq/install-docker/issues/14';
+export const HEAP = 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space';
+export const HEAP_SOURCE =
+  'https://docs.oracle.com/javase/8/docs/technotes/guides/troubleshoot/memleaks002.html';
+export const ERRNO12 = 'runtime: failed to create new OS thread (have 64 already; errno=12)';
+export const ERRNO12_SOURCE = 'https://github.com/argoproj/argo-cd/issues/4692';
+export const GO_OOM = 'fatal error: runtime: out of memory';
+export const GO_OOM_SOURCE = 'https://github.com/kubernetes-retired/heapster/issues/355';
