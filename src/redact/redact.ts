@@ -81,7 +81,8 @@ export class Redactor {
         const out = rule.replace(m);
         if (out === undefined) return m[0];
         if (rule.kind === 'aws-access-key-id') awsId = true;
-        this.count(rule.kind);
+        // A rule may choose a narrower kind for its mark (a Sentry DSN among URL credentials).
+        this.count((/\[REDACTED:([a-z0-9-]+)\]/.exec(out)?.[1] as RedactionKind | undefined) ?? rule.kind);
         return out;
       });
     }

@@ -119,7 +119,7 @@ describe('Redactor: the families of issue 11', () => {
   test('each family is counted under its own rule, and only numbers are kept', () => {
     const r = new Redactor();
     for (const l of PLANTED_LINES) r.line(l);
-    for (const kind of [
+    const missing = [
       'github-token',
       'slack-token',
       'slack-webhook',
@@ -134,8 +134,8 @@ describe('Redactor: the families of issue 11', () => {
       'aws-secret-key',
       'secret-arg',
       'url-encoded-secret',
-    ])
-      expect(r.counts[kind as keyof typeof r.counts], kind).toBeGreaterThan(0);
+    ].filter((kind) => !(Number(r.counts[kind as keyof typeof r.counts]) > 0));
+    expect(missing).toEqual([]);
     expect(Object.values(r.counts).every((n) => typeof n === 'number')).toBe(true);
   });
 
