@@ -65,3 +65,53 @@ test('a folder without a valid manifest, and a manifest of another format, are o
     `${dir}: podmortem-bundle.json is not a podmortem bundle manifest of format 1.`,
   );
 });
+
+test("a manifest naming its node ../../.. is refused in one sentence; the analyst's own /proc is never read", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-climb-node-'));
+  mkdirSync(join(dir, 'objects'));
+  mkdirSync(join(dir, 'nodes'));
+  const m = manifest('logs/none.log');
+  m.containers = m.containers.map((c) => ({ ...c, node: '../../..' }));
+  (m as { nodeSnapshots: string[] }).nodeSnapshots = ['../../..'];
+  writeFileSync(join(dir, 'podmortem-bundle.json'), JSON.stringify(m));
+  writeFileSync(join(dir, 'objects', 'pods.json'), JSON.stringify(podList));
+  const r = await analyzeBundle(dir);
+  expect(r.report).toBeUndefined();
+  expect(r.error).toMatch(
+    /names "\.\.\/\.\.\/\.\." at containers\.0\.node, which is not a Kubernetes name: the bundle is refused\.$/,
+  );
+});
+
+test('"problems":[{}] is a note, not an unreadable bundle', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-problems-'));
+  mkdirSync(join(dir, 'objects'));
+  writeFileSync(
+    join(dir, 'podmortem-bundle.json'),
+    JSON.stringify({ ...manifest('logs/none.log'), problems: [{}] }),
+  );
+  writeFileSync(join(dir, 'objects', 'pods.json'), JSON.stringify(podList));
+  const r = await analyzeBundle(dir);
+  expect(r.error).toBeUndefined();
+  expect(r.report!.incidents).toHaveLength(2);
+  expect(
+    r.report!.warnings.some((w) => w.includes('1 problem(s) in podmortem-bundle.json are not of the shape')),
+  ).toBe(true);
+});
+
+test('a bundle inflating past the size cap is abandoned early, one sentence, temp folder gone', async () => {
+  const src = mkdtempSync(join(tmpdir(), 'pm-bomb-'));
+  writeFileSync(join(src, 'podmortem-bundle.json'), JSON.stringify(manifest('logs/none.log')));
+  mkdirSync(join(src, 'logs'));
+  // 600 MiB of zeros compress to well under 1 MiB: past the 512 MiB cap.
+  const { openSync, writeSync, closeSync, readdirSync } = await import('node:fs');
+  const fd = openSync(join(src, 'logs', 'zeros.log'), 'w');
+  const block = Buffer.alloc(1 << 20);
+  for (let i = 0; i < 600; i++) writeSync(fd, block);
+  closeSync(fd);
+  const file = join(src, '..', `bomb-${process.pid}.tar.gz`);
+  await create({ gzip: true, file, cwd: src }, ['podmortem-bundle.json', 'logs']);
+  const before = readdirSync(tmpdir()).filter((n) => n.startsWith('podmortem-read-')).length;
+  const r = await analyzeBundle(file);
+  expect(r.error).toMatch(/inflates to more than 512 MiB: not a podmortem bundle, refused/);
+  expect(readdirSync(tmpdir()).filter((n) => n.startsWith('podmortem-read-')).length).toBe(before);
+}, 120_000);

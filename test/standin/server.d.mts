@@ -13,6 +13,10 @@ export interface StandinFault {
   resource?: string;
   namespace?: string;
   name?: string;
+  /** Never answer: the client must cancel the request. */
+  hang?: boolean;
+  /** Answer 200 with this raw body (truncated JSON, items: null). */
+  body?: string;
 }
 export interface StandinCluster {
   pods?: unknown[];
@@ -27,6 +31,8 @@ export interface Standin {
   caDir: string;
   /** TLS connections accepted so far. */
   readonly connections: number;
+  /** Requests the client closed before any answer. */
+  readonly aborted: number;
   requests: { method: string; path: string; query: Record<string, string> }[];
   state: Required<StandinCluster> & { stalledLogs: Set<string> };
   inject(fault: StandinFault): void;
@@ -35,7 +41,7 @@ export interface Standin {
 }
 export function startStandin(
   cluster: StandinCluster,
-  opts?: { token?: string; user?: string; ignoreLimitBytes?: boolean },
+  opts?: { token?: string; user?: string; ignoreLimitBytes?: boolean; repeatContinue?: boolean },
 ): Promise<Standin>;
 export function forbiddenMessage(
   user: string,

@@ -50,6 +50,7 @@ export async function startStandin(cluster, opts = {}) {
   };
   /** Requests seen: { method, path, query } */
   const requests = [];
+  const aborted = { count: 0 };
   /** Injected faults: { path: RegExp, status, times, retryAfter?, delayMs?, verb?, resource?, namespace? } */
   const faults = [];
   let rv = 1000;
@@ -72,6 +73,16 @@ export async function startStandin(cluster, opts = {}) {
     const fault = faults.find((f) => f.times > 0 && f.path.test(url.pathname + url.search));
     if (fault) {
       fault.times--;
+      // hang: never answer (a stuck apiserver or proxy); the client must cancel. Closed unanswered = aborted.
+      if (fault.hang) {
+        res.on('close', () => aborted.count++);
+        return;
+      }
+      // body: a raw answer (truncated JSON, items: null) with status 200.
+      if (fault.body !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(fault.body);
+      }
       const answer = () => {
         if (!fault.status) return route(url, q, send, res);
         if (fault.status === 403) {
@@ -201,6 +212,14 @@ export async function startStandin(cluster, opts = {}) {
   function list(kind, items, q) {
     const limit = Number(q.get('limit') ?? 0);
     const token = q.get('continue');
+    // A broken server that hands out the same continue token forever.
+    if (opts.repeatContinue && limit > 0)
+      return {
+        kind,
+        apiVersion: 'v1',
+        metadata: { continue: 'c2FtZS10b2tlbg==' },
+        items: items.slice(0, limit),
+      };
     let offset = 0;
     if (token) {
       try {
@@ -239,6 +258,10 @@ export async function startStandin(cluster, opts = {}) {
     state,
     get connections() {
       return tlsConnections.count;
+    },
+    /** Requests that were closed by the client before any answer (hang faults cancelled). */
+    get aborted() {
+      return aborted.count;
     },
     /** Makes the next `times` requests whose path+query match `path` answer with a fault. */
     inject(fault) {

@@ -3,11 +3,14 @@
 // builder and report assembly as the scan, so the diagnosis is the one the scan gave. A bundle is untrusted input: the archive is extracted with regular files
 // and folders only (no links, no absolute or ../ paths), bounded in size and count, and every JSON
 // file is validated before use.
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
-import { extract as tarExtract } from 'tar';
+import { Parser } from 'tar';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Readable } from 'node:stream';
 import type { ClusterEvidence, ContainerContext } from '../cluster/gather.js';
@@ -15,9 +18,32 @@ import { controllerOf, type WireObject } from '../cluster/wire.js';
 import { describeFsError } from '../fs-errors.js';
 import { BUNDLE_KIND, MANIFEST, type BundleManifest } from './layout.js';
 
-const MAX_EXTRACTED_BYTES = 4 * 2 ** 30;
+/** What a .tar.gz may inflate to (a bundle is logs of at most --log-bytes each, and small JSON). */
+export const MAX_EXTRACTED_BYTES = 512 * 2 ** 20;
 const MAX_ENTRIES = 50_000;
-const MAX_JSON_BYTES = 512 << 20;
+const MAX_DEPTH = 24;
+const MAX_JSON_BYTES = 256 << 20;
+
+/**
+ * A name from a manifest or an object that becomes a path component: a Kubernetes name (DNS
+ * subdomain, label, or a container name), never `.`, `..`, a separator or a control character.
+ */
+const SAFE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+export const isSafeName = (s: string) => SAFE_NAME.test(s);
+const Name = z.string().regex(SAFE_NAME, 'not a Kubernetes name');
+
+const ProblemSchema = z.object({
+  kind: z.enum(['forbidden', 'no-log', 'not-found', 'unavailable']),
+  rule: z.object({
+    verb: z.string(),
+    resource: z.string(),
+    group: z.string(),
+    namespace: z.string().optional(),
+  }),
+  object: z.string(),
+  server: z.string(),
+  sentence: z.string(),
+});
 
 const ManifestSchema = z.object({
   kind: z.literal(BUNDLE_KIND),
@@ -31,19 +57,19 @@ const ManifestSchema = z.object({
   redaction: z.object({ enabled: z.boolean(), counts: z.record(z.string(), z.number()), total: z.number() }),
   containers: z.array(
     z.object({
-      namespace: z.string(),
-      pod: z.string(),
-      container: z.string(),
-      node: z.string().optional(),
+      namespace: Name,
+      pod: Name,
+      container: Name,
+      node: Name.optional(),
       why: z.string(),
       finishedAt: z.string().optional(),
       previous: z.boolean(),
       log: z.string().nullable(),
     }),
   ),
-  problems: z.array(z.any()),
+  problems: z.array(z.unknown()),
   stats: z.object({ pods: z.number(), pages: z.number(), requests: z.number(), retries: z.number() }),
-  nodeSnapshots: z.array(z.string()),
+  nodeSnapshots: z.array(Name),
 });
 
 /** One crashed container of a bundle: the context the scan had, and its log when the bundle holds one. */
@@ -74,9 +100,15 @@ export async function withBundle<T>(
 ): Promise<{ value: T } | { error: string }> {
   let dir = path;
   let tmp: string | undefined;
+  // Killed mid-way (Ctrl-C, a timeout's SIGTERM), the temp folder goes too; then the usual exit status.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
   try {
     if (!(await stat(path)).isDirectory()) {
       tmp = await mkdtemp(join(tmpdir(), 'podmortem-read-'));
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       const err = await safeExtract(path, tmp);
       if (err) return { error: `${path}: ${err}` };
       dir = tmp;
@@ -87,36 +119,69 @@ export async function withBundle<T>(
   } catch (err) {
     return { error: describeFsError(err, path) };
   } finally {
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    // Extraction has fully stopped here (safeExtract waits for its last write), so nothing races the removal.
+    if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
+/**
+ * Extracts regular files and folders only, streaming: every entry's path is checked (no absolute
+ * path, no `..`, at most MAX_DEPTH deep), and the archive is abandoned, not read on, the moment it
+ * passes MAX_EXTRACTED_BYTES or MAX_ENTRIES (a small file inflating to gigabytes stops there).
+ */
 async function safeExtract(file: string, into: string): Promise<string | undefined> {
   let bytes = 0;
   let entries = 0;
   let refused: string | undefined;
+  const writes: Promise<void>[] = [];
+  const parser = new Parser({ strict: true });
+  const source = createReadStream(file);
+  const stop = (why: string) => {
+    refused ??= why;
+    source.destroy();
+    parser.abort(new Error(why));
+  };
+  parser.on('entry', (entry) => {
+    const rel = normalize(entry.path).replace(/\/+$/, '');
+    const depth = rel.split('/').length;
+    const type = entry.type;
+    const size = typeof entry.size === 'number' ? entry.size : 0;
+    if (
+      (type !== 'File' && type !== 'OldFile' && type !== 'Directory') ||
+      rel.startsWith('..') ||
+      rel.startsWith('/') ||
+      rel === '.' ||
+      depth > MAX_DEPTH
+    ) {
+      entry.resume();
+      return;
+    }
+    bytes += size;
+    if (++entries > MAX_ENTRIES)
+      return stop(`more than ${MAX_ENTRIES} entries: not a podmortem bundle, refused.`);
+    if (bytes > MAX_EXTRACTED_BYTES)
+      return stop(
+        `inflates to more than ${MAX_EXTRACTED_BYTES / 2 ** 20} MiB: not a podmortem bundle, refused (extract it yourself and pass the folder if you trust it).`,
+      );
+    const target = join(into, rel);
+    if (type === 'Directory') {
+      mkdirSync(target, { recursive: true, mode: 0o700 });
+      entry.resume();
+      return;
+    }
+    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    writes.push(pipeline(entry, createWriteStream(target, { flags: 'wx', mode: 0o600 })).catch(() => {}));
+  });
   try {
-    await tarExtract({
-      file,
-      cwd: into,
-      strict: true,
-      preservePaths: false,
-      filter: (p, entry) => {
-        const type = 'type' in entry ? entry.type : undefined;
-        const size = 'size' in entry && typeof entry.size === 'number' ? entry.size : 0;
-        if (type !== 'File' && type !== 'Directory' && type !== 'OldFile') return false;
-        if (normalize(p).startsWith('..')) return false;
-        bytes += size;
-        if (++entries > MAX_ENTRIES || bytes > MAX_EXTRACTED_BYTES) {
-          refused ??= `more than ${MAX_ENTRIES} entries or ${MAX_EXTRACTED_BYTES / 2 ** 30} GiB: not a podmortem bundle, refused.`;
-          return false;
-        }
-        return true;
-      },
-    });
+    await pipeline(source, parser);
   } catch (err) {
-    return `not a readable .tar.gz bundle (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`;
+    if (!refused) {
+      await Promise.allSettled(writes);
+      return `not a readable .tar.gz bundle (${err instanceof Error ? err.message.split('\n')[0] : String(err)}).`;
+    }
   }
+  await Promise.allSettled(writes);
   return refused;
 }
 
@@ -133,17 +198,37 @@ function items(v: unknown): WireObject[] {
 
 async function readBundleDir(dir: string, shown: string): Promise<OpenBundle | { error: string }> {
   let manifest: BundleManifest;
+  let dropped = 0;
+  let raw: unknown;
+  const valueAt = (_: unknown, path: PropertyKey[]) =>
+    path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], raw);
   try {
-    const parsed = ManifestSchema.safeParse(await readJson(join(dir, MANIFEST)));
-    if (!parsed.success)
-      return { error: `${shown}: ${MANIFEST} is not a podmortem bundle manifest of format 1.` };
-    manifest = parsed.data as BundleManifest;
+    raw = await readJson(join(dir, MANIFEST));
+    const parsed = ManifestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const unsafe = issue?.message === 'not a Kubernetes name';
+      return {
+        error: unsafe
+          ? `${shown}: ${MANIFEST} names ${JSON.stringify(neutral(String(valueAt(parsed, issue!.path))))} at ${issue!.path.join('.')}, which is not a Kubernetes name: the bundle is refused.`
+          : `${shown}: ${MANIFEST} is not a podmortem bundle manifest of format 1.`,
+      };
+    }
+    manifest = parsed.data as unknown as BundleManifest;
+    // A problem that is not of the shape a scan writes is dropped with a note, not a reason to refuse the bundle.
+    const problems = manifest.problems.filter((p) => ProblemSchema.safeParse(p).success);
+    if (problems.length < manifest.problems.length) dropped = manifest.problems.length - problems.length;
+    manifest.problems = problems;
   } catch (err) {
     return {
       error: `${shown}: ${MANIFEST} cannot be read (${err instanceof Error ? err.message : String(err)}).`,
     };
   }
   const warnings: string[] = [];
+  if (dropped > 0)
+    warnings.push(
+      `${shown}: ${dropped} problem(s) in ${MANIFEST} are not of the shape podmortem writes; they were ignored.`,
+    );
   const load = async (name: string): Promise<unknown> => {
     try {
       return await readJson(join(dir, 'objects', name));
@@ -243,4 +328,14 @@ async function readBundleDir(dir: string, shown: string): Promise<OpenBundle | {
     containers,
     warnings,
   };
+}
+
+/** Control and bidirectional characters shown escaped (a name from a bundle reaches a terminal). */
+function neutral(s: string): string {
+  return s
+    .slice(0, 200)
+    .replace(
+      /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
 }

@@ -3,15 +3,17 @@
 // field by field, node snapshots are copied with their text redacted, and the folder becomes one
 // .tar.gz written atomically (a temp name, then rename).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { create as tarCreate } from 'tar';
 import { Redactor, totalRedactions } from '../../redact/redact.js';
 import type { ClusterApi } from '../cluster/api.js';
 import { gatherCluster, type ClusterEvidence, type Progress, type ScanScope } from '../cluster/gather.js';
 import { BUNDLE_KIND, logPath, MANIFEST, type BundleManifest } from './layout.js';
+import { isSafeName } from './read.js';
 
 export interface CollectOptions {
   output: string;
@@ -67,6 +69,13 @@ export async function collectBundle(
     const nodeSnapshots: string[] = [];
     if (opts.nodeEvidenceDir !== undefined) {
       for (const node of new Set(evidence.containers.map((c) => c.node).filter((n): n is string => !!n))) {
+        // The name comes from the API server: one path component, or no snapshot for it.
+        if (!isSafeName(node)) {
+          warnings.push(
+            `the node name ${JSON.stringify(node.slice(0, 100))} is not a Kubernetes name: no snapshot was read for it.`,
+          );
+          continue;
+        }
         const from = join(opts.nodeEvidenceDir, node);
         if (!(await isDir(from))) continue;
         await copySnapshot(
@@ -110,16 +119,32 @@ export async function collectBundle(
     manifest.redaction.total = totalRedactions(redactor.counts);
     await writeFile(join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
 
-    const tmp = `${opts.output}.tmp-${process.pid}`;
-    try {
-      await tarCreate({ gzip: true, file: tmp, cwd: stage, portable: true }, await readdir(stage));
-      await rename(tmp, opts.output);
-    } finally {
-      await rm(tmp, { force: true }); // gone after the rename; a failed write leaves nothing behind
-    }
+    await writeAtomically(
+      opts.output,
+      tarCreate({ gzip: true, cwd: stage, portable: true }, await readdir(stage)),
+    );
     return { manifest, evidence, warnings };
   } finally {
     await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `data` to `out` through a temp file created exclusively (O_EXCL, mode 0600) beside it under
+ * an unguessable name, then renames it over `out`: a planted symlink cannot redirect the write, a
+ * reader never sees half a bundle, and the temp file goes on every failure (a folder as `out` too).
+ */
+export async function writeAtomically(out: string, data: AsyncIterable<Buffer | string>): Promise<void> {
+  const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(8).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await pipeline(data, fh.createWriteStream());
+    await rename(tmp, out);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  } finally {
+    await fh.close().catch(() => {});
   }
 }
 

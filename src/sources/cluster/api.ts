@@ -6,8 +6,17 @@
 // Status message.
 import https from 'node:https';
 import { Readable, Writable } from 'node:stream';
-import { AppsV1Api, BatchV1Api, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  Log,
+  type KubeConfig,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import {
   ApiError,
   DEFAULT_RETRY,
@@ -50,13 +59,29 @@ export class ClusterApi {
     return this.kc.getCurrentCluster()?.server ?? '?';
   }
 
-  private call<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(fn, this.policy, this.counters, this.limiter);
+  private call<T>(fn: (options: ReturnType<typeof abortable>) => Promise<T>): Promise<T> {
+    return withRetry((signal) => fn(abortable(signal)), this.policy, this.counters, this.limiter);
+  }
+
+  /** The next continue token, or undefined at the end; a token seen before or too many pages stop the listing. */
+  private nextPage(seen: Set<string>, token: string | undefined, what: string): string | undefined {
+    if (!token) return undefined;
+    if (seen.has(token) || seen.size >= MAX_PAGES)
+      throw new ApiError({
+        status: 0,
+        reason: 'BadPagination',
+        message: seen.has(token)
+          ? `the API server repeated a continue token while listing ${what}; the listing was stopped`
+          : `listing ${what} passed ${MAX_PAGES} pages; the listing was stopped`,
+      });
+    seen.add(token);
+    return token;
   }
 
   /** Pods page by page; each page is handed over before the next is asked for, so memory stays one page. */
   async *listPods(q: PodQuery): AsyncGenerator<WireObject[]> {
     let cont: string | undefined;
+    const seen = new Set<string>();
     do {
       const common = {
         limit: q.chunkSize,
@@ -65,40 +90,41 @@ export class ClusterApi {
         ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}),
       };
       const ns = q.namespace;
-      const page = await this.call(() =>
+      const page = await this.call((o) =>
         ns
-          ? this.core.listNamespacedPod({ namespace: ns, ...common })
-          : this.core.listPodForAllNamespaces(common),
+          ? this.core.listNamespacedPod({ namespace: ns, ...common }, o)
+          : this.core.listPodForAllNamespaces(common, o),
       );
-      yield page.items.map((p) => wire(p, 'V1Pod'));
-      cont = page.metadata?._continue || undefined;
+      yield itemsOf(page, 'pods').map((p) => wire(p, 'V1Pod'));
+      cont = this.nextPage(seen, page.metadata?._continue, 'pods');
     } while (cont);
   }
 
   async listNodes(chunkSize: number): Promise<WireObject[]> {
     const out: WireObject[] = [];
     let cont: string | undefined;
+    const seen = new Set<string>();
     do {
-      const page = await this.call(() =>
-        this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }),
+      const page = await this.call((o) =>
+        this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }, o),
       );
-      out.push(...page.items.map((n) => wire(n, 'V1Node')));
-      cont = page.metadata?._continue || undefined;
+      out.push(...itemsOf(page, 'nodes').map((n) => wire(n, 'V1Node')));
+      cont = this.nextPage(seen, page.metadata?._continue, 'nodes');
     } while (cont);
     return out;
   }
 
   async node(name: string): Promise<WireObject> {
-    return wire(await this.call(() => this.core.readNode({ name })), 'V1Node');
+    return wire(await this.call((o) => this.core.readNode({ name }, o)), 'V1Node');
   }
 
   /** The events of one pod, as `kubectl describe pod` selects them. */
   async podEvents(namespace: string, pod: string): Promise<WireObject[]> {
     const fieldSelector = `involvedObject.name=${pod},involvedObject.namespace=${namespace}`;
-    const list = await this.call(() =>
-      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }),
+    const list = await this.call((o) =>
+      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }, o),
     );
-    return list.items.map((e) => wire(e, 'CoreV1Event'));
+    return itemsOf(list, 'events').map((e) => wire(e, 'CoreV1Event'));
   }
 
   /**
@@ -113,15 +139,18 @@ export class ClusterApi {
     const events: WireObject[] = [];
     let cont: string | undefined;
     for (let page = 0; page < maxPages; page++) {
-      const list = await this.call(() =>
-        this.core.listNamespacedEvent({
-          namespace,
-          fieldSelector: 'involvedObject.kind=Pod',
-          limit: chunkSize,
-          ...(cont ? { _continue: cont } : {}),
-        }),
+      const list = await this.call((o) =>
+        this.core.listNamespacedEvent(
+          {
+            namespace,
+            fieldSelector: 'involvedObject.kind=Pod',
+            limit: chunkSize,
+            ...(cont ? { _continue: cont } : {}),
+          },
+          o,
+        ),
       );
-      events.push(...list.items.map((e) => wire(e, 'CoreV1Event')));
+      events.push(...itemsOf(list, 'events').map((e) => wire(e, 'CoreV1Event')));
       cont = list.metadata?._continue || undefined;
       if (!cont) return { events, complete: true };
     }
@@ -132,17 +161,17 @@ export class ClusterApi {
     const p = { namespace, name };
     switch (kind) {
       case 'ReplicaSet':
-        return wire(await this.call(() => this.apps.readNamespacedReplicaSet(p)), 'V1ReplicaSet');
+        return wire(await this.call((o) => this.apps.readNamespacedReplicaSet(p, o)), 'V1ReplicaSet');
       case 'Deployment':
-        return wire(await this.call(() => this.apps.readNamespacedDeployment(p)), 'V1Deployment');
+        return wire(await this.call((o) => this.apps.readNamespacedDeployment(p, o)), 'V1Deployment');
       case 'DaemonSet':
-        return wire(await this.call(() => this.apps.readNamespacedDaemonSet(p)), 'V1DaemonSet');
+        return wire(await this.call((o) => this.apps.readNamespacedDaemonSet(p, o)), 'V1DaemonSet');
       case 'StatefulSet':
-        return wire(await this.call(() => this.apps.readNamespacedStatefulSet(p)), 'V1StatefulSet');
+        return wire(await this.call((o) => this.apps.readNamespacedStatefulSet(p, o)), 'V1StatefulSet');
       case 'Job':
-        return wire(await this.call(() => this.batch.readNamespacedJob(p)), 'V1Job');
+        return wire(await this.call((o) => this.batch.readNamespacedJob(p, o)), 'V1Job');
       case 'CronJob':
-        return wire(await this.call(() => this.batch.readNamespacedCronJob(p)), 'V1CronJob');
+        return wire(await this.call((o) => this.batch.readNamespacedCronJob(p, o)), 'V1CronJob');
     }
   }
 
@@ -263,6 +292,36 @@ function reuseConnections(kc: KubeConfig): void {
     shared ??= new https.Agent({ ...options, keepAlive: true, maxSockets: 32 });
     return shared;
   };
+}
+
+/** Pages of one listing read at most (500 pods a page: 2.5 million pods). */
+const MAX_PAGES = 5000;
+
+/** Request options that hand the attempt's AbortSignal to the HTTP request (client-node's middleware). */
+function abortable(signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal as Parameters<RequestContext['setSignal']>[0]);
+          return of(ctx);
+        },
+        post: (r: ResponseContext) => of(r),
+      },
+    ],
+    middlewareMergeStrategy: 'append' as const,
+  };
+}
+
+/** A list's items; `items: null` or a missing list is a malformed answer, said as such. */
+function itemsOf<T>(list: { items?: T[] | null } | undefined, what: string): T[] {
+  if (!list || !Array.isArray(list.items))
+    throw new ApiError({
+      status: 0,
+      reason: 'MalformedAnswer',
+      message: `the API server's answer to listing ${what} has no items list`,
+    });
+  return list.items;
 }
 
 /** Typed client object -> the JSON the API server sent (dates back to RFC 3339 strings, `_continue` to `continue`). */

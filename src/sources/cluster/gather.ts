@@ -122,11 +122,16 @@ export async function gatherCluster(
     }
   } catch (err) {
     const p = toProblem(err);
-    if (p.status === 0 || p.status === 401) {
+    // Nothing listed means nothing scanned: a clean report would be a lie (and --fail-on would stay green).
+    if (p.status === 0 || p.status === 401 || p.status === 429 || p.status >= 500) {
       throw new ClusterUnreachable(
         p.status === 401
           ? `the API server at ${api.server} rejected the credentials (HTTP 401): check the kubeconfig's user or token.`
-          : `cannot reach the API server at ${api.server}: ${p.message}.`,
+          : p.reason === 'MalformedAnswer' || p.reason === 'BadPagination' || /JSON/.test(p.message)
+            ? `the API server at ${api.server} gave an unusable answer: ${p.message}.`
+            : p.status !== 0
+              ? `the API server at ${api.server} failed every attempt to list pods (HTTP ${p.status} ${p.reason}: ${p.message}); nothing was scanned.`
+              : `cannot reach the API server at ${api.server}: ${p.message}.`,
       );
     }
     const rule: Rule = {

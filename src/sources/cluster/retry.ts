@@ -56,6 +56,19 @@ export function isRetryable(p: ApiProblem): boolean {
 
 /** Turns whatever the client threw (ApiException, node-fetch FetchError, our timeout) into an ApiProblem. */
 export function toProblem(err: unknown): ApiProblem {
+  const p = rawProblem(err);
+  // Server text reaches a terminal: control, bidirectional and invisible characters are shown escaped.
+  return { ...p, reason: neutral(p.reason).slice(0, 100), message: neutral(p.message).slice(0, 2000) };
+}
+
+export function neutral(s: string): string {
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function rawProblem(err: unknown): ApiProblem {
   if (err instanceof ApiError) return err.problem;
   const e = err as {
     code?: unknown;
@@ -153,9 +166,13 @@ export class RateLimiter {
   }
 }
 
-/** Runs one API request with timeout, retries and backoff; throws ApiError with the final problem. */
+/**
+ * Runs one API request with timeout, retries and backoff; throws ApiError with the final problem.
+ * The request gets an AbortSignal that fires at the timeout, so an abandoned request is cancelled
+ * (its socket closed) rather than left running and keeping the process alive.
+ */
 export async function withRetry<T>(
-  fn: () => Promise<T>,
+  fn: (signal: AbortSignal) => Promise<T>,
   policy: RetryPolicy,
   counters: RetryCounters,
   limiter?: RateLimiter,
@@ -164,23 +181,22 @@ export async function withRetry<T>(
     await limiter?.take();
     counters.requests++;
     let timer: NodeJS.Timeout | undefined;
+    const abort = new AbortController();
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new ApiError({
-                status: 0,
-                reason: 'timeout',
-                message: `no answer within ${policy.timeoutMs / 1000}s`,
-              }),
-            ),
-          policy.timeoutMs,
-        );
+        timer = setTimeout(() => {
+          const err = new ApiError({
+            status: 0,
+            reason: 'timeout',
+            message: `no answer within ${policy.timeoutMs / 1000}s`,
+          });
+          abort.abort(err);
+          reject(err);
+        }, policy.timeoutMs);
       });
-      return await Promise.race([fn(), timeout]);
+      return await Promise.race([fn(abort.signal), timeout]);
     } catch (err) {
-      const p = toProblem(err);
+      const p = toProblem(abort.signal.aborted ? abort.signal.reason : err);
       if (!isRetryable(p) || attempt >= policy.retries) throw new ApiError(p);
       const backoff =
         Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
