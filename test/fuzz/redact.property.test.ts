@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Redactor } from '../../src/redact/redact.js';
 import { PLANTED_LINES, survivors, wrappings } from '../redact/corpus.js';
-import { craftedLines, plainLog } from '../../bench/redact-crafted.mjs';
 import { FUZZ } from './settings.js';
 
 /** Text around a planted line: log-ish words and separators, never a credential of its own. */
@@ -54,28 +53,6 @@ describe('redactor properties', () => {
       FUZZ,
     );
   });
-
-  test('linear: crafted lines cost at most a small multiple of plain text per byte (CPU time, not wall clock)', () => {
-    const size = 256 * 1024;
-    const cpu = (f: () => void) => {
-      let best = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t0 = process.cpuUsage();
-        f();
-        const d = process.cpuUsage(t0);
-        best = Math.min(best, d.user + d.system);
-      }
-      return best;
-    };
-    const plain = plainLog(size).split('\n');
-    const perBytePlain = cpu(() => {
-      const r = new Redactor();
-      for (const l of plain) r.line(l);
-    });
-    const ratios: Record<string, number> = {};
-    for (const [name, line] of Object.entries(craftedLines(size) as Record<string, string>))
-      ratios[name] = Math.round(cpu(() => new Redactor().line(line)) / Math.max(perBytePlain, 1));
-    // Before the fix `eyJ-` lines cost over 100 times plain text; a bounded cost per byte stays far below 40.
-    expect(Object.entries(ratios).filter(([, r]) => r > 40)).toEqual([]);
-  });
+  // The cost per byte on crafted lines is measured, not asserted: bench/redact-throughput.mjs prints it
+  // beside plain text (tests never assert a time, CPU or wall clock).
 });
