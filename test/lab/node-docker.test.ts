@@ -284,7 +284,11 @@ function limitScenarios(): void {
   it('a JVM as a non-root UID under RLIMIT_NPROC: rlimit.nproc on top, the pids cgroup excluded', () => {
     const inc = incidentOf(report, pods.jvmNproc!);
     expect(inc.causes[0]!.id, verdicts(inc)).toBe('rlimit.nproc');
-    expect(['confirmed', 'likely']).toContain(inc.causes[0]!.verdict);
+    // The JVM prints no thread count, and every task of the UID now is the restarted twin's: its usage
+    // cannot stand for the crashed instance's (it once did, counted twice, and read "likely"). The
+    // honest verdict is possible, first, with what to watch before the next crash.
+    expect(inc.causes[0]!.verdict).toBe('possible');
+    expect(inc.causes[0]!.missing.length).toBeGreaterThan(0);
     expect(evidenceText(inc.causes[0]!)).toMatch(/Max processes\s+60/);
     expect(['ruled-out', 'unlikely']).toContain(cause(inc, 'cgroup.pids').verdict);
   });
