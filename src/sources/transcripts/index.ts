@@ -62,6 +62,7 @@ export function parseTranscript(lines: Iterable<TLine>, source: string): Transcr
     // Quoted replies ("> ") and list indentation around pasted blocks.
     const l: TLine = { n: raw.n, text: raw.text.replace(/^(?:\s{0,3}>\s?){1,4}/, '') };
     kernelLine(sink, l);
+    if (l.text.trim() === '' && current?.keepsBlank) continue;
     if (FENCE.test(l.text) || l.text.trim() === '') {
       end();
       continue;
@@ -112,6 +113,7 @@ function finish(sink: Sink): TranscriptFacts {
     process: sink.process,
     node: sink.node,
     notes: sink.notes,
+    files: [...sink.files].map(([path, lines]) => ({ path, lines })),
     seen: sink.seen,
     truncated: false,
   };

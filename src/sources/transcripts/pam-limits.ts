@@ -16,8 +16,9 @@ const LINE = new RegExp(
 export const pamLimits: TranscriptParser = {
   id: P,
   forCommand(cmd, sink) {
-    if (!filesOf(cmd.argv).some((f) => /^\/etc\/security\/limits(\.conf|\.d\/)/.test(f))) return undefined;
-    return reader(sink);
+    const file = filesOf(cmd.argv).find((f) => /^\/etc\/security\/limits(\.conf|\.d\/)/.test(f));
+    if (!file) return undefined;
+    return reader(sink, file);
   },
   forLine(l, sink) {
     if (!LINE.test(l.text.trim())) return undefined;
@@ -27,8 +28,9 @@ export const pamLimits: TranscriptParser = {
   },
 };
 
-function reader(sink: Sink): Reader {
+function reader(sink: Sink, file?: string): Reader {
   return {
+    keepsBlank: file !== undefined,
     line(l) {
       const t = l.text.trim();
       if (t.startsWith('#')) return true;
@@ -44,6 +46,11 @@ function reader(sink: Sink): Reader {
       const list = (sink.node.pamLimits ??= []);
       if (list.length < 500) list.push(out);
       sink.saw(P, l);
+      if (file) {
+        const lines = sink.files.get(file) ?? [];
+        if (lines.length < 100) lines.push(l.n);
+        sink.files.set(file, lines);
+      }
       return true;
     },
   };

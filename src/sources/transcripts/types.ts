@@ -36,6 +36,8 @@ export interface Command {
 export interface Reader {
   /** One output line; false when it is not this reader's (the block ends and the line is offered again). */
   line(l: TLine): boolean;
+  /** A blank line does not end the block (a config file printed with cat has blank lines). */
+  keepsBlank?: boolean;
   /** The block ended (next command, blank line, fence, end of input). */
   end?(): void;
 }
@@ -92,6 +94,8 @@ export interface TranscriptFacts {
   node: TranscriptNode;
   /** Remarks about what was pasted that are not facts of the model (zombies, a login shell's ulimit). */
   notes: string[];
+  /** Files printed with cat whose lines became facts, with those lines. */
+  files: { path: string; lines: number[] }[];
   /** Which parsers read something, with the lines (for tests and the report's note). */
   seen: { parser: string; line: number }[];
   /** True when the file was longer than the transcript reader reads. */
@@ -110,6 +114,8 @@ export class Sink {
   readonly subjectEvidence: Evidence[] = [];
   /** The pod a command names (`kubectl logs -p <pod>`, `kubectl describe pod <pod>`), to pick among rows. */
   named?: { namespace?: string; pod: string; container?: string };
+  /** Files printed with cat whose lines became facts, with those lines (limits.conf pasted under its name). */
+  readonly files = new Map<string, number[]>();
   private readonly chains = new Map<string, CgroupLevel>();
 
   constructor(readonly source: string) {}
