@@ -61,10 +61,11 @@ function describe(sink: Sink, namespace: string | undefined): Reader {
         return true;
       }
       const m = FIELD.exec(t);
+      // Other fields ("Image(s):", "IPs:"), indented values and the events table stay in the block.
       if (!m)
         return (
+          /^\s{0,16}[A-Z][\w ()./-]{0,40}:/.test(t) ||
           /^\s{2,}\S/.test(t) ||
-          /^(Events|Conditions|Volumes|Tolerations|QoS)/.test(t.trim()) ||
           /^\s*(Type|Normal|Warning)\s/.test(t)
         );
       const [, , key, value = ''] = m;
@@ -108,8 +109,10 @@ function describe(sink: Sink, namespace: string | undefined): Reader {
           const target = inState === 'last' ? cur().lastState : inState === 'state' ? cur().state : undefined;
           if (!target) break;
           if (key === 'Reason' && /^[A-Za-z][\w-]{0,63}$/.test(v)) target.reason = v;
-          if (key === 'Exit Code' && /^\d{1,3}$/.test(v)) target.exitCode = Number(v);
-          target.line ??= l;
+          if (key === 'Exit Code' && /^\d{1,3}$/.test(v)) {
+            target.exitCode = Number(v);
+            target.line = l; // the exit code is the line that proves the crash
+          }
           break;
         }
         case 'Restart Count':

@@ -120,6 +120,8 @@ export function commandOf(l: TLine): Command | undefined {
   let argv = words(stages[0] ?? '');
   while (argv.length > 0 && PREFIXES.has(argv[0]!)) argv = argv.slice(1);
   if (argv[0] === 'sudo') argv = argv.slice(1);
+  // ./cluster/kubectl.sh, /usr/bin/cat: the tool by its name.
+  if (argv.length > 0) argv = [basename(argv[0]!).replace(/\.(sh|exe)$/, ''), ...argv.slice(1)];
   const known = argv.length > 0 && KNOWN.has(basename(argv[0]!));
   if (!known) {
     // "$ something" is still a command (it ends the previous output); "# text" and bare text are not.
