@@ -158,7 +158,7 @@ function mergePastedNode(
   podNames: Map<string, string>,
 ): NodeFacts | undefined {
   const filled: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(pasted.node)) {
+  for (const [k, v] of Object.entries(usableNode(pasted))) {
     const had = node?.[k as keyof NodeFacts];
     if (v !== undefined && (had === undefined || (Array.isArray(had) && had.length === 0))) filled[k] = v;
   }
@@ -168,6 +168,17 @@ function mergePastedNode(
   const limits = buildLimits({ node: merged, limitedCgroups: [], podNames });
   const known = new Set(base.limits.map((l) => `${l.id} ${l.scope}`));
   return { ...merged, limits: [...base.limits, ...limits.filter((l) => !known.has(`${l.id} ${l.scope}`))] };
+}
+
+/**
+ * The pasted node facts the causes can weigh. A cgroup level pasted with its limit alone (a `cat
+ * pids.max`, a TasksMax) is one level of a chain nobody pasted whole, without its counters: a cause
+ * would read it as "0 used, never hit". It is named in a note instead (pastedNotes).
+ */
+function usableNode(p: TranscriptFacts): TranscriptFacts['node'] {
+  const chains = p.node.cgroupChains?.filter((c) => c.current !== undefined || c.events !== undefined);
+  const { cgroupChains: _all, ...rest } = p.node;
+  return chains && chains.length > 0 ? { ...rest, cgroupChains: chains } : rest;
 }
 
 /** What the transcript parsers said, and one line naming what was read where. */
@@ -191,7 +202,20 @@ function pastedNotes(p: TranscriptFacts): string[] {
           `Read from the command output pasted in ${p.source} (${read.join(', ')})${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`,
         ]
       : [];
-  return [...head, ...p.notes];
+  const limitsOnly = (p.node.cgroupChains ?? []).filter(
+    (c) => c.current === undefined && c.events === undefined,
+  );
+  const levels = limitsOnly.slice(0, 5).map((c) => {
+    const e = c.evidence[0]!;
+    return `${c.controller} limit ${c.max === null ? 'max (none)' : c.max} of ${c.path} (line ${e.line})`;
+  });
+  const partial =
+    levels.length > 0
+      ? [
+          `The pasted ${levels.join(', ')} ${levels.length > 1 ? 'are limits' : 'is a limit'} on the chain, but without pids.current/pids.events (memory.events) pasted beside ${levels.length > 1 ? 'them' : 'it'} nothing says whether ${levels.length > 1 ? 'they were' : 'it was'} reached: paste those of the same cgroup, or run podmortem node on the node.`,
+        ]
+      : [];
+  return [...head, ...partial, ...p.notes];
 }
 
 /** 70, 71, 72, 84 -> "70-72, 84". */
