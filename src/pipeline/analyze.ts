@@ -2,9 +2,11 @@
 // -> one Report model that every renderer prints. Never throws for bad input: every problem becomes
 // a warning sentence and the analysis carries on with what it has.
 import type { Readable } from 'node:stream';
-import type { Incident, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
+import type { Incident, LimitUsage, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
 import { podContainerFacts } from '../sources/cluster/pod-facts.js';
+import { buildLimits } from '../sources/host/limits.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
+import { readTranscripts, type TranscriptFacts } from '../sources/transcripts/index.js';
 import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { readBundles } from './bundle.js';
@@ -48,10 +50,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   }
 
   const incidents: Incident[] = [...fromBundles.incidents];
+  const pastedLimits: LimitUsage[] = [];
   for (const log of expanded.logs) {
-    const pod = matchPod(expanded.pods, log.subject);
+    // Command output pasted into the log (a ticket, a Markdown post): evidence under what the pod spec,
+    // --uid and the snapshot say. Standard input is read once, by the crash scanner.
+    const pasted = log.name === 'stdin' ? undefined : await readTranscripts(log.name);
+    const pastedSubject = splitSubject(pasted?.subject.value ?? {});
+    const pod = matchPod(expanded.pods, { ...pastedSubject.identity, ...log.subject });
     const fromPod = pod ? podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
-    const process: ProcessFacts = { ...fromPod?.process };
+    const process: ProcessFacts = { ...pasted?.process, ...fromPod?.process };
     if (opts.uid !== undefined) {
       process.realUid = {
         value: opts.uid,
@@ -59,18 +66,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       };
     }
     // The pod spec's status is a record of the exit (exit code 137 beats a Go crash's implied 2).
-    const { exitCode, reason, restartCount, finishedAt, ...identity } = fromPod?.subject ?? {};
-    const recorded = Object.fromEntries(
-      Object.entries({ exitCode, reason, restartCount, finishedAt }).filter(([, v]) => v !== undefined),
-    );
-    const scope = node ? podScope(node, log.subject.podUid ?? identity.podUid) : undefined;
+    const { identity, recorded } = splitSubject(fromPod?.subject ?? {});
+    const withPasted = pasted ? mergePastedNode(node, pasted, podNames) : node;
+    if (withPasted && withPasted !== node && !node) pastedLimits.push(...withPasted.limits);
+    const scope = withPasted ? podScope(withPasted, log.subject.podUid ?? identity.podUid) : undefined;
     const d = await diagnoseContainer({
-      identity: { ...identity, ...log.subject },
-      recorded,
+      identity: { ...pastedSubject.identity, ...identity, ...log.subject },
+      recorded: { ...pastedSubject.recorded, ...recorded },
       logs: [{ name: log.name, open: log.open }],
       ...(scope ? { node: scope.node, records: scope.records } : {}),
       process,
-      notes: fromPod?.notes ?? [],
+      notes: [...(fromPod?.notes ?? []), ...(pasted ? pastedNotes(pasted) : [])],
     });
     const scanned = d.logs[0]!;
     if (scanned.error !== undefined) {
@@ -119,7 +125,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     schemaVersion: 1,
     incidents,
     ...(findings.length > 0 ? { findings } : {}),
-    ...(node ? { node: { limits: node.limits } } : {}),
+    ...(node
+      ? { node: { limits: node.limits } }
+      : pastedLimits.length > 0
+        ? { node: { limits: pastedLimits } }
+        : {}),
     warnings: [...inputErrors, ...fromBundles.warnings, ...warnings],
   };
   return { report, inputErrors };
@@ -133,4 +143,95 @@ function matchPod(pods: PodSource[], s: Subject): PodSource | undefined {
   );
   if (exact) return exact;
   return pods.length === 1 && !s.pod ? pods[0] : undefined;
+}
+
+/** A subject's identity (who the container is) apart from what was recorded of its exit. */
+function splitSubject(s: Partial<Subject>): { identity: Partial<Subject>; recorded: Partial<Subject> } {
+  const { exitCode, reason, restartCount, finishedAt, ...identity } = s;
+  const recorded = Object.fromEntries(
+    Object.entries({ exitCode, reason, restartCount, finishedAt }).filter(([, v]) => v !== undefined),
+  );
+  return { identity, recorded };
+}
+
+/**
+ * The node evidence with what a transcript shows: alone, a NodeFacts rooted at the transcript; with a
+ * snapshot, only what the snapshot lacks (a fact it read, or a list it found non-empty, is kept).
+ */
+function mergePastedNode(
+  node: NodeFacts | undefined,
+  pasted: TranscriptFacts,
+  podNames: Map<string, string>,
+): NodeFacts | undefined {
+  const filled: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(usableNode(pasted))) {
+    const had = node?.[k as keyof NodeFacts];
+    if (v !== undefined && (had === undefined || (Array.isArray(had) && had.length === 0))) filled[k] = v;
+  }
+  if (Object.keys(filled).length === 0) return node;
+  const base = node ?? { root: `transcript ${pasted.source}`, limits: [], unreadable: [] };
+  const merged = { ...base, ...filled } as NodeFacts;
+  const limits = buildLimits({ node: merged, limitedCgroups: [], podNames });
+  const known = new Set(base.limits.map((l) => `${l.id} ${l.scope}`));
+  return { ...merged, limits: [...base.limits, ...limits.filter((l) => !known.has(`${l.id} ${l.scope}`))] };
+}
+
+/**
+ * The pasted node facts the causes can weigh. A cgroup level pasted with its limit alone (a `cat
+ * pids.max`, a TasksMax) is one level of a chain nobody pasted whole, without its counters: a cause
+ * would read it as "0 used, never hit". It is named in a note instead (pastedNotes).
+ */
+function usableNode(p: TranscriptFacts): TranscriptFacts['node'] {
+  const chains = p.node.cgroupChains?.filter((c) => c.current !== undefined || c.events !== undefined);
+  const { cgroupChains: _all, ...rest } = p.node;
+  return chains && chains.length > 0 ? { ...rest, cgroupChains: chains } : rest;
+}
+
+/** What the transcript parsers said, and one line naming what was read where. */
+function pastedNotes(p: TranscriptFacts): string[] {
+  const s = p.subject.value;
+  const row = p.subject.evidence[0];
+  const facts = [
+    s.restartCount !== undefined ? `${s.restartCount} restarts` : '',
+    s.node ? `node ${s.node}` : '',
+    s.exitCode !== undefined ? `exit code ${s.exitCode}` : '',
+    s.reason ? `reason ${s.reason}` : '',
+  ].filter(Boolean);
+  const parts = [
+    ...(facts.length > 0 && row ? [`${facts.join(', ')} at line ${row.line}`] : []),
+    ...p.files.map((f) => `${f.path} at line${f.lines.length > 1 ? 's' : ''} ${spans(f.lines)}`),
+  ];
+  const read = [...new Set(p.seen.map((x) => x.parser))].filter((x) => x !== 'kubectl-logs');
+  const head =
+    read.length > 0
+      ? [
+          `Read from the command output pasted in ${p.source} (${read.join(', ')})${parts.length > 0 ? `: ${parts.join('; ')}` : ''}.`,
+        ]
+      : [];
+  const limitsOnly = (p.node.cgroupChains ?? []).filter(
+    (c) => c.current === undefined && c.events === undefined,
+  );
+  const levels = limitsOnly.slice(0, 5).map((c) => {
+    const e = c.evidence[0]!;
+    return `${c.controller} limit ${c.max === null ? 'max (none)' : c.max} of ${c.path} (line ${e.line})`;
+  });
+  const partial =
+    levels.length > 0
+      ? [
+          `The pasted ${levels.join(', ')} ${levels.length > 1 ? 'are limits' : 'is a limit'} on the chain, but without pids.current/pids.events (memory.events) pasted beside ${levels.length > 1 ? 'them' : 'it'} nothing says whether ${levels.length > 1 ? 'they were' : 'it was'} reached: paste those of the same cgroup, or run podmortem node on the node.`,
+        ]
+      : [];
+  return [...head, ...partial, ...p.notes];
+}
+
+/** 70, 71, 72, 84 -> "70-72, 84". */
+function spans(lines: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
+    out.push(j > i ? `${lines[i]}-${lines[j]}` : `${lines[i]}`);
+    i = j;
+  }
+  return out.join(', ');
 }
