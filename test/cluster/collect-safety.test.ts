@@ -62,6 +62,6 @@ test('a folder as -o is one sentence and leaves no temp file', async () => {
   mkdirSync(out);
   const r = await podmortemAsync(['collect', '--kubeconfig', s.kubeconfig, '-n', 'shop', '-o', out]);
   expect(r.status).toBe(1);
-  expect(r.stderr).toMatch(/^podmortem: cannot write the bundle: .+\n$/);
+  expect(r.stderr).toMatch(/^podmortem: .+: is a directory; the bundle cannot be written there .+\n$/);
   expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 });

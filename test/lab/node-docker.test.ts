@@ -32,6 +32,7 @@ interface Cause {
   verdict: string;
   summary: string;
   reasons: string[];
+  missing: string[];
   evidence: { source: string; text: string }[];
 }
 interface Incident {
