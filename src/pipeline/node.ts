@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { correlate } from '../diagnose/correlate.js';
 import { headroomWarnings } from '../diagnose/headroom.js';
+import { causeById } from '../knowledge/causes/index.js';
 import type { CgroupLevel, Incident, ProcessFacts, Report } from '../evidence/types.js';
 import { chainOf } from '../sources/host/cgroups.js';
 import type { DaemonFacts } from '../sources/host/daemons.js';
@@ -297,13 +298,15 @@ function uidTaskCount(process: ProcessFacts, live: ProcEntry[], ev: NodeEvidence
   const u = ev.procs.byRealUid.get(uid);
   const tasks = u?.tasks ?? 0;
   const mine = live.reduce((n, p) => n + (p.realUid === uid ? p.threads : 0), 0);
+  // When every task of the UID is the restarted container's own, the count is that instance's usage.
+  const of = tasks > 0 && tasks === mine ? 'restarted' : 'node';
   return {
-    of: 'node',
+    of,
     value: tasks,
     evidence: {
       source: '/proc/*/status (Uid, Threads)',
       text: `${tasks} tasks of real UID ${uid} on the node now (${u?.processes ?? 0} processes, ${u?.zombies ?? 0} zombies; ${tasks - mine} outside this container)`,
-      of: 'node',
+      of,
     },
   };
 }
@@ -337,9 +340,9 @@ function ownChains(
   return out;
 }
 
-/** The daemons' own rlimits are what containers inherit: worth a line when a per-process limit is a candidate. */
+/** The daemons' own rlimits are what containers inherit: worth a line while a limit inherited from the runtime is a candidate. */
 function daemonNotes(daemons: DaemonFacts[], causeIds: string[]): string[] {
-  if (!causeIds.some((id) => id === 'rlimit.nproc' || id === 'rlimit.nofile')) return [];
+  if (!causeIds.some((id) => causeById(id)?.inheritedFromRuntime)) return [];
   return daemons
     .filter((d) => d.nproc || d.nofile)
     .map((d) => {
