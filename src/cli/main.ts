@@ -7,6 +7,7 @@ import { explainCommand } from './explain.js';
 import { scanCommand } from './scan.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
+import { agentCommand } from './agent.js';
 import { UsageError } from './errors.js';
 
 const require = createRequire(import.meta.url);
@@ -44,6 +45,7 @@ const program = new Command('podmortem')
   .addCommand(nodeCommand())
   .addCommand(scanCommand())
   .addCommand(collectCommand())
+  .addCommand(agentCommand())
   .addHelpText(
     'after',
     `
