@@ -142,7 +142,12 @@ a clean stop, 1 for bad usage (one line on standard error).`,
         await new Promise<void>((resolve) => {
           const stop = (sig: string) => {
             log(`${sig}: stopping.`);
-            void running.stop().then(resolve);
+            // Exits being diagnosed are finished; then the process ends even if a runtime or API
+            // connection is still closing (a daemon's stop must not hang on a peer).
+            void running.stop().then(() => {
+              resolve();
+              process.exit(process.exitCode ?? 0);
+            });
           };
           process.once('SIGTERM', () => stop('SIGTERM'));
           process.once('SIGINT', () => stop('SIGINT'));
