@@ -46,7 +46,10 @@ if (!existsSync(CLI)) {
 const tmp = mkdtempSync(join(tmpdir(), 'pm-agent-bench-'));
 const sock = join(tmp, 'docker.sock');
 const docker = (...args) =>
-  execFileSync('/usr/bin/docker', ['-H', `unix://${sock}`, ...args], { encoding: 'utf8' });
+  execFileSync('/usr/bin/docker', ['-H', `unix://${sock}`, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 const dockerd = spawn(
   'dockerd',
   [
