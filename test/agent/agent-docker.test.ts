@@ -3,7 +3,8 @@
 // judged from the recorder's last sample of the crashed instance (61 descriptors under nofile=64),
 // not from the restarted twin (3 descriptors). A kill -9 of the agent during a burst of crashes
 // loses none and records none twice once it is started again.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,74 @@ describeNeeding('podmortem agent on the Docker lab', DOCKER_LAB_NEEDS, () => {
 
     it('a restart does not record the earlier EMFILE exit again', () => {
       expect(storedRows(db).filter((r) => r.pod === 'thumbnailer-0')).toHaveLength(1);
+    });
+  });
+
+  describe('the database folder read-only (a full or broken disk)', () => {
+    let ro: string;
+    let second: RunningAgent;
+    let pod: Pod;
+
+    beforeAll(async () => {
+      ro = join(state, 'ro');
+      mkdirSync(ro);
+      // Root ignores file modes: a read-only bind mount is what makes the folder unwritable for root.
+      execFileSync('mount', ['--bind', ro, ro]);
+      execFileSync('mount', ['-o', 'remount,bind,ro', ro]);
+      second = await startAgent([
+        ...agentArgs().filter((_, i, a) => a[i - 1] !== '--db' && a[i] !== '--db'),
+        '--db',
+        join(ro, 'agent.db'),
+      ]);
+    }, 120_000);
+
+    afterAll(async () => {
+      await second?.stop();
+      try {
+        execFileSync('umount', [ro]);
+      } catch {
+        // already unmounted by the test
+      }
+    });
+
+    it('says so in one sentence and keeps serving /metrics with the store down', async () => {
+      await until(
+        () => second.stderr(),
+        (e) => /agent\.db cannot be written/.test(e),
+        30_000,
+        'the sentence',
+      );
+      const text = await (await fetch(`${second.url}/metrics`)).text();
+      expect(text).toMatch(/^podmortem_agent_store_up 0$/m);
+      const r = await fetch(`${second.url}/api/v1/incidents`);
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: string }).error).toMatch(/cannot be written/);
+      expect(second.stderr()).not.toMatch(/\n\s+at /); // no stack trace
+    });
+
+    it('keeps the crash recorded meanwhile and stores it once the folder is writable again', async () => {
+      pod = await lab.run({
+        namespace: 'rofs',
+        pod: 'writer-0',
+        container: 'app',
+        restart: 'no',
+        cmd: ['/bin/sh', '-c', 'sleep 1; exec /bin/crashlab exit 3'],
+      });
+      await lab.exited(pod.name);
+      await until(
+        () => fetch(`${second.url}/metrics`).then((r) => r.text()),
+        (t) => /^podmortem_agent_store_pending [1-9]/m.test(t),
+        60_000,
+        'the incident held in memory',
+      );
+      execFileSync('mount', ['-o', 'remount,bind,rw', ro]);
+      const rows = await until(
+        () => storedRows(join(ro, 'agent.db')),
+        (r) => r.some((x) => x.pod === 'writer-0'),
+        60_000,
+        'the incident in the database',
+      );
+      expect(rows.filter((x) => x.pod === 'writer-0')).toHaveLength(1);
     });
   });
 });
