@@ -8,6 +8,7 @@ import { explainCommand } from './explain.js';
 import { scanCommand } from './scan.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
+import { agentCommand } from './agent.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 
@@ -52,6 +53,7 @@ const program = new Command(NAME)
   .addCommand(nodeCommand())
   .addCommand(scanCommand())
   .addCommand(collectCommand())
+  .addCommand(agentCommand())
   .addHelpText(
     'after',
     `

@@ -25,6 +25,15 @@ export interface StandinCluster {
   owners?: unknown[];
   logs?: Record<string, { previous?: string; current?: string }>;
 }
+/** An events.k8s.io/v1 Event as POSTed. */
+export interface PostedEvent {
+  metadata: { name: string; namespace: string };
+  type?: string;
+  reason?: string;
+  note?: string;
+  reportingController?: string;
+  regarding?: { kind?: string; name?: string; namespace?: string; uid?: string; fieldPath?: string };
+}
 export interface Standin {
   url: string;
   kubeconfig: string;
@@ -34,7 +43,7 @@ export interface Standin {
   /** Requests the client closed before any answer. */
   readonly aborted: number;
   requests: { method: string; path: string; query: Record<string, string> }[];
-  state: Required<StandinCluster> & { stalledLogs: Set<string> };
+  state: Required<StandinCluster> & { stalledLogs: Set<string>; posted: PostedEvent[] };
   inject(fault: StandinFault): void;
   count(path: RegExp): number;
   close(): Promise<void>;

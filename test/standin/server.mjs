@@ -47,6 +47,8 @@ export async function startStandin(cluster, opts = {}) {
     logs: cluster.logs ?? {},
     /** "ns/pod/container" keys whose log stops half-way and never ends (a stalled kubelet). */
     stalledLogs: new Set(),
+    /** Events POSTed to events.k8s.io/v1 (the agent's), in order. */
+    posted: [],
   };
   /** Requests seen: { method, path, query } */
   const requests = [];
@@ -152,6 +154,11 @@ export async function startStandin(cluster, opts = {}) {
       const evs = state.events.filter((e) => e.metadata.namespace === m[1]);
       return send(200, list('EventList', evs.filter(fieldMatcher(q.get('fieldSelector'))), q));
     }
+    if (
+      res.req.method === 'POST' &&
+      (m = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(p))
+    )
+      return createEvent(m[1], res.req, send);
     if (p === '/api/v1/nodes')
       return send(200, list('NodeList', state.nodes.filter(labelMatcher(q.get('labelSelector'))), q));
     if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p))) {
@@ -167,6 +174,30 @@ export async function startStandin(cluster, opts = {}) {
       return obj ? send(200, obj) : send(404, notFound(`${resource}.${group}`, name));
     }
     return send(404, statusObj(404, 'NotFound', 'the server could not find the requested resource'));
+  }
+
+  /** POST of an events.k8s.io/v1 Event (the agent's): recorded in state.posted; a name seen before answers 409. */
+  function createEvent(ns, req, send) {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => {
+      body += c;
+      if (body.length > 1 << 20) req.destroy();
+    });
+    req.on('end', () => {
+      let ev;
+      try {
+        ev = JSON.parse(body);
+      } catch {
+        return send(400, statusObj(400, 'BadRequest', 'the body is not JSON'));
+      }
+      const name = ev?.metadata?.name;
+      if (state.posted.some((e) => e.metadata.namespace === ns && e.metadata.name === name))
+        return send(409, statusObj(409, 'AlreadyExists', `events.events.k8s.io "${name}" already exists`));
+      const stored = { ...ev, metadata: { ...ev.metadata, namespace: ns, resourceVersion: String(rv++) } };
+      state.posted.push(stored);
+      send(201, stored);
+    });
   }
 
   function sendLog(ns, podName, q, send, res) {

@@ -20,7 +20,7 @@ export interface RuntimeExit {
   /** CRI's reason when the stream says (OOMKilled, Error). */
   reason?: string;
   pid?: number;
-  via: 'containerd-events' | 'cri-events' | 'cri-poll';
+  via: 'containerd-events' | 'cri-events' | 'cri-poll' | 'docker-events';
 }
 
 export interface ExitStreamOptions {

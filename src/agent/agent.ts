@@ -1,0 +1,211 @@
+// `podmortem agent`: the node's flight recorder. It follows the runtime's exit events (reconnecting
+// and reconciling when the runtime restarts), samples running containers between exits (sampling is
+// shed while exits wait), diagnoses each exit through the one pipeline with what it froze, stores it,
+// posts a Kubernetes Event, counts it in /metrics, and refreshes the node's limit gauges.
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readNodeEvidence } from '../sources/host/node-facts.js';
+import { AgentMetrics } from '../serve/metrics.js';
+import { createAgentServer } from '../serve/http.js';
+import { EventSink, eventsConfig } from '../sinks/kube-events.js';
+import { ResilientStore } from '../store/resilient.js';
+import type { IncidentItem } from '../store/types.js';
+import { Recorder } from './recorder.js';
+import { connectRuntime, type RuntimeLink } from './runtime-link.js';
+import { Sampler } from './sampler.js';
+
+export interface AgentOptions {
+  listen: { host: string; port: number };
+  db: string;
+  nodeName?: string;
+  cluster?: string;
+  root: string;
+  logDir?: string;
+  runtimeEndpoint?: string;
+  kubeconfig?: string;
+  /** Sampling interval (default 5 s). */
+  sampleMs?: number;
+  /** Node limits refresh interval (default 60 s). */
+  limitsMs?: number;
+  log?: (line: string) => void;
+}
+
+const RETRY_MS = 2000;
+
+export class Agent {
+  readonly store: ResilientStore;
+  readonly metrics: AgentMetrics;
+  readonly sampler: Sampler;
+  readonly node: string;
+  private recorder?: Recorder;
+  private link?: RuntimeLink;
+  private events?: EventSink;
+  private server?: Server;
+  private readonly abort = new AbortController();
+  private connected = false;
+  private runtimeProblem?: string = 'the container runtime is not connected yet.';
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly log: (line: string) => void;
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly o: AgentOptions) {
+    this.log = o.log ?? ((l) => process.stderr.write(`podmortem agent: ${l}\n`));
+    this.node = o.nodeName || process.env.NODE_NAME || hostname();
+    this.store = new ResilientStore(o.db, {}, 5000, (p) =>
+      this.log(p ?? `${o.db}: the database works again; incidents kept in memory were stored.`),
+    );
+    this.sampler = new Sampler(o.root);
+    this.metrics = new AgentMetrics({
+      storeUp: () => this.store.up,
+      storePending: () => this.store.pendingCount,
+      backlog: () => this.recorder?.backlog ?? 0,
+      dropped: () => this.recorder?.dropped ?? 0,
+      sampled: () => this.sampler.size,
+      sampleRoundSeconds: () => this.sampler.lastRoundMs / 1000,
+      runtimeConnected: () => this.connected,
+      eventsPending: () => this.events?.pending ?? 0,
+    });
+  }
+
+  /** Serves HTTP at once, then connects to the runtime in the background (retrying until it answers). */
+  async start(): Promise<AddressInfo> {
+    const cfg = eventsConfig(this.o.kubeconfig);
+    if (cfg) {
+      this.events = new EventSink(cfg.kc, this.node, this.log);
+      this.log(`Events go to the API server of ${cfg.from}.`);
+    } else this.log('no kubeconfig and not in a cluster: no Kubernetes Events are posted.');
+    this.server = createAgentServer({
+      store: this.store,
+      metrics: this.metrics,
+      notReady: () => this.runtimeProblem,
+    });
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.listen.port, this.o.listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.loops.push(this.follow());
+    this.every(this.o.sampleMs ?? 5000, () => this.sampleRound());
+    this.every(this.o.limitsMs ?? 60_000, () => this.refreshLimits(), true);
+    this.every(3600_000, async () => void this.store.prune(), true);
+    return server.address() as AddressInfo;
+  }
+
+  private every(ms: number, f: () => Promise<void>, now = false): void {
+    let busy = false;
+    const tick = () => {
+      if (busy || this.abort.signal.aborted) return;
+      busy = true;
+      f()
+        .catch((err: unknown) => this.log(err instanceof Error ? err.message : String(err)))
+        .finally(() => (busy = false));
+    };
+    this.timers.push(setInterval(tick, ms));
+    if (now) tick();
+  }
+
+  /** Connects, reconciles, follows the exits; on any break, waits and does it again. */
+  private async follow(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const c = await connectRuntime(this.o.root, this.o.runtimeEndpoint);
+      if ('problem' in c) {
+        this.setRuntimeProblem(c.problem);
+        await this.pause(RETRY_MS);
+        continue;
+      }
+      this.link = c.link;
+      this.recorder ??= this.newRecorder(c.link);
+      this.recorder.link = c.link;
+      try {
+        const stream = c.link.exits(signal);
+        const iterator = stream[Symbol.asyncIterator]();
+        // Listening before reconciling: an exit during the reconciliation is in the stream.
+        const first = iterator.next();
+        this.connected = true;
+        this.setRuntimeProblem(undefined);
+        this.log(`following container exits on ${c.link.endpoint} (${c.link.kind}).`);
+        const queued = await this.recorder.reconcile();
+        if (queued) this.log(`reconciling: ${queued} exits the store does not hold yet.`);
+        for (let r = await first; !r.done; r = await iterator.next()) this.recorder.onExit(r.value);
+        if (!signal.aborted) this.setRuntimeProblem(`${c.link.endpoint}: the exit stream ended.`);
+      } catch (err) {
+        this.setRuntimeProblem(err instanceof Error ? err.message : String(err));
+      }
+      this.connected = false;
+      await this.pause(RETRY_MS);
+    }
+  }
+
+  private setRuntimeProblem(p: string | undefined): void {
+    if (p !== undefined && p !== this.runtimeProblem) this.log(`${p} Retrying every ${RETRY_MS / 1000} s.`);
+    this.runtimeProblem = p;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, ms);
+      this.abort.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+    });
+  }
+
+  private newRecorder(link: RuntimeLink): Recorder {
+    return new Recorder({
+      root: this.o.root,
+      ...(this.o.logDir !== undefined ? { logDir: this.o.logDir } : {}),
+      node: this.node,
+      cluster: this.o.cluster ?? '',
+      stateDir: dirname(this.o.db),
+      link,
+      sampler: this.sampler,
+      store: this.store,
+      onIncident: (item, info) => this.recorded(item, info.latencyMs),
+      log: this.log,
+    });
+  }
+
+  private recorded(item: IncidentItem, latencyMs?: number): void {
+    this.metrics.countExit(item);
+    if (latencyMs !== undefined) this.metrics.latency.observe(latencyMs / 1000);
+    this.events?.add(item);
+    const top = item.causes[0];
+    const s = item.subject;
+    this.log(
+      `${s.namespace}/${s.pod}/${s.container} exited${s.exitCode !== undefined ? ` (${s.exitCode})` : ''}: ${top ? `${top.verdict} ${top.id}` : 'no cause weighed'} [${item.id}]`,
+    );
+  }
+
+  /** One sampling round, shed while exits wait to be diagnosed. */
+  private async sampleRound(): Promise<void> {
+    if (!this.link || (this.recorder?.backlog ?? 0) > 0) return;
+    const read = await this.link.list();
+    this.sampler.round(read.containers);
+  }
+
+  private async refreshLimits(): Promise<void> {
+    const ev = await readNodeEvidence(this.o.root);
+    this.metrics.setLimits(ev.facts.limits);
+    this.store.putLimits({ node: this.node, recordedAt: new Date().toISOString(), limits: ev.facts.limits });
+  }
+
+  /** Exits waiting and being diagnosed are finished first (bounded by `graceMs`). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.abort.abort();
+    for (const t of this.timers) clearInterval(t);
+    await Promise.race([this.recorder?.settled(), new Promise((r) => setTimeout(r, graceMs))]);
+    await this.events?.flush(Math.min(graceMs, 2000));
+    this.events?.close();
+    await new Promise<void>((r) => {
+      if (!this.server) return r();
+      this.server.close(() => r());
+      this.server.closeAllConnections();
+    });
+    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 1000))]);
+    this.store.close();
+  }
+}

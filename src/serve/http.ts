@@ -1,0 +1,149 @@
+// The agent's HTTP side (the contract's paths): /healthz, /readyz, /metrics, GET /api/v1/incidents
+// (filters, paging), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, GET / (a list of incidents
+// linking each by its pod name) and /incidents/{id} (the incident's HTML report). Read-only: any other
+// method is refused. Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
+// that reaches HTML is escaped and JSON is served as application/json.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { renderHtml } from '../report/html.js';
+import { StoreUnavailable, type ResilientStore } from '../store/resilient.js';
+import { QueryError, type IncidentQuery } from '../store/types.js';
+import type { AgentMetrics } from './metrics.js';
+
+const MAX_URL = 4096;
+const ID = /^[0-9a-f]{8,64}$/;
+
+export interface ServeOptions {
+  store: ResilientStore;
+  metrics: AgentMetrics;
+  /** undefined when ready; else the sentence /readyz answers with. */
+  notReady: () => string | undefined;
+}
+
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...(type.startsWith('text/html')
+      ? { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" }
+      : {}),
+  });
+  res.end(body);
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+const problem = (res: ServerResponse, status: number, message: string) =>
+  json(res, status, { error: message });
+
+export function createAgentServer(o: ServeOptions): Server {
+  const server = createServer({ requestTimeout: 15_000, headersTimeout: 10_000 }, (req, res) => {
+    void handle(o, req, res).catch((err: unknown) => {
+      if (!res.headersSent) problem(res, 500, err instanceof Error ? err.message : String(err));
+      else res.destroy();
+    });
+  });
+  server.maxConnections = 256;
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+
+async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if ((req.url ?? '').length > MAX_URL) return problem(res, 414, 'The URL is too long.');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    req.resume();
+    return problem(res, 405, 'Only GET is served by the agent.');
+  }
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const path = url.pathname;
+  if (path === '/healthz') return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+  if (path === '/readyz') {
+    const why = o.notReady();
+    return send(res, why ? 503 : 200, 'text/plain; charset=utf-8', `${why ?? 'ready'}\n`);
+  }
+  if (path === '/metrics')
+    return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
+  try {
+    if (path === '/api/v1/incidents') return json(res, 200, o.store.query(queryOf(url)));
+    let m = /^\/api\/v1\/incidents\/([^/]+)$/.exec(path);
+    if (m) {
+      const item = ID.test(m[1]!) ? o.store.get(m[1]!) : undefined;
+      return item ? json(res, 200, item) : problem(res, 404, 'No incident has this id.');
+    }
+    m = /^\/api\/v1\/nodes\/([^/]+)\/limits$/.exec(path);
+    if (m) {
+      const node = decodeURIComponent(m[1]!);
+      const history = Number(url.searchParams.get('history') ?? '1');
+      const readings = o.store.limits(
+        node,
+        Number.isInteger(history) && history > 0 ? Math.min(history, 1000) : 1,
+      );
+      if (readings.length === 0) return problem(res, 404, 'No limits were recorded for this node.');
+      return json(res, 200, url.searchParams.has('history') ? { items: readings } : readings[0]);
+    }
+    m = /^\/incidents\/([^/]+)$/.exec(path);
+    if (m) {
+      const item = ID.test(m[1]!) ? o.store.get(m[1]!) : undefined;
+      if (!item)
+        return send(res, 404, 'text/html; charset=utf-8', '<!doctype html><p>No incident has this id.</p>');
+      const { id: _id, node: _node, cluster: _cluster, recordedAt: _at, ...incident } = item;
+      return send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        renderHtml({ schemaVersion: 1, incidents: [incident], warnings: [] }),
+      );
+    }
+    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', indexPage(o, url));
+  } catch (err) {
+    if (err instanceof QueryError) return problem(res, 400, err.message);
+    if (err instanceof StoreUnavailable) return problem(res, 503, err.message);
+    throw err;
+  }
+  return problem(
+    res,
+    404,
+    'Not found: the agent serves /api/v1/incidents, /api/v1/nodes/{node}/limits, /metrics, /healthz, /readyz and /.',
+  );
+}
+
+function queryOf(url: URL): IncidentQuery {
+  const q: IncidentQuery = {};
+  for (const k of [
+    'namespace',
+    'workload',
+    'node',
+    'cause',
+    'verdict',
+    'since',
+    'until',
+    'cursor',
+  ] as const) {
+    const v = url.searchParams.get(k);
+    if (v !== null && v !== '') {
+      if (v.length > 512) throw new QueryError(`${k} is too long.`);
+      q[k] = v;
+    }
+  }
+  const limit = url.searchParams.get('limit');
+  if (limit !== null && limit !== '') {
+    if (!/^\d{1,4}$/.test(limit)) throw new QueryError('limit must be a whole number from 1 to 500.');
+    q.limit = Number(limit);
+  }
+  return q;
+}
+
+function indexPage(o: ServeOptions, url: URL): string {
+  const page = o.store.query(queryOf(url));
+  const rows = page.items.map((i) => {
+    const s = i.subject;
+    const top = i.causes[0];
+    return `<tr><td>${esc(s.finishedAt ?? i.recordedAt)}</td><td>${esc(s.namespace ?? '')}</td><td><a href="/incidents/${esc(i.id)}">${esc(s.pod ?? i.id)}</a></td><td>${esc(s.container ?? '')}</td><td>${esc(top?.verdict ?? '')}</td><td><code>${esc(top?.id ?? '')}</code></td></tr>`;
+  });
+  const next = page.next ? `<p><a href="/?cursor=${encodeURIComponent(page.next)}">older</a></p>` : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>podmortem agent</title></head><body><h1>Container exits diagnosed on this node</h1><table><tr><th>exit</th><th>namespace</th><th>pod</th><th>container</th><th>verdict</th><th>cause</th></tr>${rows.join('')}</table>${next}</body></html>`;
+}

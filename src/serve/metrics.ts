@@ -1,0 +1,113 @@
+// The agent's Prometheus metrics (names are the contract): exits by namespace, owning workload,
+// container, top cause, its verdict and the first signature (a workload, not a pod, to bound the
+// cardinality across restarts); each node.limits entry's used and max; and the agent's own health.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LimitUsage } from '../evidence/types.js';
+import type { IncidentItem } from '../store/types.js';
+import { workloadOf } from '../store/workload.js';
+
+export interface HealthSource {
+  storeUp: () => boolean;
+  storePending: () => number;
+  backlog: () => number;
+  dropped: () => number;
+  sampled: () => number;
+  sampleRoundSeconds: () => number;
+  runtimeConnected: () => boolean;
+  eventsPending: () => number;
+}
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly exits: Counter<'namespace' | 'workload' | 'container' | 'cause' | 'verdict' | 'signature'>;
+  private readonly used: Gauge<'limit' | 'scope'>;
+  private readonly max: Gauge<'limit' | 'scope'>;
+  readonly latency: Histogram;
+
+  constructor(health: HealthSource) {
+    const registers = [this.registry];
+    this.exits = new Counter({
+      name: 'podmortem_container_exits_total',
+      help: 'Container exits diagnosed on this node, by owning workload, top cause, its verdict and the first signature.',
+      labelNames: ['namespace', 'workload', 'container', 'cause', 'verdict', 'signature'],
+      registers,
+    });
+    this.used = new Gauge({
+      name: 'podmortem_limit_used',
+      help: 'How much of a limit is used (one series per node.limits entry: limit id and scope as in the JSON report).',
+      labelNames: ['limit', 'scope'],
+      registers,
+    });
+    this.max = new Gauge({
+      name: 'podmortem_limit_max',
+      help: 'The limit itself (absent when unlimited).',
+      labelNames: ['limit', 'scope'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'podmortem_agent_exit_to_verdict_seconds',
+      help: "From a container's exit (the runtime's time) to its incident stored.",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    gauge('podmortem_agent_store_up', '1 when the incident database can be written.', () =>
+      health.storeUp() ? 1 : 0,
+    );
+    gauge(
+      'podmortem_agent_store_pending',
+      'Incidents waiting in memory for the database.',
+      health.storePending,
+    );
+    gauge('podmortem_agent_exit_backlog', 'Exits waiting to be diagnosed.', health.backlog);
+    gauge(
+      'podmortem_agent_exits_dropped',
+      'Exits dropped because the backlog was full (since start).',
+      health.dropped,
+    );
+    gauge('podmortem_agent_sampled_containers', 'Container samples held by the recorder.', health.sampled);
+    gauge(
+      'podmortem_agent_sample_round_seconds',
+      'Duration of the last sampling round.',
+      health.sampleRoundSeconds,
+    );
+    gauge('podmortem_agent_runtime_connected', "1 while the runtime's exit events are followed.", () =>
+      health.runtimeConnected() ? 1 : 0,
+    );
+    gauge(
+      'podmortem_agent_events_pending',
+      'Kubernetes Events queued for the API server.',
+      health.eventsPending,
+    );
+    collectDefaultMetrics({ register: this.registry, prefix: 'podmortem_agent_' });
+  }
+
+  countExit(item: IncidentItem): void {
+    const top = item.causes[0];
+    this.exits.inc({
+      namespace: item.subject.namespace ?? '',
+      workload: workloadOf(item.subject),
+      container: item.subject.container ?? '',
+      cause: top?.id ?? 'unknown',
+      verdict: top?.verdict ?? 'none',
+      signature: item.signatures[0]?.id ?? 'none',
+    });
+  }
+
+  setLimits(limits: LimitUsage[]): void {
+    this.used.reset();
+    this.max.reset();
+    for (const l of limits) {
+      if (l.used !== null) this.used.set({ limit: l.id, scope: l.scope }, l.used);
+      if (l.max !== null) this.max.set({ limit: l.id, scope: l.scope }, l.max);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+// A Kubernetes Event on the pod for each diagnosed exit (events.k8s.io/v1: type Warning, reason
+// CrashDiagnosed, reportingController podmortem.io/agent, the note starting with the top verdict and
+// cause id, then its summary and first fix), so `kubectl describe pod` shows why it crashed.
+// Deduplicated (one Event per incident: its name derives from the incident id, a repeat answers 409
+// and counts as sent) and rate-limited per workload (a crash-looping Deployment does not flood the
+// API); queued with bounded retry and back-off while the API server is unreachable.
+import { ApiException, EventsV1Api, KubeConfig, type EventsV1Event } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import type { IncidentItem } from '../store/types.js';
+import { workloadOf } from '../store/workload.js';
+
+export const EVENT_REASON = 'CrashDiagnosed';
+export const REPORTING_CONTROLLER = 'podmortem.io/agent';
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Events waiting at most; beyond, the oldest is dropped. */
+const MAX_QUEUE = 500;
+/** An Event older than this is not worth posting any more. */
+const MAX_AGE_MS = 15 * 60_000;
+const MAX_BACKOFF_MS = 30_000;
+/** Events per workload: a burst of this many, then one per this interval. */
+const WORKLOAD_BURST = 3;
+const WORKLOAD_INTERVAL_MS = 60_000;
+/** The API's limit on an Event's note. */
+const MAX_NOTE = 1024;
+
+/**
+ * The API for Events: --kubeconfig, else the in-cluster ServiceAccount, else $KUBECONFIG; undefined
+ * (no Events) when there is none. Throws one sentence for a kubeconfig that cannot be read.
+ */
+export function eventsConfig(
+  kubeconfig: string | undefined,
+  env = process.env,
+): { kc: KubeConfig; from: string } | undefined {
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfig !== undefined) {
+      if (!existsSync(kubeconfig)) throw new Error(`${kubeconfig}: no such kubeconfig file.`);
+      kc.loadFromFile(kubeconfig);
+      return { kc, from: kubeconfig };
+    }
+    if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+      kc.loadFromCluster();
+      return { kc, from: 'in-cluster ServiceAccount' };
+    }
+    if (env.KUBECONFIG) {
+      kc.loadFromDefault();
+      return { kc, from: `$KUBECONFIG (${env.KUBECONFIG})` };
+    }
+  } catch (err) {
+    throw new Error(
+      `cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
+  }
+  return undefined;
+}
+
+/** The Event's note: "<verdict> <cause>: <summary> Fix: <first fix>", within the API's 1 KiB. */
+export function eventNote(item: IncidentItem): string {
+  const top = item.causes[0];
+  const s = item.subject;
+  let note: string;
+  if (top) {
+    const fix = top.verdict !== 'ruled-out' ? top.remediation[0]?.summary : undefined;
+    note = `${top.verdict} ${top.id}: ${top.summary}${fix ? ` Fix: ${fix}` : ''}`;
+  } else {
+    const sig = item.signatures[0];
+    note = `unexplained: exit code ${s.exitCode ?? 'unknown'}${sig ? ` (${sig.id}: ${sig.title})` : ''}; no cause could be weighed.`;
+  }
+  return note.length > MAX_NOTE ? `${note.slice(0, MAX_NOTE - 1)}…` : note;
+}
+
+export function eventOf(item: IncidentItem, instance: string): EventsV1Event {
+  const s = item.subject;
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: {
+      name: `${(s.pod ?? 'pod').slice(0, 200)}.pm${item.id.slice(0, 16)}`,
+      namespace: s.namespace ?? 'default',
+    },
+    eventTime: new Date(),
+    type: 'Warning',
+    reason: EVENT_REASON,
+    action: 'Diagnose',
+    reportingController: REPORTING_CONTROLLER,
+    reportingInstance: `${REPORTING_CONTROLLER}-${instance}`.slice(0, 128),
+    regarding: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: s.namespace ?? 'default',
+      name: s.pod ?? '',
+      ...(s.podUid ? { uid: s.podUid } : {}),
+      ...(s.container ? { fieldPath: `spec.containers{${s.container}}` } : {}),
+    },
+    note: eventNote(item),
+  };
+}
+
+interface Queued {
+  event: EventsV1Event;
+  queuedAt: number;
+  attempts: number;
+  notBefore: number;
+}
+
+export class EventSink {
+  private readonly api: EventsV1Api;
+  private readonly queue: Queued[] = [];
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private timer?: NodeJS.Timeout;
+  private sending = false;
+  private closed = false;
+  sent = 0;
+  dropped = 0;
+  limited = 0;
+  lastProblem?: string;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly instance: string,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.api = kc.makeApiClient(EventsV1Api);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues the Event of one incident, unless its workload is over its rate. */
+  add(item: IncidentItem): void {
+    const key = `${item.subject.namespace ?? ''}/${workloadOf(item.subject)}`;
+    if (!this.take(key)) {
+      this.limited++;
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUE) {
+      this.queue.shift();
+      this.dropped++;
+    }
+    this.queue.push({ event: eventOf(item, this.instance), queuedAt: Date.now(), attempts: 0, notBefore: 0 });
+    void this.pump();
+  }
+
+  private take(key: string): boolean {
+    const now = Date.now();
+    const b = this.buckets.get(key) ?? { tokens: WORKLOAD_BURST, at: now };
+    b.tokens = Math.min(WORKLOAD_BURST, b.tokens + (now - b.at) / WORKLOAD_INTERVAL_MS);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 10_000) this.buckets.clear();
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.sending || this.closed) return;
+    this.sending = true;
+    try {
+      while (this.queue.length && !this.closed) {
+        const q = this.queue[0]!;
+        const wait = q.notBefore - Date.now();
+        if (wait > 0) {
+          this.schedule(wait);
+          return;
+        }
+        const outcome = await this.send(q.event);
+        if (outcome === 'retry') {
+          q.attempts++;
+          if (Date.now() - q.queuedAt > MAX_AGE_MS) {
+            this.queue.shift();
+            this.dropped++;
+            continue;
+          }
+          q.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(q.attempts, 8));
+          continue;
+        }
+        this.queue.shift();
+        if (outcome === 'sent') this.sent++;
+        else this.dropped++;
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.pump();
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async send(event: EventsV1Event): Promise<'sent' | 'retry' | 'refused'> {
+    try {
+      await this.api.createNamespacedEvent({ namespace: event.metadata!.namespace!, body: event });
+      this.lastProblem = undefined;
+      return 'sent';
+    } catch (err) {
+      const code = err instanceof ApiException ? err.code : undefined;
+      if (code === 409) return 'sent'; // posted before (an agent restart): the one Event exists
+      if (code !== undefined && code >= 400 && code < 500 && code !== 429 && code !== 408) {
+        this.note(
+          `the API server refused an Event (HTTP ${code}); check the agent's RBAC (events.k8s.io create).`,
+        );
+        return 'refused';
+      }
+      this.note(
+        `Events cannot reach the API server (${code !== undefined ? `HTTP ${code}` : err instanceof Error ? err.message.split('\n')[0] : String(err)}); they are queued and retried.`,
+      );
+      return 'retry';
+    }
+  }
+
+  private note(sentence: string): void {
+    if (sentence !== this.lastProblem) this.log(sentence);
+    this.lastProblem = sentence;
+  }
+
+  /** Resolves when the queue is empty or after `ms`. */
+  async flush(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.queue.length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
