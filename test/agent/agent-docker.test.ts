@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentItem } from '../../src/store/types.js';
 import { DOCKER_LAB_NEEDS, DockerLab, type Pod } from '../lab/harness/index.js';
 import { describeNeeding } from '../prerequisites.js';
+import { one, render, type K8sObject } from '../deploy/render.js';
+import { unauthorized, type RbacRule } from '../deploy/rbac.js';
 import { startStandin, type Standin } from '../standin/server.mjs';
 import { incidents, series, startAgent, storedRows, until, type RunningAgent } from './helpers.js';
 
@@ -120,6 +122,11 @@ describeNeeding('podmortem agent on the Docker lab', DOCKER_LAB_NEEDS, () => {
         metadata: { namespace: 'lab' },
       });
       expect(ev!.note).toMatch(new RegExp(`^${item.causes[0]!.verdict} rlimit\\.nofile: `));
+      // Every request the agent really sent is allowed by deploy/agent's least-privilege ClusterRole.
+      const role = one<K8sObject & { rules: RbacRule[] }>(render('deploy/agent'), 'ClusterRole');
+      const sent = standin.requests.filter((r) => !/^\/(version|api|apis)(\/[^/]+){0,2}$/.test(r.path));
+      expect(sent.length).toBeGreaterThan(0);
+      expect(unauthorized(role.rules, sent)).toEqual([]);
     });
 
     it('counts the exit on /metrics by workload, cause, verdict and signature', async () => {
