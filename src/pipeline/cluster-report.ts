@@ -2,9 +2,9 @@
 // pool finishes them in any order), node snapshots joined per node, correlation findings, and one
 // warning per problem. The live scan and `analyze BUNDLE` both end here, so they print the same thing.
 import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
 import type { Incident, NodeFacts, Report } from '../evidence/types.js';
 import { correlate } from '../diagnose/correlate.js';
+import { HostRoot } from '../sources/host/root.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import type { ClusterEvidence } from '../sources/cluster/gather.js';
 import { PodStatusView } from '../sources/cluster/wire.js';
@@ -26,11 +26,7 @@ export async function readNodeEvidence(
   const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
   for (const node of nodes) {
     const root = join(dir, node);
-    try {
-      if (!(await stat(root)).isDirectory()) continue;
-    } catch {
-      continue; // no snapshot for this node: the API facts stand alone
-    }
+    if (!new HostRoot(root).usable) continue; // no snapshot for this node: the API facts stand alone
     try {
       const facts = await readNodeFacts(root, { podUids: uidsByNode.get(node) ?? [] });
       for (const u of facts.unreadable) warnings.push(`node ${node}: ${u}`);

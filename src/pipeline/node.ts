@@ -4,7 +4,6 @@
 // weighed), gathers for each crashed container what the restarted twin and the runtime still show,
 // and diagnoses each through diagnoseContainer like every other command. Reads only: nothing under
 // the root is ever written.
-import { createReadStream } from 'node:fs';
 import { correlate } from '../diagnose/correlate.js';
 import { headroomWarnings } from '../diagnose/headroom.js';
 import { causeById } from '../knowledge/causes/index.js';
@@ -213,11 +212,20 @@ export async function examine(
     frozen.logs ??
     (key.logs?.runs.slice(-RUNS_SCANNED) ?? []).map((r) => ({
       name: r.shown,
-      open: () => createReadStream(r.real),
+      open: r.open,
     }));
   if (logs.length === 0 && current?.logPath) {
     const r = ev.root.resolve(current.logPath);
-    if (r.ok) logs.push({ name: current.logPath, open: () => createReadStream(r.real) });
+    const logPath = current.logPath;
+    if (r.ok)
+      logs.push({
+        name: logPath,
+        open: () => {
+          const stream = ev.root.openStream(logPath);
+          if (!stream) throw new Error(`${logPath}: not a regular file under the root.`);
+          return stream;
+        },
+      });
   }
 
   // The restarted twin, when one runs: its limits carry over to the crashed instance, its usage does not.

@@ -74,13 +74,13 @@ describeNeeding('the same crashes on Docker and on containerd', DOCKER_LAB_NEEDS
     });
     await containerd.logged(join(cThreads.logDirectory, 'daemon', '1.log'), 'crashlab: holding 5 threads');
     const cOom = await containerd.runPod({ pod: 'same-oom', namespace: 'lab' });
-    await containerd.exited(
-      await containerd.runContainer(cOom, {
-        container: 'hog',
-        command: ['/bin/crashlab', 'memory'],
-        memory: 16 << 20,
-      }),
-    );
+    const cOomId = await containerd.runContainer(cOom, {
+      container: 'hog',
+      command: ['/bin/crashlab', 'memory'],
+      memory: 16 << 20,
+    });
+    await containerd.exited(cOomId);
+    await containerd.oomRecorded(cOomId);
 
     onDocker = node(['--log-dir', docker.logDir, '--docker-socket', docker.socket]);
     onContainerd = node([

@@ -18,6 +18,7 @@ import {
   openSync,
   readSync,
   closeSync,
+  createReadStream,
   fstatSync,
   readlinkSync,
   readdirSync,
@@ -26,6 +27,7 @@ import {
   statfsSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Evidence } from '../../evidence/types.js';
 import { describeFsError } from '../fs-errors.js';
 
@@ -374,6 +376,57 @@ export class HostRoot {
     } catch {
       return undefined;
     }
+  }
+
+  /** true when the host path is a regular file under the root (what `read` and `openStream` accept). */
+  isFile(hostPath: string): boolean {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return false;
+    try {
+      return statSync(r.real).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The kind of a host path under the root ('socket', 'file', 'directory', 'other'); undefined when missing. */
+  kindOf(hostPath: string): 'socket' | 'file' | 'directory' | 'other' | undefined {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return undefined;
+    try {
+      const st = statSync(r.real);
+      return st.isSocket() ? 'socket' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A regular file under the root as a stream (a crash log: read whole, in chunks, by the scanner);
+   * undefined when it is missing, escapes the root, or is not a regular file.
+   */
+  openStream(hostPath: string, opts: { highWaterMark?: number } = {}): Readable | undefined {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(
+        r.real,
+        constants.O_RDONLY | constants.O_NONBLOCK | (this.isSlash ? 0 : constants.O_NOFOLLOW),
+      );
+    } catch {
+      return undefined;
+    }
+    try {
+      if (!fstatSync(fd).isFile()) {
+        closeSync(fd);
+        return undefined;
+      }
+    } catch {
+      closeSync(fd);
+      return undefined;
+    }
+    return createReadStream('', { fd, ...(opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {}) });
   }
 
   /** Entries of a directory under the root (names only); undefined when it cannot be listed. */

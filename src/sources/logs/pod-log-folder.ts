@@ -6,7 +6,7 @@
 // --log-dir), so a pod or container folder that is a symlink is never entered; an N.log symlink with
 // an absolute target is a *host* path, resolved under the node root; a relative one must stay in the
 // log folder.
-import { statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { HostRoot } from '../host/root.js';
 
 const POD_DIR =
@@ -20,8 +20,8 @@ export interface ContainerLogs {
   pod: string;
   podUid: string;
   container: string;
-  /** Runs found, oldest first: N, the path shown, and the real path to read (resolved under a root). */
-  runs: { attempt: number; shown: string; real: string }[];
+  /** Runs found, oldest first: N, the path shown, the real path (resolved under a root), and how to open it. */
+  runs: { attempt: number; shown: string; real: string; open: () => Readable }[];
 }
 
 export interface PodLogsRead {
@@ -67,7 +67,7 @@ export function readPodLogs(logs: HostRoot, shownDir: string, node: HostRoot): P
         const shown = `${shownDir}/${podName}/${c}/${f}`;
         const r = resolveLog(`/${podName}/${c}/${f}`, shown, logs, node);
         if ('problem' in r) out.problems.push(r.problem);
-        else runs.push({ attempt: Number(fm[1]), shown, real: r.real });
+        else runs.push({ attempt: Number(fm[1]), shown, real: r.real, open: r.open });
       }
       runs.sort((a, b) => a.attempt - b.attempt);
       if (runs.length > 0)
@@ -87,9 +87,10 @@ function resolveLog(
   shown: string,
   logs: HostRoot,
   node: HostRoot,
-): { real: string } | { problem: string } {
+): { real: string; open: () => Readable } | { problem: string } {
   const target = logs.readLink(path);
-  const r = target?.startsWith('/') ? node.resolve(target) : logs.resolve(path);
+  const [root, hostPath] = target?.startsWith('/') ? [node, target] : [logs, path];
+  const r = root.resolve(hostPath);
   if (!r.ok) {
     if (r.code === 'ENOENT')
       return {
@@ -97,10 +98,11 @@ function resolveLog(
       };
     return { problem: `${shown}${target ? ` -> ${target}` : ''}: ${r.reason}` };
   }
-  try {
-    if (!statSync(r.real).isFile()) return { problem: `${shown}: not a regular file; not read.` };
-  } catch {
-    return { problem: `${shown}: vanished while the log folder was read.` };
-  }
-  return { real: r.real };
+  if (!root.isFile(hostPath)) return { problem: `${shown}: not a regular file; not read.` };
+  const open = (): Readable => {
+    const stream = root.openStream(hostPath);
+    if (!stream) throw new Error(`${shown}: vanished or changed while it was read.`);
+    return stream;
+  };
+  return { real: r.real, open };
 }

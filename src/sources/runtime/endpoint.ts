@@ -7,7 +7,6 @@
 // (the CLI exits 1 with it) instead of falling back to another runtime behind the user's back.
 import { connect } from 'node:net';
 import { request } from 'node:http';
-import { statSync } from 'node:fs';
 import type { HostRoot } from '../host/root.js';
 import { readDocker } from './docker.js';
 import { CriClient } from './cri/client.js';
@@ -112,17 +111,12 @@ async function tryEndpoint(
     return { problem: `${shown}: ${resolved.reason}` };
   }
   const real = resolved.real;
-  try {
-    const st = statSync(real);
-    if (!st.isSocket())
-      return {
-        problem: `${shown}: ${path} is ${st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : 'not a socket'}, not a runtime's socket.`,
-      };
-  } catch (err) {
+  const what = root.kindOf(path);
+  if (what === undefined) return { problem: `${shown}: ${path} cannot be read.` };
+  if (what !== 'socket')
     return {
-      problem: `${shown}: ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+      problem: `${shown}: ${path} is ${what === 'directory' ? 'a directory' : what === 'file' ? 'a regular file' : 'not a socket'}, not a runtime's socket.`,
     };
-  }
   const conn = await connectProblem(real);
   if (conn) return { problem: `${shown}: ${conn}` };
   if (kind === 'docker') return readDockerAttempt(real, shown);

@@ -338,6 +338,19 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     throw new Error(`container ${id.slice(0, 12)} still ${state} after ${timeoutMs / 1000} s`);
   }
 
+  /**
+   * Waits until containerd records the exit's reason as OOMKilled: the OOM event can reach its status
+   * after the exit (as the kubelet, a reader may see Error first). Gives up after `timeoutMs`.
+   */
+  async oomRecorded(id: string, timeoutMs = 15_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const st = (await this.cri!.containerStatus(id)).status;
+      if (st.state === 'CONTAINER_EXITED' && st.reason === 'OOMKilled') return;
+      await sleep(100);
+    }
+  }
+
   /** Waits until a container's log holds `text`. */
   async logged(path: string, text: string, timeoutMs = 60_000): Promise<void> {
     const end = Date.now() + timeoutMs;

@@ -62,6 +62,7 @@ describe.skipIf(why !== undefined && !ci)('podmortem node on a real containerd (
       memory: 16 << 20,
     });
     await lab.exited(oom);
+    await lab.oomRecorded(oom);
     const r = node(['--root', '/', '--log-dir', lab.logDir, '--runtime-endpoint', `unix://${lab.socket}`]);
     expect(r.status, r.stderr).toBe(0);
     report = r.report!;
