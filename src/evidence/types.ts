@@ -179,6 +179,14 @@ export interface NodeFacts {
   /** Highest PID recently allocated: /proc/loadavg field 5. */
   lastPid?: Fact<number>;
   maxMapCount?: Fact<number>;
+  /** vm.overcommit_memory: 0 heuristic, 1 always, 2 never (strict commit accounting). */
+  overcommitMemory?: Fact<number>;
+  /** vm.overcommit_ratio (percent of RAM counted in CommitLimit under mode 2). */
+  overcommitRatio?: Fact<number>;
+  /** /proc/meminfo CommitLimit, in bytes (the file prints kB). */
+  commitLimit?: Fact<number>;
+  /** /proc/meminfo Committed_AS, in bytes (the file prints kB). */
+  committedAs?: Fact<number>;
   fileMax?: Fact<number>;
   /** /proc/sys/fs/file-nr: allocated handles. */
   filesAllocated?: Fact<number>;

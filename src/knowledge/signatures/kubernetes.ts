@@ -9,7 +9,8 @@ const oomKilled: SignatureDef = {
   family: 'k8s',
   title: 'Kubernetes reports the container OOMKilled',
   keywords: ['OOMKilled'],
-  pattern: /\bOOMKilled\b/,
+  // Not docker inspect's "OOMKilled": false, which says the opposite (OOMKILLED_FALSE below).
+  pattern: /\bOOMKilled\b(?!"?\s{0,5}[:=]\s{0,5}false\b)/,
   raises: (): Raise[] => [
     {
       cause: 'memory.cgroup',
@@ -43,16 +44,57 @@ const oomKilled: SignatureDef = {
       log: ['memory-demo-2   0/1       OOMKilled   1          24s'],
     },
   ],
-  nonMatching: ['OOMKilledCount=0x'],
+  nonMatching: [
+    'OOMKilledCount=0x',
+    // docker inspect of a container killed by something else (kubernetes/kubernetes#19825).
+    '        "OOMKilled": false,',
+    // The same state pasted without quotes (coderaiser/cloudcmd#440).
+    'OOMKilled:false,',
+  ],
+};
+
+/** docker inspect's State.OOMKilled false, as pasted (quoted JSON or a compact rendering). */
+export const OOMKILLED_FALSE = /\bOOMKilled"?\s{0,5}[:=]\s{0,5}false\b/;
+
+const notOomKilled: SignatureDef = {
+  id: 'docker.not-oomkilled',
+  family: 'docker',
+  title: 'docker inspect says the container was not OOMKilled',
+  keywords: ['OOMKilled'],
+  pattern: OOMKILLED_FALSE,
+  // Evidence against a memory-cgroup kill, not a crash: memory.cgroup reads it and weighs it.
+  raises: () => [],
+  subjectKind: 'observed',
+  docs: {
+    what: "docker inspect prints State.OOMKilled: true only when the runtime received an OOM event for the container's memory cgroup before it exited (containerd TaskOOM). false next to ExitCode 137 means another SIGKILL: docker kill/stop after the timeout, a liveness probe, a node-wide OOM kill on cgroup v1, or an old Docker that missed the event (moby/moby#18510).",
+    confirm: [
+      "dmesg -T | grep -E 'Memory cgroup out of memory|oom-kill:constraint'   # a kernel OOM line decides",
+    ],
+    fix: [],
+    sources: [
+      'moby/moby:daemon/monitor.go (OOMKilled set from the TaskOOM event)',
+      'https://github.com/kubernetes/kubernetes/issues/19825',
+      'https://github.com/docker/cli/issues/2665',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/19825',
+      log: ['        "OOMKilled": false,'],
+    },
+    { source: 'https://github.com/coderaiser/cloudcmd/issues/440', log: ['OOMKilled:false,'] },
+  ],
+  nonMatching: ['            "OOMKilled": true,'],
 };
 
 const exitCode: SignatureDef = {
   id: 'k8s.exit-code',
   family: 'k8s',
   title: 'Container exit code (kubectl describe / pod status)',
-  keywords: ['Exit Code:', 'exitCode:'],
-  // Non-zero only: init containers print "Exit Code: 0" first in kubectl describe, and the subject takes the first hit.
-  pattern: /\b(?:Exit Code|exitCode):\s{0,20}([1-9]\d{0,2})\b/,
+  keywords: ['Exit Code:', 'exitCode:', 'ExitCode'],
+  // Non-zero only: init containers print "Exit Code: 0" first in kubectl describe, and the subject
+  // takes the first hit. docker inspect prints "ExitCode": 137.
+  pattern: /\b(?:Exit Code|exitCode|ExitCode)"?:\s{0,20}([1-9]\d{0,2})\b/,
   fields: (m): Fields => ({ exitCode: Number(m[1]) }),
   raises: (f): Raise[] =>
     f.exitCode === 137
@@ -85,6 +127,11 @@ const exitCode: SignatureDef = {
       source: 'https://github.com/kubernetes/kubernetes/issues/93826',
       log: ['Exit Code: 1'],
       fields: { exitCode: 1 },
+    },
+    {
+      source: 'https://github.com/kubernetes/kubernetes/issues/19825 (docker inspect)',
+      log: ['        "ExitCode": 137,'],
+      fields: { exitCode: 137 },
     },
   ],
   nonMatching: ['      Exit Code:    0'],
@@ -221,6 +268,7 @@ const systemdTasks: SignatureDef = {
 
 export const signatures: SignatureDef[] = [
   oomKilled,
+  notOomKilled,
   exitCode,
   restartCount,
   backOff,

@@ -33,12 +33,19 @@ function eagainTaskLimits(threads: number | undefined): Raise[] {
   ];
 }
 
-/** glibc maps the thread stack itself; a failed mmap becomes EAGAIN (bminor/glibc:nptl/pthread_create.c). */
+/**
+ * glibc maps the thread stack itself and pthread_create turns the mmap's ENOMEM into EAGAIN
+ * (bminor/glibc:nptl/pthread_create.c "err == ENOMEM ? EAGAIN : err" after allocate_stack). An mmap
+ * fails for the commit accounting (mm/util.c __vm_enough_memory: vm.overcommit_memory=2 past
+ * CommitLimit, or the heuristic refusing a mapping larger than RAM plus swap), for RLIMIT_AS (raised
+ * by rlimit.as itself) or for vm.max_map_count; never for a memory cgroup, which charges pages when
+ * they are touched and OOM-kills at its limit (mm/memcontrol.c).
+ */
 const GLIBC_STACK: Raise[] = [
   {
-    cause: 'memory.cgroup',
+    cause: 'memory.node',
     weight: 0.1,
-    why: 'glibc turns a failed thread-stack mmap into EAGAIN, so memory can hide behind it.',
+    why: "glibc turns a failed thread-stack mmap into EAGAIN; the node's commit accounting (vm.overcommit_memory=2 past CommitLimit) refuses such an mmap. A memory cgroup never does: it charges pages when touched and kills at its limit.",
   },
   {
     cause: 'vm.max_map_count',
@@ -46,6 +53,13 @@ const GLIBC_STACK: Raise[] = [
     why: 'Each glibc thread stack is one or two memory mappings; mmap fails once the process holds vm.max_map_count of them, and pthread_create reports EAGAIN.',
   },
 ];
+
+/**
+ * EAGAIN, or an errno the line does not give: the task-count limits. Any other errno (EINVAL under
+ * an emulator such as qemu-user, ENOSYS...) is not what a resource limit returns, so the line raises
+ * no limit because of it.
+ */
+const taskLimitErrno = (errno: number | undefined): boolean => errno === undefined || errno === 11;
 
 /**
  * What an errno from thread or process creation points at (limits.md §1.1, §3.1).
@@ -62,10 +76,14 @@ export function threadCreationRaises(
     return [
       {
         cause: 'memory.cgroup',
-        weight: 0.6,
-        why: 'errno 12 (ENOMEM) from clone means kernel memory for the new task or its stack could not be charged, most often to the container memory cgroup.',
+        weight: 0.5,
+        why: "errno 12 (ENOMEM) from clone means the kernel could not allocate the new task's structures or kernel stack; they are charged to the memory cgroup, so a cgroup at its limit (a v1 kmem limit above all) refuses them.",
       },
-      { cause: 'memory.node', weight: 0.4, why: 'ENOMEM can also come from the node running out of memory.' },
+      {
+        cause: 'memory.node',
+        weight: 0.4,
+        why: 'ENOMEM from clone can also come from the node running out of memory for kernel allocations.',
+      },
       {
         cause: 'pidns.init-exited',
         weight: 0.2,
@@ -90,6 +108,7 @@ export function threadCreationRaises(
           },
         ];
   }
+  if (!taskLimitErrno(errno)) return [];
   return [...eagainTaskLimits(threads), ...(viaGlibc ? GLIBC_STACK : [])];
 }
 
@@ -133,24 +152,31 @@ export function unknownThreadCreationRaises(): Raise[] {
   ];
 }
 
-/** errno from fork()/clone() of a new process (no thread stack to map; fork copies the address space). */
+/**
+ * errno from fork()/clone() of a new process. fork copies the parent's address space: every private
+ * writable mapping is charged again to the commit accounting (kernel/fork.c dup_mmap ->
+ * security_vm_enough_memory_mm -> mm/util.c __vm_enough_memory), so a large parent (Redis at
+ * BGSAVE) is refused under vm.overcommit_memory=2 or by the heuristic: the classic fork ENOMEM. In a
+ * pid namespace whose init has exited alloc_pid returns ENOMEM too (kernel/pid.c). The memory cgroup
+ * only refuses the new task's kernel structures (charged at allocation), a rarer way to get it.
+ */
 export function processCreationRaises(errno: number | undefined): Raise[] {
   if (errno === 12) {
     return [
       {
-        cause: 'memory.cgroup',
-        weight: 0.5,
-        why: 'fork returns ENOMEM when kernel memory for the new task cannot be charged, most often to the container memory cgroup.',
-      },
-      {
         cause: 'memory.node',
-        weight: 0.5,
-        why: 'fork also returns ENOMEM when the copied address space cannot be committed on the node (vm.overcommit_memory=2 or a large parent).',
+        weight: 0.6,
+        why: "fork returns ENOMEM when the node's commit accounting refuses to commit the parent's private writable memory again for the child (vm.overcommit_memory=2 past CommitLimit, or the heuristic refusing a large parent such as Redis at BGSAVE): the classic cause.",
       },
       {
         cause: 'pidns.init-exited',
+        weight: 0.3,
+        why: 'fork returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited (an exec into a terminating container).',
+      },
+      {
+        cause: 'memory.cgroup',
         weight: 0.2,
-        why: 'fork returns ENOMEM, not EAGAIN, in a pid namespace whose init has exited.',
+        why: "fork also returns ENOMEM when the new task's kernel structures cannot be charged to a memory cgroup at its limit; the cgroup does not refuse the copied address space itself (pages are charged when touched).",
       },
     ];
   }
@@ -163,7 +189,7 @@ export function processCreationRaises(errno: number | undefined): Raise[] {
       },
     ];
   }
-  return eagainTaskLimits(undefined);
+  return taskLimitErrno(errno) ? eagainTaskLimits(undefined) : [];
 }
 
 /** EMFILE from a call that opens a descriptor (open, socket, accept, pipe): the process's own limit. */

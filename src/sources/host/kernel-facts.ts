@@ -1,7 +1,9 @@
 // Node-wide kernel facts: distro, kernel release, the task and file ceilings and how much of them is
 // used. Each value keeps the file and line it came from. Sources: /proc/loadavg field 4 is
 // nr_running/nr_threads (linux:fs/proc/loadavg.c), field 5 the last PID allocated; fs/file-nr is
-// "allocated unused max" (linux:fs/file_table.c); /proc/cgroups is "subsys hierarchy num enabled".
+// "allocated unused max" (linux:fs/file_table.c); /proc/cgroups is "subsys hierarchy num enabled";
+// the commit accounting is vm.overcommit_memory/ratio and /proc/meminfo CommitLimit/Committed_AS in
+// kB (linux:fs/proc/meminfo.c, Documentation/mm/overcommit-accounting.rst).
 import type { Evidence, Fact, NodeFacts } from '../../evidence/types.js';
 import { evidenceOf, type HostRoot } from './root.js';
 
@@ -15,6 +17,10 @@ type KernelFacts = Pick<
   | 'tasks'
   | 'lastPid'
   | 'maxMapCount'
+  | 'overcommitMemory'
+  | 'overcommitRatio'
+  | 'commitLimit'
+  | 'committedAs'
   | 'fileMax'
   | 'filesAllocated'
   | 'nrOpen'
@@ -48,6 +54,27 @@ export function readKernelFacts(root: HostRoot): KernelFacts {
   for (const [key, path] of numeric) {
     const f = readNumber(root, path);
     if (f) (out as Record<string, Fact<number>>)[key] = f;
+  }
+
+  // 0 is a valid mode (the heuristic) and a valid ratio, so not readNumber (which wants a limit >= 1).
+  for (const [key, path] of [
+    ['overcommitMemory', '/proc/sys/vm/overcommit_memory'],
+    ['overcommitRatio', '/proc/sys/vm/overcommit_ratio'],
+  ] as const) {
+    const r = root.read(path, { quiet: true });
+    const m = r ? /^\s*(\d{1,6})\s*$/.exec(r.text) : null;
+    if (r && m) out[key] = { value: Number(m[1]), evidence: evidenceOf(r, 1) };
+  }
+  const meminfo = root.read('/proc/meminfo', { quiet: true });
+  if (meminfo) {
+    meminfo.text.split('\n').forEach((l, i) => {
+      const m = /^(CommitLimit|Committed_AS):\s+(\d{1,15}) kB\s*$/.exec(l);
+      if (m)
+        out[m[1] === 'CommitLimit' ? 'commitLimit' : 'committedAs'] = {
+          value: Number(m[2]) * 1024,
+          evidence: evidenceOf(meminfo, i + 1),
+        };
+    });
   }
 
   const load = root.read('/proc/loadavg');

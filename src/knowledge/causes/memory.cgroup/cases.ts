@@ -7,12 +7,18 @@ import {
   ERRNO12_SOURCE,
   GLOBAL,
   GLOBAL_SOURCE,
+  CGO_EAGAIN,
+  CGO_EAGAIN_SOURCE,
   HEAP,
   HEAP_SOURCE,
+  INSPECT_NOT_OOM,
+  INSPECT_NOT_OOM_SOURCE,
   MEMCG,
   MEMCG_SOURCE,
   OOMKILLED,
   OOMKILLED_SOURCE,
+  REDIS_FORK,
+  REDIS_FORK_SOURCE,
 } from '../shared/memory-lines.js';
 
 // leptonai/gpud#70: the summary line names the pod cgroup whose limit was enforced (oom_memcg).
@@ -88,5 +94,53 @@ export const cases: CauseCase[] = [
     source: HEAP_SOURCE,
     log: [HEAP],
     expect: { verdict: 'unlikely' },
+  },
+  {
+    name: 'a pasted docker inspect with "OOMKilled": false never confirms it: unlikely',
+    source: INSPECT_NOT_OOM_SOURCE,
+    log: INSPECT_NOT_OOM,
+    expect: {
+      verdict: 'unlikely',
+      said: [/saw no OOM kill/],
+      notSaid: [/recorded reason OOMKilled/],
+      evidence: ['"OOMKilled": false'],
+    },
+  },
+  {
+    name: 'fork ENOMEM (Redis BGSAVE): possible, below the commit accounting, never "most often the memory cgroup"',
+    source: REDIS_FORK_SOURCE,
+    log: [REDIS_FORK],
+    expect: {
+      verdict: 'possible',
+      said: [/never refuses the address space a fork copies/],
+      notSaid: [/most often/],
+    },
+  },
+  {
+    name: 'a failed glibc thread creation (EAGAIN) does not raise it: a memory cgroup never fails the stack mmap',
+    source: CGO_EAGAIN_SOURCE,
+    // OOMKilled keeps it a candidate; the thread line must add no "stack mmap" argument to it.
+    log: [CGO_EAGAIN, OOMKILLED],
+    expect: { verdict: 'confirmed', notSaid: [/thread-stack mmap/] },
+  },
+  {
+    name: "OOMKilled and a global OOM kill of this pod's task in the node's kernel log: likely, not confirmed",
+    source: `${OOMKILLED_SOURCE}; the node's line from ${GLOBAL_SOURCE}, its task_memcg set to this pod's cgroup`,
+    log: [OOMKILLED],
+    subject: { podUid: POD_UID },
+    node: nodeFacts({
+      kernelLines: [
+        {
+          kind: 'global-oom',
+          cgroup: `${POD_CGROUP}/cri-containerd-1b2c.scope`,
+          evidence: {
+            source: '/var/log/messages',
+            line: 40,
+            text: `oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=${POD_CGROUP}/cri-containerd-1b2c.scope,task=java,pid=7134,uid=1000`,
+          },
+        },
+      ],
+    }),
+    expect: { verdict: 'likely', said: [/node-wide OOM/] },
   },
 ];

@@ -1,8 +1,12 @@
 // memory.cgroup: the container's or pod's memory limit. Reached, the memcg OOM killer sends SIGKILL
 // (exit 137) and the runtime records OOMKilled; the process itself prints nothing (a Go program
-// killed this way is silent). Reached while the kernel allocates a new task or its stack, clone
-// returns ENOMEM (Go errno=12), and glibc turns a failed thread-stack mmap into EAGAIN.
-// Sources: limits.md §1.1, §3.1, §5.3.
+// killed this way is silent). A memory cgroup never makes mmap fail: user pages are charged when
+// they are touched (mm/memcontrol.c), and at the limit the kernel reclaims or OOM-kills, so a failed
+// thread-stack mmap (glibc's EAGAIN) or a failed fork commit is the node's overcommit or RLIMIT_AS,
+// not this cause. What it can refuse is a kernel allocation charged to it (__GFP_ACCOUNT: the new
+// task's structures and kernel stack), so clone may return ENOMEM (Go errno=12), on cgroup v1 with a
+// kmem limit above all. docker inspect's "OOMKilled": false says the runtime saw no OOM event.
+// Sources: limits.md §1.1, §3.1, §5.3; torvalds/linux:mm/memcontrol.c, kernel/fork.c.
 import type { Evidence } from '../../../evidence/types.js';
 import { environmentOf, RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation, type Verdict } from '../../types.js';
@@ -31,6 +35,9 @@ export const cause = defineCause({
       'containerd/containerd:internal/cri/server/events.go (OOMKilled reason after an OOM event)',
       'https://github.com/kubernetes/kubernetes/pull/117793 (memory.oom.group on cgroup v2, 1.28)',
       'https://github.com/golang/go/issues/22419 (Go heap growing past the container limit)',
+      'torvalds/linux:mm/memcontrol.c (pages charged at fault; at the limit reclaim, then the memcg OOM killer: mmap itself is never refused)',
+      'torvalds/linux:kernel/fork.c (dup_task_struct, alloc_thread_stack_node: kernel memory charged to the memcg)',
+      'moby/moby:daemon/monitor.go (State.OOMKilled set only on the OOM event; false otherwise)',
     ],
   },
   assess(ctx) {
@@ -103,6 +110,21 @@ export const cause = defineCause({
       'cat /sys/fs/cgroup/<container cgroup>/memory.events   # v2 (v1: memory.failcnt, memory.max_usage_in_bytes)',
       RUN_ON_NODE,
     ];
+    if (m.notOomKilled) {
+      return {
+        verdict: 'unlikely',
+        summary:
+          'docker inspect says "OOMKilled": false: the runtime saw no OOM kill in the container\'s memory cgroup.',
+        reasons: [
+          ...reasons,
+          "Docker sets State.OOMKilled when the runtime reports an OOM event for the container's memory cgroup; false means the kill (if exit 137) came from elsewhere: a stop timeout, a liveness probe, a manual kill, a node-wide OOM kill (cgroup v1).",
+          'Only a kernel "Memory cgroup out of memory" or CONSTRAINT_MEMCG line naming the container would overturn it (Docker < 1.10 could miss the event, moby/moby#18510).',
+        ],
+        evidence: [...evidence, m.notOomKilled],
+        missing: missing.slice(1, 2),
+        remediation,
+      };
+    }
     if (m.runtimeHeap) {
       return {
         verdict: 'unlikely',
@@ -179,7 +201,7 @@ export const cause = defineCause({
     }
     if (errno?.value === 12) {
       extra.push(
-        "errno 12 (ENOMEM) from clone: the kernel could not allocate the new task or its stack, most often inside the container's memory limit.",
+        "errno 12 (ENOMEM): a memory cgroup refuses only the kernel memory of a new task (its structures and kernel stack, charged when allocated); it never refuses the address space a fork copies or a stack mmap, which the node's commit accounting decides.",
       );
     }
     if (tight) {

@@ -1,7 +1,7 @@
 // Real crashes of memory.node: the global OOM killer, strict overcommit refusing mmap, and the
 // OOMKilled status that cgroup v2 also sets for a global kill.
 import type { CauseCase } from '../../types.js';
-import { nodeFacts } from '../shared/case-facts.js';
+import { fact, nodeFacts } from '../shared/case-facts.js';
 import {
   ERRNO12,
   ERRNO12_SOURCE,
@@ -11,7 +11,27 @@ import {
   GO_OOM_SOURCE,
   OOMKILLED,
   OOMKILLED_SOURCE,
+  CGO_EAGAIN,
+  CGO_EAGAIN_SOURCE,
+  REDIS_FORK,
+  REDIS_FORK_SOURCE,
 } from '../shared/memory-lines.js';
+
+// The commit accounting as a node reports it: vm.overcommit_memory and /proc/meminfo (kB, kept in bytes).
+const commitNode = (mode: number, limitKb?: number, committedKb?: number) =>
+  nodeFacts({
+    overcommitMemory: fact(mode, '/proc/sys/vm/overcommit_memory', String(mode), 1),
+    ...(limitKb !== undefined && committedKb !== undefined
+      ? {
+          commitLimit: fact(limitKb * 1024, '/proc/meminfo', `CommitLimit:    ${limitKb} kB`, 30),
+          committedAs: fact(committedKb * 1024, '/proc/meminfo', `Committed_AS:   ${committedKb} kB`, 31),
+        }
+      : {}),
+  });
+
+// A global OOM kill whose victim is in this pod (task_memcg), with the pod's uid.
+const POD_UID = 'eded8c65-6e8e-4c6e-a889-3e427565c740';
+const GLOBAL_OF_POD = `oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podeded8c65_6e8e_4c6e_a889_3e427565c740.slice/cri-containerd-1b2c.scope,task=java,pid=7134,uid=1000`;
 
 export const cases: CauseCase[] = [
   {
@@ -54,5 +74,70 @@ export const cases: CauseCase[] = [
     source: ERRNO12_SOURCE,
     log: [ERRNO12],
     expect: { verdict: 'possible', missing: [/./] },
+  },
+  {
+    name: 'fork ENOMEM (Redis BGSAVE): the commit accounting is the first candidate, above the memory cgroup',
+    source: REDIS_FORK_SOURCE,
+    log: [REDIS_FORK],
+    expect: {
+      verdict: 'possible',
+      first: true,
+      above: ['memory.cgroup', 'pidns.init-exited'],
+      said: [/Redis at BGSAVE/, /overcommit/],
+      missing: [/Committed_AS/],
+    },
+  },
+  {
+    name: 'fork ENOMEM under vm.overcommit_memory=2 with Committed_AS at 90% of CommitLimit: likely',
+    source: `${REDIS_FORK_SOURCE}; the meminfo figures from https://github.com/rr-debugger/rr/issues/3721, mode 2 as in https://github.com/moby/moby/issues/31834`,
+    log: [REDIS_FORK],
+    node: commitNode(2, 19590800, 17708860),
+    expect: {
+      verdict: 'likely',
+      first: true,
+      said: [/CommitLimit/, /90\.4%/],
+      evidence: ['Committed_AS:   17708860 kB', '2'],
+    },
+  },
+  {
+    name: 'fork ENOMEM under vm.overcommit_memory=2 far from CommitLimit: possible, with the headroom',
+    source: `${REDIS_FORK_SOURCE}; the meminfo figures and mode 2 from https://github.com/hakavlad/nohang/issues/50`,
+    log: [REDIS_FORK],
+    node: commitNode(2, 25149116, 1909064),
+    expect: { verdict: 'possible', said: [/strict/, /left is refused/] },
+  },
+  {
+    name: 'fork ENOMEM with vm.overcommit_memory=1: unlikely, the node commits everything',
+    source: `${REDIS_FORK_SOURCE}; mode 1 as the Redis FAQ asks for`,
+    log: [REDIS_FORK],
+    node: commitNode(1),
+    expect: { verdict: 'unlikely', said: [/accepts every mmap and fork/] },
+  },
+  {
+    name: 'a failed glibc thread creation (EAGAIN) raises it for the stack mmap, not the memory cgroup',
+    source: CGO_EAGAIN_SOURCE,
+    log: [CGO_EAGAIN],
+    expect: { verdict: 'possible', said: [/thread-stack mmap/], notRaised: ['memory.cgroup'] },
+  },
+  {
+    name: "OOMKilled and a global OOM kill of this pod's task in the node's kernel log: confirmed, above the memory cgroup",
+    source: `${OOMKILLED_SOURCE}; the node's line from ${GLOBAL_SOURCE}, its task_memcg set to this pod's cgroup`,
+    log: [OOMKILLED],
+    subject: { podUid: POD_UID },
+    node: nodeFacts({
+      kernelLines: [
+        {
+          kind: 'global-oom',
+          cgroup: GLOBAL_OF_POD.split('task_memcg=')[1]!.split(',')[0]!,
+          evidence: { source: '/var/log/messages', line: 40, text: GLOBAL_OF_POD },
+        },
+      ],
+    }),
+    expect: {
+      verdict: 'confirmed',
+      first: true,
+      above: ['memory.cgroup'],
+      evidence: ['task_memcg=/kubepods.slice'],
+    },
   },
 ];

@@ -1,12 +1,25 @@
 // memory.node: the node itself ran out of memory (a global OOM kill, CONSTRAINT_NONE) or refused to
-// commit more (vm.overcommit_memory=2, or RLIMIT_AS for one process), so mmap fails inside the
-// process: Go prints "fatal error: out of memory", clone returns ENOMEM. Told apart from the
+// commit more, so mmap or fork fails inside the process: Go prints "fatal error: out of memory",
+// fork returns ENOMEM. The commit accounting (mm/util.c __vm_enough_memory) decides every mmap and,
+// at fork, every private writable mapping of the parent again (kernel/fork.c dup_mmap): mode 1
+// never refuses, mode 0 (the heuristic) refuses a request larger than RAM plus swap, mode 2 refuses
+// once Committed_AS would pass CommitLimit (swap + overcommit_ratio% of RAM). Told apart from the
 // container limit by the kernel line. Sources: limits.md §3.1, §3.2 (Go OOM), §5.3.
 import type { Evidence } from '../../../evidence/types.js';
 import { RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
 import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { commitAccounting } from '../shared/commit-accounting.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
+
+const commitRemediation: Remediation = {
+  summary:
+    'Let the node commit what fork and mmap ask for: vm.overcommit_memory=1 (what Redis asks for), or under mode 2 a larger vm.overcommit_ratio or more swap; or make the parent smaller.',
+  commands: [
+    'sysctl -w vm.overcommit_memory=1   # persist in /etc/sysctl.d/',
+    'grep -E "CommitLimit|Committed_AS" /proc/meminfo',
+  ],
+};
 
 export const cause = defineCause({
   id: 'memory.node',
@@ -20,7 +33,7 @@ export const cause = defineCause({
   ],
   title: 'Node memory exhausted (global OOM, overcommit)',
   docs: {
-    what: 'The node as a whole ran out of memory: the global OOM killer picks a victim anywhere on the node (oom-kill:constraint=CONSTRAINT_NONE), or with strict overcommit (vm.overcommit_memory=2) or an RLIMIT_AS, mmap fails inside the process and the runtime reports out of memory itself.',
+    what: "The node as a whole ran out of memory: the global OOM killer picks a victim anywhere on the node (oom-kill:constraint=CONSTRAINT_NONE); or the kernel's commit accounting refused an mmap or a fork: with vm.overcommit_memory=2 once Committed_AS would pass CommitLimit, with the default heuristic (0) a request larger than RAM plus swap. fork charges the parent's private writable memory again for the child, so a large parent (Redis at BGSAVE: \"Can't save in background: fork: Cannot allocate memory\") is the classic fork ENOMEM; a failed thread-stack mmap reaches glibc's pthread_create as EAGAIN.",
     confirm: [
       "dmesg -T | grep -E 'Out of memory: Kill|oom-kill:constraint=CONSTRAINT_NONE'   # a node-wide OOM kill",
       'sysctl vm.overcommit_memory; grep -E "MemAvailable|Committed_AS|CommitLimit" /proc/meminfo',
@@ -35,6 +48,9 @@ export const cause = defineCause({
       'torvalds/linux:mm/oom_kill.c (constraint CONSTRAINT_NONE vs CONSTRAINT_MEMCG)',
       'golang/go:src/runtime/mheap.go ("out of memory" when the OS refuses memory)',
       'https://www.kernel.org/doc/Documentation/vm/overcommit-accounting',
+      'torvalds/linux:mm/util.c (__vm_enough_memory: OVERCOMMIT_ALWAYS, the GUESS heuristic, vm_commit_limit against vm_committed_as)',
+      'torvalds/linux:kernel/fork.c (dup_mmap: security_vm_enough_memory_mm for each VM_ACCOUNT mapping, else -ENOMEM)',
+      'https://redis.io/docs/latest/operate/oss_and_stack/management/admin/ (fork fails at BGSAVE without vm.overcommit_memory=1)',
       'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
     ],
   },
@@ -87,6 +103,21 @@ export const cause = defineCause({
       RUN_ON_NODE,
     ];
     const extra: string[] = [];
+    const commit = commitAccounting(ctx, m.goOom !== undefined);
+    if (commit) {
+      evidence.push(...commit.evidence);
+      extra.push(...commit.reasons);
+    }
+    if (commit?.verdict === 'unlikely') {
+      return {
+        verdict: 'unlikely',
+        summary: 'vm.overcommit_memory is 1: the node commits every request, so it did not refuse this one.',
+        reasons: [...reasons, ...extra],
+        evidence,
+        missing: missing.slice(0, 1),
+        remediation: [],
+      };
+    }
     if (m.goOom) {
       evidence.push(m.goOom);
       extra.push(
@@ -100,7 +131,17 @@ export const cause = defineCause({
         reasons: [...reasons, ...extra],
         evidence,
         missing,
-        remediation,
+        remediation: [commitRemediation, ...remediation],
+      };
+    }
+    if (commit?.verdict === 'likely') {
+      return {
+        verdict: 'likely',
+        summary: commit.summary,
+        reasons: [...reasons, ...extra],
+        evidence,
+        missing: missing.slice(0, 1),
+        remediation: [commitRemediation, ...remediation],
       };
     }
     if (m.oomKilled) {
@@ -109,9 +150,9 @@ export const cause = defineCause({
       );
       evidence.push(...m.oomKilled.evidence);
     }
-    if (errnoOf(ctx)?.value === 12)
+    if (errnoOf(ctx)?.value === 12 && !commit)
       extra.push(
-        'errno 12 (ENOMEM) from clone can come from the node being out of memory for kernel allocations as well as from the container limit.',
+        "errno 12 (ENOMEM) from fork or an mmap is the node's commit accounting refusing it (vm.overcommit_memory 2 past CommitLimit, or the heuristic refusing a large parent); from a thread's clone, the node out of memory for kernel allocations.",
       );
     return {
       verdict: m.oomKilled ? 'unlikely' : 'possible',

@@ -6,6 +6,10 @@ import type { CgroupLevel, Evidence } from '../../../evidence/types.js';
 import type { CauseContext } from '../../types.js';
 import { chainOf, firstEvidence, hitsWithText, kernelLinesOf, numberField, sameCgroup } from './common.js';
 
+/** The word OOMKilled as a reason, not docker inspect's "OOMKilled": false. */
+const OOMKILLED_TRUE = /\bOOMKilled\b(?!"?\s{0,5}[:=]\s{0,5}false\b)/;
+const OOMKILLED_FALSE = /\bOOMKilled"?\s{0,5}[:=]\s{0,5}false\b/;
+
 export const MEMCG_LINE = /Memory cgroup out of memory|CONSTRAINT_MEMCG/;
 /** A global OOM: "Out of memory: Kill(ed) process" without "Memory cgroup", or the summary line with CONSTRAINT_NONE. */
 export const GLOBAL_OOM_LINE = /\bOut of memory: Kill|CONSTRAINT_NONE/;
@@ -29,6 +33,8 @@ export interface MemoryFacts {
   global: Proof[];
   /** The kubelet said OOMKilled (one of the memcg proofs, kept apart: it also follows a global kill on cgroup v2). */
   oomKilled?: Proof;
+  /** docker inspect's "OOMKilled": false: the runtime saw no OOM event of the container's memory cgroup. */
+  notOomKilled?: Evidence;
   /** Exit 137 (SIGKILL) seen without the OOMKilled reason. */
   sigkill?: Evidence;
   goOom?: Evidence;
@@ -43,7 +49,10 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
   const out: MemoryFacts = { memcg: [], global: [], limitReached: [] };
   const subjectEv = (text: string): Evidence => ({ source: s.source ?? 'pod status', text });
 
-  const reasonHit = hitsWithText(ctx, /\bOOMKilled\b/)[0];
+  // "OOMKilled": false (docker inspect) names the word and says the opposite.
+  const reasonHit = hitsWithText(ctx, OOMKILLED_TRUE)[0];
+  const notOom = hitsWithText(ctx, OOMKILLED_FALSE)[0];
+  if (notOom && !reasonHit && s.reason !== 'OOMKilled') out.notOomKilled = notOom.evidence;
   if (s.reason === 'OOMKilled' || reasonHit) {
     out.oomKilled = {
       reason:

@@ -17,3 +17,13 @@ export const ERRNO12 = 'runtime: failed to create new OS thread (have 64 already
 export const ERRNO12_SOURCE = 'https://github.com/argoproj/argo-cd/issues/4692';
 export const GO_OOM = 'fatal error: runtime: out of memory';
 export const GO_OOM_SOURCE = 'https://github.com/kubernetes-retired/heapster/issues/355';
+/** docker inspect of a container SIGKILLed by something other than its memory cgroup. */
+export const INSPECT_NOT_OOM = ['        "OOMKilled": false,', '        "ExitCode": 137,'];
+export const INSPECT_NOT_OOM_SOURCE = 'https://github.com/kubernetes/kubernetes/issues/19825';
+/** Redis cannot fork its BGSAVE child: the commit accounting refused the copy of a large parent. */
+export const REDIS_FORK =
+  "1255:M 14 Oct 03:00:46.069 # Can't save in background: fork: Cannot allocate memory";
+export const REDIS_FORK_SOURCE = 'https://github.com/pulibrary/bibdata/issues/500';
+/** cgo thread creation through glibc: EAGAIN, which a failed stack mmap also becomes. */
+export const CGO_EAGAIN = 'runtime/cgo: pthread_create failed: Resource temporarily unavailable';
+export const CGO_EAGAIN_SOURCE = 'https://github.com/golang/go/issues/37006';
