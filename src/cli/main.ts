@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
 import { scanCommand } from './scan.js';
+import { podCommand } from './pod.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { agentCommand } from './agent.js';
@@ -52,6 +53,7 @@ const program = new Command(NAME)
   .addCommand(explainCommand())
   .addCommand(nodeCommand())
   .addCommand(scanCommand())
+  .addCommand(podCommand())
   .addCommand(collectCommand())
   .addCommand(agentCommand())
   .addHelpText(
@@ -61,6 +63,7 @@ Start here:
   kubectl -n kube-system logs -p calico-node-56bgm | podmortem analyze
   podmortem analyze crash.log pod.yaml --node-root /host     # with the node's evidence
   sudo podmortem node                                         # on a node: crashes and every limit's headroom
+  podmortem pod calico-node-56bgm -n kube-system              # one pod through the API
   podmortem scan -A                                           # a whole cluster
   podmortem explain kernel.pid_max                            # what a cause is and how to fix it
   kubectl podmortem scan -A                                   # the same, as a kubectl plugin (kubectl-podmortem on PATH)

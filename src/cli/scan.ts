@@ -6,7 +6,9 @@ import { UsageError } from './errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../sources/cluster/retry.js';
 import {
   ClusterUnreachable,
+  restartingElsewhere,
   type ClusterEvidence,
+  type Elsewhere,
   type Progress,
   type ScanScope,
 } from '../sources/cluster/gather.js';
@@ -63,6 +65,10 @@ report that cannot be written, 2 when --fail-on matched.`,
           });
           progress.done();
           process.stderr.write(scanSummary(evidence, from));
+          if (scope.namespace !== undefined) {
+            const elsewhere = await restartingElsewhere(api, { ...scope, namespace: scope.namespace });
+            if (elsewhere) process.stderr.write(elsewhereHint(elsewhere));
+          }
           await emit(report, opts);
           process.exitCode = gate(report, opts.failOn);
         } catch (err) {
@@ -179,7 +185,7 @@ export function parseDuration(v: string): number {
   return ms;
 }
 
-function intIn(min: number, max: number): (v: string) => number {
+export function intIn(min: number, max: number): (v: string) => number {
   return (v) => {
     if (!/^\d{1,10}$/.test(v) || Number(v) < min || Number(v) > max)
       throw new InvalidArgumentError(`a number from ${min} to ${max}.`);
@@ -212,6 +218,16 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
       shown = false;
     },
   };
+}
+
+/** "other namespaces hold 3 restarting pod(s) (kube-system 1, payments 1, shop 1): podmortem scan -A ..." */
+export function elsewhereHint(e: Elsewhere): string {
+  const entries = Object.entries(e.byNamespace).sort(([a], [b]) => a.localeCompare(b));
+  const total = entries.reduce((n, [, k]) => n + k, 0);
+  if (total === 0) return '';
+  return `podmortem: other namespaces hold ${e.complete ? '' : 'at least '}${total} restarting pod(s) (${entries
+    .map(([ns, k]) => `${ns} ${k}`)
+    .join(', ')}): podmortem scan -A diagnoses them, podmortem pod NAME -n NAMESPACE one of them.\n`;
 }
 
 export function scanSummary(ev: ClusterEvidence, from: string): string {

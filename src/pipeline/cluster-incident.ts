@@ -61,7 +61,7 @@ export async function containerIncident(
     process,
     ...(node ? { node } : {}),
     notes: [
-      `Picked by the scan: ${c.why}${c.finishedAt ? `, last terminated ${c.finishedAt}` : ''}.`,
+      `The API shows ${c.why}${c.finishedAt ? `, last terminated ${c.finishedAt}` : ''}.`,
       ...(fromPod?.notes ?? []),
     ],
     crashed: true,

@@ -7,6 +7,7 @@ import { expect, test } from 'vitest';
 import { ClusterApi } from '../../src/sources/cluster/api.js';
 import { loadKubeConfig } from '../../src/sources/cluster/kubeconfig.js';
 import { scanCluster } from '../../src/pipeline/scan.js';
+import { diagnosePod } from '../../src/pipeline/pod.js';
 import { REPO, scenarioStandin } from './helpers.js';
 
 interface RbacRule {
@@ -29,7 +30,7 @@ function attributes(path: string): { group: string; resource: string; verb: stri
   throw new Error(`unexpected request ${path}`);
 }
 
-test('the ClusterRole allows every request of a scan, read-only, and nothing it does not use', async () => {
+test('the ClusterRole allows every request of a scan and of podmortem pod, read-only, and nothing it does not use', async () => {
   const docs = parseAllDocuments(readFileSync(resolve(REPO, 'deploy/rbac.yaml'), 'utf8')).map((d) =>
     d.toJS(),
   );
@@ -50,6 +51,11 @@ test('the ClusterRole allows every request of a scan, read-only, and nothing it 
   try {
     const { kc } = loadKubeConfig({ kubeconfig: s.kubeconfig });
     await scanCluster(new ClusterApi(kc), { chunkSize: 10, concurrency: 4, logBytes: 1 << 20 });
+    await diagnosePod(new ClusterApi(kc), {
+      namespace: 'shop',
+      name: 'cart-5f6d8b7c9-x2k9p',
+      logBytes: 1 << 20,
+    });
     const used = new Set<string>();
     for (const r of s.requests) {
       const a = attributes(r.path);
@@ -62,9 +68,10 @@ test('the ClusterRole allows every request of a scan, read-only, and nothing it 
       expect(allowed, `${a.verb} ${a.resource} (${a.group || 'core'}) for ${r.path}`).toBe(true);
       used.add(`${a.group}/${a.resource}/${a.verb}`);
     }
-    // Granted and used: pods list, pods/log get, events list, nodes get, the owners read in this scenario.
+    // Granted and used: pods list and get, pods/log get, events list, nodes get, the owners read in this scenario.
     for (const need of [
       '/pods/list',
+      '/pods/get',
       '/pods/log/get',
       '/events/list',
       '/nodes/get',

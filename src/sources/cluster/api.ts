@@ -100,6 +100,17 @@ export class ClusterApi {
     } while (cont);
   }
 
+  /** The first page of the cluster-wide pod list only; `more` when the cluster holds more pods. */
+  async firstPodPage(
+    chunkSize: number,
+    labelSelector?: string,
+  ): Promise<{ pods: WireObject[]; more: boolean }> {
+    const page = await this.call((o) =>
+      this.core.listPodForAllNamespaces({ limit: chunkSize, ...(labelSelector ? { labelSelector } : {}) }, o),
+    );
+    return { pods: itemsOf(page, 'pods').map((p) => wire(p, 'V1Pod')), more: !!page.metadata?._continue };
+  }
+
   async listNodes(chunkSize: number): Promise<WireObject[]> {
     const out: WireObject[] = [];
     let cont: string | undefined;
@@ -112,6 +123,10 @@ export class ClusterApi {
       cont = this.nextPage(seen, page.metadata?._continue, 'nodes');
     } while (cont);
     return out;
+  }
+
+  async pod(namespace: string, name: string): Promise<WireObject> {
+    return wire(await this.call((o) => this.core.readNamespacedPod({ namespace, name }, o)), 'V1Pod');
   }
 
   async node(name: string): Promise<WireObject> {

@@ -123,17 +123,7 @@ export async function gatherCluster(
   } catch (err) {
     const p = toProblem(err);
     // Nothing listed means nothing scanned: a clean report would be a lie (and --fail-on would stay green).
-    if (p.status === 0 || p.status === 401 || p.status === 429 || p.status >= 500) {
-      throw new ClusterUnreachable(
-        p.status === 401
-          ? `the API server at ${api.server} rejected the credentials (HTTP 401): check the kubeconfig's user or token.`
-          : p.reason === 'MalformedAnswer' || p.reason === 'BadPagination' || /JSON/.test(p.message)
-            ? `the API server at ${api.server} gave an unusable answer: ${p.message}.`
-            : p.status !== 0
-              ? `the API server at ${api.server} failed every attempt to list pods (HTTP ${p.status} ${p.reason}: ${p.message}); nothing was scanned.`
-              : `cannot reach the API server at ${api.server}: ${p.message}.`,
-      );
-    }
+    if (stopsTheWalk(p)) throw new ClusterUnreachable(unreachableSentence(api.server, p, 'list pods'));
     const rule: Rule = {
       verb: 'list',
       resource: 'pods',
@@ -241,19 +231,7 @@ export async function gatherCluster(
     const key = `${kind}/${ns}/${name}`;
     let p = ownerOf.get(key);
     if (!p) {
-      p = api.owner(kind, ns, name).catch((err: unknown) =>
-        describeProblem(
-          toProblem(err),
-          {
-            verb: 'get',
-            resource: `${kind.toLowerCase()}s`,
-            group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps',
-            namespace: ns,
-          },
-          `${kind} ${ns}/${name}`,
-          `the owner ${kind} ${ns}/${name} was not read`,
-        ),
-      );
+      p = readOwner(api, kind, ns, name);
       ownerOf.set(key, p);
     }
     return p;
@@ -267,35 +245,8 @@ export async function gatherCluster(
     const { events, problem } = await loadEvents(c.namespace, c.pod);
     if (problem) mine.push(problem);
     ev.events[`${c.namespace}/${c.pod}`] = events;
-    const owners: WireObject[] = [];
-    let ref = controllerOf(pod);
-    for (let depth = 0; ref && depth < 3 && (OWNER_KINDS as readonly string[]).includes(ref.kind); depth++) {
-      const o = await loadOwner(ref.kind as OwnerKind, c.namespace, ref.name);
-      if (!o) break;
-      if ('sentence' in o) {
-        mine.push(o as Problem);
-        break;
-      }
-      owners.push(o);
-      ref = controllerOf(o);
-    }
-    let log: Readable | undefined;
-    try {
-      log = await api.containerLog(c.namespace, c.pod, c.container, {
-        previous: c.previous,
-        limitBytes: scope.logBytes,
-      });
-    } catch (err) {
-      const p = err instanceof ApiError ? err.problem : toProblem(err);
-      mine.push(
-        describeProblem(
-          p,
-          { verb: 'get', resource: 'pods/log', group: '', namespace: c.namespace },
-          `${c.namespace}/${c.pod}/${c.container}`,
-          `the ${c.previous ? 'previous' : 'last'} log of ${c.namespace}/${c.pod} container ${c.container} was not read`,
-        ),
-      );
-    }
+    const owners = await ownerChain(pod, c.namespace, loadOwner, mine);
+    const log = await previousLog(api, c, scope.logBytes, mine);
     const node = c.node ? nodes.get(c.node) : undefined;
     try {
       await sink({ crashed: c, pod, events, owners, ...(node ? { node } : {}), problems: mine }, log);
@@ -318,6 +269,92 @@ export async function gatherCluster(
   return ev;
 }
 
+/** No answer, rejected credentials, or a server failing every retry: nothing further can be read. */
+export function stopsTheWalk(p: ApiProblem): boolean {
+  return p.status === 0 || p.status === 401 || p.status === 429 || p.status >= 500;
+}
+
+/** The sentence for a request (`what`: "list pods", "get pod shop/web") that stopped the walk. */
+export function unreachableSentence(server: string, p: ApiProblem, what: string): string {
+  return p.status === 401
+    ? `the API server at ${server} rejected the credentials (HTTP 401): check the kubeconfig's user or token.`
+    : p.reason === 'MalformedAnswer' || p.reason === 'BadPagination' || /JSON/.test(p.message)
+      ? `the API server at ${server} gave an unusable answer: ${p.message}.`
+      : p.status !== 0
+        ? `the API server at ${server} failed every attempt to ${what} (HTTP ${p.status} ${p.reason}: ${p.message}); nothing was ${what === 'list pods' ? 'scanned' : 'read'}.`
+        : `cannot reach the API server at ${server}: ${p.message}.`;
+}
+
+/** An owner object, or the Problem that says why it was not read. */
+export function readOwner(
+  api: ClusterApi,
+  kind: OwnerKind,
+  ns: string,
+  name: string,
+): Promise<WireObject | Problem> {
+  return api.owner(kind, ns, name).catch((err: unknown) =>
+    describeProblem(
+      toProblem(err),
+      {
+        verb: 'get',
+        resource: `${kind.toLowerCase()}s`,
+        group: kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps',
+        namespace: ns,
+      },
+      `${kind} ${ns}/${name}`,
+      `the owner ${kind} ${ns}/${name} was not read`,
+    ),
+  );
+}
+
+/** The pod's controller chain, nearest first, at most three levels; what could not be read goes to problems. */
+export async function ownerChain(
+  pod: WireObject,
+  namespace: string,
+  load: (kind: OwnerKind, ns: string, name: string) => Promise<WireObject | Problem | undefined>,
+  problems: Problem[],
+): Promise<WireObject[]> {
+  const owners: WireObject[] = [];
+  let ref = controllerOf(pod);
+  for (let depth = 0; ref && depth < 3 && (OWNER_KINDS as readonly string[]).includes(ref.kind); depth++) {
+    const o = await load(ref.kind as OwnerKind, namespace, ref.name);
+    if (!o) break;
+    if ('sentence' in o) {
+      problems.push(o as Problem);
+      break;
+    }
+    owners.push(o);
+    ref = controllerOf(o);
+  }
+  return owners;
+}
+
+/** The crashed instance's log as a bounded stream, or undefined with the reason in problems. */
+export async function previousLog(
+  api: ClusterApi,
+  c: CrashedContainer,
+  logBytes: number,
+  problems: Problem[],
+): Promise<Readable | undefined> {
+  try {
+    return await api.containerLog(c.namespace, c.pod, c.container, {
+      previous: c.previous,
+      limitBytes: logBytes,
+    });
+  } catch (err) {
+    const p = err instanceof ApiError ? err.problem : toProblem(err);
+    problems.push(
+      describeProblem(
+        p,
+        { verb: 'get', resource: 'pods/log', group: '', namespace: c.namespace },
+        `${c.namespace}/${c.pod}/${c.container}`,
+        `the ${c.previous ? 'previous' : 'last'} log of ${c.namespace}/${c.pod} container ${c.container} was not read`,
+      ),
+    );
+    return undefined;
+  }
+}
+
 function involvedName(event: WireObject): string | undefined {
   const o = (event as { involvedObject?: { name?: unknown } }).involvedObject;
   return typeof o?.name === 'string' ? o.name : undefined;
@@ -332,4 +369,40 @@ function isNotReady(pod: WireObject): boolean {
 function nodeOf(pod: WireObject): string | undefined {
   const p = PodStatusView.safeParse(pod);
   return p.success ? p.data.spec?.nodeName : undefined;
+}
+
+/** Restarting pods outside the scanned namespace, from one page of the cluster-wide pod list. */
+export interface Elsewhere {
+  /** Pods with a crashed container, by namespace. */
+  byNamespace: Record<string, number>;
+  /** false: the cluster has more pods than one page; the counts are a lower bound. */
+  complete: boolean;
+}
+
+/**
+ * How many pods of other namespaces restarted, so a scan of one namespace that found nothing is not
+ * a dead end. One request at most (the first page of a cluster-wide list): never a second walk of a
+ * large cluster; undefined when the list is refused or fails, which then is not worth a word.
+ */
+export async function restartingElsewhere(
+  api: ClusterApi,
+  scope: ScanScope & { namespace: string },
+): Promise<Elsewhere | undefined> {
+  try {
+    const { pods, more } = await api.firstPodPage(scope.chunkSize, scope.labelSelector);
+    const complete = !more;
+    const byNamespace: Record<string, number> = {};
+    const now = Date.now();
+    for (const pod of pods) {
+      const c = crashedContainers(pod, {
+        ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}),
+        now,
+      })[0];
+      if (c && c.namespace !== scope.namespace)
+        byNamespace[c.namespace] = (byNamespace[c.namespace] ?? 0) + 1;
+    }
+    return { byNamespace, complete };
+  } catch {
+    return undefined;
+  }
 }
