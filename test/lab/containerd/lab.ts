@@ -100,7 +100,11 @@ export class ContainerdLab {
   private readonly sandboxes: string[] = [];
   private readonly cgroups: string[] = [];
 
-  constructor() {
+  /**
+   * `nproc`: start containerd under this RLIMIT_NPROC (soft and hard), as a systemd unit's LimitNPROC
+   * would: its shims and runc inherit it, and so does every container (CRI has no ulimits field).
+   */
+  constructor(private readonly opts: { nproc?: number } = {}) {
     // Short: unix socket paths are limited to 107 bytes, and shims derive theirs from it.
     this.tmp = mkdtempSync(join(tmpdir(), 'pm-ctd-'));
     this.logDir = join(this.tmp, 'pods');
@@ -152,9 +156,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
 `;
     writeFileSync(join(t, 'config.toml'), config);
     const started = performance.now();
-    this.containerd = spawn('containerd', ['--config', join(t, 'config.toml'), '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const argv = ['containerd', '--config', join(t, 'config.toml'), '--log-level', 'warn'];
+    const [cmd, ...args] =
+      this.opts.nproc !== undefined
+        ? ['prlimit', `--nproc=${this.opts.nproc}:${this.opts.nproc}`, '--', ...argv]
+        : argv;
+    this.containerd = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     this.containerd.stderr?.on('data', (c: Buffer) => {
       if (log.length < 1 << 20) log += c.toString();
@@ -298,7 +305,15 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   /** CreateContainer + StartContainer with the kubelet's labels, restartCount annotation and <name>/<attempt>.log. */
   async runContainer(
     pod: LabPod,
-    spec: { container: string; attempt?: number; command: string[]; memory?: number; trigger?: string },
+    spec: {
+      container: string;
+      attempt?: number;
+      command: string[];
+      memory?: number;
+      trigger?: string;
+      /** run_as_user, as a pod's securityContext.runAsUser. */
+      user?: number;
+    },
   ): Promise<string> {
     const attempt = spec.attempt ?? 0;
     const config: ContainerConfig = {
@@ -319,7 +334,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       ...(spec.trigger
         ? { mounts: [{ container_path: '/trigger', host_path: spec.trigger, readonly: true }] }
         : {}),
-      ...(spec.memory ? { linux: { resources: { memory_limit_in_bytes: spec.memory } } } : {}),
+      ...(spec.memory !== undefined || spec.user !== undefined
+        ? {
+            linux: {
+              ...(spec.memory !== undefined ? { resources: { memory_limit_in_bytes: spec.memory } } : {}),
+              ...(spec.user !== undefined ? { security_context: { run_as_user: { value: spec.user } } } : {}),
+            },
+          }
+        : {}),
     };
     const id = await this.kubelet!.createContainer(pod.sandboxId, config, pod.sandbox);
     await this.kubelet!.startContainer(id);
