@@ -1,12 +1,14 @@
 // Which signatures a line can match, from the keywords it contains. Testing each signature's
 // keywords with `includes` costs (signatures × keywords) passes over every candidate line: ~23 MB/s
-// on a log where every line has a keyword. Here the line is read once: at each position, the two
-// characters there pick the few keywords that start with them (a 65,536-entry table, most entries
-// empty), and only those are compared. The owners come back in registry order, deduplicated, so
-// hits are listed in the same order as before.
+// on a log where every line has a keyword. Here the line is read once, with the prefilter's method
+// (Wu-Manber, see src/sources/logs/prefilter.ts) over the line's characters: every keyword is
+// represented by its first m characters (m = the shortest keyword); the two characters ending the
+// window under test either move it ahead by up to m-1 characters (most places in a line) or pick
+// the few keywords whose window ends with them, which are compared. The owners come back in
+// registry order, deduplicated, so hits are listed in the same order as before.
 
-/** Key of a keyword start: two UTF-16 units folded to 16 bits (collisions are resolved by comparing). */
-function pairKey(a: number, b: number): number {
+/** Blocks are two characters, each folded to its low byte: 65,536 table entries, collisions compared away. */
+function blockKey(a: number, b: number): number {
   return ((a & 0xff) << 8) | (b & 0xff);
 }
 
@@ -17,9 +19,17 @@ interface Entry {
 }
 
 export class KeywordIndex {
-  /** Keywords by the key of their first two characters (sparse array: faster than a Map here). */
-  private readonly byPair: Entry[][] = [];
-  /** Keywords of one character cannot be keyed by a pair: they are looked for with includes. */
+  /** Window length: the shortest keyword of two characters or more, capped so shifts fit in a byte. */
+  private readonly m: number;
+  /** How far the window may move when the block ending it is this one (0: compare the bucket). */
+  private readonly shift = new Uint8Array(1 << 16);
+  /**
+   * Per block, 1 + the index in `buckets` of the keywords whose window ends with it, or 0. Typed
+   * arrays: a sparse JS array of 65,536 slots is a dictionary, slow to look up at every character.
+   */
+  private readonly bucketOf = new Uint16Array(1 << 16);
+  private readonly buckets: Entry[][] = [];
+  /** Keywords of one character have no block: they are looked for with includes. */
   private readonly single: Entry[] = [];
   /** Per signature, the call that last listed it (dedup without clearing a set per line). */
   private readonly listedAt: Uint32Array;
@@ -38,9 +48,21 @@ export class KeywordIndex {
         if (!e.owners.includes(sig)) e.owners.push(sig);
       }
     });
-    for (const e of entries.values()) {
-      if (e.keyword.length === 1) this.single.push(e);
-      else (this.byPair[pairKey(e.keyword.charCodeAt(0), e.keyword.charCodeAt(1))] ??= []).push(e);
+    const blocked = [...entries.values()].filter((e) => e.keyword.length >= 2);
+    this.single = [...entries.values()].filter((e) => e.keyword.length === 1);
+    const m = Math.min(255, ...blocked.map((e) => e.keyword.length));
+    this.m = m;
+    this.shift.fill(m - 1);
+    for (const e of blocked) {
+      const k = e.keyword;
+      for (let q = 1; q < m; q++) {
+        const key = blockKey(k.charCodeAt(q - 1), k.charCodeAt(q));
+        const s = m - 1 - q;
+        if (s < this.shift[key]!) this.shift[key] = s;
+      }
+      const last = blockKey(k.charCodeAt(m - 2), k.charCodeAt(m - 1));
+      if (this.bucketOf[last] === 0) this.bucketOf[last] = this.buckets.push([]);
+      this.buckets[this.bucketOf[last]! - 1]!.push(e);
     }
   }
 
@@ -55,17 +77,24 @@ export class KeywordIndex {
       this.listedAt.fill(0);
       this.call = 1;
     }
-    const { byPair } = this;
+    const { shift, bucketOf, buckets, m } = this;
     const n = text.length;
-    let next = n > 0 ? text.charCodeAt(0) : 0;
-    for (let i = 0; i + 1 < n; i++) {
-      const c = next;
-      next = text.charCodeAt(i + 1);
-      const list = byPair[pairKey(c, next)];
-      if (list === undefined) continue;
-      for (let x = 0; x < list.length; x++) {
-        const e = list[x]!;
-        if (text.startsWith(e.keyword, i)) this.list(e.owners);
+    if (this.buckets.length > 0) {
+      let i = m - 1; // the last character of the window under test
+      while (i < n) {
+        const key = blockKey(text.charCodeAt(i - 1), text.charCodeAt(i));
+        const s = shift[key]!;
+        if (s !== 0) {
+          i += s;
+          continue;
+        }
+        const list = buckets[bucketOf[key]! - 1]!;
+        const start = i - m + 1;
+        for (let x = 0; x < list.length; x++) {
+          const e = list[x]!;
+          if (text.startsWith(e.keyword, start)) this.list(e.owners);
+        }
+        i++;
       }
     }
     for (const e of this.single) if (text.includes(e.keyword)) this.list(e.owners);
