@@ -69,11 +69,14 @@ async function logFile(size, kind = 'bench') {
   return { path, kind, ...meta };
 }
 
-/** Runs a command, returning wall seconds, peak RSS (KiB, from /usr/bin/time or VmHWM) and stdout. */
+/**
+ * Runs a command, returning wall seconds, CPU seconds (user + system, from /usr/bin/time: on a
+ * shared machine the steadier figure), peak RSS (KiB, from /usr/bin/time or VmHWM) and stdout.
+ */
 function measure(cmd, args, env = {}) {
   const useTime = existsSync('/usr/bin/time');
   const timeOut = join(OUT, `time-${process.pid}.txt`);
-  const [c, a] = useTime ? ['/usr/bin/time', ['-f', '%M', '-o', timeOut, cmd, ...args]] : [cmd, args];
+  const [c, a] = useTime ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', timeOut, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,14 +100,18 @@ function measure(cmd, args, env = {}) {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (poll) clearInterval(poll);
       let rssKiB = hwm;
+      let cpu = NaN;
       if (useTime && existsSync(timeOut)) {
         const lines = readFileSync(timeOut, 'utf8').trim().split('\n');
-        rssKiB = Number(lines[lines.length - 1]) || 0;
+        const [rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+        rssKiB = rss || 0;
+        cpu = user + sys;
         rmSync(timeOut, { force: true });
       }
       resolve({
         code,
         seconds,
+        cpu,
         rssKiB,
         stdout: Buffer.concat(out).toString(),
         stderr: Buffer.concat(err).toString(),
@@ -242,12 +249,13 @@ async function compare(log, opts, patterns, keywords) {
       results.map((r) => [
         r.name,
         r.seconds.toFixed(2),
+        Number.isNaN(r.cpu) ? '-' : r.cpu.toFixed(2),
         r.name.includes('version') ? '-' : (mib(log.bytes) / r.seconds).toFixed(0),
         (r.rssKiB / 1024).toFixed(0),
         (r.seconds / fastest).toFixed(2),
         r.found ?? (r.name.includes('version') ? 'startup only' : `${r.stdout.trim()} lines`),
       ]),
-      ['tool', 'seconds', 'MiB/s', 'peak RSS MiB', 'x fastest grep', 'result'],
+      ['tool', 'seconds', 'CPU s', 'MiB/s', 'peak RSS MiB', 'x fastest grep', 'result'],
     ),
   );
   if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
