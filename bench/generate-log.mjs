@@ -158,3 +158,72 @@ export async function generateLog(path, size) {
   await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
   return { bytes: written, lines: line, crashLines };
 }
+
+/** The real PostgreSQL crash buried in the all-keyword log (docker-library/postgres#809). */
+export const PG_CRASH_TEXT =
+  '2024-05-01 10:00:00.017 UTC [1] LOG:  server process (PID 315) was terminated by signal 9: Killed';
+
+/**
+ * What a busy PostgreSQL server and a gRPC service print all day when nothing is wrong, every line
+ * carrying a signature keyword: session-level `FATAL:` lines (wrong passwords, missing databases,
+ * clients over the limit; elog.c's format) and request lines ending in the status code `Aborted`
+ * (go-grpc-middleware's "finished unary call with code ..."), CRI-framed as on a node.
+ */
+function keywordLine() {
+  const pg = `2024-05-01 10:${String(rand(60)).padStart(2, '0')}:${String(rand(60)).padStart(2, '0')}.${String(rand(1000)).padStart(3, '0')} UTC [${rand(90000)}]`;
+  switch (rand(6)) {
+    case 0:
+    case 1:
+      return `${pg} FATAL:  password authentication failed for user "${pick(['app', 'reader', 'postgres'])}"`;
+    case 2:
+      return `${pg} FATAL:  database "${pick(['app', 'orders', 'test'])}" does not exist`;
+    case 3:
+      return `${pg} FATAL:  sorry, too many clients already`;
+    default:
+      return `I0501 10:00:${String(rand(60)).padStart(2, '0')}.${String(rand(1e6)).padStart(6, '0')}       1 ${pick(GOFILES)}:${rand(900)}] finished unary call with code Aborted`;
+  }
+}
+
+/**
+ * Writes about `size` bytes where every line has a keyword and none is a crash, except one real
+ * PostgreSQL crash line at 50% and one as the last line; resolves to their line numbers.
+ */
+export async function generateKeywordLog(path, size) {
+  seed = 0x5bd1e995;
+  const out = createWriteStream(path);
+  let written = 0;
+  let crashAt = Math.floor(size / 2);
+  const crashLines = [];
+  let block = [];
+  let blockBytes = 0;
+  const flush = async () => {
+    const buf = Buffer.from(block.join(''));
+    block = [];
+    blockBytes = 0;
+    if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+  };
+  const push = async (s) => {
+    block.push(s + '\n');
+    const n = Buffer.byteLength(s) + 1;
+    blockBytes += n;
+    written += n;
+    if (blockBytes >= 4 << 20) await flush();
+  };
+  let line = 0;
+  while (written < size) {
+    line++;
+    if (written >= crashAt) {
+      crashAt = Infinity;
+      await push(frame(PG_CRASH_TEXT, 'cri', line));
+      crashLines.push(line);
+      continue;
+    }
+    await push(frame(keywordLine(), 'cri', line));
+  }
+  line++;
+  await push(frame(PG_CRASH_TEXT, 'cri', line));
+  crashLines.push(line);
+  await flush();
+  await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+  return { bytes: written, lines: line, crashLines };
+}
