@@ -1,7 +1,7 @@
 // The process table against what the kernel and ps say on this machine: tasks per real UID, a real
 // zombie, and the inotify instance libuv opens for fs.watch.
 import { execFileSync, spawn } from 'node:child_process';
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { expect, it } from 'vitest';
 import { readProcess, readProcTable } from '../../../src/sources/host/proc-table.js';
@@ -32,20 +32,25 @@ describeNeeding('readProcTable on the real /proc', ['linux'], () => {
   });
 
   it('counts a real zombie (a child that its parent never reaps stays charged to the UID)', async () => {
-    // `sleep 0.1 &` exits; the shell then execs `sleep 5`, which never waits for it: a zombie.
-    const parent = spawn('sh', ['-c', 'sleep 0.1 & exec sleep 5'], { stdio: 'ignore' });
+    // `sleep 0.1 &` exits; the shell then execs `sleep 60`, which never waits for it: a zombie for as
+    // long as the parent lives (it is killed in finally).
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & exec sleep 60'], { stdio: 'ignore' });
+    // The parent of a process, from /proc/<pid>/stat (field 4, after the parenthesised name); other
+    // jobs' zombies are reaped while we look, so a vanished process is simply not ours.
+    const ppid = (pid: number): number | undefined => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      } catch {
+        return undefined;
+      }
+    };
     try {
       let zombies: { pid: number; state: string }[] = [];
-      for (let i = 0; i < 50 && zombies.length === 0; i++) {
+      for (let i = 0; i < 300 && zombies.length === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const table = readProcTable(slash, { fds: false })!;
-        zombies = table.processes.filter(
-          (p) =>
-            p.state === 'Z' &&
-            Number(
-              execFileSync('ps', ['-o', 'ppid=', '-p', String(p.pid)], { encoding: 'utf8' }).trim() || -1,
-            ) === parent.pid,
-        );
+        zombies = table.processes.filter((p) => p.state === 'Z' && ppid(p.pid) === parent.pid);
       }
       expect(zombies.length).toBe(1);
       const table = readProcTable(slash, { fds: false })!;
