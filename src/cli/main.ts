@@ -9,6 +9,7 @@ import { scanCommand } from './scan.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { agentCommand } from './agent.js';
+import { serverCommand } from './server.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 
@@ -54,6 +55,7 @@ const program = new Command(NAME)
   .addCommand(scanCommand())
   .addCommand(collectCommand())
   .addCommand(agentCommand())
+  .addCommand(serverCommand())
   .addHelpText(
     'after',
     `
