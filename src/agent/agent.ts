@@ -76,6 +76,8 @@ export class Agent {
       sampleRoundSeconds: () => this.sampler.lastRoundMs / 1000,
       runtimeConnected: () => this.connected,
       eventsPending: () => this.events?.pending ?? 0,
+      pushPending: () => this.pusher?.pending ?? 0,
+      pushDropped: () => this.pusher?.dropped ?? 0,
     });
   }
 
