@@ -38,6 +38,9 @@ export interface RunningPostgres {
   url: string;
   /** The server's log, for failure messages. */
   log: () => string;
+  /** Stops the server and keeps its data (a database outage); resume() starts it again on the same port. */
+  pause: () => void;
+  resume: () => void;
   stop: () => void;
 }
 
@@ -87,22 +90,26 @@ export async function startPostgres(): Promise<RunningPostgres> {
     '--no-instructions',
   ]);
   const port = await freePort();
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    logFile,
-    '-w',
-    '-t',
-    '60',
-    '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`,
+      'start',
+    ]);
+  start();
   let stopped = false;
   return {
     url: `postgres://podmortem@127.0.0.1:${port}/postgres`,
     log: readLog,
+    pause: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop: () => {
       if (stopped) return;
       stopped = true;

@@ -161,6 +161,41 @@ else if (!pgWhy) {
   afterAll(() => pgServer?.stop());
   pushScenario('PostgreSQL', () => pgServer.url);
 
+  it('answers 503 while PostgreSQL is down, and the agent delivers what waited once it is back', async () => {
+    const server = await startServer(['--store', pgServer.url, '--token-file', tokenFile]);
+    const pusher = new Pusher({
+      server: server.url,
+      token: () => TOKEN,
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+    });
+    let down = false;
+    try {
+      pgServer.pause();
+      down = true;
+      const r = await post(server.url, { items: [item(4000)] });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { error: string }).error).toMatch(
+        /^PostgreSQL at postgres:\/\/podmortem@127\.0\.0\.1:\d+\/postgres: .+\.$/,
+      );
+      expect((await fetch(`${server.url}/api/v1/incidents`)).status).toBe(503);
+      for (let n = 4001; n < 4004; n++) pusher.add(item(n));
+      await until(() => pusher.problem?.includes('503') ?? false, 'the pusher to meet the outage');
+      expect(pusher.pending).toBe(3);
+      pgServer.resume();
+      down = false;
+      expect(await pusher.flush(30_000)).toBe(true);
+      expect(pusher.accepted).toBe(3);
+      expect(await list(server.url, '&since=2026-11-29T04:06:41Z&until=2026-11-29T04:06:44Z')).toHaveLength(
+        3,
+      );
+    } finally {
+      pusher.stop();
+      if (down) pgServer.resume();
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
   it('two server replicas on one PostgreSQL store an incident pushed to both once', async () => {
     const [r1, r2] = await Promise.all([
       startServer(['--store', pgServer.url, '--token-file', tokenFile]),
