@@ -71,6 +71,10 @@ function pushScenario(name: string, store: () => string) {
       });
       const got = await list(server.url);
       expect(got.map((i) => i.id).sort()).toEqual(items.map((i) => i.id).sort());
+      const page = await (await fetch(`${server.url}/?namespace=jobs`)).text();
+      expect(page).toContain(`<a href="/incidents/${items[4]!.id}">${items[4]!.subject.pod}</a>`);
+      expect(page).toContain('across the fleet');
+      expect(page).not.toContain(items[5]!.subject.pod);
       const one = await fetch(`${server.url}/api/v1/incidents/${items[4]!.id}`);
       expect(await one.json()).toEqual(items[4]);
       expect((await list(server.url, '&node=node-1&cause=kernel.pid_max')).map((i) => i.id).sort()).toEqual(
