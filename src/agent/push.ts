@@ -66,7 +66,10 @@ export class Pusher {
   private async drain(): Promise<void> {
     while (this.queue.length && !this.stopped) {
       const batch = this.queue.slice(0, this.batchSize);
-      const outcome = await this.send(batch);
+      // Never a rejection out of here: the agent must keep running whatever a server answers.
+      const outcome = await this.send(batch).catch((err: unknown) =>
+        this.fail(err instanceof Error ? err.message : String(err)),
+      );
       if (outcome === 'done' || outcome === 'drop') {
         this.failures = 0;
         this.queue.splice(0, batch.length);
@@ -114,7 +117,16 @@ export class Pusher {
       }
     };
     if (res.ok) {
-      const r = JSON.parse(text) as { accepted: number; duplicates: number };
+      let r: { accepted?: unknown; duplicates?: unknown } = {};
+      try {
+        r = JSON.parse(text) as typeof r;
+      } catch {
+        // checked below
+      }
+      if (typeof r.accepted !== 'number' || typeof r.duplicates !== 'number')
+        return this.fail(
+          `${res.status} with a body that is not the server's answer (is ${this.url} a podmortem server?)`,
+        );
       this.accepted += r.accepted;
       this.duplicates += r.duplicates;
       if (this.problem) this.o.log?.(`${this.url}: pushing again.`);

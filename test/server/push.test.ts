@@ -4,6 +4,7 @@
 // refused (401) and stores nothing, an invalid batch gets one sentence (400), and a server that comes
 // up late still receives everything the agent queued meanwhile.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,7 +215,7 @@ else if (!pgWhy) {
       }[];
       expect(counts[0]!.accepted + counts[1]!.accepted).toBe(40);
       expect(counts[0]!.duplicates + counts[1]!.duplicates).toBe(40);
-      expect(await list(r2.url, '&since=2026-11-29T03:16:40Z')).toHaveLength(40);
+      expect(await list(r2.url, '&since=2026-11-29T03:16:40Z&until=2026-11-29T03:17:20Z')).toHaveLength(40);
     } finally {
       expect(await r1.stop()).toBe(0);
       expect(await r2.stop()).toBe(0);
@@ -259,6 +260,24 @@ describe('the agent side of a push', () => {
     } finally {
       pusher.stop();
       expect(await late.stop()).toBe(0);
+    }
+  });
+
+  it('keeps its queue when a URL answers 200 with something else than a podmortem server', async () => {
+    const other = createHttpServer((_req, res) => res.end('<html>welcome</html>'));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const port = (other.address() as { port: number }).port;
+    const pusher = new Pusher({ server: `http://127.0.0.1:${port}`, token: () => TOKEN, minBackoffMs: 50 });
+    try {
+      pusher.add(item(5000));
+      await until(() => pusher.problem !== undefined, 'the pusher to notice');
+      expect(pusher.problem).toMatch(
+        /200 with a body that is not the server's answer \(is .* a podmortem server\?\)/,
+      );
+      expect([pusher.pending, pusher.accepted]).toEqual([1, 0]);
+    } finally {
+      pusher.stop();
+      await new Promise((r) => other.close(r));
     }
   });
 
