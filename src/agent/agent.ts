@@ -12,6 +12,7 @@ import { createAgentServer } from '../serve/http.js';
 import { EventSink, eventsConfig } from '../sinks/kube-events.js';
 import { ResilientStore } from '../store/resilient.js';
 import type { IncidentItem } from '../store/types.js';
+import { Pusher, tokenFromFile } from './push.js';
 import { Recorder } from './recorder.js';
 import { connectRuntime, type RuntimeLink } from './runtime-link.js';
 import { Sampler } from './sampler.js';
@@ -27,6 +28,8 @@ export interface AgentOptions {
   kubeconfig?: string;
   /** Sampling interval (default 5 s). */
   sampleMs?: number;
+  /** Push every incident to a `podmortem server`. */
+  server?: { url: string; tokenFile: string };
   /** Node limits refresh interval (default 60 s). */
   limitsMs?: number;
   log?: (line: string) => void;
@@ -43,6 +46,7 @@ export class Agent {
   private link?: RuntimeLink;
   private events?: EventSink;
   private server?: Server;
+  readonly pusher?: Pusher;
   private readonly abort = new AbortController();
   private connected = false;
   private runtimeProblem?: string = 'the container runtime is not connected yet.';
@@ -57,6 +61,12 @@ export class Agent {
       this.log(p ?? `${o.db}: the database works again; incidents kept in memory were stored.`),
     );
     this.sampler = new Sampler(o.root);
+    if (o.server)
+      this.pusher = new Pusher({
+        server: o.server.url,
+        token: tokenFromFile(o.server.tokenFile),
+        log: this.log,
+      });
     this.metrics = new AgentMetrics({
       storeUp: () => this.store.up,
       storePending: () => this.store.pendingCount,
@@ -66,6 +76,8 @@ export class Agent {
       sampleRoundSeconds: () => this.sampler.lastRoundMs / 1000,
       runtimeConnected: () => this.connected,
       eventsPending: () => this.events?.pending ?? 0,
+      pushPending: () => this.pusher?.pending ?? 0,
+      pushDropped: () => this.pusher?.dropped ?? 0,
     });
   }
 
@@ -89,6 +101,7 @@ export class Agent {
         resolve();
       });
     });
+    this.pushHistory();
     this.loops.push(this.follow());
     this.every(this.o.sampleMs ?? 5000, () => this.sampleRound());
     this.every(this.o.limitsMs ?? 60_000, () => this.refreshLimits(), true);
@@ -173,11 +186,28 @@ export class Agent {
     this.metrics.countExit(item);
     if (latencyMs !== undefined) this.metrics.latency.observe(latencyMs / 1000);
     this.events?.add(item);
+    this.pusher?.add(item);
     const top = item.causes[0];
     const s = item.subject;
     this.log(
       `${s.namespace}/${s.pod}/${s.container} exited${s.exitCode !== undefined ? ` (${s.exitCode})` : ''}: ${top ? `${top.verdict} ${top.id}` : 'no cause weighed'} [${item.id}]`,
     );
+  }
+
+  /** At start, the stored history goes to the server too (it keeps what it has: duplicates are free). */
+  private pushHistory(): void {
+    if (!this.pusher) return;
+    try {
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = this.store.query({ limit: 500, ...(cursor ? { cursor } : {}) });
+        for (const item of page.items.reverse()) this.pusher.add(item);
+        if (!page.next) break;
+        cursor = page.next;
+      }
+    } catch (err) {
+      this.log(`the stored history is not pushed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** One sampling round, shed while exits wait to be diagnosed. */
@@ -200,6 +230,8 @@ export class Agent {
     await Promise.race([this.recorder?.settled(), new Promise((r) => setTimeout(r, graceMs))]);
     await this.events?.flush(Math.min(graceMs, 2000));
     this.events?.close();
+    await this.pusher?.flush(Math.min(graceMs, 2000));
+    this.pusher?.stop();
     await new Promise<void>((r) => {
       if (!this.server) return r();
       this.server.close(() => r());

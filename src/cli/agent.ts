@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { statSync } from 'node:fs';
 import { describeFsError } from '../sources/fs-errors.js';
 import { UsageError } from './errors.js';
+import { readToken } from './token.js';
 
 /** "HOST:PORT", ":PORT" or "[v6]:PORT" as --listen takes it. */
 export function parseListen(v: string): { host: string; port: number } {
@@ -72,10 +73,10 @@ node, cause, verdict, since, until, limit, cursor), /api/v1/incidents/{id},
     .addOption(
       new Option(
         '--server <url>',
-        'push incidents to a podmortem server (not implemented yet: accepted and ignored)',
+        'push every incident to a podmortem server, e.g. http://podmortem-server:9714 (with --token-file)',
       ),
     )
-    .addOption(new Option('--token-file <file>', 'the bearer token for --server (not implemented yet)'))
+    .addOption(new Option('--token-file <file>', "the bearer token for --server (the server's --token-file)"))
     .addHelpText(
       'after',
       `
@@ -112,8 +113,16 @@ a clean stop, 1 for bad usage (one line on standard error).`,
         if (opts.logDir !== undefined) mustBeDir(opts.logDir, '--log-dir');
         const { Agent } = await import('../agent/agent.js');
         const log = (l: string) => process.stderr.write(`podmortem agent: ${l}\n`);
-        if (opts.server !== undefined)
-          log("--server is not implemented yet: incidents stay in this node's database.");
+        if (opts.server !== undefined) {
+          if (!/^https?:\/\/[^/\s]+/.test(opts.server))
+            throw new UsageError(
+              `--server ${opts.server}: expected a URL such as http://podmortem-server:9714.`,
+            );
+          if (opts.tokenFile === undefined)
+            throw new UsageError('--server needs --token-file (the bearer token the server expects).');
+          readToken(opts.tokenFile);
+        } else if (opts.tokenFile !== undefined)
+          throw new UsageError('--token-file is for --server: give both or neither.');
         let agent;
         try {
           agent = new Agent({
@@ -125,6 +134,9 @@ a clean stop, 1 for bad usage (one line on standard error).`,
             ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
             ...(opts.runtimeEndpoint !== undefined ? { runtimeEndpoint: opts.runtimeEndpoint } : {}),
             ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(opts.server !== undefined && opts.tokenFile !== undefined
+              ? { server: { url: opts.server, tokenFile: opts.tokenFile } }
+              : {}),
             sampleMs: sample * 1000,
             log,
           });

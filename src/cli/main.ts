@@ -10,6 +10,7 @@ import { podCommand } from './pod.js';
 import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { agentCommand } from './agent.js';
+import { serverCommand } from './server.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 
@@ -56,6 +57,7 @@ const program = new Command(NAME)
   .addCommand(podCommand())
   .addCommand(collectCommand())
   .addCommand(agentCommand())
+  .addCommand(serverCommand())
   .addHelpText(
     'after',
     `

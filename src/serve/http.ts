@@ -1,22 +1,27 @@
 // The agent's HTTP side (the contract's paths): /healthz, /readyz, /metrics, GET /api/v1/incidents
 // (filters, paging), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, GET / (a list of incidents
 // linking each by its pod name) and /incidents/{id} (the incident's HTML report). Read-only: any other
-// method is refused. Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
+// method is refused, except POST /api/v1/incidents when the caller (the fleet server) handles it.
+// Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
 // that reaches HTML is escaped and JSON is served as application/json.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { renderHtml } from '../report/html.js';
-import { StoreUnavailable, type ResilientStore } from '../store/resilient.js';
-import { QueryError, type IncidentQuery } from '../store/types.js';
-import type { AgentMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
+import { QueryError, StoreUnavailable, type IncidentQuery, type IncidentReader } from '../store/types.js';
 
 const MAX_URL = 4096;
 const ID = /^[0-9a-f]{8,64}$/;
 
 export interface ServeOptions {
-  store: ResilientStore;
-  metrics: AgentMetrics;
+  /** The agent's SQLite (answers at once) or a fleet server's store (answers later): both are awaited. */
+  store: IncidentReader;
+  metrics: { registry: Registry };
   /** undefined when ready; else the sentence /readyz answers with. */
   notReady: () => string | undefined;
+  /** POST /api/v1/incidents (the fleet server's ingest); without it every method but GET is refused. */
+  ingest?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Who answers, in sentences ("agent", "server"). */
+  role?: string;
 }
 
 const esc = (s: string): string =>
@@ -53,10 +58,18 @@ export function createAgentServer(o: ServeOptions): Server {
 
 async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if ((req.url ?? '').length > MAX_URL) return problem(res, 414, 'The URL is too long.');
+  if (o.ingest && req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/v1/incidents')
+    return o.ingest(req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
+    res.setHeader('allow', o.ingest ? 'GET, HEAD, POST' : 'GET, HEAD');
     req.resume();
-    return problem(res, 405, 'Only GET is served by the agent.');
+    return problem(
+      res,
+      405,
+      o.ingest
+        ? 'Only GET is served here, and POST on /api/v1/incidents.'
+        : `Only GET is served by the ${o.role ?? 'agent'}.`,
+    );
   }
   const url = new URL(req.url ?? '/', 'http://agent');
   const path = url.pathname;
@@ -68,17 +81,17 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
   if (path === '/metrics')
     return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
   try {
-    if (path === '/api/v1/incidents') return json(res, 200, o.store.query(queryOf(url)));
+    if (path === '/api/v1/incidents') return json(res, 200, await o.store.query(queryOf(url)));
     let m = /^\/api\/v1\/incidents\/([^/]+)$/.exec(path);
     if (m) {
-      const item = ID.test(m[1]!) ? o.store.get(m[1]!) : undefined;
+      const item = ID.test(m[1]!) ? await o.store.get(m[1]!) : undefined;
       return item ? json(res, 200, item) : problem(res, 404, 'No incident has this id.');
     }
     m = /^\/api\/v1\/nodes\/([^/]+)\/limits$/.exec(path);
     if (m) {
       const node = decodeURIComponent(m[1]!);
       const history = Number(url.searchParams.get('history') ?? '1');
-      const readings = o.store.limits(
+      const readings = await o.store.limits(
         node,
         Number.isInteger(history) && history > 0 ? Math.min(history, 1000) : 1,
       );
@@ -87,7 +100,7 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
     }
     m = /^\/incidents\/([^/]+)$/.exec(path);
     if (m) {
-      const item = ID.test(m[1]!) ? o.store.get(m[1]!) : undefined;
+      const item = ID.test(m[1]!) ? await o.store.get(m[1]!) : undefined;
       if (!item)
         return send(res, 404, 'text/html; charset=utf-8', '<!doctype html><p>No incident has this id.</p>');
       const { id: _id, node: _node, cluster: _cluster, recordedAt: _at, ...incident } = item;
@@ -98,7 +111,7 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
         renderHtml({ schemaVersion: 1, incidents: [incident], warnings: [] }),
       );
     }
-    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', indexPage(o, url));
+    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', await indexPage(o, url));
   } catch (err) {
     if (err instanceof QueryError) return problem(res, 400, err.message);
     if (err instanceof StoreUnavailable) return problem(res, 503, err.message);
@@ -107,7 +120,7 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
   return problem(
     res,
     404,
-    'Not found: the agent serves /api/v1/incidents, /api/v1/nodes/{node}/limits, /metrics, /healthz, /readyz and /.',
+    `Not found: the ${o.role ?? 'agent'} serves /api/v1/incidents, /api/v1/nodes/{node}/limits, /metrics, /healthz, /readyz and /.`,
   );
 }
 
@@ -137,13 +150,13 @@ function queryOf(url: URL): IncidentQuery {
   return q;
 }
 
-function indexPage(o: ServeOptions, url: URL): string {
-  const page = o.store.query(queryOf(url));
+async function indexPage(o: ServeOptions, url: URL): Promise<string> {
+  const page = await o.store.query(queryOf(url));
   const rows = page.items.map((i) => {
     const s = i.subject;
     const top = i.causes[0];
     return `<tr><td>${esc(s.finishedAt ?? i.recordedAt)}</td><td>${esc(s.namespace ?? '')}</td><td><a href="/incidents/${esc(i.id)}">${esc(s.pod ?? i.id)}</a></td><td>${esc(s.container ?? '')}</td><td>${esc(top?.verdict ?? '')}</td><td><code>${esc(top?.id ?? '')}</code></td></tr>`;
   });
   const next = page.next ? `<p><a href="/?cursor=${encodeURIComponent(page.next)}">older</a></p>` : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>podmortem agent</title></head><body><h1>Container exits diagnosed on this node</h1><table><tr><th>exit</th><th>namespace</th><th>pod</th><th>container</th><th>verdict</th><th>cause</th></tr>${rows.join('')}</table>${next}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>podmortem ${o.role ?? 'agent'}</title></head><body><h1>Container exits diagnosed ${o.role === 'server' ? 'across the fleet' : 'on this node'}</h1><table><tr><th>exit</th><th>namespace</th><th>pod</th><th>container</th><th>verdict</th><th>cause</th></tr>${rows.join('')}</table>${next}</body></html>`;
 }

@@ -15,6 +15,9 @@ export interface HealthSource {
   sampleRoundSeconds: () => number;
   runtimeConnected: () => boolean;
   eventsPending: () => number;
+  /** Incidents waiting to be pushed to --server, and dropped from that queue (0 without --server). */
+  pushPending?: () => number;
+  pushDropped?: () => number;
 }
 
 export class AgentMetrics {
@@ -86,6 +89,16 @@ export class AgentMetrics {
       'podmortem_agent_events_pending',
       'Kubernetes Events queued for the API server.',
       health.eventsPending,
+    );
+    gauge(
+      'podmortem_agent_push_pending',
+      'Incidents waiting to be pushed to the podmortem server (--server).',
+      () => health.pushPending?.() ?? 0,
+    );
+    gauge(
+      'podmortem_agent_push_dropped',
+      'Incidents dropped from the push queue: full, or refused by the server as invalid (since start).',
+      () => health.pushDropped?.() ?? 0,
     );
     collectDefaultMetrics({ register: this.registry, prefix: 'podmortem_agent_' });
   }

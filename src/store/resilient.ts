@@ -5,6 +5,7 @@
 import { SqliteStore, type Retention } from './sqlite.js';
 import {
   QueryError,
+  StoreUnavailable,
   type IncidentItem,
   type IncidentPage,
   type IncidentQuery,
@@ -15,7 +16,7 @@ import {
 /** Incidents held in memory while the database cannot be written (a few MiB at most). */
 const MAX_PENDING = 1000;
 
-export class StoreUnavailable extends Error {}
+export { StoreUnavailable };
 
 /** One sentence for what went wrong with the database file. */
 export function storeProblem(path: string, err: unknown): string {

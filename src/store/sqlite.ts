@@ -6,9 +6,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { decodeCursor, encodeCursor, pageSize, timeOf } from './paging.js';
 import { workloadOf } from './workload.js';
 import {
-  QueryError,
   type IncidentItem,
   type IncidentPage,
   type IncidentQuery,
@@ -71,8 +71,6 @@ const DEFAULT_RETENTION: Required<Retention> = {
   maxBytes: 256 << 20,
   maxLimitReadings: 2880,
 };
-
-const MAX_PAGE = 500;
 
 interface Row {
   body: string;
@@ -199,9 +197,7 @@ export class SqliteStore implements IncidentStore {
       where.push('(i.at < ? OR (i.at = ? AND i.id < ?))');
       args.push(at, at, id);
     }
-    const limit = q.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
-      throw new QueryError(`limit must be a whole number from 1 to ${MAX_PAGE}.`);
+    const limit = pageSize(q.limit);
     const rows = this.db
       .prepare(
         `SELECT i.body, i.at, i.id FROM incidents i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -274,21 +270,4 @@ export class SqliteStore implements IncidentStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-function timeOf(v: string, name: string): number {
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms))
-    throw new QueryError(`${name} must be an RFC 3339 time such as 2026-11-29T03:14:15Z.`);
-  return ms;
-}
-
-function encodeCursor(at: number, id: string): string {
-  return Buffer.from(`${at}:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  const m = /^(\d{1,16}):([0-9a-f]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new QueryError('cursor is not one this server returned.');
-  return [Number(m[1]), m[2]!];
 }

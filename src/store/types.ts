@@ -48,17 +48,30 @@ export interface NodeLimits {
   limits: LimitUsage[];
 }
 
-export interface IncidentStore {
-  /** Stores items idempotently by id: an id already stored counts as a duplicate and changes nothing. */
-  put(items: IncidentItem[]): PutResult;
-  has(id: string): boolean;
-  get(id: string): IncidentItem | undefined;
-  query(q: IncidentQuery): IncidentPage;
-  putLimits(reading: NodeLimits): void;
+/** A value now (the agent's SQLite answers synchronously) or later (PostgreSQL answers over a socket). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What the HTTP API reads, from any store. */
+export interface IncidentReader {
+  get(id: string): Awaitable<IncidentItem | undefined>;
+  query(q: IncidentQuery): Awaitable<IncidentPage>;
   /** The newest reading first, at most `limit`. */
-  limits(node: string, limit?: number): NodeLimits[];
-  close(): void;
+  limits(node: string, limit?: number): Awaitable<NodeLimits[]>;
+}
+
+/**
+ * Every store: SQLite implements it synchronously, PostgreSQL with promises; callers `await` either.
+ */
+export interface IncidentStore extends IncidentReader {
+  /** Stores items idempotently by id: an id already stored counts as a duplicate and changes nothing. */
+  put(items: IncidentItem[]): Awaitable<PutResult>;
+  has(id: string): Awaitable<boolean>;
+  putLimits(reading: NodeLimits): Awaitable<void>;
+  close(): Awaitable<void>;
 }
 
 /** A query parameter that is not acceptable: one sentence for a 400 answer. */
 export class QueryError extends Error {}
+
+/** The store cannot answer now (a database down, unreachable, full): one sentence for a 503 answer. */
+export class StoreUnavailable extends Error {}
