@@ -138,11 +138,20 @@ export function answerLine(a: Answer): string {
   return `${verdictPhrase(a)} on ${a.subject}${a.command ? `; ${commandLabel(a)}: ${oneLine(a.command)}` : ''}`;
 }
 
+/** "RBAC forbids get pods/log in namespace "shop"": a refusal's rule, without the object it hit. */
+const ruleOf = (text: string): string => text.replace(/^Missing evidence: /, '').split(': ')[0]!;
+
 /**
- * Whether a warning or a note only repeats what a finding already says (a refused API request is a
- * finding, a warning and a note of the incident it hit): each problem is printed once, in the finding.
+ * Whether a warning or an incident's note only repeats what a finding already says: a refused API
+ * request is a finding, a warning and a note of each incident it hit, and the finding names every
+ * object the same rule refused. Each problem is printed once, in the finding.
  */
-export function repeatsAFinding(report: Report): (text: string) => boolean {
-  const said = (report.findings ?? []).filter((f) => f.kind !== 'replicas').map((f) => f.summary);
-  return (text) => said.some((s) => s.includes(text));
+export function repeatsAFinding(report: Report): (text: string, incident?: number) => boolean {
+  const said = (report.findings ?? []).filter((f) => f.kind !== 'replicas');
+  const refusals = said.filter((f) => f.kind === 'missing-evidence');
+  return (text, incident) =>
+    said.some((f) => f.summary.includes(text)) ||
+    refusals.some(
+      (f) => ruleOf(f.summary) === ruleOf(text) && (incident === undefined || f.incidents.includes(incident)),
+    );
 }

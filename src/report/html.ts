@@ -68,7 +68,8 @@ export function renderHtml(report: Report): string {
   }
   if (report.incidents.length === 0) body.push('<p>No crash was recognized in the input.</p>');
   const order = [...new Set([...answers.flatMap((a) => a.incidents), ...report.incidents.keys()])];
-  for (const inc of order.map((i) => report.incidents[i]!)) {
+  for (const index of order) {
+    const inc = report.incidents[index]!;
     const s = inc.subject;
     const name = [s.namespace, s.pod, s.container].filter(Boolean).join('/') || s.source || 'input';
     body.push(`<section><h2>${esc(name)}</h2>`);
@@ -91,7 +92,7 @@ export function renderHtml(report: Report): string {
       );
     }
     body.push('</table>');
-    const notes = inc.notes.filter((x) => !repeated(x));
+    const notes = inc.notes.filter((x) => !repeated(x, index));
     if (notes.length) body.push(`<h3>Notes</h3><ul>${notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
     body.push('</section>');
   }

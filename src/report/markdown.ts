@@ -32,7 +32,7 @@ export function renderMarkdown(report: Report): string {
   if (report.incidents.length === 0) out.push('No crash was recognized in the input.', '');
   const order = [...new Set([...answers.flatMap((a) => a.incidents), ...report.incidents.keys()])];
   const repeated = repeatsAFinding(report);
-  for (const i of order) out.push(...incident(report.incidents[i]!, repeated));
+  for (const i of order) out.push(...incident(report.incidents[i]!, (x) => repeated(x, i)));
   if (report.node && report.node.limits.length > 0) {
     out.push('## Node limits', '', '| limit | scope | used | max | used % |', '|---|---|---:|---:|---:|');
     for (const l of report.node.limits) {

@@ -80,7 +80,8 @@ export function renderText(report: Report, opts: TextOptions): string {
   }
   // The details in the answers' order, so the first crash described is the first answer's.
   const order = [...new Set([...answers.flatMap((a) => a.incidents), ...report.incidents.keys()])];
-  for (const inc of order.map((i) => report.incidents[i]!)) {
+  for (const index of order) {
+    const inc = report.incidents[index]!;
     lines.push(c.bold(`■ ${title(inc)}`));
     for (const s of inc.signatures) {
       const f = Object.entries(s.fields)
@@ -96,7 +97,8 @@ export function renderText(report: Report, opts: TextOptions): string {
     // The crash lines are printed once above; under each cause only the other evidence is repeated.
     const shown = new Set(inc.signatures.flatMap((x) => x.evidence.slice(0, 1)).map(place));
     for (const cause of inc.causes) lines.push(...renderCause(cause, verdictColor, c, shown));
-    for (const note of inc.notes.filter((x) => !repeated(x))) lines.push(`  ${c.bold('note')}  ${n(note)}`);
+    for (const note of inc.notes.filter((x) => !repeated(x, index)))
+      lines.push(`  ${c.bold('note')}  ${n(note)}`);
     lines.push('');
   }
   if (report.node && report.node.limits.length > 0) {

@@ -64,3 +64,40 @@ describe('scan report: the answers first', () => {
     expect(text.split(refusal), text).toHaveLength(2);
   });
 });
+
+describe('scan report: the same whichever refusal the API answers first', () => {
+  /** Two pods of one namespace whose logs are refused; `slow` answers 200 ms after the other. */
+  async function scanWithRefusals(slow: 'cart' | 'search'): Promise<Report> {
+    const standin = await scenarioStandin();
+    try {
+      for (const pod of ['cart', 'search'])
+        standin.inject({
+          path: new RegExp(`^/api/v1/namespaces/shop/pods/${pod}-[^/]+/log`),
+          status: 403,
+          times: Infinity,
+          verb: 'get',
+          resource: 'pods/log',
+          namespace: 'shop',
+          name: pod,
+          ...(pod === slow ? { delayMs: 200 } : {}),
+        });
+      const { kc } = loadKubeConfig({ kubeconfig: standin.kubeconfig });
+      const api = new ClusterApi(kc, { ...DEFAULT_RETRY, baseDelayMs: 20, maxDelayMs: 100, timeoutMs: 5000 });
+      return (await scanCluster(api, { chunkSize: 10, concurrency: 8, logBytes: 1 << 20 })).report;
+    } finally {
+      await standin.close();
+    }
+  }
+
+  it('prints the same report, JSON included', async () => {
+    const a = await scanWithRefusals('cart');
+    const b = await scanWithRefusals('search');
+    // One refusal of one rule over two pods: one finding, no note or warning repeating it.
+    const text = render(a, 'text', { color: false, width: 1000 });
+    expect(text.split('RBAC forbids get pods/log in namespace "shop"')).toHaveLength(2);
+    for (const format of ['text', 'markdown', 'html', 'json'] as const)
+      expect(render(b, format, { color: false, width: 100 })).toBe(
+        render(a, format, { color: false, width: 100 }),
+      );
+  }, 60_000);
+});
