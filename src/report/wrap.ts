@@ -1,6 +1,6 @@
 // Wrapping for the terminal: a long sentence continues under its own text, not at column 0, so the
-// structure of the report (cause, reason, fix) survives a narrow window. Commands are never wrapped:
-// a command broken over two lines cannot be pasted.
+// structure of the report (cause, reason, fix) survives a narrow window. Commands (a fix's, the ones
+// that would decide) are never wrapped: a command broken over two lines cannot be pasted.
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
@@ -17,7 +17,7 @@ export function defaultWidth(): number {
 export function wrapLine(line: string, width: number): string[] {
   if (visible(line) <= width) return [line];
   const plain = line.replace(ANSI, '');
-  if (/^ *(\$ |run first: |to decide, run: )/.test(plain)) return [line];
+  if (/^ *(\$ |run first: |to decide: |to decide, run: )/.test(plain)) return [line];
   const m = MARKER.exec(plain)!;
   const indent = ' '.repeat(Math.min(m[0].length + (m[2] ? 0 : 2), Math.floor(width / 2)));
   const out: string[] = [];

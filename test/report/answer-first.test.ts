@@ -115,6 +115,7 @@ describe('wrapped text', () => {
             verdict: 'confirmed',
             reasons: [Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ')],
             remediation: [{ summary: 'Raise it.', commands: [`echo ${'a'.repeat(120)}`] }],
+            missing: [`grep -i podPidsLimit /var/lib/kubelet/config.yaml; ${'b'.repeat(60)}`],
           },
         ],
       },
@@ -126,10 +127,14 @@ describe('wrapped text', () => {
     expect(lines[start]!.startsWith('      · word0')).toBe(true);
     expect(lines[start + 1]!.startsWith('        word')).toBe(true);
     // Commands are the exception: never broken, so they can be pasted.
-    for (const l of lines.filter((x) => !/\$ |run first: /.test(x))) expect(l.length).toBeLessThanOrEqual(60);
+    for (const l of lines.filter((x) => !/\$ |run first: |to decide: /.test(x)))
+      expect(l.length).toBeLessThanOrEqual(60);
   });
   it('never breaks a command', () => {
     expect(lines).toContain(`        $ echo ${'a'.repeat(120)}`);
+    expect(lines).toContain(
+      `      to decide: grep -i podPidsLimit /var/lib/kubelet/config.yaml; ${'b'.repeat(60)}`,
+    );
   });
   it('wraps at 100 columns when stdout is not a terminal', () => {
     const wide = render(long, 'text', { color: false });
