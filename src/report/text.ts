@@ -15,7 +15,7 @@ import {
   type Answer,
   type Decision,
 } from './answer.js';
-import { defaultWidth, wrapAll } from './wrap.js';
+import { defaultWidth, wrapLine } from './wrap.js';
 
 export interface TextOptions {
   color: boolean;
@@ -101,8 +101,11 @@ export function renderText(report: Report, opts: TextOptions): string {
       lines.push(`  ${c.bold('note')}  ${n(note)}`);
     lines.push('');
   }
+  // The limits table keeps its columns: a wrapped row would no longer line up.
+  const table = new Set<string>();
   if (report.node && report.node.limits.length > 0) {
     lines.push(c.bold('Node limits'));
+    const at = lines.length;
     lines.push(
       c.dim(
         `  ${'limit'.padEnd(22)} ${'scope'.padEnd(40)} ${'used'.padStart(10)} / ${'max'.padEnd(10)} ${'used%'.padStart(6)}  peak, hits, top consumer`,
@@ -119,6 +122,7 @@ export function renderText(report: Report, opts: TextOptions): string {
       // A limit at 90% or more, or one the kernel says was hit, is what the reader came for.
       lines.push((l.ratio ?? 0) >= 0.9 || (l.events ?? 0) > 0 ? c.yellow(row) : row);
     }
+    lines.slice(at).forEach((l) => table.add(l));
     lines.push('');
   }
   // A problem a finding already names (a refused API request) is said once, there.
@@ -127,8 +131,9 @@ export function renderText(report: Report, opts: TextOptions): string {
     const [verdict, ...command] = said(answers[0], '  ');
     lines.push('', c.bold('Answer: ') + verdict, ...command);
   }
-  const text = lines.join('\n').replace(/\n+$/, '') + '\n';
-  return wrapAll(text, opts.width ?? defaultWidth());
+  const width = opts.width ?? defaultWidth();
+  const text = lines.flatMap((l) => (table.has(l) ? [l] : l.split('\n').flatMap((x) => wrapLine(x, width))));
+  return text.join('\n').replace(/\n+$/, '') + '\n';
 }
 
 function title(inc: Incident): string {

@@ -26,17 +26,10 @@ export function wrapLine(line: string, width: number): string[] {
   for (const w of line.split(' ')) {
     const next = current === undefined ? w : `${current} ${w}`;
     if (current !== undefined && w !== '' && visible(next) > width && current.replace(ANSI, '').trim()) {
-      out.push(current);
+      out.push(current.replace(/ +$/, ''));
       current = indent + w;
     } else current = next;
   }
   out.push(current!);
   return out;
-}
-
-export function wrapAll(text: string, width: number): string {
-  return text
-    .split('\n')
-    .flatMap((l) => wrapLine(l, width))
-    .join('\n');
 }

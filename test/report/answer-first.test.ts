@@ -143,3 +143,21 @@ describe('wrapped text', () => {
     if (!process.stdout.isTTY) for (const l of reason) expect(l.length).toBeLessThanOrEqual(100);
   });
 });
+
+describe('the node limits table', () => {
+  it('keeps each row on one line, whatever the width', () => {
+    const withLimits: Report = {
+      ...tie,
+      node: {
+        limits: [{ id: 'kernel.pid_max', scope: 'node', used: 32760, max: 32768, ratio: 1, evidence: [] }],
+      },
+    };
+    const lines = render(withLimits, 'text', { color: false, width: 60 }).split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}limit +scope +used \/ max +used% {2}peak, hits/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}kernel\.pid_max +node +32760 \/ 32768 +100\.0%$/),
+    );
+  });
+});
