@@ -62,13 +62,19 @@ export function assembleReport(
     const ready = p.data.status?.conditions?.find((c) => c.type === 'Ready')?.status;
     if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.data.spec.nodeName });
   }
+  // The pool meets refusals in any order; the report must not depend on it (findings, warnings).
+  const problems = [...ev.problems].sort((a, b) =>
+    `${a.kind}\u0000${a.object}\u0000${a.sentence}`.localeCompare(
+      `${b.kind}\u0000${b.object}\u0000${b.sentence}`,
+    ),
+  );
   const findings = correlate({
     incidents: sorted,
     notReady,
-    problems: ev.problems,
+    problems,
     ...(nodeEvidence ? { nodeEvidence } : {}),
   });
-  const problemWarnings = [...new Set(ev.problems.filter((p) => p.kind !== 'no-log').map((p) => p.sentence))];
+  const problemWarnings = [...new Set(problems.filter((p) => p.kind !== 'no-log').map((p) => p.sentence))];
   return {
     schemaVersion: 1,
     incidents: sorted,

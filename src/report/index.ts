@@ -8,7 +8,7 @@ import { renderText } from './text.js';
 export const FORMATS = ['text', 'json', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export function render(report: Report, format: Format, opts: { color: boolean }): string {
+export function render(report: Report, format: Format, opts: { color: boolean; width?: number }): string {
   switch (format) {
     case 'json':
       return renderJson(report);

@@ -1,13 +1,26 @@
-// The report for people at a terminal: verdict first, proof under it, fix last. Colours only when
-// asked (a TTY), every log-derived string neutralized.
+// The report for people at a terminal: the answer first (and again last, so it is on screen after
+// the run), then per crash the proof and the fix. Colours only when asked (a TTY), every
+// log-derived string neutralized, long lines wrapped under their own indentation.
 import pc from 'picocolors';
 import type { CauseAssessment, Incident, Report, Verdict } from '../evidence/types.js';
 import { neutralize as n } from './sanitize.js';
 import { place } from '../evidence/place.js';
 import { placeAndWhose } from './whose.js';
+import {
+  answersOf,
+  commandLabel,
+  repeatsAFinding,
+  showsFix,
+  verdictPhrase,
+  type Answer,
+  type Decision,
+} from './answer.js';
+import { defaultWidth, wrapLine } from './wrap.js';
 
 export interface TextOptions {
   color: boolean;
+  /** Columns to wrap at; the terminal's width by default, 100 when stdout is not a terminal. */
+  width?: number;
 }
 
 export function renderText(report: Report, opts: TextOptions): string {
@@ -19,19 +32,56 @@ export function renderText(report: Report, opts: TextOptions): string {
     unlikely: (s) => c.dim(s),
     'ruled-out': (s) => c.dim(s),
   };
+  const decisionColor: Record<Decision, (s: string) => string> = {
+    confirmed: verdictColor.confirmed,
+    likely: verdictColor.likely,
+    undecided: verdictColor.possible,
+    unexplained: (s) => s,
+  };
+  // The verdict line, then the first command on its own line (never wrapped, so it can be pasted).
+  const said = (a: Answer, indent: string): string[] => [
+    decisionColor[a.decision](n(`${verdictPhrase(a)} on ${a.subject}`)),
+    ...(a.command
+      ? a.command
+          .split('\n')
+          .map((l, i) => `${indent}${i === 0 ? `${c.cyan(`${commandLabel(a)}:`)} ` : '    '}${n(l)}`)
+      : []),
+  ];
+  const answers = answersOf(report);
+  const repeated = repeatsAFinding(report);
   const lines: string[] = [];
   if (report.incidents.length === 0) lines.push('No crash recognized.');
-  // Findings of scan/collect/bundles first: they answer "one cause or many?" before the details.
-  if (report.findings && report.findings.length > 0) {
+  if (answers.length === 1) {
+    const a = answers[0]!;
+    const [verdict, ...command] = said(a, '  ');
+    lines.push(c.bold('Answer: ') + verdict);
+    if (a.decision === 'confirmed' || a.decision === 'likely') lines.push(`  ${n(a.causes[0]!.summary)}`);
+    lines.push(...command, '');
+  } else if (answers.length > 1) {
+    // One row per problem, confirmed first: the scan's answer before its details.
+    lines.push(c.bold(`Answers (${answers.length}, confirmed first)`));
+    for (const a of answers) {
+      const [verdict, ...command] = said(a, '    ');
+      lines.push(`  ${verdict}`, ...command);
+    }
+    lines.push('');
+  }
+  // Findings of scan/collect/bundles next: they answer "one cause or many?" before the details.
+  // Replicas are already one answer row each.
+  const findings = (report.findings ?? []).filter((f) => f.kind !== 'replicas');
+  if (findings.length > 0) {
     lines.push(c.bold('Findings'));
-    for (const f of report.findings) {
+    for (const f of findings) {
       lines.push(`  ${c.bold(f.kind.padEnd(16))} ${n(f.summary)}`);
       for (const b of f.blastRadius ?? []) lines.push(`      · ${n(b.pod)}: ${n(b.why)}`);
       for (const x of f.next) lines.push(`      ${c.cyan('next:')} ${n(x)}`);
     }
     lines.push('');
   }
-  for (const inc of report.incidents) {
+  // The details in the answers' order, so the first crash described is the first answer's.
+  const order = [...new Set([...answers.flatMap((a) => a.incidents), ...report.incidents.keys()])];
+  for (const index of order) {
+    const inc = report.incidents[index]!;
     lines.push(c.bold(`■ ${title(inc)}`));
     for (const s of inc.signatures) {
       const f = Object.entries(s.fields)
@@ -47,11 +97,15 @@ export function renderText(report: Report, opts: TextOptions): string {
     // The crash lines are printed once above; under each cause only the other evidence is repeated.
     const shown = new Set(inc.signatures.flatMap((x) => x.evidence.slice(0, 1)).map(place));
     for (const cause of inc.causes) lines.push(...renderCause(cause, verdictColor, c, shown));
-    for (const note of inc.notes) lines.push(`  ${c.bold('note')}  ${n(note)}`);
+    for (const note of inc.notes.filter((x) => !repeated(x, index)))
+      lines.push(`  ${c.bold('note')}  ${n(note)}`);
     lines.push('');
   }
+  // The limits table keeps its columns: a wrapped row would no longer line up.
+  const table = new Set<string>();
   if (report.node && report.node.limits.length > 0) {
     lines.push(c.bold('Node limits'));
+    const at = lines.length;
     lines.push(
       c.dim(
         `  ${'limit'.padEnd(22)} ${'scope'.padEnd(40)} ${'used'.padStart(10)} / ${'max'.padEnd(10)} ${'used%'.padStart(6)}  peak, hits, top consumer`,
@@ -68,10 +122,18 @@ export function renderText(report: Report, opts: TextOptions): string {
       // A limit at 90% or more, or one the kernel says was hit, is what the reader came for.
       lines.push((l.ratio ?? 0) >= 0.9 || (l.events ?? 0) > 0 ? c.yellow(row) : row);
     }
+    lines.slice(at).forEach((l) => table.add(l));
     lines.push('');
   }
-  for (const w of report.warnings) lines.push(c.yellow(`warning: ${n(w)}`));
-  return lines.join('\n').replace(/\n+$/, '') + '\n';
+  // A problem a finding already names (a refused API request) is said once, there.
+  for (const w of report.warnings.filter((x) => !repeated(x))) lines.push(c.yellow(`warning: ${n(w)}`));
+  if (answers[0]) {
+    const [verdict, ...command] = said(answers[0], '  ');
+    lines.push('', c.bold('Answer: ') + verdict, ...command);
+  }
+  const width = opts.width ?? defaultWidth();
+  const text = lines.flatMap((l) => (table.has(l) ? [l] : l.split('\n').flatMap((x) => wrapLine(x, width))));
+  return text.join('\n').replace(/\n+$/, '') + '\n';
 }
 
 function title(inc: Incident): string {
@@ -99,7 +161,7 @@ function renderCause(
   for (const e of cause.evidence.filter((x) => !shown.has(place(x))))
     out.push(c.dim(`      ${n(placeAndWhose(e))}: `) + n(e.text));
   for (const m of cause.missing) out.push(`      ${c.cyan('to decide:')} ${n(m)}`);
-  if (cause.verdict !== 'ruled-out' && cause.verdict !== 'unlikely') {
+  if (showsFix(cause)) {
     for (const r of cause.remediation) {
       out.push(`      ${c.green('fix:')} ${n(r.summary)}`);
       for (const cmd of r.commands) for (const l of cmd.split('\n')) out.push(`        $ ${n(l)}`);

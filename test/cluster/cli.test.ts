@@ -49,10 +49,11 @@ describe('podmortem scan (CLI)', () => {
     expect(r.stderr).not.toContain('\x1b[2K');
   });
 
-  test('the text report puts the findings first', async () => {
+  test('the text report puts the answers first, then the findings', async () => {
     const r = await podmortemAsync(['scan', '--kubeconfig', s.kubeconfig, '-A']);
     expect(r.status).toBe(0);
-    expect(r.stdout.startsWith('Findings')).toBe(true);
+    expect(r.stdout.startsWith('Answers (')).toBe(true);
+    expect(r.stdout).toContain('\nFindings\n');
     expect(r.stdout).toContain('the likely root incident is kube-system/calico-node-56bgm');
     expect(r.stdout).toContain('· shop/web-6d8f7b9c5-k7p2w: running but not Ready on the same node');
   });

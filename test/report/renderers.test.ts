@@ -100,8 +100,10 @@ describe('markdown report', () => {
     expect(out.split('\n')[line - 1]).toBe('````');
     expect(out).not.toContain('\u001b');
   });
-  it('leads with the most likely cause and lists ruled-out ones with their reason', () => {
-    expect(out).toContain('**Most likely cause: `kernel.pid_max` (confirmed)**');
+  it('leads with the answer and lists ruled-out ones with their reason', () => {
+    expect(out.split('\n')[2]).toBe(
+      '**Answer: confirmed `kernel.pid_max`** on kube-system/calico-node-56bgm/calico-node  ',
+    );
     expect(out).toContain('| ruled-out | `rlimit.nproc` |');
     expect(out).toContain('Real UID 0 outside a user namespace');
   });
