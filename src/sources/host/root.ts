@@ -330,20 +330,10 @@ export class HostRoot {
    * when missing, unreadable or vanished (processes exit while they are read).
    */
   readSmall(hostPath: string, max = DEFAULT_MAX_BYTES): string | undefined {
-    const r = this.resolve(hostPath);
-    if (!r.ok) return undefined;
-    let fd: number;
+    // A planted FIFO or device in a snapshot must not be read; kernel files under / are regular.
+    const fd = this.openRegular(hostPath, !this.isSlash);
+    if (fd === undefined) return undefined;
     try {
-      fd = openSync(
-        r.real,
-        constants.O_RDONLY | constants.O_NONBLOCK | (this.isSlash ? 0 : constants.O_NOFOLLOW),
-      );
-    } catch {
-      return undefined;
-    }
-    try {
-      // A planted FIFO or device in a snapshot must not be read; kernel files of /proc are regular.
-      if (!this.isSlash && !fstatSync(fd).isFile()) return undefined;
       let n = 0;
       for (;;) {
         if (n === smallBuffer.length) {
@@ -363,6 +353,32 @@ export class HostRoot {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Opens a host path under the root for reading (non-blocking; never through a final symlink
+   * outside /). With `mustBeRegular`, anything but a regular file is closed and refused. Undefined
+   * when missing, escaping the root, unreadable or refused.
+   */
+  private openRegular(hostPath: string, mustBeRegular: boolean): number | undefined {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(
+        r.real,
+        constants.O_RDONLY | constants.O_NONBLOCK | (this.isSlash ? 0 : constants.O_NOFOLLOW),
+      );
+    } catch {
+      return undefined;
+    }
+    try {
+      if (!mustBeRegular || fstatSync(fd).isFile()) return fd;
+    } catch {
+      // vanished between open and fstat: refused below
+    }
+    closeSync(fd);
+    return undefined;
   }
 
   /** The target of a symlink itself (never followed), e.g. /proc/<pid>/fd/3; undefined when it is not one. */
@@ -406,26 +422,8 @@ export class HostRoot {
    * undefined when it is missing, escapes the root, or is not a regular file.
    */
   openStream(hostPath: string, opts: { highWaterMark?: number } = {}): Readable | undefined {
-    const r = this.resolve(hostPath);
-    if (!r.ok) return undefined;
-    let fd: number;
-    try {
-      fd = openSync(
-        r.real,
-        constants.O_RDONLY | constants.O_NONBLOCK | (this.isSlash ? 0 : constants.O_NOFOLLOW),
-      );
-    } catch {
-      return undefined;
-    }
-    try {
-      if (!fstatSync(fd).isFile()) {
-        closeSync(fd);
-        return undefined;
-      }
-    } catch {
-      closeSync(fd);
-      return undefined;
-    }
+    const fd = this.openRegular(hostPath, true);
+    if (fd === undefined) return undefined;
     return createReadStream('', { fd, ...(opts.highWaterMark ? { highWaterMark: opts.highWaterMark } : {}) });
   }
 
