@@ -4,7 +4,9 @@
 // the NodeFacts. Used by the live scan and by a bundle read back
 // offline, which is why both give the same diagnosis.
 import type { Readable } from 'node:stream';
-import type { Incident, NodeFacts, ProcessFacts } from '../evidence/types.js';
+import type { Incident, NodeFacts, ProcessFacts, Report } from '../evidence/types.js';
+import type { ClusterEvidence, LogSink } from '../sources/cluster/gather.js';
+import { assembleReport, readNodeEvidence } from './cluster-report.js';
 import { diagnoseContainer } from './container.js';
 import { describeLines } from '../sources/cluster/describe.js';
 import type { ContainerContext } from '../sources/cluster/gather.js';
@@ -142,4 +144,37 @@ function nodeNotes(nodeObj: WireObject | undefined): string[] {
       out.push(`Node ${n.data.metadata.name} is not Ready (${c.reason ?? c.status}).`);
   }
   return out;
+}
+
+/**
+ * What `scan` and `pod` both do with a cluster walk: each crashed container is diagnosed as its log
+ * streams in (with the node snapshot of its node, when --node-evidence gave one), the snapshots are
+ * read once the walk knows the nodes, and one report is assembled at the end.
+ */
+export function clusterDiagnosis(nodeEvidenceDir: string | undefined): {
+  sink: LogSink;
+  beforeContainers: (ev: Pick<ClusterEvidence, 'containers' | 'pods'>) => Promise<void>;
+  report: (evidence: ClusterEvidence) => Report;
+} {
+  const incidents: Incident[] = [];
+  const warnings: string[] = [];
+  let nodeEvidence: Map<string, NodeFacts> | undefined;
+  return {
+    sink: async (ctx, log) => {
+      const c = ctx.crashed;
+      const name = `${c.namespace}/${c.pod}/${c.container} (${c.previous ? 'previous' : 'last'} log)`;
+      const snapshot = c.node ? nodeEvidence?.get(c.node) : undefined;
+      const { incident, warnings: w } = await containerIncident(
+        ctx,
+        log ? { name, stream: log } : undefined,
+        snapshot,
+      );
+      incidents.push(incident);
+      warnings.push(...w);
+    },
+    beforeContainers: async (ev) => {
+      if (nodeEvidenceDir !== undefined) nodeEvidence = await readNodeEvidence(nodeEvidenceDir, ev, warnings);
+    },
+    report: (evidence) => assembleReport(evidence, incidents, warnings, nodeEvidence),
+  };
 }
