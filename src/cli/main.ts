@@ -11,6 +11,7 @@ import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { agentCommand } from './agent.js';
 import { serverCommand } from './server.js';
+import { fixCommand } from './fix.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 
@@ -58,6 +59,7 @@ const program = new Command(NAME)
   .addCommand(collectCommand())
   .addCommand(agentCommand())
   .addCommand(serverCommand())
+  .addCommand(fixCommand())
   .addHelpText(
     'after',
     `
@@ -68,6 +70,7 @@ Start here:
   podmortem pod calico-node-56bgm -n kube-system              # one pod through the API
   podmortem scan -A                                           # a whole cluster
   podmortem explain kernel.pid_max                            # what a cause is and how to fix it
+  podmortem fix crash.log pod.yaml --node-root /host          # the exact changes, as a diff (--out DIR, --apply)
   kubectl podmortem scan -A                                   # the same, as a kubectl plugin (kubectl-podmortem on PATH)
 
 Reports: -f/--format text|json|yaml|markdown|html, -o/--output FILE (a file name: -o json is refused,
