@@ -70,16 +70,13 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
           kubelet.push({ fix, reasons: [reason] });
         } else {
           const s = incident.subject;
-          if (!s.container || !s.namespace) {
-            skipped.push(`${cause.id} on ${subject}: the report does not name the container and namespace to patch.`);
-            continue;
-          }
           const patch = memoryPatch(
             {
-              namespace: s.namespace,
+              ...(s.namespace ? { namespace: s.namespace } : {}),
               ...(s.pod ? { pod: s.pod } : {}),
-              container: s.container,
+              ...(s.container ? { container: s.container } : {}),
               ...(s.owner ? { owner: s.owner } : {}),
+              subject,
               factor: fix.factor,
               reasons: [reason],
             },

@@ -12,9 +12,11 @@ const GI = 2 ** 30;
 const ROUND = 64 * MI;
 
 export interface MemoryWant {
-  namespace: string;
+  namespace?: string;
   pod?: string;
-  container: string;
+  container?: string;
+  /** How the report names the crash, for sentences. */
+  subject: string;
   /** "Deployment shop/checkout" when the report's subject names the owner (scan, pod). */
   owner?: string;
   factor: number;
@@ -30,16 +32,19 @@ const API_VERSION: Record<string, string> = {
 };
 
 export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: string[]): Change | undefined {
-  const who = `${want.namespace}/${want.pod ?? '?'}/${want.container}`;
+  const who = want.subject;
+  // The pod spec of this pod; or the only one given when the report does not name the pod.
   const spec =
     specs.find((s) => s.namespace === want.namespace && s.pod === want.pod) ??
-    (specs.length === 1 && !want.pod ? specs[0] : undefined);
+    (specs.length === 1 && (!want.pod || !want.namespace) ? specs[0] : undefined);
   const owner = spec?.owner ?? parseOwner(want.owner);
-  const container = spec?.containers.find((c) => c.name === want.container);
+  const container =
+    spec?.containers.find((c) => c.name === want.container) ??
+    (!want.container && spec?.containers.length === 1 ? spec.containers[0] : undefined);
   const limitText = container?.resources.limits?.['memory'];
-  if (!spec || !limitText) {
+  if (!spec || !container || !limitText) {
     skipped.push(
-      `memory.cgroup on ${who}: ${spec ? `the pod spec sets no memory limit for "${want.container}"` : 'the pod spec was not given'}, so the new limit cannot be computed; give it (kubectl get pod POD -o yaml > pod.yaml; podmortem fix ... pod.yaml).`,
+      `memory.cgroup on ${who}: ${!spec ? 'the pod spec was not given' : !container ? `the pod spec has no container "${want.container ?? '?'}"` : `the pod spec sets no memory limit for "${container.name}"`}, so the new limit cannot be computed; give it (kubectl get pod POD -o yaml > pod.yaml; podmortem fix ... pod.yaml).`,
     );
     return undefined;
   }
@@ -56,14 +61,15 @@ export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: st
   }
   const raised = Math.ceil((limit * want.factor) / ROUND) * ROUND;
   const newLimit = raised % GI === 0 ? `${raised / GI}Gi` : `${raised / MI}Mi`;
-  const requestText = container!.resources.requests?.['memory'];
-  // Requests equal to limits (Guaranteed QoS) move with them, or the pod would change QoS class.
+  const requestText = container.resources.requests?.['memory'];
+  // A memory request written equal to the limit moves with it: the spec's author keeps them equal
+  // (and a Guaranteed pod stays Guaranteed).
   const keepGuaranteed = requestText !== undefined && parseQuantity(requestText) === limit;
   const resources = {
     limits: { memory: newLimit },
     ...(keepGuaranteed ? { requests: { memory: newLimit } } : {}),
   };
-  const podSpec = { containers: [{ name: want.container, resources }] };
+  const podSpec = { containers: [{ name: container.name, resources }] };
   const templateSpec =
     owner.kind === 'CronJob'
       ? { jobTemplate: { spec: { template: { spec: podSpec } } } }
@@ -80,7 +86,7 @@ export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: st
     path: `kustomize/${kind}-${spec.namespace}-${owner.name}.yaml`,
     before: null,
     after: `# podmortem fix: ${want.reasons.map((r) => `${r.cause} ${r.verdict} on ${r.subject}`).join('; ')}\n${stringify(patch, { lineWidth: 0 })}`,
-    why: `Raises the memory limit of ${owner.kind} ${spec.namespace}/${owner.name} container "${want.container}" from ${limitText} to ${newLimit} (x${want.factor}, rounded up to 64Mi)${keepGuaranteed ? ', requests with it to keep Guaranteed QoS' : ''}; the pods are recreated by the rollout.`,
+    why: `Raises the memory limit of ${owner.kind} ${spec.namespace}/${owner.name} container "${container.name}" from ${limitText} to ${newLimit} (x${want.factor}, rounded up to 64Mi)${keepGuaranteed ? ', and its memory request with it (the spec keeps them equal)' : ''}; the pods are recreated by the rollout.`,
     reasons: want.reasons,
     command: `kubectl -n ${spec.namespace} patch ${kind} ${owner.name} --type strategic -p '${JSON.stringify({ spec: templateSpec })}'`,
   };
