@@ -2,7 +2,7 @@
 // output of `podmortem fix` can be read as a review and applied with `patch -p1 -d ROOT`. The edit
 // script is Myers' O((N+M)D) shortest one: config files are small and the edits few.
 
-type Op = { op: ' ' | '-' | '+'; line: string };
+export type Op = { op: ' ' | '-' | '+'; line: string };
 
 const CONTEXT = 3;
 /** Marks the last line of a file that has no final newline (never in a text line: NUL). */
@@ -16,7 +16,7 @@ function lines(text: string | null): string[] {
 }
 
 /** The shortest edit script from a to b (E. Myers, "An O(ND) Difference Algorithm", 1986). */
-function editScript(a: string[], b: string[]): Op[] {
+export function editScript(a: string[], b: string[]): Op[] {
   const n = a.length;
   const m = b.length;
   const max = n + m;

@@ -4,6 +4,7 @@
 // raised. A config without evictionHard gets the kubelet's default thresholds written beside
 // pid.available, since setting evictionHard at all replaces those defaults.
 import { isMap, isScalar, parseDocument, type Document, type YAMLMap } from 'yaml';
+import { editScript } from './diff.js';
 import { KUBELET_EVICTION_DEFAULTS, type KubeletFix } from './table.js';
 import type { Change, ChangeReason, NodeTarget } from './types.js';
 
@@ -76,7 +77,8 @@ export function kubeletChange(
     if (used) reasons.push(...w.reasons);
   }
   if (done.length === 0) return undefined;
-  const after = doc.toString({ indentSeq: indentsSequences(read.text), lineWidth: 0 });
+  const opts = { indentSeq: indentsSequences(read.text), lineWidth: 0 };
+  const after = keepLayout(read.text, parseDocument(read.text).toString(opts), doc.toString(opts));
   if (after === read.text) return undefined;
   const flags = target.facts?.kubelet?.podPidsLimit?.evidence.source;
   if (flags && !flags.endsWith('.yaml') && done.some((d) => d.startsWith('podPidsLimit')))
@@ -105,6 +107,26 @@ function setTop(doc: Document, key: string, value: unknown): void {
   const at = sorted ? keys.findIndex((k) => k > key) : -1;
   if (at < 0) map.items.push(pair);
   else map.items.splice(at, 0, pair);
+}
+
+/**
+ * The YAML printer normalizes a few things it does not keep (the spaces before a trailing comment,
+ * some quoting). Lines the edit did not touch are given back as the file had them: the untouched
+ * document printed the same way lines up one to one with the original, and the edit script from it
+ * to the edited print says which lines are untouched.
+ */
+function keepLayout(original: string, reprinted: string, edited: string): string {
+  const o = original.replace(/\n$/, '').split('\n');
+  const r = reprinted.replace(/\n$/, '').split('\n');
+  if (o.length !== r.length) return edited;
+  const out: string[] = [];
+  let i = 0;
+  for (const op of editScript(r, edited.replace(/\n$/, '').split('\n'))) {
+    if (op.op === '+') out.push(op.line);
+    else if (op.op === ' ') out.push(o[i++]!);
+    else i++;
+  }
+  return `${out.join('\n')}\n`;
 }
 
 /** kubeadm writes sequences flush with their key ("clusterDNS:\n- 10.96.0.10"); keep whichever the file uses. */
