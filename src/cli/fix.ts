@@ -20,15 +20,17 @@ interface FixCliOptions {
   format: 'diff' | 'json';
   output?: string;
   out?: string;
-  force: boolean;
-  apply: boolean;
+  force?: boolean;
+  apply?: boolean;
   backupDir?: string;
-  restart: boolean;
+  restart?: boolean;
 }
 
 export function fixCommand(): Command {
   return new Command('fix')
-    .summary('turn a report into the exact changes: a diff, files (--out DIR), or applied on a node (--apply)')
+    .summary(
+      'turn a report into the exact changes: a diff, files (--out DIR), or applied on a node (--apply)',
+    )
     .description(
       `Turns the confirmed and likely causes of a report into the exact changes that fix them: the
 /etc/sysctl.d file and the running sysctl, the systemd drop-in of the container runtime's unit, the
@@ -45,32 +47,49 @@ analyzed first. The changes are planned against the node's files under --root (d
     .addOption(
       new Option(
         '--root <dir>',
-        'the node the changes are for: / on the node, or a copy of its files (default: --node-root; / with --apply)',
+        'the node the changes are for: / on the node, /host in a pod, or a copy of its files (default: --node-root, else / with --apply)',
       ),
     )
     .addOption(
-      new Option('--uid <uid>', 'the real UID the crashed process ran as, as for analyze').argParser(parseUid),
+      new Option('--uid <uid>', 'the real UID the crashed process ran as, as for analyze').argParser(
+        parseUid,
+      ),
     )
     .addOption(
-      new Option('-f, --format <format>', 'diff (a unified diff, for review and patch) or json (the changes, for scripts)')
+      new Option(
+        '-f, --format <format>',
+        'diff (a unified diff, for review and patch) or json (the changes, for scripts)',
+      )
         .choices(['diff', 'json'])
         .default('diff'),
     )
     .addOption(
-      new Option('-o, --output <file>', 'write the diff or JSON to FILE instead of standard output').argParser((v) =>
-        parseOutputPath(v),
+      new Option(
+        '-o, --output <file>',
+        'write the diff or JSON to FILE instead of standard output',
+      ).argParser((v) => parseOutputPath(v)),
+    )
+    .addOption(
+      new Option(
+        '--out <dir>',
+        'write the changed files under DIR (host paths kept, kustomize/, commands.sh)',
       ),
     )
-    .addOption(new Option('--out <dir>', 'write the changed files under DIR (host paths kept, kustomize/, commands.sh)'))
-    .addOption(new Option('--force', 'with --out: replace files already there').default(false))
+    .addOption(new Option('--force', 'with --out: replace files already there'))
     .addOption(
-      new Option('--apply', 'write the changes under --root (default /, as root only), after a backup of every file').default(false),
+      new Option(
+        '--apply',
+        'write the changes under --root (default /, as root only), after a backup of every file',
+      ),
     )
     .addOption(
-      new Option('--backup-dir <dir>', 'with --apply: keep the originals here (default <root>/var/backups/podmortem-fix/<time>)'),
+      new Option(
+        '--backup-dir <dir>',
+        'with --apply: keep the originals here (default <root>/var/backups/podmortem-fix/<time>)',
+      ),
     )
     .addOption(
-      new Option('--restart', 'with --apply on /: run systemctl daemon-reload and restart the units changed').default(false),
+      new Option('--restart', 'with --apply on /: run systemctl daemon-reload and restart the units changed'),
     )
     .addHelpText(
       'after',
@@ -89,10 +108,12 @@ Examples:
   # applied on the node (backups first; nothing restarted without --restart)
   sudo podmortem fix report.json --apply
   sudo podmortem fix report.json --apply --restart   # also systemctl daemon-reload / restart
+  podmortem fix crash.log pod.yaml --node-root /host --apply   # in a debug pod, the host at /host
   podmortem fix report.json --apply --root /tmp/node-copy   # a copy: /proc/sys files play sysctl -w
 
   # the workload: a kustomize patch (kustomize/<kind>-<ns>-<name>.yaml) and its kubectl patch
-  podmortem fix report.json pod.yaml --out ./fix && kubectl apply -k ...
+  podmortem fix report.json pod.yaml --out ./fix    # then in kustomization.yaml:
+                                                    #   patches: [{path: fix/kustomize/deployment-shop-checkout.yaml}]
 
 Only confirmed and likely causes are fixed. Causes with no file-shaped fix (a runtime upgrade, a
 code change) are listed as not planned.
@@ -106,17 +127,21 @@ that failed (one line on stderr).`,
       if (opts.nodeRoot !== undefined) mustBeDir(opts.nodeRoot, '--node-root');
       if (opts.root !== undefined) mustBeDir(opts.root, '--root');
       if (opts.apply && opts.out !== undefined)
-        throw new UsageError('--apply and --out: choose one (--out writes files to review, --apply writes them on the node).');
+        throw new UsageError(
+          '--apply and --out: choose one (--out writes files to review, --apply writes them on the node).',
+        );
       if (opts.force && opts.out === undefined) throw new UsageError('--force only applies to --out DIR.');
       if (!opts.apply && (opts.restart || opts.backupDir !== undefined))
         throw new UsageError(`${opts.restart ? '--restart' : '--backup-dir'} only applies with --apply.`);
       if (opts.out !== undefined) checkOutDir(opts.out);
       if (opts.backupDir !== undefined) checkOutDir(opts.backupDir, '--backup-dir');
-      if (opts.apply && opts.root === undefined && process.geteuid?.() !== 0)
+      // The node the changes are for: --root, else the --node-root analyzed (/host in a debug pod),
+      // else this machine's / when applying.
+      const root = opts.root ?? opts.nodeRoot ?? (opts.apply ? '/' : undefined);
+      if (opts.apply && realpathSync(root!) === '/' && process.geteuid?.() !== 0)
         throw new UsageError(
           "--apply writes this node's /etc and /proc/sys: run it as root (sudo podmortem fix ... --apply), or give --root DIR to apply under a copy of a node's files.",
         );
-      const root = opts.apply ? (opts.root ?? '/') : opts.root;
       const { planFix } = await import('../pipeline/fix.js');
       const { FixError } = await import('../fix/types.js');
       const result = await planFix({
@@ -142,7 +167,7 @@ that failed (one line on stderr).`,
       try {
         if (opts.out !== undefined) {
           const { writeOut } = await import('../fix/out.js');
-          const written = writeOut(plan, opts.out, opts.force);
+          const written = writeOut(plan, opts.out, opts.force === true);
           await writeStdout(
             `${plan.answers.map((a) => `podmortem fix: ${a}`).join('\n')}\nwrote ${written.length} file${written.length === 1 ? '' : 's'}:\n${written.map((w) => `  ${w}`).join('\n')}\n${plan.skipped.map((s) => `not planned: ${s}\n`).join('')}`,
             'the summary',
@@ -153,7 +178,10 @@ that failed (one line on stderr).`,
           const { applyPlan } = await import('../fix/apply.js');
           const applied = applyPlan(plan, root!, {
             ...(opts.backupDir !== undefined ? { backupDir: opts.backupDir } : {}),
-            stamp: new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'),
+            stamp: new Date()
+              .toISOString()
+              .replace(/[-:]/g, '')
+              .replace(/\.\d+Z$/, 'Z'),
           });
           const f = followUp(plan);
           const lines = [
@@ -165,11 +193,12 @@ that failed (one line on stderr).`,
             ...f.kubectl.map((k) => `workload (not applied on a node): ${k}`),
           ];
           await writeStdout(`${lines.join('\n')}\n`, 'the summary');
-          await restartUnits(f, root!, opts.restart);
+          await restartUnits(f, root!, opts.restart === true);
           return;
         }
         const text = opts.format === 'json' ? renderJson(plan) : renderDiff(plan);
-        if (opts.output !== undefined && opts.output !== '-') await writeOutputFile(opts.output, text, 'the fix');
+        if (opts.output !== undefined && opts.output !== '-')
+          await writeOutputFile(opts.output, text, 'the fix');
         else await writeStdout(text, 'the fix');
       } catch (err) {
         if (err instanceof FixError) throw new UsageError(err.message);
@@ -187,17 +216,11 @@ async function restartUnits(
   root: string,
   restart: boolean,
 ): Promise<void> {
-  const commands = [
-    ...(f.daemonReload ? [['daemon-reload']] : []),
-    ...f.restarts.map((u) => ['restart', u]),
-  ];
+  const commands = [...(f.daemonReload ? [['daemon-reload']] : []), ...f.restarts.map((u) => ['restart', u])];
   if (commands.length === 0) return;
   const shown = commands.map((c) => `systemctl ${c.join(' ')}`);
   if (!restart) {
-    await writeStdout(
-      `to take effect (not run without --restart): ${shown.join(' && ')}\n`,
-      'the summary',
-    );
+    await writeStdout(`to take effect (not run without --restart): ${shown.join(' && ')}\n`, 'the summary');
     return;
   }
   if (realpathSync(root) !== '/') {

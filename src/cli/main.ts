@@ -76,7 +76,8 @@ Start here:
 Reports: -f/--format text|json|yaml|markdown|html, -o/--output FILE (a file name: -o json is refused,
 use -f json), --no-color (or NO_COLOR=1; FORCE_COLOR=1 keeps colours in a pipe).
 Exit status: 0 when the command ran (whatever it found), 1 for bad usage, a path given that cannot be
-used or an output that cannot be written (one line on stderr), 2 when --fail-on matched.`,
+used or an output that cannot be written (one line on stderr), 2 when --fail-on matched, 3 when fix
+found nothing to fix.`,
   );
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.

@@ -24,7 +24,11 @@ interface Target {
   exists: boolean;
 }
 
-export function applyPlan(plan: Plan, rootDir: string, opts: { backupDir?: string; stamp: string }): ApplyResult {
+export function applyPlan(
+  plan: Plan,
+  rootDir: string,
+  opts: { backupDir?: string; stamp: string },
+): ApplyResult {
   const root = new HostRoot(rootDir);
   if (!root.usable) throw new FixError(root.unreadable[0] ?? `--root ${rootDir}: cannot be used.`);
   const node = plan.changes.filter((c) => c.kind !== 'workload-patch');
@@ -35,14 +39,20 @@ export function applyPlan(plan: Plan, rootDir: string, opts: { backupDir?: strin
       const now = root.read(change.path, { quiet: true, maxBytes: 1 << 20 });
       if (!now) throw new FixError(`${change.path}: cannot be read under ${rootDir}; nothing was written.`);
       if (change.before !== null && now.text !== change.before)
-        throw new FixError(`${change.path}: changed since the plan was made; nothing was written (run fix again).`);
+        throw new FixError(
+          `${change.path}: changed since the plan was made; nothing was written (run fix again).`,
+        );
       if (change.before === null)
-        throw new FixError(`${change.path}: appeared since the plan was made; nothing was written (run fix again).`);
+        throw new FixError(
+          `${change.path}: appeared since the plan was made; nothing was written (run fix again).`,
+        );
       return { change, real: r.real, exists: true };
     }
     if (r.code !== 'ENOENT' || r.viaLink) throw new FixError(`${r.reason} Nothing was written.`);
     if (change.kind === 'sysctl-live')
-      throw new FixError(`${change.path}: not found under ${rootDir}; nothing was written (is this a node's root?).`);
+      throw new FixError(
+        `${change.path}: not found under ${rootDir}; nothing was written (is this a node's root?).`,
+      );
     return { change, exists: false };
   });
   // 2. Back up every file that exists, before the first write.
@@ -71,12 +81,17 @@ export function applyPlan(plan: Plan, rootDir: string, opts: { backupDir?: strin
   }
   // 3. Write: files first, then the running values (the boot value is kept before the live one moves).
   const written: string[] = [];
-  const order = [...targets.filter((t) => t.change.kind !== 'sysctl-live'), ...targets.filter((t) => t.change.kind === 'sysctl-live')];
+  const order = [
+    ...targets.filter((t) => t.change.kind !== 'sysctl-live'),
+    ...targets.filter((t) => t.change.kind === 'sysctl-live'),
+  ];
   for (const t of order) {
     try {
       if (t.change.kind === 'sysctl-live') writeFileSync(t.real!, t.change.after);
       else {
-        const real = t.real ?? join(realDir(root, dirname(normalizeHostPath(t.change.path)), rootDir), baseName(t.change.path));
+        const real =
+          t.real ??
+          join(realDir(root, dirname(normalizeHostPath(t.change.path)), rootDir), baseName(t.change.path));
         const mode = t.exists ? statSync(real).mode & 0o7777 : 0o644;
         const tmp = `${real}.podmortem-tmp-${process.pid}`;
         try {
@@ -105,7 +120,8 @@ function realDir(root: HostRoot, hostDir: string, rootDir: string): string {
     const host = `/${parts.slice(0, i + 1).join('/')}`;
     const r = root.resolve(host);
     if (r.ok) {
-      if (!statSync(r.real).isDirectory()) throw new FixError(`${host}: is not a directory under ${rootDir}; nothing was written.`);
+      if (!statSync(r.real).isDirectory())
+        throw new FixError(`${host}: is not a directory under ${rootDir}; nothing was written.`);
       real = r.real;
     } else if (r.code === 'ENOENT' && !r.viaLink) {
       real = join(real, parts[i]!);

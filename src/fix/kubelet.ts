@@ -82,7 +82,9 @@ export function kubeletChange(
   if (after === read.text) return undefined;
   const flags = target.facts?.kubelet?.podPidsLimit?.evidence.source;
   if (flags && !flags.endsWith('.yaml') && done.some((d) => d.startsWith('podPidsLimit')))
-    cautions.push(`A kubelet flag in ${flags} sets the pod pids limit and wins over ${path}: change it there too.`);
+    cautions.push(
+      `A kubelet flag in ${flags} sets the pod pids limit and wins over ${path}: change it there too.`,
+    );
   return {
     kind: 'kubelet-config',
     path,

@@ -62,10 +62,16 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
           const value = reportedSysctl(cause, fix.key) ?? fix.value;
           const had = sysctls.get(fix.key);
           // Two causes raising one key: the higher value, both reasons.
-          if (had) sysctls.set(fix.key, { ...had, value: Math.max(had.value, value), reasons: [...had.reasons, reason] });
+          if (had)
+            sysctls.set(fix.key, {
+              ...had,
+              value: Math.max(had.value, value),
+              reasons: [...had.reasons, reason],
+            });
           else sysctls.set(fix.key, { key: fix.key, value, file: fix.file, reasons: [reason] });
         } else if (fix.kind === 'dropin') {
-          for (const unit of units) dropIns.push({ unit, setting: fix.setting, value: fix.value, reasons: [reason] });
+          for (const unit of units)
+            dropIns.push({ unit, setting: fix.setting, value: fix.value, reasons: [reason] });
         } else if (fix.kind === 'kubelet') {
           kubelet.push({ fix, reasons: [reason] });
         } else {
@@ -98,7 +104,9 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
     );
   return {
     changes: dedupeWorkload(changes).sort(
-      (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+      (a, b) =>
+        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+        (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
     ),
     skipped: [...new Set(skipped)],
     answers: [...new Set(answers)],

@@ -49,15 +49,22 @@ export function renderDiff(plan: Plan): string {
   for (const c of fileChanges(plan)) head.push(`#   ${c.path}: ${c.why}`);
   if (f.now.length > 0) {
     head.push('#', '# Now (--apply writes the value under /proc/sys, as sysctl -w does):');
-    for (const c of plan.changes.filter((x) => x.kind === 'sysctl-live')) head.push(`#   ${c.command}   # ${c.why}`);
+    for (const c of plan.changes.filter((x) => x.kind === 'sysctl-live'))
+      head.push(`#   ${c.command}   # ${c.why}`);
   }
-  const after = [...(f.daemonReload ? ['systemctl daemon-reload'] : []), ...f.restarts.map((u) => `systemctl restart ${u}`)];
+  const after = [
+    ...(f.daemonReload ? ['systemctl daemon-reload'] : []),
+    ...f.restarts.map((u) => `systemctl restart ${u}`),
+  ];
   if (after.length > 0) {
     head.push('#', '# Then, for the changes to take effect (--apply --restart runs them):');
     for (const c of after) head.push(`#   ${c}`);
   }
   if (f.kubectl.length > 0) {
-    head.push('#', '# Workload (the kustomize/ patch below, or this command; --apply does not touch the cluster):');
+    head.push(
+      '#',
+      '# Workload (the kustomize/ patch below, or this command; --apply does not touch the cluster):',
+    );
     for (const c of f.kubectl) head.push(`#   ${c}`);
   }
   for (const c of plan.cautions) head.push('#', `# Caution: ${c}`);

@@ -44,7 +44,11 @@ export function sysctlChanges(wants: SysctlWant[], target: NodeTarget, skipped: 
         continue;
       }
       const before = read ? read.text : null;
-      file = { before, lines: before === null || before === '' ? [] : before.replace(/\n$/, '').split('\n'), keys: [] };
+      file = {
+        before,
+        lines: before === null || before === '' ? [] : before.replace(/\n$/, '').split('\n'),
+        keys: [],
+      };
       files.set(path, file);
     }
     file.keys.push(want);

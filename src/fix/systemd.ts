@@ -30,7 +30,10 @@ export function dropInChanges(wants: DropInWant[], target: NodeTarget, skipped: 
     const before = read ? read.text : null;
     const lines = before ? before.replace(/\n$/, '').split('\n') : [];
     if (!lines.some((l) => /^\s*\[Service\]\s*$/.test(l)))
-      lines.push(...(lines.length === 0 ? [`# podmortem fix: limits the containers of ${unit} inherit`] : []), '[Service]');
+      lines.push(
+        ...(lines.length === 0 ? [`# podmortem fix: limits the containers of ${unit} inherit`] : []),
+        '[Service]',
+      );
     for (const w of ws) {
       const line = `${w.setting}=${w.value}`;
       const at = lines.findIndex((l) => l.trim().startsWith(`${w.setting}=`));

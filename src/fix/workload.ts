@@ -56,7 +56,9 @@ export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: st
   }
   const limit = parseQuantity(limitText);
   if (limit === undefined) {
-    skipped.push(`memory.cgroup on ${who}: the memory limit "${limitText}" is not a quantity podmortem reads.`);
+    skipped.push(
+      `memory.cgroup on ${who}: the memory limit "${limitText}" is not a quantity podmortem reads.`,
+    );
     return undefined;
   }
   const raised = Math.ceil((limit * want.factor) / ROUND) * ROUND;

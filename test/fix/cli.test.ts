@@ -37,7 +37,9 @@ describe('podmortem fix on the calico example', () => {
     const r = podmortem(['fix', ...CALICO]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^# podmortem fix: confirmed kernel\.pid_max on kube-system\/calico-node-56bgm\/calico-node$/m);
+    expect(r.stdout).toMatch(
+      /^# podmortem fix: confirmed kernel\.pid_max on kube-system\/calico-node-56bgm\/calico-node$/m,
+    );
     expect(r.stdout).toContain('--- /dev/null\n+++ b/etc/sysctl.d/90-pid-max.conf\n');
     expect(r.stdout).toContain('+kernel.pid_max = 4194304\n');
     expect(r.stdout).toContain('#   sysctl -w kernel.pid_max=4194304');
@@ -64,16 +66,35 @@ describe('podmortem fix on the calico example', () => {
     writeFileSync(diff, podmortem(['fix', ...CALICO]).stdout);
     const r = spawnSync('patch', ['-p1', '-d', node, '-i', diff], { encoding: 'utf8' });
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain('kernel.pid_max = 4194304\n');
+    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain(
+      'kernel.pid_max = 4194304\n',
+    );
   });
 
   it('applied to a copy of the snapshot (--apply --root), analyze no longer confirms kernel.pid_max', () => {
     const node = copyOfNode('applied');
-    const before = podmortem(['analyze', `${EX}/calico-node.log`, `${EX}/pod.yaml`, '--node-root', node, '-f', 'json']);
+    const before = podmortem([
+      'analyze',
+      `${EX}/calico-node.log`,
+      `${EX}/pod.yaml`,
+      '--node-root',
+      node,
+      '-f',
+      'json',
+    ]);
     expect(causeVerdict(JSON.parse(before.stdout) as Report, 'kernel.pid_max')).toBe('confirmed');
     const originalKubelet = readFileSync(join(node, 'var/lib/kubelet/config.yaml'), 'utf8');
 
-    const r = podmortem(['fix', `${EX}/calico-node.log`, `${EX}/pod.yaml`, '--node-root', node, '--apply', '--root', node]);
+    const r = podmortem([
+      'fix',
+      `${EX}/calico-node.log`,
+      `${EX}/pod.yaml`,
+      '--node-root',
+      node,
+      '--apply',
+      '--root',
+      node,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('applied: /etc/sysctl.d/90-pid-max.conf\n');
@@ -83,9 +104,14 @@ describe('podmortem fix on the calico example', () => {
 
     // sysctl -w, played by the /proc/sys file; the boot value in /etc/sysctl.d.
     expect(readFileSync(join(node, 'proc/sys/kernel/pid_max'), 'utf8')).toBe('4194304\n');
-    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toMatch(/^kernel\.pid_max = 4194304$/m);
+    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toMatch(
+      /^kernel\.pid_max = 4194304$/m,
+    );
     // The kubelet config: the new settings, the kubelet's default thresholds kept, every other key as it was.
-    const kubelet = parse(readFileSync(join(node, 'var/lib/kubelet/config.yaml'), 'utf8')) as Record<string, unknown>;
+    const kubelet = parse(readFileSync(join(node, 'var/lib/kubelet/config.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(kubelet['systemReserved']).toEqual({ pid: '1000' });
     expect(kubelet['evictionHard']).toEqual({
       'memory.available': '100Mi',
@@ -106,23 +132,49 @@ describe('podmortem fix on the calico example', () => {
     expect(manifest).toContain('created /etc/sysctl.d/90-pid-max.conf\n');
     expect(manifest).toContain('modified /var/lib/kubelet/config.yaml\n');
 
-    const after = podmortem(['analyze', `${EX}/calico-node.log`, `${EX}/pod.yaml`, '--node-root', node, '-f', 'json']);
+    const after = podmortem([
+      'analyze',
+      `${EX}/calico-node.log`,
+      `${EX}/pod.yaml`,
+      '--node-root',
+      node,
+      '-f',
+      'json',
+    ]);
     expect(after.status).toBe(0);
     const verdict = causeVerdict(JSON.parse(after.stdout) as Report, 'kernel.pid_max');
     expect(verdict).not.toBe('confirmed');
     expect(verdict).not.toBe('likely');
 
     // Run again on the fixed copy: nothing left to fix, exit 3, said on stderr.
-    const again = podmortem(['fix', `${EX}/calico-node.log`, `${EX}/pod.yaml`, '--node-root', node, '--apply', '--root', node]);
+    const again = podmortem([
+      'fix',
+      `${EX}/calico-node.log`,
+      `${EX}/pod.yaml`,
+      '--node-root',
+      node,
+      '--apply',
+      '--root',
+      node,
+    ]);
     expect(again.status).toBe(3);
     expect(again.stdout).toBe('');
     expect(again.stderr).toMatch(/^podmortem: nothing to fix: /);
   });
 
-  it('with --restart under a copy, prints the restart and runs nothing', () => {
+  it('with --node-root alone (the host at /host), applies there; --restart under it runs nothing', () => {
     const node = copyOfNode('restart');
-    const r = podmortem(['fix', ...CALICO, '--apply', '--root', node, '--restart']);
+    const r = podmortem([
+      'fix',
+      `${EX}/calico-node.log`,
+      `${EX}/pod.yaml`,
+      '--node-root',
+      node,
+      '--apply',
+      '--restart',
+    ]);
     expect(r.status).toBe(0);
+    expect(readFileSync(join(node, 'proc/sys/kernel/pid_max'), 'utf8')).toBe('4194304\n');
     expect(r.stdout).toContain(`not run (--root ${node} is not this machine's /`);
     expect(r.stdout).toContain('systemctl restart kubelet');
     expect(r.stdout).not.toContain('running: systemctl');
@@ -135,7 +187,10 @@ describe('podmortem fix on the calico example', () => {
     const json = join(tmp, 'raced-plan.json');
     writeFileSync(json, podmortem(['fix', report, '--root', node, '-f', 'json']).stdout);
     // The plan lists the changes a script can read.
-    const plan = JSON.parse(readFileSync(json, 'utf8')) as { changes: { kind: string; path: string; action: string }[]; commands: string[] };
+    const plan = JSON.parse(readFileSync(json, 'utf8')) as {
+      changes: { kind: string; path: string; action: string }[];
+      commands: string[];
+    };
     expect(plan.changes.map((c) => [c.kind, c.path, c.action])).toEqual([
       ['sysctl-live', '/proc/sys/kernel/pid_max', 'modify'],
       ['sysctl-file', '/etc/sysctl.d/90-pid-max.conf', 'create'],
@@ -151,10 +206,17 @@ describe('podmortem fix --out DIR', () => {
     const r = podmortem(['fix', ...CALICO, '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(readFileSync(join(out, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain('kernel.pid_max = 4194304\n');
-    const kubelet = parse(readFileSync(join(out, 'var/lib/kubelet/config.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(readFileSync(join(out, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain(
+      'kernel.pid_max = 4194304\n',
+    );
+    const kubelet = parse(readFileSync(join(out, 'var/lib/kubelet/config.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(kubelet['systemReserved']).toEqual({ pid: '1000' });
-    expect(readFileSync(join(out, 'commands.sh'), 'utf8')).toContain('\nsysctl -w kernel.pid_max=4194304\nsystemctl restart kubelet\n');
+    expect(readFileSync(join(out, 'commands.sh'), 'utf8')).toContain(
+      '\nsysctl -w kernel.pid_max=4194304\nsystemctl restart kubelet\n',
+    );
     expect(existsSync(join(out, 'proc'))).toBe(false);
 
     writeFileSync(join(out, 'etc/sysctl.d/90-pid-max.conf'), 'kept\n');
@@ -168,7 +230,9 @@ describe('podmortem fix --out DIR', () => {
 
     const forced = podmortem(['fix', ...CALICO, '--out', out, '--force']);
     expect(forced.status).toBe(0);
-    expect(readFileSync(join(out, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain('kernel.pid_max = 4194304\n');
+    expect(readFileSync(join(out, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain(
+      'kernel.pid_max = 4194304\n',
+    );
   });
 });
 
@@ -190,7 +254,9 @@ describe('podmortem fix on a memory report', () => {
     );
     const out = join(tmp, 'oom-out');
     expect(podmortem(['fix', report, `${OOM}/pod.yaml`, '--out', out]).status).toBe(0);
-    const patch = parse(readFileSync(join(out, 'kustomize/deployment-shop-checkout.yaml'), 'utf8')) as unknown;
+    const patch = parse(
+      readFileSync(join(out, 'kustomize/deployment-shop-checkout.yaml'), 'utf8'),
+    ) as unknown;
     expect(patch).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -198,7 +264,12 @@ describe('podmortem fix on a memory report', () => {
       spec: {
         template: {
           spec: {
-            containers: [{ name: 'checkout', resources: { limits: { memory: '1152Mi' }, requests: { memory: '1152Mi' } } }],
+            containers: [
+              {
+                name: 'checkout',
+                resources: { limits: { memory: '1152Mi' }, requests: { memory: '1152Mi' } },
+              },
+            ],
           },
         },
       },
@@ -263,7 +334,16 @@ describe('podmortem fix: exits and refusals', () => {
     // Run as nobody; a report with nothing to fix, so even a failed privilege drop writes nothing.
     const r = spawnSync(
       'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'dist/cli/main.js', 'fix', `${EX}/calico-node.log`, '--apply'],
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        'dist/cli/main.js',
+        'fix',
+        `${EX}/calico-node.log`,
+        '--apply',
+      ],
       { encoding: 'utf8', input: '' },
     );
     expect(r.status).toBe(1);

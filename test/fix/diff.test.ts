@@ -46,7 +46,10 @@ describe('unifiedDiff', () => {
   it('is applied by patch(1) to give the new text, for 200 seeded edits', () => {
     const r = rng(42);
     for (let c = 0; c < 200; c++) {
-      const base = Array.from({ length: Math.floor(r() * 30) }, (_, i) => `line ${i} ${i % 3 === 0 ? 'x' : 'y'}`);
+      const base = Array.from(
+        { length: Math.floor(r() * 30) },
+        (_, i) => `line ${i} ${i % 3 === 0 ? 'x' : 'y'}`,
+      );
       const changed = edit(base, r);
       const before = base.length > 0 ? `${base.join('\n')}\n` : '';
       const after = changed.length > 0 ? `${changed.join('\n')}\n` : '';

@@ -69,7 +69,9 @@ describe('the kubelet config', () => {
       'proc/sys/kernel/pid_max': '32768\n',
     });
     const k = byPath(p.changes, '/var/lib/kubelet/config.yaml')!;
-    expect(k.after).toBe(config.replace('# our nodes are small\n', '# our nodes are small\n  pid.available: 5%\n'));
+    expect(k.after).toBe(
+      config.replace('# our nodes are small\n', '# our nodes are small\n  pid.available: 5%\n'),
+    );
     expect(k.why).toContain('evictionHard.pid.available: 5%');
     expect(k.why).not.toContain('systemReserved');
   });
@@ -94,7 +96,9 @@ describe('the kubelet config', () => {
   });
 
   it('says what to set by hand when the node has no config file (a kubelet run with flags)', async () => {
-    const p = await plan([{ id: 'kernel.pid_max', verdict: 'confirmed' }], { 'proc/sys/kernel/pid_max': '32768\n' });
+    const p = await plan([{ id: 'kernel.pid_max', verdict: 'confirmed' }], {
+      'proc/sys/kernel/pid_max': '32768\n',
+    });
     expect(p.changes.map((c) => c.kind)).toEqual(['sysctl-live', 'sysctl-file']);
     expect(p.skipped.join(' ')).toContain('/var/lib/kubelet/config.yaml does not exist on this node');
   });
@@ -117,7 +121,10 @@ describe('sysctl files', () => {
       [{ id: 'fs.file-max', verdict: 'confirmed', commands: ['sysctl -w fs.file-max=1600000'] }],
       { 'proc/sys/fs/file-max': '400000\n' },
     );
-    expect(byPath(p.changes, '/proc/sys/fs/file-max')).toMatchObject({ after: '1600000\n', command: 'sysctl -w fs.file-max=1600000' });
+    expect(byPath(p.changes, '/proc/sys/fs/file-max')).toMatchObject({
+      after: '1600000\n',
+      command: 'sysctl -w fs.file-max=1600000',
+    });
     expect(byPath(p.changes, '/etc/sysctl.d/90-file-max.conf')!.after).toMatch(/^fs\.file-max = 1600000$/m);
   });
 
@@ -150,8 +157,14 @@ describe('systemd drop-ins', () => {
       'etc/systemd/system/docker.service.d/podmortem-limits.conf': '[Service]\nTasksMax=infinity\n',
     });
     expect(p.changes.map((c) => [c.path, c.after])).toEqual([
-      ['/etc/systemd/system/containerd.service.d/podmortem-limits.conf', '# podmortem fix: limits the containers of containerd.service inherit\n[Service]\nLimitNOFILE=1048576\n'],
-      ['/etc/systemd/system/docker.service.d/podmortem-limits.conf', '[Service]\nTasksMax=infinity\nLimitNOFILE=1048576\n'],
+      [
+        '/etc/systemd/system/containerd.service.d/podmortem-limits.conf',
+        '# podmortem fix: limits the containers of containerd.service inherit\n[Service]\nLimitNOFILE=1048576\n',
+      ],
+      [
+        '/etc/systemd/system/docker.service.d/podmortem-limits.conf',
+        '[Service]\nTasksMax=infinity\nLimitNOFILE=1048576\n',
+      ],
     ]);
     expect(p.changes.every((c) => c.daemonReload)).toBe(true);
     expect(p.cautions.join(' ')).toContain('Restarting the container runtime');
@@ -169,7 +182,7 @@ describe('systemd drop-ins', () => {
     expect(p.changes).toEqual([]);
     expect(p.answers).toEqual(['likely seccomp.clone3 on ns/p-0/c']);
     expect(p.skipped).toEqual([
-      'seccomp.clone3 on ns/p-0/c: no file on the node or the workload fixes it; follow the report\'s remediation (podmortem explain seccomp.clone3).',
+      "seccomp.clone3 on ns/p-0/c: no file on the node or the workload fixes it; follow the report's remediation (podmortem explain seccomp.clone3).",
     ]);
   });
 });
@@ -186,7 +199,17 @@ describe('the workload patch', () => {
           {
             subject: { namespace: 'web', pod: 'api-5f7c9d8b4-abcde', container: 'api' },
             signatures: [],
-            causes: [{ id: 'memory.cgroup', verdict: 'likely', summary: 's', reasons: [], evidence: [], missing: [], remediation: [] }],
+            causes: [
+              {
+                id: 'memory.cgroup',
+                verdict: 'likely',
+                summary: 's',
+                reasons: [],
+                evidence: [],
+                missing: [],
+                remediation: [],
+              },
+            ],
             notes: [],
           },
         ],
@@ -219,7 +242,9 @@ describe('the workload patch', () => {
     expect(parse(c!.after)).toMatchObject({
       kind: 'Deployment',
       metadata: { name: 'api', namespace: 'web' },
-      spec: { template: { spec: { containers: [{ name: 'api', resources: { limits: { memory: '1472Mi' } } }] } } },
+      spec: {
+        template: { spec: { containers: [{ name: 'api', resources: { limits: { memory: '1472Mi' } } }] } },
+      },
     });
     expect(c!.after).not.toContain('requests');
   });

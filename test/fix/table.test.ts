@@ -12,7 +12,9 @@ const CAUSES = join(import.meta.dirname, '../../src/knowledge/causes');
 function sourceOf(id: string): string {
   const own = readFileSync(join(CAUSES, id, 'cause.ts'), 'utf8');
   // The inotify causes pass their values to a shared builder, which writes the commands.
-  const shared = id.startsWith('inotify.') ? readFileSync(join(CAUSES, 'shared/inotify-limit.ts'), 'utf8') : '';
+  const shared = id.startsWith('inotify.')
+    ? readFileSync(join(CAUSES, 'shared/inotify-limit.ts'), 'utf8')
+    : '';
   return own + shared;
 }
 
@@ -32,7 +34,10 @@ describe('src/fix/table.ts', () => {
       } else if (f.kind === 'dropin') {
         expect(src).toContain(`${f.setting}=${f.value}`);
       } else if (f.kind === 'kubelet') {
-        for (const s of f.set) expect(src).toContain(`${s.path[s.path.length - 1]}: ${typeof s.value === 'string' ? `"${s.value}"` : s.value}`);
+        for (const s of f.set)
+          expect(src).toContain(
+            `${s.path[s.path.length - 1]}: ${typeof s.value === 'string' ? `"${s.value}"` : s.value}`,
+          );
       }
     }
   });
