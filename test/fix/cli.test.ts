@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Report } from '../../src/evidence/types.js';
 import { ensureBuilt, podmortem } from '../cli/helpers.js';
+import { describeNeeding } from '../prerequisites.js';
 
 const EX = 'examples/calico-node-newosproc';
 const CALICO = [`${EX}/calico-node.log`, `${EX}/pod.yaml`, '--node-root', `${EX}/node`];
@@ -58,17 +59,6 @@ describe('podmortem fix on the calico example', () => {
     const fromReport = podmortem(['fix', report, '--root', `${EX}/node`]);
     expect(fromReport.status).toBe(0);
     expect(fromReport.stdout).toBe(a.stdout);
-  });
-
-  it('is a patch that patch(1) applies to a copy of the node', () => {
-    const node = copyOfNode('patched');
-    const diff = join(tmp, 'calico.patch');
-    writeFileSync(diff, podmortem(['fix', ...CALICO]).stdout);
-    const r = spawnSync('patch', ['-p1', '-d', node, '-i', diff], { encoding: 'utf8' });
-    expect(r.status, r.stderr + r.stdout).toBe(0);
-    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain(
-      'kernel.pid_max = 4194304\n',
-    );
   });
 
   it('applied to a copy of the snapshot (--apply --root), analyze no longer confirms kernel.pid_max', () => {
@@ -329,7 +319,22 @@ describe('podmortem fix: exits and refusals', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(podmortem(['fix', ...CALICO]).stdout);
   });
+});
 
+describeNeeding('podmortem fix: the diff with GNU patch', ['patch'], () => {
+  it('is a patch that patch(1) applies to a copy of the node', () => {
+    const node = copyOfNode('patched');
+    const diff = join(tmp, 'calico.patch');
+    writeFileSync(diff, podmortem(['fix', ...CALICO]).stdout);
+    const r = spawnSync('patch', ['-p1', '-d', node, '-i', diff], { encoding: 'utf8' });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(readFileSync(join(node, 'etc/sysctl.d/90-pid-max.conf'), 'utf8')).toContain(
+      'kernel.pid_max = 4194304\n',
+    );
+  });
+});
+
+describeNeeding('podmortem fix --apply as a user', ['root', 'setpriv'], () => {
   it('--apply on / is refused to a user who is not root, before anything is read', () => {
     // Run as nobody; a report with nothing to fix, so even a failed privilege drop writes nothing.
     const r = spawnSync(

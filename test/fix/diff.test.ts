@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { unifiedDiff } from '../../src/fix/diff.js';
+import { describeNeeding } from '../prerequisites.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podmortem-diff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +43,7 @@ function patchGives(before: string, diff: string): string {
   return readFileSync(file, 'utf8');
 }
 
-describe('unifiedDiff', () => {
+describeNeeding('unifiedDiff', ['patch'], () => {
   it('is applied by patch(1) to give the new text, for 200 seeded edits', () => {
     const r = rng(42);
     for (let c = 0; c < 200; c++) {
