@@ -1,10 +1,14 @@
 // A unified diff of two texts, as `diff -u` and `git diff` print it (3 lines of context), so the
 // output of `podmortem fix` can be read as a review and applied with `patch -p1 -d ROOT`. The edit
-// script is Myers' O((N+M)D) shortest one: config files are small and the edits few.
+// script is Myers' O((N+M)D) shortest one: config files are small and the edits few. Its trace
+// keeps only the 2d+3 diagonals each step reads (O(D^2) memory), and past MAX_EDITS differences the
+// script is "remove every line, add every line": still a correct diff, never an unbounded one.
 
 export type Op = { op: ' ' | '-' | '+'; line: string };
 
 const CONTEXT = 3;
+/** Beyond this many differing lines the files are not alike: the whole file is replaced (<= 16 MiB of trace). */
+const MAX_EDITS = 2000;
 /** Marks the last line of a file that has no final newline (never in a text line: NUL). */
 const NO_EOL = '\u0000';
 
@@ -25,7 +29,10 @@ export function editScript(a: string[], b: string[]): Op[] {
   const trace: Int32Array[] = [];
   let found = false;
   for (let d = 0; d <= max && !found; d++) {
-    trace.push(v.slice());
+    if (d > MAX_EDITS)
+      return [...a.map((line): Op => ({ op: '-', line })), ...b.map((line): Op => ({ op: '+', line }))];
+    // The diagonals -d-1 .. d+1 are all this step reads, and all the walk back needs of it.
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x =
         k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)
@@ -49,9 +56,10 @@ export function editScript(a: string[], b: string[]): Op[] {
   let y = m;
   for (let d = trace.length - 1; d >= 0; d--) {
     const vd = trace[d]!;
+    const at = (k: number) => vd[k + d + 1]!; // diagonal k in the slice kept for step d
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1]! < vd[offset + k + 1]!) ? k + 1 : k - 1;
-    const prevX = vd[offset + prevK]!;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       x--;

@@ -82,3 +82,13 @@ describeNeeding('unifiedDiff', ['patch'], () => {
     expect(patchGives('a\nb', d)).toBe('a\nb\nc\n');
   });
 });
+
+describeNeeding('unifiedDiff on files that are not alike', ['patch'], () => {
+  it('replaces the whole file past 2000 differences, still a diff patch(1) applies', () => {
+    const before = Array.from({ length: 3000 }, (_, i) => `old ${i}`).join('\n') + '\n';
+    const after = Array.from({ length: 3000 }, (_, i) => `new ${i}`).join('\n') + '\n';
+    const d = unifiedDiff('/f', before, after);
+    expect(d.split('\n').filter((l) => l.startsWith('-old')).length).toBe(3000);
+    expect(patchGives(before, d)).toBe(after);
+  });
+});
