@@ -160,6 +160,8 @@ that failed (one line on stderr).`,
       const { plan } = result;
       const { nothingToFix, renderDiff, renderJson, followUp } = await import('../fix/render.js');
       if (plan.changes.length === 0) {
+        // What the analysis could not read or recognize is why, often: said before the verdict.
+        for (const w of result.warnings) process.stderr.write(`podmortem: ${w}\n`);
         process.stderr.write(`podmortem: ${nothingToFix(plan, result.actionable)}\n`);
         process.exitCode = NOTHING_TO_FIX;
         return;

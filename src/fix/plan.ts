@@ -44,8 +44,17 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
   const kubelet: KubeletWant[] = [];
   const changes: Change[] = [];
   const units = environmentOf(target.facts).runtimeUnits;
+  // Node changes are for the node that crashed: a scan's report holds several nodes, and a root read
+  // names one (its /etc/hostname, as the kubelet names the node by default).
+  const here = target.facts?.hostname?.value;
+  const nodes = [...new Set(report.incidents.flatMap((i) => (i.subject.node ? [i.subject.node] : [])))];
+  if (!here && nodes.length > 1)
+    cautions.push(
+      `The report holds crashes of ${nodes.length} nodes (${nodes.join(', ')}); the node changes are planned for all of them together: give --root (the node's files) to plan for one.`,
+    );
   for (const incident of report.incidents) {
     const subject = subjectOf(incident);
+    const elsewhere = !!here && !!incident.subject.node && incident.subject.node !== here;
     for (const cause of incident.causes) {
       if (!ACTIONABLE.has(cause.verdict)) continue;
       const reason: ChangeReason = { cause: cause.id, verdict: cause.verdict, subject };
@@ -58,6 +67,12 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
         continue;
       }
       for (const fix of fixes) {
+        if (elsewhere && fix.kind !== 'workload-memory') {
+          skipped.push(
+            `${cause.id} on ${subject}: it crashed on node ${incident.subject.node}, not on ${here} (the root given); run fix with that node's files for its node changes.`,
+          );
+          continue;
+        }
         if (fix.kind === 'sysctl') {
           const value = reportedSysctl(cause, fix.key) ?? fix.value;
           const had = sysctls.get(fix.key);

@@ -149,7 +149,7 @@ describe('podmortem fix on the calico example', () => {
     ]);
     expect(again.status).toBe(3);
     expect(again.stdout).toBe('');
-    expect(again.stderr).toMatch(/^podmortem: nothing to fix: /);
+    expect(again.stderr).toMatch(/^podmortem: nothing to fix: /m);
   });
 
   it('with --node-root alone (the host at /host), applies there; --restart under it runs nothing', () => {
@@ -282,7 +282,7 @@ describe('podmortem fix: exits and refusals', () => {
     const r = podmortem(['fix', `${EX}/calico-node.log`]);
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^podmortem: nothing to fix: the report has no confirmed or likely cause/);
+    expect(r.stderr).toMatch(/^podmortem: nothing to fix: the report has no confirmed or likely cause/m);
   });
 
   it.each([

@@ -16,7 +16,7 @@ let n = 0;
 type Cause = { id: string; verdict: string; commands?: string[] };
 
 /** A saved report with one incident and these causes, and a node folder with these files. */
-async function plan(causes: Cause[], files: Record<string, string>) {
+async function plan(causes: Cause[], files: Record<string, string>, node?: string) {
   const dir = join(tmp, `case-${++n}`);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, 'node', path)), { recursive: true });
@@ -27,7 +27,7 @@ async function plan(causes: Cause[], files: Record<string, string>) {
     schemaVersion: 1,
     incidents: [
       {
-        subject: { namespace: 'ns', pod: 'p-0', container: 'c' },
+        subject: { namespace: 'ns', pod: 'p-0', container: 'c', ...(node ? { node } : {}) },
         signatures: [],
         causes: causes.map((c) => ({
           id: c.id,
@@ -147,6 +147,17 @@ describe('sysctl files', () => {
     const f = byPath(p.changes, '/etc/sysctl.d/90-inotify.conf')!;
     expect(f.after).toMatch(/^fs\.inotify\.max_user_instances = 8192$/m);
     expect(f.after).toMatch(/^fs\.inotify\.max_user_watches = 524288$/m);
+  });
+});
+
+describe('which node', () => {
+  it("plans no node change for a crash on another node than the root's", async () => {
+    const files = { 'etc/hostname': 'worker-1\n', 'proc/sys/kernel/pid_max': '32768\n' };
+    const other = await plan([{ id: 'kernel.pid_max', verdict: 'confirmed' }], files, 'worker-2');
+    expect(other.changes).toEqual([]);
+    expect(other.skipped[0]).toContain('it crashed on node worker-2, not on worker-1');
+    const same = await plan([{ id: 'kernel.pid_max', verdict: 'confirmed' }], files, 'worker-1');
+    expect(same.changes.map((c) => c.path)).toContain('/etc/sysctl.d/90-pid-max.conf');
   });
 });
 
