@@ -177,6 +177,15 @@ that failed (one line on stderr).`,
           return;
         }
         if (opts.apply) {
+          const f0 = followUp(plan);
+          if (plan.changes.every((c) => c.kind === 'workload-patch')) {
+            // Nothing for the node: the fix is the workload's, which --apply never touches.
+            process.stderr.write(
+              `podmortem: nothing to apply on the node; the fix is the workload's: ${f0.kubectl.join(' ; ')}\n`,
+            );
+            process.exitCode = NOTHING_TO_FIX;
+            return;
+          }
           const { applyPlan } = await import('../fix/apply.js');
           const applied = applyPlan(plan, root!, {
             ...(opts.backupDir !== undefined ? { backupDir: opts.backupDir } : {}),

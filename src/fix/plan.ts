@@ -113,6 +113,10 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
   changes.push(...dropInChanges(dedupeDropIns(dropIns), target, skipped));
   const k = kubeletChange(kubelet, target, skipped, cautions);
   if (k) changes.push(k);
+  if (!target.read && changes.some((c) => c.kind !== 'workload-patch'))
+    cautions.push(
+      "No node files were read (give --root DIR, or --node-root DIR): node files are shown as new and the running values as unknown; plan against the node's files before applying.",
+    );
   if (changes.some((c) => c.kind === 'systemd-dropin' && /docker|containerd|crio/.test(c.restart ?? '')))
     cautions.push(
       'Restarting the container runtime stops the containers it runs unless it is configured to keep them (Docker live-restore; containerd and CRI-O keep them): drain the node first if unsure.',

@@ -90,7 +90,8 @@ export function renderJson(plan: Plan): string {
       changes: plan.changes.map((c) => ({
         kind: c.kind,
         path: c.path,
-        action: c.before === null ? 'create' : 'modify',
+        // A running sysctl is set, never created; a file is created or modified.
+        action: c.kind === 'sysctl-live' ? 'set' : c.before === null ? 'create' : 'modify',
         why: c.why,
         causes: c.reasons,
         ...(c.restart ? { restart: c.restart } : {}),

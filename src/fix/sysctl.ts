@@ -102,7 +102,13 @@ function persistentPath(want: SysctlWant, target: NodeTarget): string | undefine
   const winning = set[set.length - 1];
   if (winning && Number(winning.value) >= want.value) return undefined;
   const inEtc = set.filter((s) => s.evidence.source.startsWith('/etc/'));
-  return inEtc[inEtc.length - 1]?.evidence.source ?? `/etc/sysctl.d/${want.file}`;
+  const edited = inEtc[inEtc.length - 1]?.evidence.source;
+  if (edited) return edited;
+  // systemd-sysctl applies every directory's files in the order of their names: a vendor file named
+  // after ours (99-...) would set the old value again at boot, so ours is named to come after it.
+  const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  const later = set.some((s) => base(s.evidence.source) >= want.file);
+  return `/etc/sysctl.d/${later ? `99-zz-${want.file.replace(/^\d+-/, '')}` : want.file}`;
 }
 
 function findLast<T>(xs: T[], f: (x: T) => boolean): number {

@@ -182,7 +182,7 @@ describe('podmortem fix on the calico example', () => {
       commands: string[];
     };
     expect(plan.changes.map((c) => [c.kind, c.path, c.action])).toEqual([
-      ['sysctl-live', '/proc/sys/kernel/pid_max', 'modify'],
+      ['sysctl-live', '/proc/sys/kernel/pid_max', 'set'],
       ['sysctl-file', '/etc/sysctl.d/90-pid-max.conf', 'create'],
       ['kubelet-config', '/var/lib/kubelet/config.yaml', 'modify'],
     ]);
@@ -264,6 +264,18 @@ describe('podmortem fix on a memory report', () => {
         },
       },
     });
+  });
+
+  it('--apply on a node has nothing to write for it: says so, names the kubectl patch, exits 3', () => {
+    const node = copyOfNode('oom-node');
+    const report = join(tmp, 'oom.json');
+    const r = podmortem(['fix', report, `${OOM}/pod.yaml`, '--apply', '--root', node]);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      "nothing to apply on the node; the fix is the workload's: kubectl -n shop patch deployment checkout",
+    );
+    expect(existsSync(join(node, 'var/backups'))).toBe(false);
   });
 
   it('without the pod spec, says what to give and exits 3', () => {

@@ -136,6 +136,14 @@ describe('sysctl files', () => {
     expect(p.changes).toEqual([]);
   });
 
+  it('names its file to come after a vendor file that sets the key later at boot', async () => {
+    const p = await plan([{ id: 'kernel.pid_max', verdict: 'confirmed' }], {
+      'usr/lib/sysctl.d/99-vendor.conf': 'kernel.pid_max = 32768\n',
+      'proc/sys/kernel/pid_max': '32768\n',
+    });
+    expect(p.changes.map((c) => c.path)).toContain('/etc/sysctl.d/99-zz-pid-max.conf');
+  });
+
   it('puts both inotify limits in one 90-inotify.conf', async () => {
     const p = await plan(
       [
