@@ -1,6 +1,7 @@
 // The diff `podmortem fix` prints, on kubelet-config-sized and larger files: time and peak heap for a
 // few edits (the usual case) and for files that are not alike (the bounded whole-file fallback).
 // Figures only; prints the load average beside them (the machine is shared). Needs dist/ (npm run build).
+/* global process, console, globalThis */
 import { loadavg } from 'node:os';
 import { unifiedDiff } from '../dist/fix/diff.js';
 
@@ -12,7 +13,7 @@ function measure(name, before, after, runs = 5) {
   const times = [];
   let heap = 0;
   for (let r = 0; r < runs; r++) {
-    global.gc?.();
+    globalThis.gc?.();
     const h0 = process.memoryUsage().heapUsed;
     const t0 = process.hrtime.bigint();
     const d = unifiedDiff('/f', before, after);
