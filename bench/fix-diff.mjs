@@ -1,7 +1,7 @@
 // The diff `podmortem fix` prints, on kubelet-config-sized and larger files: time and peak heap for a
 // few edits (the usual case) and for files that are not alike (the bounded whole-file fallback).
 // Figures only; prints the load average beside them (the machine is shared). Needs dist/ (npm run build).
-/* global process, console, globalThis */
+/* global process, console */
 import { loadavg } from 'node:os';
 import { unifiedDiff } from '../dist/fix/diff.js';
 
