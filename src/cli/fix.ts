@@ -142,6 +142,10 @@ that failed (one line on stderr).`,
         throw new UsageError(
           "--apply writes this node's /etc and /proc/sys: run it as root (sudo podmortem fix ... --apply), or give --root DIR to apply under a copy of a node's files.",
         );
+      if ((inputs.length === 0 || inputs.includes('-')) && process.stdin.isTTY)
+        process.stderr.write(
+          'podmortem: reading a report or a crash log from standard input (paste it, then Ctrl-D); or name it: podmortem fix report.json, podmortem fix crash.log pod.yaml --node-root /\n',
+        );
       const { planFix } = await import('../pipeline/fix.js');
       const { FixError } = await import('../fix/types.js');
       const result = await planFix({

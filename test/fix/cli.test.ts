@@ -290,6 +290,14 @@ describe('podmortem fix on a memory report', () => {
 });
 
 describe('podmortem fix: exits and refusals', () => {
+  it("is the contract's fix command, listed by podmortem --help", () => {
+    expect(readFileSync(join(import.meta.dirname, '../../../shared/CONTRACT.md'), 'utf8')).toContain(
+      '| `podmortem fix` |',
+    );
+    expect(podmortem(['--help']).stdout).toMatch(/^ {2}fix \[options\] \[INPUT\.\.\.\] /m);
+    expect(podmortem(['fix', '--help']).stdout).toMatch(/^ {2}podmortem fix report\.json --apply --root /m);
+  });
+
   it('exits 3 when the report has no confirmed or likely cause, and says so', () => {
     const r = podmortem(['fix', `${EX}/calico-node.log`]);
     expect(r.status).toBe(3);
