@@ -98,6 +98,7 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
               ...(s.container ? { container: s.container } : {}),
               ...(s.owner ? { owner: s.owner } : {}),
               subject,
+              evidence: cause.evidence,
               factor: fix.factor,
               reasons: [reason],
             },

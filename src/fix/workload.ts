@@ -4,6 +4,7 @@
 // StatefulSet, DaemonSet or CronJob; a Job's template is immutable and a bare pod has no template.
 import { stringify } from 'yaml';
 import { parseQuantity } from '../sources/cluster/wire.js';
+import type { Evidence } from '../evidence/types.js';
 import type { Change, ChangeReason, WorkloadSpec } from './types.js';
 
 const MI = 2 ** 20;
@@ -21,6 +22,18 @@ export interface MemoryWant {
   owner?: string;
   factor: number;
   reasons: ChangeReason[];
+  /** The cause's evidence: a report from `pod` or `scan` quotes the limit from the pod spec it read. */
+  evidence?: Evidence[];
+}
+
+/** The limit a cluster report quotes: "(containers[api].resources.limits.memory)" / "memory: 768Mi". */
+function quotedLimit(want: MemoryWant): { container: string; limit: string } | undefined {
+  for (const e of want.evidence ?? []) {
+    const c = /\(containers\[([^\]]+)\]\.resources\.limits\.memory\)$/.exec(e.source);
+    const l = /^memory: (\S+)$/.exec(e.text);
+    if (c && l && (!want.container || c[1] === want.container)) return { container: c[1]!, limit: l[1]! };
+  }
+  return undefined;
 }
 
 const API_VERSION: Record<string, string> = {
@@ -33,10 +46,22 @@ const API_VERSION: Record<string, string> = {
 
 export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: string[]): Change | undefined {
   const who = want.subject;
-  // The pod spec of this pod; or the only one given when the report does not name the pod.
-  const spec =
+  // The pod spec of this pod; or the only one given when the report does not name the pod; or what
+  // the report itself quotes of it (a `pod` or `scan` report read the spec through the API).
+  const given =
     specs.find((s) => s.namespace === want.namespace && s.pod === want.pod) ??
     (specs.length === 1 && (!want.pod || !want.namespace) ? specs[0] : undefined);
+  const quoted = given ? undefined : quotedLimit(want);
+  const spec: WorkloadSpec | undefined =
+    given ??
+    (quoted && want.namespace && want.pod
+      ? {
+          namespace: want.namespace,
+          pod: want.pod,
+          containers: [{ name: quoted.container, resources: { limits: { memory: quoted.limit } } }],
+          source: 'the report',
+        }
+      : undefined);
   const owner = spec?.owner ?? parseOwner(want.owner);
   const container =
     spec?.containers.find((c) => c.name === want.container) ??
@@ -88,7 +113,7 @@ export function memoryPatch(want: MemoryWant, specs: WorkloadSpec[], skipped: st
     path: `kustomize/${kind}-${spec.namespace}-${owner.name}.yaml`,
     before: null,
     after: `# podmortem fix: ${want.reasons.map((r) => `${r.cause} ${r.verdict} on ${r.subject}`).join('; ')}\n${stringify(patch, { lineWidth: 0 })}`,
-    why: `Raises the memory limit of ${owner.kind} ${spec.namespace}/${owner.name} container "${container.name}" from ${limitText} to ${newLimit} (x${want.factor}, rounded up to 64Mi)${keepGuaranteed ? ', and its memory request with it (the spec keeps them equal)' : ''}; the pods are recreated by the rollout.`,
+    why: `Raises the memory limit of ${owner.kind} ${spec.namespace}/${owner.name} container "${container.name}" from ${limitText} to ${newLimit} (x${want.factor}, rounded up to 64Mi)${keepGuaranteed ? ', and its memory request with it (the spec keeps them equal)' : quoted ? ' (the report quotes the limit, not the request: a request equal to the old limit stays there)' : ''}; the pods are recreated by the rollout.`,
     reasons: want.reasons,
     command: `kubectl -n ${spec.namespace} patch ${kind} ${owner.name} --type strategic -p '${JSON.stringify({ spec: templateSpec })}'`,
   };

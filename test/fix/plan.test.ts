@@ -267,4 +267,44 @@ describe('the workload patch', () => {
     });
     expect(c!.after).not.toContain('requests');
   });
+
+  it('from a pod or scan report alone: the owner it names and the limit it quotes', async () => {
+    const dir = join(tmp, 'wl-report');
+    mkdirSync(dir, { recursive: true });
+    const evidence = [
+      { source: 'pod db/pg-0 (containers[pg].resources.limits.memory)', text: 'memory: 1Gi' },
+    ];
+    writeFileSync(
+      join(dir, 'report.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        incidents: [
+          {
+            subject: { namespace: 'db', pod: 'pg-0', container: 'pg', owner: 'StatefulSet db/pg' },
+            signatures: [],
+            causes: [
+              {
+                id: 'memory.cgroup',
+                verdict: 'confirmed',
+                summary: 's',
+                reasons: [],
+                evidence,
+                missing: [],
+                remediation: [],
+              },
+            ],
+            notes: [],
+          },
+        ],
+        warnings: [],
+      }),
+    );
+    const r = await planFix({ inputs: [join(dir, 'report.json')] });
+    const [c] = r.plan.changes;
+    expect(c!.path).toBe('kustomize/statefulset-db-pg.yaml');
+    expect(c!.command).toBe(
+      `kubectl -n db patch statefulset pg --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"pg","resources":{"limits":{"memory":"1536Mi"}}}]}}}}'`,
+    );
+    expect(c!.why).toContain('from 1Gi to 1536Mi');
+  });
 });
