@@ -2,7 +2,16 @@
 // (--out), applied to a copy of the node snapshot (--apply --root) with backups, and the analysis
 // of that copy afterwards; a memory report's workload patch; the exits a script relies on.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +177,22 @@ describe('podmortem fix on the calico example', () => {
     expect(r.stdout).toContain(`not run (--root ${node} is not this machine's /`);
     expect(r.stdout).toContain('systemctl restart kubelet');
     expect(r.stdout).not.toContain('running: systemctl');
+  });
+
+  it('never writes out of the root: a link in the copy that leads outside is not followed there', () => {
+    const node = copyOfNode('linked');
+    const outside = mkdtempSync(join(tmp, 'outside-'));
+    rmSync(join(node, 'etc/sysctl.d'), { recursive: true });
+    symlinkSync(outside, join(node, 'etc/sysctl.d')); // absolute: re-rooted under the copy, where it is missing
+    const backups = join(tmp, 'linked-backups');
+    const r = podmortem(['fix', ...CALICO, '--apply', '--root', node, '--backup-dir', backups]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('not planned: kernel.pid_max: /etc/sysctl.d/90-pid-max.conf: a symbolic link');
+    expect(readdirSync(outside)).toEqual([]);
+    // The rest is applied, with its backups where --backup-dir says.
+    expect(readFileSync(join(node, 'proc/sys/kernel/pid_max'), 'utf8')).toBe('4194304\n');
+    expect(readFileSync(join(backups, 'proc/sys/kernel/pid_max'), 'utf8')).toBe('32768\n');
+    expect(existsSync(join(node, 'var/backups'))).toBe(false);
   });
 
   it('-f json lists the changes and the commands for a script', () => {
