@@ -80,6 +80,11 @@ export default tseslint.config(
     'src/diagnose weighs evidence with the knowledge; reading sources belongs to src/pipeline.',
   ),
   forbid(
+    ['src/fix/**'],
+    ['diagnose', 'pipeline', 'report', 'cli'],
+    'src/fix turns a report into changes: it plans from the report, the knowledge and what sources read, and never diagnoses or renders reports.',
+  ),
+  forbid(
     ['src/report/**'],
     ['sources', 'knowledge', 'diagnose', 'pipeline', 'cli'],
     'src/report renders one Report model and decides nothing.',
