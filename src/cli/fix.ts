@@ -10,8 +10,11 @@ import { mustBeDir } from './paths.js';
 import { parseOutputPath } from './output.js';
 import { writeOutputFile, writeStdout } from './write.js';
 
-/** Exit status when the report holds nothing to change (0: changes shown, written or applied; 1: error). */
-export const NOTHING_TO_FIX = 3;
+/**
+ * Exit status when the report holds nothing to change. The contract's rule holds for fix too: 0 when
+ * the work ran, whatever it found (scripts read `-f json`'s empty change list); 1 is for errors only.
+ */
+export const NOTHING_TO_FIX = 0;
 
 interface FixCliOptions {
   nodeRoot?: string;
@@ -118,8 +121,8 @@ Examples:
 Only confirmed and likely causes are fixed. Causes with no file-shaped fix (a runtime upgrade, a
 code change) are listed as not planned.
 
-Exit status: 0 when changes were shown, written or applied; 3 when there was nothing to fix (no
-confirmed or likely cause, or every value is already in place: said on stderr); 1 for bad usage, an
+Exit status: 0 when the plan ran: changes shown, written or applied, or nothing to fix (no confirmed
+or likely cause, or every value already in place: said on stderr, and -f json lists no change); 1 for bad usage, an
 input or path that cannot be used, a file that would be overwritten without --force, or a write
 that failed (one line on stderr).`,
     )
