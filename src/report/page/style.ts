@@ -43,7 +43,7 @@ export const STYLESHEET = [
   // Facts, tables, forms.
   'dl.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.4rem 1.5rem;margin:.4rem 0}dl.facts dt{color:var(--muted);font-size:.75rem;text-transform:uppercase;letter-spacing:.04em}dl.facts dd{margin:0}',
   'table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}',
-  'th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}td.t{white-space:nowrap}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}',
+  'th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}td.t,td.num,th{white-space:nowrap;overflow-wrap:normal}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}',
   'form.filters{display:flex;flex-wrap:wrap;gap:.5rem .75rem;align-items:flex-end;background:var(--soft);padding:.65rem .8rem;border-radius:6px}',
   'form.filters label{display:flex;flex-direction:column;font-size:.8rem;color:var(--muted);gap:.15rem}',
   'form.filters input,form.filters select{font:inherit;font-size:.9rem;padding:.25rem .4rem;border:1px solid #c3cad6;border-radius:4px;width:11rem;max-width:100%}',
