@@ -53,6 +53,9 @@ export const STYLESHEET = [
   '.chart{margin:.5rem 0 1rem}.chart>svg{width:100%;height:auto;display:block}.chart .axis{fill:#5b6476;font-size:11px}',
   '.legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.85rem;margin:.3rem 0;padding:0;list-style:none}.legend svg{vertical-align:-1px}',
   'meter{width:9rem;height:.9rem}.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:0 2rem}',
+  // The incident table's columns do not depend on what a row holds: a hostile or very long value
+  // wraps inside its column instead of squeezing the others.
+  'table.incidents{table-layout:fixed}.w-time{width:10.5rem}.w-cluster{width:7%}.w-node{width:9%}.w-ns{width:9%}.w-wl{width:11%}.w-ctr{width:8%}.w-verdict{width:6.5rem}.w-cause{width:15%}',
   '.warnings li{color:#9a3412}.offscreen{position:fixed;top:0;left:-9999px}',
   '@media print{header.bar,.cmd button.copy{display:none}}',
 ].join('');

@@ -32,15 +32,15 @@ export function incidentTable(items: readonly IncidentItem[], o: { cluster?: boo
   return html`<table class="incidents">
     <thead>
       <tr>
-        <th>exited (UTC)</th>
-        ${o.cluster ? html`<th>cluster</th>` : ''}
-        <th>node</th>
-        <th>namespace</th>
-        <th>workload</th>
+        <th class="w-time">exited (UTC)</th>
+        ${o.cluster ? html`<th class="w-cluster">cluster</th>` : ''}
+        <th class="w-node">node</th>
+        <th class="w-ns">namespace</th>
+        <th class="w-wl">workload</th>
         <th>pod</th>
-        <th>container</th>
-        <th>verdict</th>
-        <th>cause</th>
+        <th class="w-ctr">container</th>
+        <th class="w-verdict">verdict</th>
+        <th class="w-cause">cause</th>
       </tr>
     </thead>
     <tbody>
