@@ -21,7 +21,8 @@ export type Need =
   | 'setpriv'
   | 'prlimit'
   | 'kubectl'
-  | 'patch';
+  | 'patch'
+  | 'chromium';
 
 /** On PATH and runnable (`command -v` through sh, as .ci/run checks it). */
 export function onPath(bin: string): boolean {
@@ -56,6 +57,9 @@ const CHECKS: Record<Need, () => string | undefined> = {
   kubectl: () => (onPath('kubectl') ? undefined : 'kubectl (Debian kubernetes-client)'),
   patch: () =>
     onPath('patch') && onPath('diff') ? undefined : 'GNU patch and diff (Debian patch, diffutils)',
+  // The web UI's browser tests drive Debian's build through playwright-core (no browser download).
+  chromium: () =>
+    onPath('chromium') && existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium (Debian chromium)',
 };
 
 /** The first missing prerequisite as a phrase ("the Go toolchain (go, ...)"), or undefined. */

@@ -15,7 +15,8 @@ export function serverCommand(): Command {
 retries and several replicas never store one exit twice. The server answers the agent's read API
 over the whole fleet: GET /api/v1/incidents (filters namespace, workload, node, cause, verdict,
 since, until, limit, cursor), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, /metrics,
-/healthz, /readyz, and / (a list of incidents, each linked to its report).
+/healthz, /readyz, and the web UI at / (incidents with filters and a chart by cause, each
+incident's page, /nodes/{node}, /workloads/{namespace}/{workload}).
 
 --store sqlite:///PATH keeps the history in one file (one node or a small cluster);
 --store postgres://... keeps it in PostgreSQL, which several replicas behind one Service share with

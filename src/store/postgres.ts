@@ -5,14 +5,18 @@
 // idempotent by incident id (ON CONFLICT DO NOTHING), so two replicas receiving the same push agree.
 import pg from 'pg';
 import { decodeCursor, encodeCursor, pageSize, timeOf } from './paging.js';
+import { dayCountsOf, dayCountsSql, keyCountsOf, keyCountsSql } from './stats.js';
 import { workloadOf } from './workload.js';
 import {
   QueryError,
   StoreUnavailable,
+  type CountKey,
+  type DayCount,
   type IncidentItem,
   type IncidentPage,
   type IncidentQuery,
   type IncidentStore,
+  type KeyCount,
   type NodeLimits,
   type PutResult,
 } from './types.js';
@@ -253,7 +257,7 @@ export class PgStore implements IncidentStore {
     const where: string[] = [];
     const args: (string | number)[] = [];
     const arg = (v: string | number) => (args.push(v), `$${args.length}`);
-    for (const col of ['namespace', 'workload', 'node'] as const) {
+    for (const col of ['cluster', 'namespace', 'workload', 'node'] as const) {
       const v = q[col];
       if (v !== undefined) where.push(`i.${col} = ${arg(v)}`);
     }
@@ -282,6 +286,18 @@ export class PgStore implements IncidentStore {
         next: r.rows.length > limit && last ? encodeCursor(Number(last.at), last.id) : null,
       };
     });
+  }
+
+  async countsByDay(q: IncidentQuery): Promise<DayCount[]> {
+    const args: (string | number)[] = [];
+    const sql = dayCountsSql(q, (v) => (args.push(v), `$${args.length}`));
+    return this.run(async () => dayCountsOf((await this.pool.query(sql, args)).rows));
+  }
+
+  async countBy(q: IncidentQuery, key: CountKey, limit = 50): Promise<KeyCount[]> {
+    const args: (string | number)[] = [];
+    const sql = keyCountsSql(q, key, limit, (v) => (args.push(v), `$${args.length}`));
+    return this.run(async () => keyCountsOf((await this.pool.query(sql, args)).rows));
   }
 
   async putLimits(reading: NodeLimits): Promise<void> {
