@@ -50,7 +50,12 @@ interface Pending {
 export class Recorder {
   private readonly queue: Pending[] = [];
   /** Exits found by reconciling, diagnosed when no live exit waits. */
-  private readonly found: { rc: RuntimeContainer; records: RuntimeContainer[]; read: RuntimeRead }[] = [];
+  private readonly found: {
+    rc: RuntimeContainer;
+    records: RuntimeContainer[];
+    read: RuntimeRead;
+    sample?: Sample;
+  }[] = [];
   private running = false;
   private readonly ooms = new Set<string>();
   /** Ids examined and found healthy (a clean exit): not examined again by this process. */
@@ -111,7 +116,8 @@ export class Recorder {
         try {
           if (p) await this.handle(p);
           else if (f) {
-            const item = await this.diagnose(f.rc, f.records, f.read, f.rc.finishedAt!);
+            const at = f.sample ? { sample: f.sample, chainsAtExit: [] } : undefined;
+            const item = await this.diagnose(f.rc, f.records, f.read, f.rc.finishedAt!, at);
             if (item) this.o.onIncident(item, {});
           }
         } catch (err) {
@@ -188,7 +194,10 @@ export class Recorder {
       const records = read.containers.filter(
         (c) => c.kube.podUid === rc.kube.podUid && c.kube.container === rc.kube.container,
       );
-      this.found.push({ rc, records, read });
+      // An exit while the runtime's events were lost (a runtime restart): the sampler may still hold
+      // the crashed instance's last sample, taken before the gap.
+      const sample = this.o.sampler.take(rc.id);
+      this.found.push({ rc, records, read, ...(sample ? { sample } : {}) });
       n++;
     }
     void this.drain();
@@ -200,7 +209,7 @@ export class Recorder {
     records: RuntimeContainer[],
     read: RuntimeRead,
     finishedAt: string,
-    p?: Pending,
+    p?: Pick<Pending, 'sample' | 'chainsAtExit'>,
   ): Promise<IncidentItem | undefined> {
     const id = incidentId(rc.kube.podUid, rc.kube.container, finishedAt);
     if (this.healthy.has(id) || this.o.store.has(id)) return undefined;

@@ -3,8 +3,18 @@
 // cause id, then its summary and first fix), so `kubectl describe pod` shows why it crashed.
 // Deduplicated (one Event per incident: its name derives from the incident id, a repeat answers 409
 // and counts as sent) and rate-limited per workload (a crash-looping Deployment does not flood the
-// API); queued with bounded retry and back-off while the API server is unreachable.
-import { ApiException, EventsV1Api, KubeConfig, type EventsV1Event } from '@kubernetes/client-node';
+// API); queued with bounded retry and back-off while the API server is unreachable. Each request
+// is cancelled after REQUEST_TIMEOUT_MS: an API server (or a proxy in front of it) that accepts the
+// connection and never answers must not hold the queue forever.
+import {
+  ApiException,
+  EventsV1Api,
+  KubeConfig,
+  type EventsV1Event,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { existsSync } from 'node:fs';
 import type { IncidentItem } from '../store/types.js';
 import { workloadOf } from '../store/workload.js';
@@ -23,6 +33,11 @@ const WORKLOAD_BURST = 3;
 const WORKLOAD_INTERVAL_MS = 60_000;
 /** The API's limit on an Event's note. */
 const MAX_NOTE = 1024;
+/** One POST waits at most this long for an answer; then it is cancelled and retried later. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** What happened to an Event, for the agent's counters. */
+export type EventOutcome = 'posted' | 'failed' | 'dropped';
 
 /**
  * The API for Events: --kubeconfig, else the in-cluster ServiceAccount, else $KUBECONFIG; undefined
@@ -115,11 +130,15 @@ export class EventSink {
   dropped = 0;
   limited = 0;
   lastProblem?: string;
+  private unreachableSince?: number;
 
   constructor(
     kc: KubeConfig,
     private readonly instance: string,
     private readonly log: (line: string) => void = () => undefined,
+    /** Called for each Event posted, each failed attempt and each Event dropped. */
+    private readonly count: (o: EventOutcome) => void = () => undefined,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     this.api = kc.makeApiClient(EventsV1Api);
   }
@@ -137,7 +156,7 @@ export class EventSink {
     }
     if (this.queue.length >= MAX_QUEUE) {
       this.queue.shift();
-      this.dropped++;
+      this.drop();
     }
     this.queue.push({ event: eventOf(item, this.instance), queuedAt: Date.now(), attempts: 0, notBefore: 0 });
     void this.pump();
@@ -171,19 +190,26 @@ export class EventSink {
           q.attempts++;
           if (Date.now() - q.queuedAt > MAX_AGE_MS) {
             this.queue.shift();
-            this.dropped++;
+            this.drop();
             continue;
           }
           q.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(q.attempts, 8));
           continue;
         }
         this.queue.shift();
-        if (outcome === 'sent') this.sent++;
-        else this.dropped++;
+        if (outcome === 'sent') {
+          this.sent++;
+          this.count('posted');
+        } else this.drop();
       }
     } finally {
       this.sending = false;
     }
+  }
+
+  private drop(): void {
+    this.dropped++;
+    this.count('dropped');
   }
 
   private schedule(ms: number): void {
@@ -196,11 +222,25 @@ export class EventSink {
   }
 
   private async send(event: EventsV1Event): Promise<'sent' | 'retry' | 'refused'> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
+      this.timeoutMs,
+    );
     try {
-      await this.api.createNamespacedEvent({ namespace: event.metadata!.namespace!, body: event });
+      await this.api.createNamespacedEvent(
+        { namespace: event.metadata!.namespace!, body: event },
+        abortable(abort.signal),
+      );
+      if (this.unreachableSince !== undefined)
+        this.log(
+          `Events reach the API server again after ${((Date.now() - this.unreachableSince) / 1000).toFixed(0)} s; the ${this.queue.length} queued are being posted.`,
+        );
+      this.unreachableSince = undefined;
       this.lastProblem = undefined;
       return 'sent';
-    } catch (err) {
+    } catch (caught) {
+      const err: unknown = abort.signal.aborted ? abort.signal.reason : caught;
       const code = err instanceof ApiException ? err.code : undefined;
       if (code === 409) return 'sent'; // posted before (an agent restart): the one Event exists
       if (code !== undefined && code >= 400 && code < 500 && code !== 429 && code !== 408) {
@@ -209,10 +249,14 @@ export class EventSink {
         );
         return 'refused';
       }
+      this.count('failed');
+      this.unreachableSince ??= Date.now();
       this.note(
         `Events cannot reach the API server (${code !== undefined ? `HTTP ${code}` : err instanceof Error ? err.message.split('\n')[0] : String(err)}); they are queued and retried.`,
       );
       return 'retry';
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -231,4 +275,20 @@ export class EventSink {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
   }
+}
+
+/** Request options that hand an AbortSignal to the HTTP request (client-node's middleware). */
+function abortable(signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal as Parameters<RequestContext['setSignal']>[0]);
+          return of(ctx);
+        },
+        post: (r: ResponseContext) => of(r),
+      },
+    ],
+    middlewareMergeStrategy: 'append' as const,
+  };
 }
