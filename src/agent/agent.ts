@@ -6,7 +6,9 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KmsgFollower } from '../sources/host/kernel-follower.js';
 import { readNodeEvidence } from '../sources/host/node-facts.js';
+import { HostRoot } from '../sources/host/root.js';
 import { AgentMetrics } from '../serve/metrics.js';
 import { createAgentServer } from '../serve/http.js';
 import { EventSink, eventsConfig } from '../sinks/kube-events.js';
@@ -44,6 +46,8 @@ export class Agent {
   readonly metrics: AgentMetrics;
   readonly sampler: Sampler;
   readonly node: string;
+  /** The kernel log followed as it is written (undefined until start, or when /dev/kmsg cannot be read). */
+  private kernel?: KmsgFollower;
   private recorder?: Recorder;
   private link?: RuntimeLink;
   private events?: EventSink;
@@ -107,12 +111,26 @@ export class Agent {
         resolve();
       });
     });
+    this.followKernel();
     this.pushHistory();
     this.loops.push(this.follow());
     this.every(this.o.sampleMs ?? 5000, () => this.sampleRound());
     this.every(this.o.limitsMs ?? 60_000, () => this.refreshLimits(), true);
     this.every(3600_000, async () => void this.store.prune(), true);
     return server.address() as AddressInfo;
+  }
+
+  /** Opens /dev/kmsg and reads the ring buffer's backlog once; said in one sentence when it cannot. */
+  private followKernel(): void {
+    const k = new KmsgFollower(new HostRoot(this.o.root));
+    if (!k.available) {
+      this.log(
+        `${k.problem} Each exit gets the kernel lines of the saved logs (kern.log, messages) instead of its own window's.`,
+      );
+      return;
+    }
+    k.poll();
+    this.kernel = k;
   }
 
   private every(ms: number, f: () => Promise<void>, now = false): void {
@@ -211,6 +229,7 @@ export class Agent {
       link,
       sampler: this.sampler,
       store: this.store,
+      ...(this.kernel ? { kernel: this.kernel } : {}),
       onIncident: (item, info) => this.recorded(item, info.latencyMs),
       log: this.log,
     });
@@ -246,6 +265,8 @@ export class Agent {
 
   /** One sampling round, shed while exits wait to be diagnosed. */
   private async sampleRound(): Promise<void> {
+    // Read often, so each kernel line is dated between two reads whatever the kernel clock's drift.
+    this.kernel?.poll();
     // Not while the runtime is away: its records cannot be listed, and the failure is already said.
     if (!this.link || !this.connected || (this.recorder?.backlog ?? 0) > 0) return;
     const read = await this.link.list();
@@ -274,5 +295,6 @@ export class Agent {
     });
     await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 1000))]);
     this.store.close();
+    this.kernel?.close();
   }
 }

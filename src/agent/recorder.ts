@@ -6,10 +6,13 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLevel } from '../evidence/types.js';
+import { exitWindowLines } from '../pipeline/exit-window.js';
 import { examine, type ContainerKey, type FrozenEvidence } from '../pipeline/node.js';
+import type { KmsgFollower } from '../sources/host/kernel-follower.js';
 import { readNodeEvidence, type NodeEvidence } from '../sources/host/node-facts.js';
 import { HostRoot } from '../sources/host/root.js';
 import type { RuntimeExit } from '../sources/runtime/cri/events.js';
+import { cgroupDirOf } from '../sources/runtime/cgroups-path.js';
 import type { RuntimeContainer, RuntimeRead } from '../sources/runtime/types.js';
 import { incidentId } from '../store/id.js';
 import type { ResilientStore } from '../store/resilient.js';
@@ -36,6 +39,8 @@ export interface RecorderOptions {
   link: RuntimeLink;
   sampler: Sampler;
   store: ResilientStore;
+  /** The kernel log as it is written, when /dev/kmsg can be followed: each exit gets its window's lines. */
+  kernel?: KmsgFollower;
   onIncident: (item: IncidentItem, info: { exit?: RuntimeExit; latencyMs?: number }) => void;
   log: (line: string) => void;
 }
@@ -217,6 +222,20 @@ export class Recorder {
     if (p?.sample) frozen.process = p.sample.process;
     const chains = p?.chainsAtExit.length ? p.chainsAtExit : (p?.sample?.chains ?? []);
     if (chains.length) frozen.chains = chains;
+    const kernel = this.o.kernel;
+    if (kernel?.available) {
+      const paths = [
+        p?.sample?.paths.pids,
+        p?.sample?.paths.memory,
+        rc.cgroupsPath && cgroupDirOf(rc.cgroupsPath),
+      ];
+      frozen.kernelLines = exitWindowLines(
+        kernel.poll(),
+        Date.parse(finishedAt),
+        rc.kube.podUid,
+        paths.filter((x): x is string => !!x),
+      );
+    }
     const copy = this.copyLog(rc, id);
     if (copy) frozen.logs = [{ name: copy.shown, open: () => createReadStream(copy.path) }];
     const key: ContainerKey = {
@@ -262,7 +281,12 @@ export class Recorder {
     const podNames = new Map(
       read.containers.map((c) => [c.kube.podUid, `${c.kube.namespace}/${c.kube.pod}`]),
     );
-    const ev = await readNodeEvidence(this.o.root, { podUids: [...podNames.keys()], podNames });
+    // With /dev/kmsg followed, the exit's kernel lines come from the follower: the ring buffer is not read again.
+    const ev = await readNodeEvidence(this.o.root, {
+      podUids: [...podNames.keys()],
+      podNames,
+      ...(this.o.kernel?.available ? { kernelLog: false } : {}),
+    });
     this.nodeEv = { at: Date.now(), ev };
     return ev;
   }
