@@ -11,7 +11,8 @@ import { readNodeEvidence } from '../sources/host/node-facts.js';
 import { HostRoot } from '../sources/host/root.js';
 import { AgentMetrics } from '../serve/metrics.js';
 import { createAgentServer } from '../serve/http.js';
-import { EventSink, eventsConfig } from '../sinks/kube-events.js';
+import { eventPoster } from '../sinks/event-poster.js';
+import { EventSink } from '../sinks/kube-events.js';
 import { ResilientStore } from '../store/resilient.js';
 import type { IncidentItem } from '../store/types.js';
 import { Pusher, tokenFromFile } from './push.js';
@@ -91,9 +92,9 @@ export class Agent {
 
   /** Serves HTTP at once, then connects to the runtime in the background (retrying until it answers). */
   async start(): Promise<AddressInfo> {
-    const cfg = eventsConfig(this.o.kubeconfig);
+    const cfg = await eventPoster(this.o.kubeconfig);
     if (cfg) {
-      this.events = new EventSink(cfg.kc, this.node, this.log, (outcome) =>
+      this.events = new EventSink(cfg.poster, this.node, this.log, (outcome) =>
         this.metrics.events.inc({ outcome }),
       );
       this.log(`Events go to the API server of ${cfg.from}.`);

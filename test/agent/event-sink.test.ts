@@ -2,7 +2,7 @@
 // that accepts the request and never answers does not hold the queue (each request is cancelled and
 // retried), and while the API server is down the queue stays bounded, dropping the oldest, counted.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
+import { eventPoster } from '../../src/sinks/event-poster.js';
 import { EventSink, type EventOutcome } from '../../src/sinks/kube-events.js';
 import type { IncidentItem } from '../../src/store/types.js';
 import { startStandin, type Standin } from '../standin/server.mjs';
@@ -23,13 +23,12 @@ describe('the Event queue while the API server is away', () => {
     await standin?.close();
   });
 
-  function sinkFor(s: Standin, timeoutMs: number) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(s.kubeconfig);
+  async function sinkFor(s: Standin, timeoutMs: number) {
+    const poster = (await eventPoster(s.kubeconfig))!.poster;
     const outcomes: EventOutcome[] = [];
     const lines: string[] = [];
     const made = new EventSink(
-      kc,
+      poster,
       'test-node',
       (l) => lines.push(l),
       (o) => outcomes.push(o),
@@ -41,7 +40,7 @@ describe('the Event queue while the API server is away', () => {
   it('cancels a request the API server never answers, keeps the Event, and posts it once it answers', async () => {
     standin = await startStandin({});
     standin.inject({ path: /\/events/, hang: true, times: Infinity });
-    const made = sinkFor(standin, 500);
+    const made = await sinkFor(standin, 500);
     sink = made.sink;
     sink.add(ofWorkload(1));
     await until(
@@ -75,7 +74,7 @@ describe('the Event queue while the API server is away', () => {
   it('holds at most 500 Events while the API server is down, dropping the oldest and counting them', async () => {
     standin = await startStandin({});
     await standin.down();
-    const made = sinkFor(standin, 2000);
+    const made = await sinkFor(standin, 2000);
     sink = made.sink;
     for (let n = 0; n < 600; n++) sink.add(ofWorkload(n));
     expect(sink.pending).toBe(500);
