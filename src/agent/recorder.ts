@@ -27,6 +27,8 @@ const MAX_QUEUE = 10_000;
 const RECORD_WAIT_MS = 2000;
 /** Node evidence younger than this is reused: an exit storm reads the node a few times a second, not per exit. */
 const NODE_EVIDENCE_TTL_MS = 1000;
+/** A runtime listing this young is reused for the next exit of a storm when it already shows that exit. */
+const LIST_REUSE_MS = 1000;
 
 export interface RecorderOptions {
   root: string;
@@ -66,6 +68,7 @@ export class Recorder {
   /** Ids examined and found healthy (a clean exit): not examined again by this process. */
   private readonly healthy = new Set<string>();
   private nodeEv?: { at: number; ev: NodeEvidence };
+  private lastList?: { at: number; read: RuntimeRead };
   private idle?: () => void;
   dropped = 0;
   recorded = 0;
@@ -172,16 +175,33 @@ export class Recorder {
     } else if (done) this.o.onIncident(done, { exit });
   }
 
-  /** The runtime's record of an exit, waiting briefly for the runtime to show it exited. */
+  /**
+   * The runtime's record of an exit, waiting briefly for the runtime to show it exited. In a storm
+   * (other exits waiting) a listing younger than LIST_REUSE_MS that already shows this exit serves it:
+   * listing every container once per exit (Docker inspects each one) is what limits the rate.
+   */
   private async recordOf(exit: RuntimeExit): Promise<{ read: RuntimeRead; rc?: RuntimeContainer }> {
     const end = Date.now() + RECORD_WAIT_MS;
+    const cached = this.lastList;
+    if (cached && this.queue.length > 0 && Date.now() - cached.at < LIST_REUSE_MS) {
+      const rc = cached.read.containers.find((c) => c.id === exit.containerId);
+      if (rc && this.showsExit(rc, exit)) return { read: cached.read, rc };
+    }
     for (;;) {
       const read = await this.link.list();
+      this.lastList = { at: Date.now(), read };
       const rc = read.containers.find((c) => c.id === exit.containerId);
       const shown = rc && (!rc.running || this.link.kind === 'docker');
       if (shown || Date.now() > end) return { read, ...(rc ? { rc } : {}) };
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Whether a record was read after this exit: exited, or restarted with this exit's finish time. */
+  private showsExit(rc: RuntimeContainer, exit: RuntimeExit): boolean {
+    if (!rc.finishedAt) return false;
+    if (!exit.exitedAt) return !rc.running;
+    return Math.abs(Date.parse(rc.finishedAt) - Date.parse(exit.exitedAt)) < 1000;
   }
 
   /**

@@ -15,7 +15,7 @@ import { readProcessFacts } from '../sources/host/process-facts.js';
 import type { ProcEntry } from '../sources/host/proc-table.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readPodLogs, type ContainerLogs } from '../sources/logs/pod-log-folder.js';
-import { cgroupDirOf } from '../sources/runtime/cgroups-path.js';
+import { hostCgroupPath } from '../sources/runtime/cgroups-path.js';
 import { readDocker } from '../sources/runtime/docker.js';
 import { readRuntime, type RuntimeSelection } from '../sources/runtime/endpoint.js';
 import {
@@ -338,8 +338,11 @@ function ownChains(
   if (!version) return [];
   const out: CgroupLevel[] = [];
   for (const controller of ['pids', 'memory'] as const) {
-    let path = controller === 'pids' ? live[0]?.pidsCgroup : live[0]?.memoryCgroup;
-    if (!path && rc?.cgroupsPath) path = cgroupDirOf(rc.cgroupsPath);
+    // A namespace-relative "/" (a private cgroup namespace) is placed by the runtime's cgroupsPath.
+    let path = hostCgroupPath(
+      controller === 'pids' ? live[0]?.pidsCgroup : live[0]?.memoryCgroup,
+      rc?.cgroupsPath,
+    );
     if (!path && rc?.cgroupParent) {
       // cgroupfs driver: <parent>/<id>; systemd driver: <parent slice>/docker-<id>.scope
       path = rc.cgroupParent.endsWith('.slice')
