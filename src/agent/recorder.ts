@@ -25,8 +25,13 @@ import type { Sample, Sampler } from './sampler.js';
 const MAX_QUEUE = 10_000;
 /** How long the runtime may take to show an exit in its records (CRI updates after the event). */
 const RECORD_WAIT_MS = 2000;
-/** Node evidence younger than this is reused: an exit storm reads the node a few times a second, not per exit. */
+/**
+ * Node evidence younger than this is reused: an exit storm reads the node a few times a second, not
+ * per exit; while exits wait, every 5 s (the crashed instance's own usage is its frozen sample, and
+ * the kernel lines come from the follower, fresh at each exit).
+ */
 const NODE_EVIDENCE_TTL_MS = 1000;
+const NODE_EVIDENCE_STORM_TTL_MS = 5000;
 /** A runtime listing this young is reused for the next exit of a storm when it already shows that exit. */
 const LIST_REUSE_MS = 1000;
 
@@ -144,7 +149,7 @@ export class Recorder {
 
   private async handle(p: Pending): Promise<void> {
     const { exit } = p;
-    const { read, rc } = await this.recordOf(exit);
+    const { read, rc } = await this.recordOf(exit, p.receivedAt);
     if (!rc) return; // not a Kubernetes container (the runtime's own, a sandbox), or already removed
     // The runtime's record of the finish time, as reconciling reads it, when it is this exit's (the
     // event's own time may fall in the next second); the event's time when the record is older.
@@ -176,32 +181,30 @@ export class Recorder {
   }
 
   /**
-   * The runtime's record of an exit, waiting briefly for the runtime to show it exited. In a storm
-   * (other exits waiting) a listing younger than LIST_REUSE_MS that already shows this exit serves it:
-   * listing every container once per exit (Docker inspects each one) is what limits the rate.
+   * The runtime's record of an exit, waiting briefly for the runtime to show it exited. A listing
+   * made after the exit was received and no older than LIST_REUSE_MS serves it (in a storm, one
+   * listing serves every exit queued before it: listing every container once per exit, Docker
+   * inspecting each one, is what limited the rate).
    */
-  private async recordOf(exit: RuntimeExit): Promise<{ read: RuntimeRead; rc?: RuntimeContainer }> {
+  private async recordOf(
+    exit: RuntimeExit,
+    receivedAt: number,
+  ): Promise<{ read: RuntimeRead; rc?: RuntimeContainer }> {
     const end = Date.now() + RECORD_WAIT_MS;
+    const shows = (rc: RuntimeContainer | undefined) => !!rc && (!rc.running || this.link.kind === 'docker');
     const cached = this.lastList;
-    if (cached && this.queue.length > 0 && Date.now() - cached.at < LIST_REUSE_MS) {
+    if (cached && cached.at >= receivedAt && Date.now() - cached.at < LIST_REUSE_MS) {
       const rc = cached.read.containers.find((c) => c.id === exit.containerId);
-      if (rc && this.showsExit(rc, exit)) return { read: cached.read, rc };
+      if (shows(rc)) return { read: cached.read, rc: rc! };
     }
     for (;;) {
+      const at = Date.now();
       const read = await this.link.list();
-      this.lastList = { at: Date.now(), read };
+      this.lastList = { at, read };
       const rc = read.containers.find((c) => c.id === exit.containerId);
-      const shown = rc && (!rc.running || this.link.kind === 'docker');
-      if (shown || Date.now() > end) return { read, ...(rc ? { rc } : {}) };
+      if (shows(rc) || Date.now() > end) return { read, ...(rc ? { rc } : {}) };
       await new Promise((r) => setTimeout(r, 50));
     }
-  }
-
-  /** Whether a record was read after this exit: exited, or restarted with this exit's finish time. */
-  private showsExit(rc: RuntimeContainer, exit: RuntimeExit): boolean {
-    if (!rc.finishedAt) return false;
-    if (!exit.exitedAt) return !rc.running;
-    return Math.abs(Date.parse(rc.finishedAt) - Date.parse(exit.exitedAt)) < 1000;
   }
 
   /**
@@ -297,7 +300,8 @@ export class Recorder {
 
   private async nodeEvidence(read: RuntimeRead): Promise<NodeEvidence> {
     const now = Date.now();
-    if (this.nodeEv && now - this.nodeEv.at < NODE_EVIDENCE_TTL_MS) return this.nodeEv.ev;
+    const ttl = this.queue.length > 0 ? NODE_EVIDENCE_STORM_TTL_MS : NODE_EVIDENCE_TTL_MS;
+    if (this.nodeEv && now - this.nodeEv.at < ttl) return this.nodeEv.ev;
     const podNames = new Map(
       read.containers.map((c) => [c.kube.podUid, `${c.kube.namespace}/${c.kube.pod}`]),
     );
