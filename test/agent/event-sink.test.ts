@@ -1,6 +1,9 @@
 // The agent's Event queue against the HTTPS stand-in API through the real client: an API server
 // that accepts the request and never answers does not hold the queue (each request is cancelled and
 // retried), and while the API server is down the queue stays bounded, dropping the oldest, counted.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventPoster } from '../../src/sinks/event-poster.js';
 import { EventSink, type EventOutcome } from '../../src/sinks/kube-events.js';
@@ -97,4 +100,56 @@ describe('the Event queue while the API server is away', () => {
     expect(standin.state.posted[0]!.regarding?.name).toBe('worker100-0');
     expect(new Set(standin.state.posted.map((e) => e.metadata.name)).size).toBe(500);
   }, 150_000);
+});
+
+describe('the Event poster without client-node', () => {
+  it('reads a kubeconfig whose CA and token are files beside it (relative paths) and posts through it', async () => {
+    const standin = await startStandin({});
+    const dir = mkdtempSync(join(tmpdir(), 'pm-poster-'));
+    try {
+      copyFileSync(join(standin.caDir, 'ca.crt'), join(dir, 'ca.crt'));
+      writeFileSync(join(dir, 'token'), 'standin-token-3f9a\n');
+      const config = join(dir, 'config');
+      writeFileSync(
+        config,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters: [{name: c, cluster: {server: "' + standin.url + '", certificate-authority: ca.crt}}]',
+          'users: [{name: u, user: {tokenFile: token}}]',
+          'contexts: [{name: x, context: {cluster: c, user: u}}]',
+          'current-context: x',
+        ].join('\n'),
+      );
+      const poster = (await eventPoster(config))!.poster;
+      const event = {
+        metadata: { name: 'p.pm1', namespace: 'lab' },
+        eventTime: new Date(),
+        reason: 'CrashDiagnosed',
+      };
+      const answer = await poster.post('lab', event, new AbortController().signal);
+      expect(answer.status).toBe(201);
+      expect(standin.state.posted.map((e) => e.metadata.name)).toEqual(['p.pm1']);
+      // Kubernetes MicroTime: six fractional digits.
+      const sent = standin.state.posted[0] as unknown as { eventTime: string };
+      expect(sent.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      // A second post is refused as a duplicate (409), which the sink counts as sent.
+      expect((await poster.post('lab', event, new AbortController().signal)).status).toBe(409);
+    } finally {
+      await standin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one sentence that a kubeconfig has no current context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pm-poster-'));
+    try {
+      writeFileSync(join(dir, 'config'), 'apiVersion: v1\nkind: Config\nclusters: []\n');
+      await expect(eventPoster(join(dir, 'config'))).rejects.toThrow(
+        /^cannot read the kubeconfig: .*config has no current context\.$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
