@@ -10,9 +10,12 @@ const nativeThread: SignatureDef = {
   id: 'jvm.native-thread',
   family: 'jvm',
   title: 'JVM could not create a native thread (OutOfMemoryError)',
-  keywords: ['OutOfMemoryError: unable to create'],
+  // Without requiring the "java.lang.OutOfMemoryError: " prefix: test runners, build tools and
+  // application loggers relay the message alone ("> unable to create native thread: ...",
+  // "Out of memory: unable to create new native thread").
+  keywords: ['native thread'],
   pattern:
-    /OutOfMemoryError: unable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
+    /[Uu]nable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
   fields: (m) => ({ jdk: m[1] ? '<=8' : '>=9' }),
   // Neither wording shows the errno; the [os,thread] warning (jvm.thread-start-failed) does.
   raises: () => unknownThreadCreationRaises(),
@@ -46,8 +49,27 @@ const nativeThread: SignatureDef = {
       ],
       fields: { jdk: '>=9' },
     },
+    {
+      source:
+        'https://github.com/snuspl/cruise/issues/1249 (the message relayed without the exception class)',
+      log: ['Out of memory: unable to create new native thread'],
+      fields: { jdk: '<=8' },
+    },
+    {
+      source:
+        'deepjavalibrary/djl:docs/development/troubleshooting.md (Gradle relays the message without the exception class)',
+      log: [
+        '* What went wrong:',
+        "Execution failed for task ':api:formatJava'.",
+        '> unable to create new native thread',
+      ],
+      fields: { jdk: '<=8' },
+    },
   ],
-  nonMatching: ['java.lang.OutOfMemoryError: Java heap space'],
+  nonMatching: [
+    'java.lang.OutOfMemoryError: Java heap space',
+    'Failed to start the native thread for java.lang.Thread "Worker-1"',
+  ],
 };
 
 const threadStartFailed: SignatureDef = {
