@@ -20,7 +20,8 @@ export type Need =
   | 'bash'
   | 'setpriv'
   | 'prlimit'
-  | 'kubectl';
+  | 'kubectl'
+  | 'python3';
 
 /** On PATH and runnable (`command -v` through sh, as .ci/run checks it). */
 export function onPath(bin: string): boolean {
@@ -53,6 +54,7 @@ const CHECKS: Record<Need, () => string | undefined> = {
   setpriv: () => (onPath('setpriv') ? undefined : 'setpriv (util-linux)'),
   prlimit: () => (onPath('prlimit') ? undefined : 'prlimit (util-linux)'),
   kubectl: () => (onPath('kubectl') ? undefined : 'kubectl (Debian kubernetes-client)'),
+  python3: () => (onPath('python3') ? undefined : 'python3 (Debian python3)'),
 };
 
 /** The first missing prerequisite as a phrase ("the Go toolchain (go, ...)"), or undefined. */

@@ -342,7 +342,34 @@ const nativeMemory: SignatureDef = {
   ],
 };
 
+const threadDump: SignatureDef = {
+  id: 'jvm.thread-dump',
+  family: 'jvm',
+  title: 'JVM thread dump (jstack, kill -3)',
+  keywords: ['Full thread dump'],
+  pattern: /^Full thread dump (.{1,200}?):?\s*$/,
+  fields: (m): Fields => ({ vm: m[1]! }),
+  raises: () => [],
+  docs: {
+    what: 'A JVM printed every thread with its state and stack (SIGQUIT / kill -3 on its stdout, or jstack). podmortem buckets the threads by name pattern and state: a pool that grows without bound (pool-N-thread-N) is the usual thread leak behind "unable to create native thread".',
+    confirm: ['jstack <pid> | grep -c "^\\"" counts the threads; compare with pids.max and RLIMIT_NPROC.'],
+    fix: [],
+    sources: [
+      'openjdk/jdk:src/hotspot/share/runtime/threads.cpp (Threads::print_on)',
+      'podmortem lab: test/lab/dumplab/Leak.java',
+    ],
+  },
+  cases: [
+    {
+      source: 'podmortem lab (test/lab/dumplab/Leak.java on OpenJDK 17, kill -3)',
+      log: ['Full thread dump OpenJDK 64-Bit Server VM (17.0.15+6-Debian-1deb12u1 mixed mode, sharing):'],
+      fields: { vm: 'OpenJDK 64-Bit Server VM (17.0.15+6-Debian-1deb12u1 mixed mode, sharing)' },
+    },
+  ],
+};
+
 export const signatures: SignatureDef[] = [
+  threadDump,
   nativeThread,
   threadStartFailed,
   gcThread,
