@@ -4,6 +4,7 @@
 // threads with glibc pthread_create, so a failed stack mmap shows up as EAGAIN too.
 import { errnoFields, errnoFromName } from '../errno.js';
 import type { Fields, Raise, SignatureCase, SignatureDef } from '../types.js';
+import { atLineStart } from './line-start.js';
 import { threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
 const nativeThread: SignatureDef = {
@@ -347,7 +348,7 @@ const threadDump: SignatureDef = {
   family: 'jvm',
   title: 'JVM thread dump (jstack, kill -3)',
   keywords: ['Full thread dump'],
-  pattern: /^Full thread dump (.{1,200}?):?\s*$/,
+  pattern: atLineStart(String.raw`Full thread dump (.{1,200}?):?\s*$`),
   fields: (m): Fields => ({ vm: m[1]! }),
   raises: () => [],
   docs: {
