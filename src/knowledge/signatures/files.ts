@@ -38,7 +38,7 @@ const emfile: SignatureDef = {
   id: 'fd.emfile',
   family: 'fd',
   title: 'Too many open files (EMFILE: the process hit RLIMIT_NOFILE)',
-  keywords: ['oo many open files', 'file descriptors available'], // too/Too; musl's EMFILE
+  keywords: ['oo many open files', 'descriptors available'], // too/Too; musl's EMFILE
   // One start position (^), a lookahead that skips watcher lines, then the first EMFILE text that is not ENFILE.
   pattern:
     /^(?![^\n]*(?:notify|[Ww]atch))[^\n]*?([Tt]oo many open files(?! in system)|No file descriptors available)/,
@@ -121,7 +121,7 @@ const enfile: SignatureDef = {
   id: 'fd.enfile',
   family: 'fd',
   title: 'Too many open files in system (ENFILE: the node hit fs.file-max)',
-  keywords: ['open files in system', 'ile table overflow'],
+  keywords: ['open files in system', 'table overflow'],
   // glibc "Too many open files in system"; libuv (Node) "ENFILE: file table overflow", old musl "File table overflow".
   pattern: /[Tt]oo many open files in system|[Ff]ile table overflow/,
   fields: () => ({ errno: 23, errnoName: 'ENFILE' }),
@@ -161,7 +161,7 @@ const etcdFdUsage: SignatureDef = {
   id: 'etcd.fd-usage',
   family: 'etcd',
   title: 'etcd warns that it holds 80% of its open-file limit',
-  keywords: ['of the file descriptor limit is used', 'of file descriptors are used'],
+  keywords: ['descriptor limit is used', 'descriptors are used'],
   // etcd <= 3.3: "80% of the file descriptor limit is used [used = 999, limit = 1024]";
   // etcd >= 3.4 (zap JSON): "msg":"80% of file descriptors are used","used":1000,"limit":1024
   pattern:

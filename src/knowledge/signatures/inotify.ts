@@ -75,7 +75,7 @@ const watches: SignatureDef = {
     'o space left on device',
     'System limit for number of file watchers',
     'inotify resources exhausted',
-    'Error: watch ',
+    ' ENOSPC',
   ], // no/No
   // Node.js before 10.9 printed only libuv's errno name: "Error: watch ENOSPC", "Error: watch /path ENOSPC"
   // (nodejs/node#21846 added "System limit for number of file watchers reached").

@@ -66,7 +66,7 @@ function threadSignature(o: {
 const beam = threadSignature({
   id: 'beam.thread-create',
   title: 'The Erlang VM (BEAM) could not create a thread (Failed to create thread)',
-  keywords: ['Failed to create thread'],
+  keywords: ['create thread:'], // also a hand-copied "thread:Resource" with no space
   // erts_thr_fatal_error: "Failed to %s: %s%s(%d)\n" with "create thread", then abort().
   pattern: new RegExp(String.raw`Failed to create thread: ?${STRERROR}(?: \((?<num>\d{1,4})\))?`),
   what: 'The BEAM (Erlang, Elixir, RabbitMQ, CouchDB, VerneMQ) aborts with "Failed to create thread: <strerror> (<errno>)" when ethr_thr_create (pthread_create) fails for a scheduler, dirty scheduler, async or poll thread. It starts one scheduler per CPU of the node, not of the container, plus dirty schedulers and an async pool, so a small pids limit on a large node is reached at start-up.',
@@ -94,7 +94,7 @@ const beam = threadSignature({
 const ruby = threadSignature({
   id: 'ruby.thread-create',
   title: "Ruby could not create a thread (ThreadError: can't create Thread)",
-  keywords: ["can't create Thread"],
+  keywords: ['create Thread: '],
   pattern: new RegExp(String.raw`can't create Thread: ${STRERROR}`),
   what: 'Thread.new raised ThreadError because native_thread_create (pthread_create) failed; Ruby puts strerror in the message.',
   sources: ['ruby/ruby:thread.c (thread_create_core)', 'https://github.com/rubygems/bundler/issues/4367'],
@@ -110,7 +110,7 @@ const ruby = threadSignature({
 const perl = threadSignature({
   id: 'perl.thread-create',
   title: 'Perl could not create a thread (Thread creation failed: pthread_create returned N)',
-  keywords: ['hread creation failed'],
+  keywords: ['creation failed: '],
   pattern: /Thread creation failed: pthread_create returned (?<num>\d{1,4})/,
   what: 'threads->create failed; the threads module warns with the errno pthread_create returned (11 is EAGAIN).',
   sources: [
@@ -130,7 +130,7 @@ const perl = threadSignature({
 const gomp = threadSignature({
   id: 'openmp.thread-create',
   title: 'OpenMP (libgomp) could not create a thread (Thread creation failed)',
-  keywords: ['hread creation failed'],
+  keywords: ['creation failed: '],
   pattern: new RegExp(String.raw`libgomp: Thread creation failed: ${STRERROR}`),
   what: 'GCC\'s OpenMP runtime exits with "libgomp: Thread creation failed: <strerror>" when it cannot start its team. It sizes the team from the CPUs it sees (OMP_NUM_THREADS unset), so every process of a data loader or a test suite starts one thread per CPU of the node.',
   sources: [
@@ -149,7 +149,7 @@ const gomp = threadSignature({
 const glib = threadSignature({
   id: 'glib.thread-create',
   title: 'GLib could not create a thread (Error creating thread)',
-  keywords: ['rror creating thread'],
+  keywords: ['creating thread: '],
   pattern: new RegExp(String.raw`[Ee]rror creating thread: ${STRERROR}`),
   what: 'g_thread_new failed (libvips/sharp, GStreamer, GNOME programs); GLib aborts or reports strerror.',
   sources: [
@@ -168,7 +168,7 @@ const glib = threadSignature({
 const cpp = threadSignature({
   id: 'cpp.thread-create',
   title: 'A C++ program could not start a std::thread (std::system_error: Resource temporarily unavailable)',
-  keywords: ['what():  Resource temporarily', 'thread constructor failed', 'thread_resource_error'],
+  keywords: ['what():  Resource temporarily', 'constructor failed: ', '_resource_error'],
   // libstdc++ std::thread throws system_error(EAGAIN), printed by the terminate handler as
   // "  what():  Resource temporarily unavailable"; libc++ says "thread constructor failed: ...";
   // Boost.Thread throws boost::thread_resource_error.
@@ -210,7 +210,7 @@ const cpp = threadSignature({
 const qt = threadSignature({
   id: 'qt.thread-create',
   title: 'Qt could not start a QThread (Thread creation error)',
-  keywords: ['Thread creation error'],
+  keywords: ['creation error: '],
   pattern: new RegExp(String.raw`QThread::start: Thread creation error: ${STRERROR}`),
   what: 'QThread::start() warns "Thread creation error: <strerror>" when pthread_create fails and the thread never runs.',
   sources: [
@@ -231,7 +231,7 @@ const qt = threadSignature({
 const ocaml = threadSignature({
   id: 'ocaml.thread-create',
   title: 'OCaml could not create a thread (Sys_error "Thread.create: ...")',
-  keywords: ['Thread.create: '],
+  keywords: ['d.create: '],
   pattern: new RegExp(String.raw`Thread\.create: ${STRERROR}`),
   what: 'Thread.create raised Sys_error with the strerror of the failed pthread_create.',
   sources: [
@@ -252,7 +252,7 @@ const ocaml = threadSignature({
 const curl = threadSignature({
   id: 'curl.resolver-thread',
   title: 'curl could not start its resolver thread (getaddrinfo() thread failed to start)',
-  keywords: ['thread failed to start'],
+  keywords: ['getaddrinfo() thread'],
   pattern: /getaddrinfo\(\) thread failed to start/,
   what: "libcurl's threaded resolver starts one thread per name lookup; when pthread_create fails the transfer fails with CURLE_COULDNT_RESOLVE_HOST (curl exit 6) and this text, whatever the DNS does. The errno is not shown: most reports are glibc >= 2.34 images under an old Docker/containerd seccomp profile (clone3 answered with EPERM), the rest task limits.",
   sources: [

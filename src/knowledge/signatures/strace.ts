@@ -36,7 +36,8 @@ const cloneFailed: SignatureDef = {
   id: 'strace.clone-failed',
   family: 'strace',
   title: 'strace shows clone, clone3 or fork refused (= -1 EAGAIN, ENOMEM or EPERM)',
-  keywords: ['= -1 E'],
+  // The errno and the start of its strerror, as strace prints them: distinctive, unlike "= -1".
+  keywords: ['EAGAIN (Resource', 'ENOMEM (Cannot', 'EPERM (Operation'],
   pattern,
   fields: (m): Fields => ({
     syscall: m[1]!,
