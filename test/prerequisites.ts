@@ -22,7 +22,8 @@ export type Need =
   | 'prlimit'
   | 'kubectl'
   | 'patch'
-  | 'chromium';
+  | 'chromium'
+  | 'python3';
 
 /** On PATH and runnable (`command -v` through sh, as .ci/run checks it). */
 export function onPath(bin: string): boolean {
@@ -60,6 +61,7 @@ const CHECKS: Record<Need, () => string | undefined> = {
   // The web UI's browser tests drive Debian's build through playwright-core (no browser download).
   chromium: () =>
     onPath('chromium') && existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium (Debian chromium)',
+  python3: () => (onPath('python3') ? undefined : 'python3 (Debian python3)'),
 };
 
 /** The first missing prerequisite as a phrase ("the Go toolchain (go, ...)"), or undefined. */
