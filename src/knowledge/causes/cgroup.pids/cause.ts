@@ -14,6 +14,7 @@ import {
   hitsWithId,
   hitsWithText,
   kernelLinesOf,
+  levelNames,
   raisedWhy,
   raisingEvidence,
   RUN_ON_NODE,
@@ -21,6 +22,7 @@ import {
   threadsOf,
   usage,
 } from '../shared/common.js';
+import { runtimesOn } from '../shared/fixes-by-runtime.js';
 import { dockerPidsNote } from '../shared/runtime-notes.js';
 
 const EVENTS_SEMANTICS =
@@ -299,7 +301,7 @@ export const cause = defineCause({
     const hasContainer = chain.some((l) => l.level === 'container');
     if (limited.length === 0) {
       const known = chain.filter((l) => l.max === null || unreachable.some((u) => u === l));
-      const levels = known.map((l) => l.level).join(', ');
+      const levels = levelNames(known);
       if (hasContainer && known.length > 0) {
         return {
           verdict: 'ruled-out',
@@ -309,7 +311,7 @@ export const cause = defineCause({
               : "Ruled out: pids.max is unlimited at every level of the container's chain.",
           reasons: [
             ...reasons,
-            `pids.max reads "max" at every level read (${levels})${unreachable.length > 0 ? ', or a value the node cannot reach' : ''}: no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
+            `pids.max reads "max"${unreachable.length > 0 ? ', or a value the node cannot reach,' : ''} at every level read (${levels}): no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
           ],
           evidence,
           missing: [],
@@ -436,8 +438,9 @@ function remediationFor(env: Environment, chain: CgroupLevel[], podPids: number 
     out.push({
       summary: `Give containers an explicit pids limit instead of the runtime's or systemd's default${env.el7 ? ' (RHEL 7 docker-1.13.1 sets 4096; CentOS/RHEL 7 systemd understands DefaultTasksMax from 219-37, RHEL 7.4)' : ''}. ${RECREATE_NOTE}`,
       commands: [
-        '# docker: /etc/docker/daemon.json {"default-pids-limit": -1}, or --pids-limit per container',
-        '# cri-o: [crio.runtime] pids_limit = -1 in /etc/crio/crio.conf (CRI-O 1.28 + runc 1.4: never leave it 0)',
+        // The node's runtime's own default, when it has one; systemd's DefaultTasksMax reaches every
+        // container scope created without a pids limit (systemd cgroup driver), whatever the runtime.
+        ...runtimesOn(env.runtime).flatMap((r) => r.defaultPids),
         "mkdir -p /etc/systemd/system.conf.d && printf '[Manager]\\nDefaultTasksMax=infinity\\n' > /etc/systemd/system.conf.d/podmortem-tasksmax.conf && systemctl daemon-reexec",
       ],
     });

@@ -16,6 +16,7 @@ import {
   usage,
   limitsOf,
 } from '../shared/common.js';
+import { runtimesOn } from '../shared/fixes-by-runtime.js';
 import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 const EXEMPT_CAPS = ['SYS_ADMIN', 'SYS_RESOURCE'];
@@ -302,12 +303,10 @@ function remediationFor(env: Environment): Remediation[] {
       ],
     },
     {
-      summary:
-        'Or set it per container in the runtime: containerd base_runtime_spec rlimits (CRI), or dockerd --default-ulimit.',
-      commands: [
-        '# containerd: a base_runtime_spec JSON with process.rlimits [{"type":"RLIMIT_NPROC","hard":1048576,"soft":1048576}], referenced from /etc/containerd/config.toml',
-        '# docker: /etc/docker/daemon.json {"default-ulimits": {"nproc": {"Name": "nproc", "Hard": 1048576, "Soft": 1048576}}}',
-      ],
+      summary: `Or give every container the limit through the runtime's own defaults (${runtimesOn(env.runtime)
+        .map((r) => r.name)
+        .join(', ')}).`,
+      commands: runtimesOn(env.runtime).flatMap((r) => r.defaultRlimit('nproc', 1048576)),
     },
     {
       summary:
