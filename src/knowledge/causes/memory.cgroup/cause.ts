@@ -28,7 +28,7 @@ export const cause = defineCause({
       'Exit 137 without OOMKilled is another SIGKILL (liveness probe, grace period expiry, a manual kill).',
     ],
     fix: [
-      'Raise resources.limits.memory, or make the program live within it with its own runtime\'s setting: JVM -XX:MaxRAMPercentage (or -Xmx) leaving room for non-heap, Go GOMEMLIMIT at ~90% of the limit, Node.js --max-old-space-size, .NET DOTNET_GCHeapHardLimit; Python has no heap cap (fewer workers). podmortem picks the one the crash output, command, variables or image show.',
+      "Raise resources.limits.memory, or make the program live within it with its own runtime's setting: JVM -XX:MaxRAMPercentage (or -Xmx) leaving room for non-heap, Go GOMEMLIMIT at ~90% of the limit, Node.js --max-old-space-size, .NET DOTNET_GCHeapHardLimit; Python has no heap cap (fewer workers). podmortem picks the one the crash output, command, variables or image show.",
       "Find the growth (a leak, an unbounded cache, one thread stack per connection) with the runtime's memory profiler.",
     ],
     sources: [

@@ -303,7 +303,9 @@ function remediationFor(env: Environment): Remediation[] {
       ],
     },
     {
-      summary: `Or give every container the limit through the runtime's own defaults (${runtimesOn(env.runtime)
+      summary: `Or give every container the limit through the runtime's own defaults (${runtimesOn(
+        env.runtime,
+      )
         .map((r) => r.name)
         .join(', ')}).`,
       commands: runtimesOn(env.runtime).flatMap((r) => r.defaultRlimit('nproc', 1048576)),

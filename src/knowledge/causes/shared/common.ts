@@ -188,5 +188,7 @@ export function levelNames(levels: Pick<CgroupLevel, 'level'>[]): string {
     const [one, many] = LEVEL_NAMES[level] ?? [level, `${level} levels`];
     return n === 1 ? one : `${n} ${many}`;
   });
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return parts.length <= 1
+    ? (parts[0] ?? '')
+    : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }

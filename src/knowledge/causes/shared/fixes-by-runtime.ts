@@ -137,7 +137,9 @@ function heapFlags(process: ProcessFacts): string[] {
   const texts = [...(process.runtimeEnv ?? []).map((e) => e.value), process.command?.value ?? ''];
   const out: string[] = [];
   for (const t of texts)
-    for (const m of t.matchAll(/(-Xmx\S+|-XX:(?:Max|Initial|Min)RAMPercentage=\S+|--max-old-space-size=\d+)/g))
+    for (const m of t.matchAll(
+      /(-Xmx\S+|-XX:(?:Max|Initial|Min)RAMPercentage=\S+|--max-old-space-size=\d+)/g,
+    ))
       out.push(m[1]!);
   return [...new Set(out)];
 }
@@ -154,6 +156,17 @@ interface Fit {
   commands: string[];
 }
 
+/** The heap the JVM's flags give it under a limit: -Xmx when set, else MaxRAMPercentage of the limit. */
+function jvmHeapOf(flags: string[], limit: number): number | undefined {
+  const xmx = flags.map((f) => /^-Xmx(\d+)([kmgt]?)$/i.exec(f)).find((m) => m);
+  if (xmx) {
+    const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[xmx[2]!.toLowerCase()] ?? 1;
+    return Number(xmx[1]) * unit;
+  }
+  const pct = flags.map((f) => /^-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)$/.exec(f)).find((m) => m);
+  return pct ? (limit * Number(pct[1])) / 100 : undefined;
+}
+
 /** JVM heap share of the limit: leave at least 256 MiB for metaspace, code cache, thread stacks and direct buffers, between 50% and 75%. */
 function jvmPercent(limit: number): number {
   const p = Math.floor((((limit - 256 * MIB) / limit) * 100) / 5) * 5;
@@ -168,7 +181,11 @@ export const MEMORY_FIT: Record<Language | 'unknown', (i: MemoryFitInput) => Fit
     const pct = limit ? jvmPercent(limit.bytes) : 70;
     const heap = limit ? mib((limit.bytes * pct) / 100) : undefined;
     const flag = xmx && heap ? `-Xmx${heap}m` : `-XX:MaxRAMPercentage=${pct}`;
-    const now = set.length > 0 ? ` It is set to ${set.join(' ')} now${xmx ? ' (-Xmx wins over MaxRAMPercentage)' : ''}.` : '';
+    const nowHeap = limit ? jvmHeapOf(set, limit.bytes) : undefined;
+    const now =
+      set.length > 0
+        ? ` It is set to ${set.join(' ')} now${xmx ? ' (-Xmx wins over MaxRAMPercentage)' : ''}${nowHeap !== undefined && limit ? `: a heap of up to ${mib(nowHeap)} MiB, leaving ${Math.max(0, mib(limit.bytes) - mib(nowHeap))} MiB` : ''}.`
+        : '';
     return {
       summary: `Keep the JVM's heap and non-heap (metaspace, code cache, thread stacks, direct buffers) inside ${limit ? `the ${limit.shown} limit` : 'the container limit'}: ${flag}${heap && limit ? ` caps the heap at ${heap} MiB and leaves ${mib(limit.bytes) - heap} MiB for the rest` : ''}.${now}`,
       commands: [
@@ -228,7 +245,11 @@ function biggerLimit(limit: MemoryLimitSeen): string {
  * runtime the evidence shows inside it. Editing the workload's template replaces its pods, so no
  * recreate step is needed.
  */
-export function memoryFixes(subject: Subject, process: ProcessFacts, language: LanguageSeen | undefined): Remediation[] {
+export function memoryFixes(
+  subject: Subject,
+  process: ProcessFacts,
+  language: LanguageSeen | undefined,
+): Remediation[] {
   const limit = memoryLimitOf(process);
   const target = workloadArgs(subject);
   const fit = MEMORY_FIT[language?.id ?? 'unknown']({ ...(limit ? { limit } : {}), process, target });
@@ -291,5 +312,7 @@ export function heapFixes(
   const byMessage = what ? HEAP_ERRORS.find(([re]) => re.test(what)) : undefined;
   if (!byMessage) return memoryFixes(subject, process, language);
   const fit = byMessage[1](input);
-  return [{ summary: `${fit.summary} Changing the workload's template replaces its pods.`, commands: fit.commands }];
+  return [
+    { summary: `${fit.summary} Changing the workload's template replaces its pods.`, commands: fit.commands },
+  ];
 }

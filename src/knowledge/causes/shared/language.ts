@@ -80,10 +80,12 @@ export function languageOf(ctx: CauseContext): LanguageSeen | undefined {
     const byProgram = BY_PROGRAM.find(([re]) => re.test(program));
     if (byProgram) return seen(byProgram[1], `its command "${program}"`, p.command.evidence);
   }
-  for (const s of [...(p.runtimeEnv ?? []), ...(p.command ? [p.command] : [])]) {
+  for (const s of p.runtimeEnv ?? []) {
     const bySetting = BY_SETTING.find(([re]) => re.test(s.value));
-    if (bySetting) return seen(bySetting[1], `its setting ${s.value.split(' ')[0]}`, s.evidence);
+    if (bySetting) return seen(bySetting[1], `its setting ${s.value.split('=')[0]}`, s.evidence);
   }
+  const flag = p.command && BY_SETTING.find(([re]) => re.test(p.command!.value));
+  if (flag && p.command) return seen(flag[1], `its command's flags`, p.command.evidence);
   if (p.image) {
     const name = p.image.value.toLowerCase();
     const byImage = BY_IMAGE.find(([re]) => re.test(name.replace(/[:@][^/]*$/, '')));
