@@ -115,6 +115,24 @@ describe('runtime.heap: the cap the runtime named', () => {
   });
 });
 
+describe('threads: where the runtime the evidence shows gets its threads, and what bounds them', () => {
+  const chain = [pidsLevel('pod', '/kubepods/burstable/pod1', { max: 1024, current: 1000 })];
+  const pids = (lines: string[]) =>
+    fixText(assess('cgroup.pids', { lines, subject, node: node({ cgroupChains: chain }) }));
+  it('a JVM that could not start a thread is told about its pools, a Go program about SetMaxThreads', () => {
+    // The JDK's message since JDK 11 (hotspot os_linux.cpp), as printed by the JVM.
+    const jvm = pids([
+      'Exception in thread "main" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached',
+    ]);
+    expect(jvm).toContain('Every Java platform thread is a task');
+    expect(jvm).toContain("kubectl exec -n shop app-1 -c app -- sh -c 'ls /proc/1/task | wc -l'");
+    expect(jvm).not.toContain('SetMaxThreads');
+    const go = pids(SEED_LOG);
+    expect(go).toContain('debug.SetMaxThreads(n)');
+    expect(go).not.toContain('Java');
+  });
+});
+
 describe("the node's container runtime", () => {
   it('names who recorded OOMKilled: Docker, containerd, CRI-O, or all three when unknown', () => {
     expect(said(oomKilled({}, OOMKILLED, 'docker'))).toContain(

@@ -22,7 +22,8 @@ import {
   threadsOf,
   usage,
 } from '../shared/common.js';
-import { runtimesOn } from '../shared/fixes-by-runtime.js';
+import { runtimesOn, threadFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { dockerPidsNote } from '../shared/runtime-notes.js';
 
 const EVENTS_SEMANTICS =
@@ -69,7 +70,11 @@ export const cause = defineCause({
     const fullChain = chainOf(node, 'pids');
     const chain = fullChain.filter((l) => l.max !== undefined);
     const podPids = node?.kubelet?.podPidsLimit;
-    const remediation = remediationFor(env, chain, podPids?.value);
+    const remediation = [
+      ...remediationFor(env, chain, podPids?.value),
+      // The threads of the runtime the evidence shows: where they come from and what bounds them.
+      ...threadFixes(ctx.incident.subject, languageOf(ctx)),
+    ];
 
     const controllers = node?.controllers;
     if (controllers && controllers.value.pids !== true) {

@@ -16,7 +16,8 @@ import {
   usage,
   limitsOf,
 } from '../shared/common.js';
-import { runtimesOn } from '../shared/fixes-by-runtime.js';
+import { runtimesOn, threadFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 const EXEMPT_CAPS = ['SYS_ADMIN', 'SYS_RESOURCE'];
@@ -55,7 +56,7 @@ export const cause = defineCause({
     const p = ctx.process;
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
-    const remediation = remediationFor(env);
+    const remediation = [...remediationFor(env), ...threadFixes(ctx.incident.subject, languageOf(ctx))];
     const hint = hitsWithText(ctx, /may need to increase max user processes/)[0];
     if (hint)
       reasons.push(

@@ -316,3 +316,47 @@ export function heapFixes(
     { summary: `${fit.summary} Changing the workload's template replaces its pods.`, commands: fit.commands },
   ];
 }
+
+// ---- Threads: each thread is a task, counted by pids cgroups, RLIMIT_NPROC and pid_max alike.
+
+/** Per language runtime: where its threads come from and the setting that bounds them. */
+export const THREAD_FIT: Record<Language, (target: string) => Fit> = {
+  jvm: (target) => ({
+    summary:
+      "Every Java platform thread is a task: bound the pools that create them (the server's worker threads, executors, connection pools); -Xss only shrinks each thread's stack, not their number.",
+    commands: [`kubectl exec ${target} -- sh -c 'ls /proc/1/task | wc -l'   # the JVM's threads (PID 1)`],
+  }),
+  go: (target) => ({
+    summary:
+      'The Go runtime adds an OS thread for every goroutine blocked in a system call or cgo call; GOMAXPROCS bounds only those running Go code. debug.SetMaxThreads(n) in the program stops a thread leak with a clear "program exceeds n-thread limit" before it takes the pids budget.',
+    commands: [`kubectl exec ${target} -- sh -c 'ls /proc/1/task | wc -l'   # the program's threads (PID 1)`],
+  }),
+  node: (target) => ({
+    summary:
+      "Node.js runs V8's threads plus libuv's pool, UV_THREADPOOL_SIZE threads (4 by default, at most 1024); each worker_threads Worker adds its own. Keep UV_THREADPOOL_SIZE at what the I/O needs.",
+    commands: [`kubectl exec ${target} -- sh -c 'ls /proc/1/task | wc -l'   # the process's threads (PID 1)`],
+  }),
+  python: (target) => ({
+    summary:
+      "A Python server's tasks are its worker processes times their threads (gunicorn --workers × --threads, celery --concurrency): bound those.",
+    commands: [`kubectl exec ${target} -- sh -c 'ps -eLf | wc -l'   # every task of the container`],
+  }),
+  dotnet: (target) => ({
+    summary:
+      ".NET's thread pool grows when work items block: find the blocking calls (sync over async) rather than raising the limit; System.Threading.ThreadPool.MaxThreads in runtimeconfig.json caps it.",
+    commands: [`kubectl exec ${target} -- sh -c 'ls /proc/1/task | wc -l'   # the process's threads (PID 1)`],
+  }),
+};
+
+/** The thread advice for the language runtime the evidence shows; nothing when none is shown. */
+export function threadFixes(subject: Subject, language: LanguageSeen | undefined): Remediation[] {
+  if (!language) return [];
+  const target = `${subject.namespace ? `-n ${subject.namespace} ` : ''}${subject.pod ?? '<pod>'} -c ${subject.container ?? '<container>'}`;
+  const fit = THREAD_FIT[language.id](target);
+  return [
+    {
+      summary: `${fit.summary} (${LANGUAGE_NAMES[language.id]}: ${language.shownBy})`,
+      commands: fit.commands,
+    },
+  ];
+}
