@@ -28,6 +28,16 @@ const OPTIONS: Record<string, RegExp> = {
 /** A setting value: letters, digits and a few separators, short (anything else is not a setting). */
 const SAFE_VALUE = /^[\w.%+:=-]{1,64}$/;
 
+/** The runtime-tuning entries of a NAME=value list (Docker's Config.Env, an OCI spec's process.env), for a RuntimeContainer. */
+export function runtimeEnvOf(env: readonly string[] | null | undefined): { runtimeEnv?: string[] } {
+  const kept = (env ?? []).flatMap((kv) => {
+    const i = kv.indexOf('=');
+    const entry = i > 0 ? runtimeEnvEntry(kv.slice(0, i), kv.slice(i + 1)) : undefined;
+    return entry ? [entry] : [];
+  });
+  return kept.length > 0 ? { runtimeEnv: kept } : {};
+}
+
 /** "NAME=value" for a variable that tunes a language runtime, its value reduced to the runtime's flags; undefined otherwise. */
 export function runtimeEnvEntry(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
