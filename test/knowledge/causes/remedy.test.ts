@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CauseAssessment, ProcessFacts } from '../../../src/evidence/types.js';
 import { assess, fact, node, pidsLevel, said, SEED_LOG } from './helpers.js';
-import { loadavg, pidMax } from '../../../src/knowledge/causes/shared/case-facts.js';
+import { loadavg, pidMax, threadsMax } from '../../../src/knowledge/causes/shared/case-facts.js';
 
 /** What kubectl describe prints for a container killed at its memory limit (jitsu-chart#76). */
 const OOMKILLED = [
@@ -68,7 +68,7 @@ describe('memory.cgroup: the fix of the language runtime the evidence shows, siz
     const a = oomKilled({ memoryLimit: limit(512) }, [...OOMKILLED, ...SEED_LOG]);
     const fix = fixText(a);
     expect(fix).toContain('GOMEMLIMIT=460MiB');
-    expect(fix).toContain('The container runs the Go runtime (its crash output');
+    expect(fix).toContain('The container runs the Go runtime (the go.newosproc line of its output)');
     expect(fix).not.toMatch(/MaxRAMPercentage|NODE_OPTIONS/);
   });
 
@@ -188,6 +188,37 @@ describe('arithmetic and wording of the notes', () => {
     );
     expect(s).not.toMatch(/8 free|\(8\b/);
     expect(pidMaxAt(32767)).toContain('none is left');
+  });
+
+  it('threads-max: 17 left of 15407 is not "every new task fails"; a pids.max of 32767 cannot refuse under pid_max 32768', () => {
+    const tm = said(
+      assess('kernel.threads-max', {
+        lines: SEED_LOG,
+        node: node({ threadsMax: threadsMax(15407), tasks: loadavg(15390), pidMax: pidMax(4194304) }),
+      }),
+    );
+    expect(tm).toContain('of threads-max: 17 more task(s) fit, and after them every new task');
+    // Refusing a fork at a level with pids.max 32767 takes 32768 tasks; the node holds at most 32767.
+    const chain = [
+      pidsLevel('container', '/kubepods/burstable/pod1/c1', { max: null, current: 40 }),
+      pidsLevel('kubepods', '/kubepods', { max: 32767, current: 31874 }),
+    ];
+    const a = assess('cgroup.pids', {
+      lines: SEED_LOG,
+      node: node({ pidMax: pidMax(32768), cgroupChains: chain }),
+    });
+    expect(a.verdict).toBe('ruled-out');
+    expect(said(a)).toContain(
+      "The kubepods level's pids.max 32767 is not below the 32767 tasks the node can hold (kernel.pid_max 32768 allows PIDs 1 to 32767): refusing a fork there takes 32768 tasks in it",
+    );
+  });
+
+  it('a confirmed proof continues its sentence after the colon in lower case', () => {
+    expect(oomKilled({}).summary).toBe(
+      "The container's memory cgroup limit was reached: the container runtime recorded reason OOMKilled: containerd, CRI-O and Docker set it only after an OOM event of the container's memory cgroup.",
+    );
+    // A name keeps its case.
+    expect(oomKilled({}, OOMKILLED, 'docker').summary).toContain('was reached: Docker recorded');
   });
 
   it('a pod with two container scopes names each level once: "2 container scopes and the pod"', () => {

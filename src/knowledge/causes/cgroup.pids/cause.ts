@@ -8,6 +8,7 @@ import type { CgroupLevel, Evidence, NodeFacts } from '../../../evidence/types.j
 import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../../environment.js';
 import { defineCause, type Remediation, type Verdict } from '../../types.js';
 import {
+  afterColon,
   allHits,
   chainOf,
   firstEvidence,
@@ -212,7 +213,7 @@ export const cause = defineCause({
     if (proofs.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `A pids cgroup limit was reached: ${proofs[0]!.reason}`,
+        summary: `A pids cgroup limit was reached: ${afterColon(proofs[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...proofs.map((p) => p.reason),
@@ -228,7 +229,7 @@ export const cause = defineCause({
     if (shared.length > 0) {
       return {
         verdict: 'likely',
-        summary: `A pids limit shared with other pods was reached: ${shared[0]!.reason}`,
+        summary: `A pids limit shared with other pods was reached: ${afterColon(shared[0]!.reason)}`,
         reasons: [...reasons, ...shared.map((x) => x.reason), ...origins, EVENTS_SEMANTICS],
         evidence: [...evidence, ...shared.flatMap((x) => x.evidence)],
         missing: [
@@ -288,17 +289,21 @@ export const cause = defineCause({
     }
 
     evidence.push(...chain.flatMap((l) => l.evidence.slice(0, 1)));
-    // A level cannot fill up before the node does when its limit is at least pid_max (or threads-max):
-    // it would need more tasks than the node can hold (the kubelet writes pid_max on kubepods).
-    const nodeCeiling = Math.min(node?.pidMax?.value ?? Infinity, node?.threadsMax?.value ?? Infinity);
+    // A level refuses a fork only when it already holds pids.max tasks (pids_try_charge: new > max), so
+    // it needs max + 1 tasks; the node holds at most pid_max - 1 (PIDs 1 to pid_max - 1) and at most
+    // threads-max (copy_process: nr_threads >= max_threads fails). A level whose pids.max is at least
+    // that ceiling cannot refuse before the node does (the kubelet writes pid_max on kubepods).
+    const byPids = node?.pidMax ? node.pidMax.value - 1 : Infinity;
+    const byThreads = node?.threadsMax?.value ?? Infinity;
+    const nodeCeiling = Math.min(byPids, byThreads);
     const unreachable = chain.filter(hasLimit).filter((l) => l.max >= nodeCeiling);
     for (const l of unreachable) {
       const by =
-        node?.pidMax && l.max >= node.pidMax.value
-          ? `kernel.pid_max ${node.pidMax.value}`
-          : `kernel.threads-max ${nodeCeiling}`;
+        byPids <= byThreads
+          ? `the ${byPids} tasks the node can hold (kernel.pid_max ${node!.pidMax!.value} allows PIDs 1 to ${byPids})`
+          : `the ${byThreads} tasks the node can hold (kernel.threads-max)`;
       reasons.push(
-        `The ${l.level} level's pids.max ${l.max} is not below ${by}: it would need more tasks than the node can hold, so the node-wide limit refuses first.`,
+        `The ${l.level} level's pids.max ${l.max} is not below ${by}: refusing a fork there takes ${l.max + 1} tasks in it, more than the node can hold, so a node-wide limit refuses first.`,
       );
     }
     if (unreachable.length > 0 && node?.pidMax) evidence.push(node.pidMax.evidence);

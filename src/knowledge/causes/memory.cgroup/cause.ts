@@ -10,7 +10,15 @@
 import type { Evidence } from '../../../evidence/types.js';
 import { environmentOf } from '../../environment.js';
 import { defineCause, type Verdict } from '../../types.js';
-import { bytes, errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import {
+  afterColon,
+  bytes,
+  errnoOf,
+  hitsWithText,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+} from '../shared/common.js';
 import { memoryFixes } from '../shared/fixes-by-runtime.js';
 import { languageOf } from '../shared/language.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
@@ -72,7 +80,7 @@ export const cause = defineCause({
     if (m.memcg.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `The container's memory cgroup limit was reached: ${m.memcg[0]!.reason}`,
+        summary: `The container's memory cgroup limit was reached: ${afterColon(m.memcg[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...m.memcg.map((p) => p.reason),

@@ -8,7 +8,7 @@
 import type { Evidence } from '../../../evidence/types.js';
 import { RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
-import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { afterColon, errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
 import { commitAccounting } from '../shared/commit-accounting.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
 import { CONTAINER_RUNTIMES, containerRuntimeOf } from '../shared/fixes-by-runtime.js';
@@ -72,7 +72,7 @@ export const cause = defineCause({
     if (m.global.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `The node ran out of memory: ${m.global[0]!.reason}`,
+        summary: `The node ran out of memory: ${afterColon(m.global[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...m.global.map((g) => g.reason),

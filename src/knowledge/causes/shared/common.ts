@@ -192,3 +192,8 @@ export function levelNames(levels: Pick<CgroupLevel, 'level'>[]): string {
     ? (parts[0] ?? '')
     : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
+
+/** A sentence continued after a colon: "…was reached: the kernel logged…" (a leading "The"/"A"/"An" lowercased, names kept). */
+export function afterColon(sentence: string): string {
+  return sentence.replace(/^(The|A|An) /, (w) => w.toLowerCase());
+}

@@ -355,7 +355,7 @@ export function threadFixes(subject: Subject, language: LanguageSeen | undefined
   const fit = THREAD_FIT[language.id](target);
   return [
     {
-      summary: `${fit.summary} (${LANGUAGE_NAMES[language.id]}: ${language.shownBy})`,
+      summary: `The container runs ${LANGUAGE_NAMES[language.id]} (${language.shownBy}). ${fit.summary}`,
       commands: fit.commands,
     },
   ];

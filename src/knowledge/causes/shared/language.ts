@@ -72,7 +72,7 @@ export function languageOf(ctx: CauseContext): LanguageSeen | undefined {
   for (const hit of ctx.incident.signatures) {
     const id = BY_FAMILY[hit.family];
     const evidence = hit.evidence[0];
-    if (id && evidence) return seen(id, `its crash output (${hit.id})`, evidence);
+    if (id && evidence) return seen(id, `the ${hit.id} line of its output`, evidence);
   }
   const p = ctx.process;
   if (p.command) {
