@@ -116,17 +116,15 @@ export function workloadArgs(subject: Subject): string {
 /** The limit that applied, as the spec or runtime wrote it. */
 export interface MemoryLimitSeen {
   bytes: number;
-  /** "768Mi" as the pod spec says it, else "768 MiB". */
+  /** "768Mi" as the pod spec says it, else "768 MiB" (the evidence line says where it was read). */
   shown: string;
-  /** Where it was read. */
-  source: string;
 }
 
 export function memoryLimitOf(process: ProcessFacts): MemoryLimitSeen | undefined {
   const f = process.memoryLimit;
   if (!f || typeof f.value !== 'number') return undefined;
   const quoted = /^memory: (\S+)$/.exec(f.evidence.text)?.[1];
-  return { bytes: f.value, shown: quoted ?? bytes(f.value), source: f.evidence.source };
+  return { bytes: f.value, shown: quoted ?? bytes(f.value) };
 }
 
 const MIB = 2 ** 20;
