@@ -11,13 +11,7 @@ import { diagnoseContainer } from './container.js';
 import { describeLines } from '../sources/cluster/describe.js';
 import type { ContainerContext } from '../sources/cluster/gather.js';
 import { podContainerFacts, PodSchema } from '../sources/cluster/pod-facts.js';
-import {
-  controllerOf,
-  NodeView,
-  parseQuantity,
-  PodStatusView,
-  type WireObject,
-} from '../sources/cluster/wire.js';
+import { controllerOf, NodeView, type WireObject } from '../sources/cluster/wire.js';
 
 export interface ContainerLogInput {
   /** Name shown in evidence, e.g. "kube-system/calico-node-56bgm/calico-node (previous log)". */
@@ -36,16 +30,8 @@ export async function containerIncident(
   const parsed = PodSchema.safeParse(ctx.pod);
   const fromPod = parsed.success ? podContainerFacts(parsed.data, source, c.container) : undefined;
   const owner = ownerName(ctx);
+  // The pod spec gives the user, privileges, memory limit, image and runtime flags.
   const process: ProcessFacts = { ...fromPod?.process };
-  const mem = memoryLimit(ctx.pod, c.container);
-  if (mem)
-    process.memoryLimit = {
-      value: mem.bytes,
-      evidence: {
-        source: `${source} (containers[${c.container}].resources.limits.memory)`,
-        text: `memory: ${mem.text}`,
-      },
-    };
   const node = nodeFacts(ctx.node, nodeEvidence);
   const d = await diagnoseContainer({
     identity: { namespace: c.namespace, pod: c.pod, container: c.container, ...(owner ? { owner } : {}) },
@@ -87,17 +73,6 @@ export function ownerName(ctx: Pick<ContainerContext, 'owners' | 'pod' | 'crashe
   if (top?.kind && top.metadata?.name) return `${top.kind} ${ctx.crashed.namespace}/${top.metadata.name}`;
   const ref = controllerOf(ctx.pod);
   return ref ? `${ref.kind} ${ctx.crashed.namespace}/${ref.name}` : undefined;
-}
-
-function memoryLimit(pod: WireObject, container: string): { bytes: number; text: string } | undefined {
-  const p = PodStatusView.safeParse(pod);
-  if (!p.success) return undefined;
-  const c = [...(p.data.spec?.containers ?? []), ...(p.data.spec?.initContainers ?? [])].find(
-    (x) => x.name === container,
-  );
-  const text = c?.resources?.limits?.memory;
-  const bytes = text ? parseQuantity(text) : undefined;
-  return text && bytes !== undefined ? { bytes, text } : undefined;
 }
 
 /** NodeFacts from a node snapshot when given, with the API's kernel, OS and runtime filling what it lacks. */

@@ -4,6 +4,8 @@
 // untrusted and a field of the wrong type is ignored, never a crash.
 import { z } from 'zod';
 import type { Evidence, ProcessFacts, Subject } from '../../evidence/types.js';
+import { runtimeEnvEntry } from '../runtime-env.js';
+import { parseQuantity } from './wire.js';
 
 const SecurityContext = z
   .object({
@@ -16,7 +18,23 @@ const SecurityContext = z
   })
   .partial();
 
-const Container = z.object({ name: z.string(), securityContext: SecurityContext.optional() });
+const Container = z.object({
+  name: z.string(),
+  securityContext: SecurityContext.optional(),
+  // Read for the fix only: a field of the wrong type is dropped (.catch), never the whole pod.
+  image: z.string().optional().catch(undefined),
+  command: z.array(z.string()).optional().catch(undefined),
+  args: z.array(z.string()).optional().catch(undefined),
+  env: z
+    .array(z.object({ name: z.string(), value: z.string().optional() }))
+    .optional()
+    .catch(undefined),
+  resources: z
+    .object({ limits: z.object({ memory: z.union([z.string(), z.number()]) }).partial() })
+    .partial()
+    .optional()
+    .catch(undefined),
+});
 
 const Terminated = z
   .object({ exitCode: z.number().int(), reason: z.string(), finishedAt: z.string(), startedAt: z.string() })
@@ -119,5 +137,34 @@ export function podContainerFacts(pod: Pod, source: string, containerName?: stri
       evidence: at(`containers[${c.name}].securityContext.capabilities.add`, caps.join(', ')),
     };
   }
+  Object.assign(process, workloadFacts(c, at));
   return { subject, process, notes };
+}
+
+/** A JVM (-Xmx, -XX:...) or Node.js heap flag on a command line. */
+const RUNTIME_FLAG = /^-(?:X[^X:]|XX:|-max-old-space-size=)[\w.%:=+-]{0,60}$/;
+
+/** What the container runs and the memory it may use: the language runtime and the limit a fix must fit in. */
+function workloadFacts(
+  c: z.infer<typeof Container>,
+  at: (field: string, text: string) => Evidence,
+): ProcessFacts {
+  const out: ProcessFacts = {};
+  const field = `containers[${c.name}]`;
+  const memory = c.resources?.limits?.memory;
+  const bytes = memory === undefined ? undefined : parseQuantity(String(memory));
+  if (bytes !== undefined)
+    out.memoryLimit = { value: bytes, evidence: at(`${field}.resources.limits.memory`, `memory: ${memory}`) };
+  if (c.image) out.image = { value: c.image, evidence: at(`${field}.image`, `image: ${c.image}`) };
+  // Only the program and its runtime flags matter here; the rest of a command line may hold secrets.
+  const flags = [...(c.command?.slice(1) ?? []), ...(c.args ?? [])].filter((a) => RUNTIME_FLAG.test(a));
+  const shown = [...(c.command?.[0] ? [c.command[0]] : []), ...flags].join(' ').slice(0, 256);
+  if (shown)
+    out.command = { value: shown, evidence: at(`${field}.${c.command ? 'command' : 'args'}`, shown) };
+  const env = (c.env ?? []).flatMap((e) => {
+    const entry = runtimeEnvEntry(e.name, e.value);
+    return entry ? [{ value: entry, evidence: at(`${field}.env[${e.name}]`, entry) }] : [];
+  });
+  if (env.length > 0) out.runtimeEnv = env;
+  return out;
 }
