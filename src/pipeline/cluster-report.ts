@@ -7,7 +7,7 @@ import { correlate } from '../diagnose/correlate.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import type { ClusterEvidence } from '../sources/cluster/gather.js';
-import { PodStatusView } from '../sources/cluster/wire.js';
+import { podView } from '../sources/cluster/wire.js';
 
 /** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
 export async function readNodeEvidence(
@@ -18,10 +18,9 @@ export async function readNodeEvidence(
   const out = new Map<string, NodeFacts>();
   const uidsByNode = new Map<string, string[]>();
   for (const pod of ev.pods) {
-    const p = PodStatusView.safeParse(pod);
-    const node = p.success ? p.data.spec?.nodeName : undefined;
-    if (node && p.success && p.data.metadata.uid)
-      uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.data.metadata.uid]);
+    const p = podView(pod);
+    const node = p?.spec?.nodeName;
+    if (node && p.metadata.uid) uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.metadata.uid]);
   }
   const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
   for (const node of nodes) {
@@ -56,11 +55,11 @@ export function assembleReport(
   const crashedPods = new Set(ev.containers.map((c) => `${c.namespace}/${c.pod}`));
   const notReady: { pod: string; node: string }[] = [];
   for (const pod of ev.pods) {
-    const p = PodStatusView.safeParse(pod);
-    if (!p.success || !p.data.spec?.nodeName) continue;
-    const key = `${p.data.metadata.namespace ?? 'default'}/${p.data.metadata.name}`;
-    const ready = p.data.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.data.spec.nodeName });
+    const p = podView(pod);
+    if (!p?.spec?.nodeName) continue;
+    const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+    const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.spec.nodeName });
   }
   // The pool meets refusals in any order; the report must not depend on it (findings, warnings).
   const problems = [...ev.problems].sort((a, b) =>

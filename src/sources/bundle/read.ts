@@ -33,7 +33,7 @@ export const isSafeName = (s: string) => SAFE_NAME.test(s);
 const Name = z.string().regex(SAFE_NAME, 'not a Kubernetes name');
 
 const ProblemSchema = z.object({
-  kind: z.enum(['forbidden', 'no-log', 'not-found', 'unavailable']),
+  kind: z.enum(['forbidden', 'no-log', 'not-found', 'unavailable', 'malformed']),
   rule: z.object({
     verb: z.string(),
     resource: z.string(),
