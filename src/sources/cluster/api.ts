@@ -46,6 +46,8 @@ export class ClusterApi {
   constructor(
     readonly kc: KubeConfig,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
+    /** Fires to cancel every request: those in flight are aborted, none starts after. */
+    private readonly cancel?: AbortSignal,
   ) {
     reuseConnections(kc);
     this.limiter = new RateLimiter(policy.qps, policy.burst);
@@ -76,6 +78,7 @@ export class ClusterApi {
       this.policy,
       this.counters,
       this.limiter,
+      this.cancel,
     );
   }
 
@@ -229,6 +232,13 @@ export class ClusterApi {
             timestamps: false,
           });
           cap.onFull = () => controller.abort();
+          // A cancel (SIGINT) ends the log being read too: what arrived is all there is.
+          const stop = () => {
+            controller.abort();
+            cap.close();
+          };
+          this.cancel?.addEventListener('abort', stop, { once: true });
+          cap.out.once('close', () => this.cancel?.removeEventListener('abort', stop));
         } catch (err) {
           cap.close();
           const p = toProblem(err);
@@ -244,6 +254,7 @@ export class ClusterApi {
       this.policy,
       this.counters,
       this.limiter,
+      this.cancel,
     );
   }
 }
