@@ -7,7 +7,8 @@ import { correlate } from '../diagnose/correlate.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import type { ClusterEvidence } from '../sources/cluster/gather.js';
-import { podView } from '../sources/cluster/wire.js';
+import { isDnsSubdomain, podView } from '../sources/cluster/wire.js';
+import { neutral } from '../sources/cluster/retry.js';
 
 /** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
 export async function readNodeEvidence(
@@ -23,7 +24,16 @@ export async function readNodeEvidence(
     if (node && p.metadata.uid) uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.metadata.uid]);
   }
   const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
+  let named = 0;
   for (const node of nodes) {
+    // The name comes from an API server or a bundle: one that is not a node name could climb out of dir.
+    if (!isDnsSubdomain(node)) {
+      warnings.push(
+        `node name "${neutral(node).slice(0, 100)}" is not a DNS-1123 subdomain, so no snapshot under ${dir} is read for it.`,
+      );
+      continue;
+    }
+    named++;
     const root = join(dir, node);
     if (!new HostRoot(root).usable) continue; // no snapshot for this node: the API facts stand alone
     try {
@@ -36,7 +46,7 @@ export async function readNodeEvidence(
       );
     }
   }
-  if (out.size === 0 && nodes.length > 0)
+  if (out.size === 0 && named > 0)
     warnings.push(`${dir}: no snapshot folder matched a node with a crash (expected ${dir}/<node name>/).`);
   return out;
 }

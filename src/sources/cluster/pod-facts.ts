@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Evidence, ProcessFacts, Subject } from '../../evidence/types.js';
 import { neutral } from './retry.js';
 import { defectsText, tolerantParse } from './tolerant.js';
-import { Count, ExitCode, PodStatusView, Timestamp, WholeNumber } from './wire.js';
+import { Count, ExitCode, isDnsSubdomain, PodStatusView, Timestamp, WholeNumber } from './wire.js';
 
 const SecurityContext = z
   .object({
@@ -42,7 +42,7 @@ export const PodSchema = z.object({
   kind: z.literal('Pod').optional(),
   metadata: z.object({ name: z.string(), namespace: z.string().optional(), uid: z.string().optional() }),
   spec: z.object({
-    nodeName: z.string().optional(),
+    nodeName: z.string().refine(isDnsSubdomain, { error: 'a DNS-1123 subdomain (a node name)' }).optional(),
     hostUsers: z.boolean().optional(),
     securityContext: z.object({ runAsUser: WholeNumber.optional() }).partial().optional(),
     containers: z.array(Container).min(1),

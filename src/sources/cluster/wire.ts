@@ -38,6 +38,16 @@ export function controllerOf(obj: unknown): { kind: string; name: string } | und
   return ref ? { kind: ref.kind, name: ref.name } : undefined;
 }
 
+/**
+ * A DNS-1123 subdomain (lowercase labels of [a-z0-9-] joined by dots, at most 253 characters): what
+ * the API server requires of a node name (ValidateNodeName). A name that is not one did not come from
+ * a real API server, and must never become a path (`../../etc`, `/`, a NUL).
+ */
+export function isDnsSubdomain(s: string): boolean {
+  return s.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s);
+}
+const NodeName = z.string().refine(isDnsSubdomain, { error: 'a DNS-1123 subdomain (a node name)' });
+
 /** RFC 3339 as the API writes metav1.Time (2026-11-29T11:57:30Z); anything else is not a time. */
 export const Timestamp = z
   .string({ error: 'an RFC 3339 time' })
@@ -87,7 +97,7 @@ export const PodStatusView = z.object({
   metadata: Meta,
   spec: z
     .object({
-      nodeName: z.string().optional(),
+      nodeName: NodeName.optional(),
       containers: z.array(z.object({ name: z.string(), resources: Resources.optional() })).optional(),
       initContainers: z.array(z.object({ name: z.string(), resources: Resources.optional() })).optional(),
     })
