@@ -97,7 +97,12 @@ async function isBundleDir(dir: string): Promise<boolean> {
 }
 
 async function walk(root: string, dir: string, depth: number, out: ExpandedInputs): Promise<void> {
-  if (depth > MAX_DEPTH) return;
+  if (depth > MAX_DEPTH) {
+    // Said once per folder given: a log skipped in silence would read as "no crash" for it.
+    const sentence = `${root}: folders more than ${MAX_DEPTH} levels deep were not read (the first: ${dir}).`;
+    if (!out.errors.some((e) => e.startsWith(`${root}: folders more than`))) out.errors.push(sentence);
+    return;
+  }
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
