@@ -9,8 +9,9 @@ import type { ClusterEvidence, LogSink } from '../sources/cluster/gather.js';
 import { assembleReport, readNodeEvidence } from './cluster-report.js';
 import { diagnoseContainer } from './container.js';
 import { describeLines } from '../sources/cluster/describe.js';
+import { tolerantParse } from '../sources/cluster/tolerant.js';
 import type { ContainerContext } from '../sources/cluster/gather.js';
-import { podContainerFacts, PodSchema } from '../sources/cluster/pod-facts.js';
+import { podContainerFacts, podSpec } from '../sources/cluster/pod-facts.js';
 import { controllerOf, NodeView, type WireObject } from '../sources/cluster/wire.js';
 
 export interface ContainerLogInput {
@@ -27,8 +28,8 @@ export async function containerIncident(
   const warnings: string[] = [];
   const { crashed: c } = ctx;
   const source = `pod ${c.namespace}/${c.pod}`;
-  const parsed = PodSchema.safeParse(ctx.pod);
-  const fromPod = parsed.success ? podContainerFacts(parsed.data, source, c.container) : undefined;
+  const spec = podSpec(ctx.pod);
+  const fromPod = spec ? podContainerFacts(spec, source, c.container) : undefined;
   const owner = ownerName(ctx);
   // The pod spec gives the user, privileges, memory limit, image and runtime flags.
   const process: ProcessFacts = { ...fromPod?.process };
@@ -80,13 +81,13 @@ export function nodeFacts(
   nodeObj: WireObject | undefined,
   snapshot: NodeFacts | undefined,
 ): NodeFacts | undefined {
-  const n = nodeObj ? NodeView.safeParse(nodeObj) : undefined;
-  const info = n?.success ? n.data.status?.nodeInfo : undefined;
+  const n = nodeObj ? tolerantParse(NodeView, nodeObj).data : undefined;
+  const info = n?.status?.nodeInfo;
   if (!snapshot && !info) return undefined;
   const facts: NodeFacts = snapshot
     ? { ...snapshot }
-    : { root: `node ${n?.success ? n.data.metadata.name : '?'} (API)`, limits: [], unreadable: [] };
-  const src = `node ${n?.success ? n.data.metadata.name : '?'} (status.nodeInfo)`;
+    : { root: `node ${n?.metadata.name ?? '?'} (API)`, limits: [], unreadable: [] };
+  const src = `node ${n?.metadata.name ?? '?'} (status.nodeInfo)`;
   if (info?.kernelVersion && !facts.kernelRelease)
     facts.kernelRelease = {
       value: info.kernelVersion,
@@ -106,8 +107,9 @@ export function nodeFacts(
 
 /** Node conditions that matter to a crash (PIDPressure, MemoryPressure) as notes. */
 function nodeNotes(nodeObj: WireObject | undefined): string[] {
-  const n = nodeObj ? NodeView.safeParse(nodeObj) : undefined;
-  if (!n?.success) return [];
+  const node = nodeObj ? tolerantParse(NodeView, nodeObj).data : undefined;
+  if (!node) return [];
+  const n = { data: node };
   const out: string[] = [];
   for (const c of n.data.status?.conditions ?? []) {
     if (['PIDPressure', 'MemoryPressure', 'DiskPressure'].includes(c.type) && c.status === 'True') {

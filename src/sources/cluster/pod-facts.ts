@@ -5,11 +5,21 @@
 import { z } from 'zod';
 import type { Evidence, ProcessFacts, Subject } from '../../evidence/types.js';
 import { runtimeEnvEntry } from '../runtime-env.js';
-import { parseQuantity } from './wire.js';
+import { neutral } from './retry.js';
+import { defectsText, tolerantParse } from './tolerant.js';
+import {
+  Count,
+  ExitCode,
+  isDnsSubdomain,
+  parseQuantity,
+  PodStatusView,
+  Timestamp,
+  WholeNumber,
+} from './wire.js';
 
 const SecurityContext = z
   .object({
-    runAsUser: z.number().int().optional(),
+    runAsUser: WholeNumber.optional(),
     privileged: z.boolean().optional(),
     capabilities: z
       .object({ add: z.array(z.string()).optional() })
@@ -37,12 +47,12 @@ const Container = z.object({
 });
 
 const Terminated = z
-  .object({ exitCode: z.number().int(), reason: z.string(), finishedAt: z.string(), startedAt: z.string() })
+  .object({ exitCode: ExitCode, reason: z.string(), finishedAt: Timestamp, startedAt: Timestamp })
   .partial();
 
 const ContainerStatus = z.object({
   name: z.string(),
-  restartCount: z.number().int().optional(),
+  restartCount: Count.optional(),
   lastState: z.object({ terminated: Terminated.optional() }).partial().optional(),
   state: z
     .object({
@@ -57,9 +67,9 @@ export const PodSchema = z.object({
   kind: z.literal('Pod').optional(),
   metadata: z.object({ name: z.string(), namespace: z.string().optional(), uid: z.string().optional() }),
   spec: z.object({
-    nodeName: z.string().optional(),
+    nodeName: z.string().refine(isDnsSubdomain, { error: 'a DNS-1123 subdomain (a node name)' }).optional(),
     hostUsers: z.boolean().optional(),
-    securityContext: z.object({ runAsUser: z.number().int().optional() }).partial().optional(),
+    securityContext: z.object({ runAsUser: WholeNumber.optional() }).partial().optional(),
     containers: z.array(Container).min(1),
     initContainers: z.array(Container).optional(),
   }),
@@ -69,6 +79,32 @@ export const PodSchema = z.object({
     .optional(),
 });
 export type Pod = z.infer<typeof PodSchema>;
+
+/** The pod's spec view, each malformed field left out; undefined when it names no pod or container. */
+export function podSpec(pod: unknown): Pod | undefined {
+  return tolerantParse(PodSchema, pod).data;
+}
+
+/**
+ * One sentence naming the fields of a pod object that could not be read (they were ignored, the
+ * rest of the pod was used), or undefined when every field the diagnosis reads is well-formed.
+ * `from` says whose object it is: "the API server", "pod.yaml".
+ */
+export function podDefects(pod: unknown, from: string): string | undefined {
+  const status = tolerantParse(PodStatusView, pod);
+  const spec = tolerantParse(PodSchema, pod);
+  const seen = new Set<string>();
+  const defects = [...status.defects, ...spec.defects].filter((d) => !seen.has(d.field) && seen.add(d.field));
+  if (defects.length === 0) return undefined;
+  const m = (pod as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  const name =
+    typeof m?.name === 'string'
+      ? `pod ${typeof m.namespace === 'string' ? `${m.namespace}/` : ''}${m.name}`.slice(0, 300)
+      : 'a pod object';
+  if (!status.data)
+    return `${neutral(name)} from ${from} could not be read at all and was skipped (${defectsText(defects)}).`;
+  return `${neutral(name)} from ${from} has ${defects.length === 1 ? 'a field' : `${defects.length} fields`} that could not be read, ignored while the rest was used: ${defectsText(defects)}.`;
+}
 
 export interface PodContainerFacts {
   subject: Subject;
