@@ -16,6 +16,8 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { CoreV1ApiResponseProcessor } from '@kubernetes/client-node/dist/gen/apis/CoreV1Api.js';
+import { HttpInfo, type ResponseContext as Answer } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import {
   ApiError,
@@ -38,6 +40,8 @@ export interface PodQuery {
 export class ClusterApi {
   readonly counters: RetryCounters = { requests: 0, retries: 0 };
   private readonly core: CoreV1Api;
+  /** The same API, but pod lists come back as the server's JSON (see RawPodLists). */
+  private readonly rawPods: CoreV1Api;
   private readonly apps: AppsV1Api;
   private readonly batch: BatchV1Api;
   private readonly logs: Log;
@@ -50,6 +54,7 @@ export class ClusterApi {
     reuseConnections(kc);
     this.limiter = new RateLimiter(policy.qps, policy.burst);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.rawPods = kc.makeApiClient(RawPodListsApi);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.batch = kc.makeApiClient(BatchV1Api);
     this.logs = new Log(kc);
@@ -80,6 +85,19 @@ export class ClusterApi {
 
   /** Pods page by page; each page is handed over before the next is asked for, so memory stays one page. */
   async *listPods(q: PodQuery): AsyncGenerator<WireObject[]> {
+    for await (const page of this.listPodPages(q, () => true)) yield page.pods;
+  }
+
+  /**
+   * Pods page by page, keeping only those `keep` accepts. `keep` sees each pod as the server sent it
+   * (parsed JSON, before any conversion): only the kept ones are converted to typed objects and back
+   * to their wire shape, so a page of 500 healthy pods costs one JSON.parse and no copies (a scan
+   * keeps a few pods in a hundred). `listed` counts every pod of the page.
+   */
+  async *listPodPages(
+    q: PodQuery,
+    keep: (raw: unknown) => boolean,
+  ): AsyncGenerator<{ listed: number; pods: WireObject[] }> {
     let cont: string | undefined;
     const seen = new Set<string>();
     do {
@@ -90,13 +108,17 @@ export class ClusterApi {
         ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}),
       };
       const ns = q.namespace;
-      const page = await this.call((o) =>
-        ns
-          ? this.core.listNamespacedPod({ namespace: ns, ...common }, o)
-          : this.core.listPodForAllNamespaces(common, o),
-      );
-      yield itemsOf(page, 'pods').map((p) => wire(p, 'V1Pod'));
-      cont = this.nextPage(seen, page.metadata?._continue, 'pods');
+      // Kept pods are converted inside the call: a pod the client's model cannot take fails the
+      // request as a typed list did (retried, then said), but only for pods the scan keeps.
+      const { listed, pods, next } = await this.call(async (o) => {
+        const page = (await (ns
+          ? this.rawPods.listNamespacedPod({ namespace: ns, ...common }, o)
+          : this.rawPods.listPodForAllNamespaces(common, o))) as unknown as RawList;
+        const items = itemsOf(page, 'pods');
+        return { listed: items.length, pods: items.filter(keep).map(wirePod), next: rawContinue(page) };
+      });
+      yield { listed, pods };
+      cont = this.nextPage(seen, next, 'pods');
     } while (cont);
   }
 
@@ -337,6 +359,52 @@ function itemsOf<T>(list: { items?: T[] | null } | undefined, what: string): T[]
       message: `the API server's answer to listing ${what} has no items list`,
     });
   return list.items;
+}
+
+/**
+ * CoreV1Api's answers, except that a successful pod list is handed back as the parsed JSON instead of
+ * V1PodList objects (every pod, with its Dates, deserialized, then serialized again by wire()): the
+ * scan decides which few pods to convert (wirePod). Errors go through the generated code unchanged.
+ */
+class RawPodLists extends CoreV1ApiResponseProcessor {
+  override async listPodForAllNamespacesWithHttpInfo(response: Answer) {
+    return ok(response) ? rawAnswer(response) : super.listPodForAllNamespacesWithHttpInfo(response);
+  }
+  override async listNamespacedPodWithHttpInfo(response: Answer) {
+    return ok(response) ? rawAnswer(response) : super.listNamespacedPodWithHttpInfo(response);
+  }
+}
+
+class RawPodListsApi extends CoreV1Api {
+  constructor(config: ConstructorParameters<typeof CoreV1Api>[0]) {
+    super(config, undefined, new RawPodLists());
+  }
+}
+
+const ok = (r: Answer) => r.httpStatusCode >= 200 && r.httpStatusCode <= 299;
+
+/** The answer's JSON as the generated code parses it (same content-type check, same errors), not deserialized. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed as the V1PodList the caller casts away
+async function rawAnswer(response: Answer): Promise<HttpInfo<any>> {
+  const contentType = ObjectSerializer.normalizeMediaType(response.headers['content-type']);
+  const body: unknown = ObjectSerializer.parse(await response.body.text(), contentType);
+  return new HttpInfo(response.httpStatusCode, response.headers, response.body, body);
+}
+
+interface RawList {
+  items?: unknown[] | null;
+  metadata?: { continue?: unknown };
+}
+
+function rawContinue(list: RawList): string | undefined {
+  const c = list.metadata?.continue;
+  // As the typed list passed it on: a token of another type goes back as its text.
+  return c === undefined || c === null ? undefined : String(c);
+}
+
+/** A pod of a raw list -> its wire shape, exactly as a typed list would have given it. */
+function wirePod(raw: unknown): WireObject {
+  return wire(ObjectSerializer.deserialize(raw, 'V1Pod', ''), 'V1Pod');
 }
 
 /** Typed client object -> the JSON the API server sent (dates back to RFC 3339 strings, `_continue` to `continue`). */

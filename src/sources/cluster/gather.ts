@@ -6,7 +6,7 @@
 // cluster or rejected credentials stop the walk.
 import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
-import { crashedContainers, type CrashedContainer } from './crashed.js';
+import { crashedContainers, mayHaveCrashedOrBeNotReady, type CrashedContainer } from './crashed.js';
 import type { Problem, Rule } from '../../evidence/problem.js';
 import { describeProblem } from './problems.js';
 import { ApiError, pool, toProblem, type ApiProblem } from './retry.js';
@@ -99,14 +99,18 @@ export async function gatherCluster(
   const now = Date.now();
 
   try {
-    for await (const page of api.listPods({
-      ...(scope.namespace ? { namespace: scope.namespace } : {}),
-      ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
-      chunkSize: scope.chunkSize,
-    })) {
+    for await (const page of api.listPodPages(
+      {
+        ...(scope.namespace ? { namespace: scope.namespace } : {}),
+        ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
+        chunkSize: scope.chunkSize,
+      },
+      // Healthy pods are dropped as parsed JSON, before any conversion: only these are kept below.
+      mayHaveCrashedOrBeNotReady,
+    )) {
       ev.stats.pages++;
-      ev.stats.pods += page.length;
-      for (const pod of page) {
+      ev.stats.pods += page.listed;
+      for (const pod of page.pods) {
         const crashed = crashedContainers(pod, {
           ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}),
           now,
