@@ -11,10 +11,12 @@
 // ends up knowing. Never fails on a time; fails only when the scan misses the restarting containers.
 //
 //   node bench/scan-cluster.mjs [--pods 10000] [--nodes 500] [--restarting 300] [--log-kib 64] [--no-build]
+//     [--scan-only] (skip the kubectl loop and the rate-limited scan) [--report FILE] (keep the --qps 0 JSON report)
+//     [--node-options '--max-old-space-size=80'] (NODE_OPTIONS of the scan) [--verbose] (print the scan's stderr)
 /* global process, console */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { event, node, owner, pod } from '../test/standin/objects.mjs';
@@ -24,7 +26,17 @@ import { startStandin } from '../test/standin/server.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const o = { pods: 10_000, nodes: 500, restarting: 300, logKiB: 64, build: true };
+  const o = {
+    pods: 10_000,
+    nodes: 500,
+    restarting: 300,
+    logKiB: 64,
+    build: true,
+    scanOnly: false,
+    report: undefined,
+    nodeOptions: undefined,
+    verbose: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--pods') o.pods = Number(argv[++i]);
@@ -32,6 +44,10 @@ function parseArgs(argv) {
     else if (a === '--restarting') o.restarting = Number(argv[++i]);
     else if (a === '--log-kib') o.logKiB = Number(argv[++i]);
     else if (a === '--no-build') o.build = false;
+    else if (a === '--scan-only') o.scanOnly = true;
+    else if (a === '--report') o.report = argv[++i];
+    else if (a === '--node-options') o.nodeOptions = argv[++i];
+    else if (a === '--verbose') o.verbose = true;
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -113,11 +129,11 @@ function makeCluster(o) {
   return { pods, nodes, owners, events, logs, restarting };
 }
 
-/** Runs a command under GNU time; resolves with wall ms, peak RSS KiB, stdout. */
+/** Runs a command under GNU time; resolves with wall ms, CPU seconds (user + system), peak RSS KiB, stdout. */
 function timed(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KIB=%M', cmd, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KIB=%M CPU=%U+%S', cmd, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -128,58 +144,71 @@ function timed(cmd, args, env = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const rss = Number(/PEAK_RSS_KIB=(\d+)/.exec(err)?.[1] ?? NaN);
-      resolve({ code, ms, rssKiB: rss, stdout: out, stderr: err.replace(/PEAK_RSS_KIB=\d+\n?/, '') });
+      const m = /PEAK_RSS_KIB=(\d+) CPU=([\d.]+)\+([\d.]+)/.exec(err);
+      resolve({
+        code,
+        ms,
+        rssKiB: Number(m?.[1] ?? NaN),
+        cpu: Number(m?.[2] ?? NaN) + Number(m?.[3] ?? NaN),
+        stdout: out,
+        stderr: err.replace(/PEAK_RSS_KIB=.*\n?/, ''),
+      });
     });
   });
 }
 
 const o = parseArgs(process.argv.slice(2));
-if (o.build) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+if (o.build) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
 const cluster = makeCluster(o);
 const s = await startStandin(cluster);
 const work = mkdtempSync(join(tmpdir(), 'pm-bench-scan-'));
+const scanEnv = o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {};
 try {
   console.log(
-    `stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects`,
+    `stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
 
   // Without the client-side rate limit first (--qps 0), then with the defaults.
   const cli = join(ROOT, 'dist/cli/main.js');
-  const unlimited = await timed(process.execPath, [
+  const scanArgs = (out, extra = []) => [
     cli,
     'scan',
     '--kubeconfig',
     s.kubeconfig,
     '-A',
-    '--qps',
-    '0',
+    ...extra,
     '--format',
     'json',
     '-o',
-    join(work, 'scan0.json'),
-  ]);
-  if (unlimited.code !== 0) throw new Error(`scan --qps 0 failed: ${unlimited.stderr}`);
+    out,
+  ];
   let before = s.requests.length;
-  const scan = await timed(process.execPath, [
-    join(ROOT, 'dist/cli/main.js'),
-    'scan',
-    '--kubeconfig',
-    s.kubeconfig,
-    '-A',
-    '--format',
-    'json',
-    '-o',
-    join(work, 'scan.json'),
-  ]);
+  const unlimited = await timed(
+    process.execPath,
+    scanArgs(join(work, 'scan0.json'), ['--qps', '0']),
+    scanEnv,
+  );
+  if (unlimited.code !== 0) throw new Error(`scan --qps 0 failed: ${unlimited.stderr}`);
+  if (o.verbose) console.error(unlimited.stderr + unlimited.stdout);
   const scanRequests = s.requests.length - before;
-  if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
-  const report = JSON.parse(readFileSync(join(work, 'scan.json'), 'utf8'));
+  const scanKinds = summarize(s.requests.slice(before));
+  if (o.report) copyFileSync(join(work, 'scan0.json'), o.report);
+  let scan;
+  if (!o.scanOnly) {
+    scan = await timed(process.execPath, scanArgs(join(work, 'scan.json')), scanEnv);
+    if (scan.code !== 0) throw new Error(`scan failed: ${scan.stderr}`);
+  }
+  const report = JSON.parse(readFileSync(join(work, 'scan0.json'), 'utf8'));
 
-  const script = join(work, 'loop.sh');
-  writeFileSync(
-    script,
-    `set -eu
+  let loop;
+  let loopRequests = 0;
+  if (!o.scanOnly) {
+    const script = join(work, 'loop.sh');
+    writeFileSync(
+      script,
+      `set -eu
 cd "${work}"
 mkdir -p logs
 kubectl --kubeconfig "${s.kubeconfig}" get pods -A -o json > pods.json
@@ -189,11 +218,12 @@ while read ns pod c; do
 done
 ls logs | wc -l
 `,
-  );
-  before = s.requests.length;
-  const loop = await timed('bash', [script]);
-  const loopRequests = s.requests.length - before;
-  if (loop.code !== 0) throw new Error(`shell loop failed: ${loop.stderr}`);
+    );
+    before = s.requests.length;
+    loop = await timed('bash', [script]);
+    loopRequests = s.requests.length - before;
+    if (loop.code !== 0) throw new Error(`shell loop failed: ${loop.stderr}`);
+  }
 
   const found = report.incidents.length;
   const recognized = report.incidents.filter((i) =>
@@ -205,34 +235,35 @@ ls logs | wc -l
     i.causes.some((c) => c.id === 'memory.cgroup' && c.verdict === 'confirmed'),
   ).length;
   const newosproc = report.incidents.filter((i) => i.signatures.some((h) => h.id === 'go.newosproc')).length;
+  const perPod = (req) => (req / cluster.restarting).toFixed(2);
   const row = (name, r, req, what) =>
-    `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${req} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
+    `| ${name} | ${(r.ms / 1000).toFixed(1)} s | ${r.cpu.toFixed(2)} s | ${req} | ${perPod(req)} | ${(r.rssKiB / 1024).toFixed(0)} MiB | ${what} |`;
   console.log('');
-  console.log('| run | wall time | API requests | peak RSS | what it ends up with |');
-  console.log('|---|---|---|---|---|');
+  console.log(
+    '| run | wall time | CPU s (user+sys) | API requests | requests per restarting pod | peak RSS | what it ends up with |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---|');
+  const what = `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`;
+  if (scan) console.log(row('podmortem scan -A', scan, scanRequests, what));
   console.log(
     row(
-      'podmortem scan -A',
-      scan,
+      'podmortem scan -A --qps 0',
+      unlimited,
       scanRequests,
-      `${found} crashed containers diagnosed (${recognized} with candidate causes: ${oomConfirmed} memory.cgroup confirmed, ${newosproc} go.newosproc), ${report.findings.length} findings (${replicaFindings} replica groups, ${nodeFindings} node groups)`,
+      scan ? 'the same, without the client-side rate limit' : what,
     ),
   );
-  console.log(
-    row('podmortem scan -A --qps 0', unlimited, scanRequests, 'the same, without the client-side rate limit'),
-  );
-  console.log(
-    row(
-      'kubectl get -o json + kubectl logs -p loop',
-      loop,
-      loopRequests,
-      `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`,
-    ),
-  );
+  if (loop)
+    console.log(
+      row(
+        'kubectl get -o json + kubectl logs -p loop',
+        loop,
+        loopRequests,
+        `${loop.stdout.trim()} log files, no diagnosis, no events/owners/nodes`,
+      ),
+    );
   console.log('');
-  console.log(
-    `podmortem requests by kind: ${summarize(s.requests.slice(0, s.requests.length - loopRequests).slice(-scanRequests))}`,
-  );
+  console.log(`podmortem requests by kind: ${scanKinds}`);
   if (found !== cluster.restarting) {
     console.error(`WRONG: the scan found ${found} crashed containers, the cluster has ${cluster.restarting}`);
     process.exitCode = 1;

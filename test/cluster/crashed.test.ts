@@ -88,3 +88,99 @@ test('garbage is not a pod and picks nothing', () => {
     expect(crashedContainers(v)).toEqual([]);
   }
 });
+
+// The scan drops healthy pods before converting them (mayHaveCrashedOrBeNotReady on the server's
+// JSON): it must never drop one the exact tests would keep, whatever odd values the server sends.
+test('the cheap test on raw JSON never drops a pod that crashed or is not ready', async () => {
+  const fc = (await import('fast-check')).default;
+  const { ObjectSerializer } = await import('@kubernetes/client-node/dist/gen/models/ObjectSerializer.js');
+  const { mayHaveCrashedOrBeNotReady } = await import('../../src/sources/cluster/crashed.js');
+  const odd = fc.constantFrom(undefined, null, 0, 1, 3, -1, '0', '', 'x', true, [], {});
+  const terminated = fc.oneof(
+    odd,
+    fc.record(
+      { exitCode: odd, reason: fc.constantFrom(undefined, 'Error', 'Completed') },
+      { requiredKeys: [] },
+    ),
+  );
+  const status = fc.oneof(
+    odd,
+    fc.record(
+      {
+        name: fc.constantFrom('app', undefined),
+        restartCount: odd,
+        state: fc.oneof(
+          odd,
+          fc.record(
+            {
+              waiting: fc.oneof(
+                odd,
+                fc.record({ reason: fc.constantFrom('CrashLoopBackOff', 'ImagePullBackOff', undefined) }),
+              ),
+              terminated,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        lastState: fc.oneof(odd, fc.record({ terminated }, { requiredKeys: [] })),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const raw = fc.record(
+    {
+      metadata: fc.constantFrom({ name: 'p', namespace: 'shop' }, { name: 'p' }, undefined, null),
+      spec: fc.constantFrom({ nodeName: 'n1' }, undefined),
+      status: fc.oneof(
+        odd,
+        fc.record(
+          {
+            phase: fc.constantFrom('Running', 'Pending', undefined),
+            conditions: fc.oneof(
+              odd,
+              fc.array(
+                fc.record({
+                  type: fc.constantFrom('Ready', 'PodScheduled'),
+                  status: fc.constantFrom('True', 'False', 'Unknown'),
+                }),
+              ),
+            ),
+            containerStatuses: fc.oneof(odd, fc.array(status, { maxLength: 3 })),
+            initContainerStatuses: fc.oneof(odd, fc.array(status, { maxLength: 2 })),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(raw, (p) => {
+      // What a typed list gave the scan before: the pod through the client's model and back (a pod
+      // the model cannot take failed the whole list then, and fails the scan's conversion now).
+      let wire;
+      try {
+        wire = ObjectSerializer.serialize(
+          ObjectSerializer.deserialize(structuredClone(p), 'V1Pod', ''),
+          'V1Pod',
+          '',
+        );
+      } catch {
+        return;
+      }
+      const crashed = crashedContainers(wire, { now: NOW }).length > 0;
+      const notReady =
+        wire?.status?.phase === 'Running' &&
+        Array.isArray(wire.status.conditions) &&
+        wire.status.conditions.some(
+          (c: { type?: string; status?: string }) => c?.type === 'Ready' && c.status === 'False',
+        );
+      if (crashed || notReady) expect(mayHaveCrashedOrBeNotReady(p)).toBe(true);
+    }),
+    { numRuns: 3000 },
+  );
+  // And it does drop the pods a scan meets most: running, ready, never restarted.
+  expect(
+    mayHaveCrashedOrBeNotReady(pod({ ns: 'shop', name: 'ok', node: 'n1', containers: [{ name: 'app' }] })),
+  ).toBe(false);
+});

@@ -68,3 +68,42 @@ function judge(
   const previous = !failedNow && (restarts > 0 || last !== undefined);
   return { why: why.join(', '), ...(finishedAt ? { finishedAt } : {}), previous, crashLooping };
 }
+
+/**
+ * A cheap test of a pod as the server sent it (parsed JSON, before the typed round trip and zod):
+ * false only when the pod certainly has no crashed container (crashedContainers) and no Ready
+ * condition other than "True" (a not-ready pod); anything unusual answers true and gets the exact
+ * tests. A scan of 10,000 pods then converts and validates a few hundred instead of all.
+ */
+export function mayHaveCrashedOrBeNotReady(pod: unknown): boolean {
+  if (!isRecord(pod)) return true;
+  const status = pod.status;
+  if (status === undefined) return false;
+  if (!isRecord(status)) return true;
+  for (const list of [status.containerStatuses, status.initContainerStatuses]) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) return true;
+    for (const s of list) if (!certainlyQuiet(s)) return true;
+  }
+  const conditions = status.conditions;
+  if (conditions === undefined) return false;
+  if (!Array.isArray(conditions)) return true;
+  return conditions.some((c) => !isRecord(c) || (c.type === 'Ready' && c.status !== 'True'));
+}
+
+/** No restart, not in CrashLoopBackOff, not terminated with an exit code other than 0 (judge() would say nothing). */
+function certainlyQuiet(s: unknown): boolean {
+  if (!isRecord(s)) return false;
+  if (s.restartCount !== 0 && s.restartCount !== undefined) return false;
+  const state = s.state;
+  if (state === undefined) return true;
+  if (!isRecord(state)) return false;
+  const { waiting, terminated } = state;
+  if (waiting !== undefined && (!isRecord(waiting) || waiting.reason === 'CrashLoopBackOff')) return false;
+  if (terminated !== undefined && (!isRecord(terminated) || (terminated.exitCode ?? 0) !== 0)) return false;
+  return true;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

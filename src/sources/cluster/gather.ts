@@ -6,7 +6,7 @@
 // cluster or rejected credentials stop the walk.
 import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
-import { crashedContainers, type CrashedContainer } from './crashed.js';
+import { crashedContainers, mayHaveCrashedOrBeNotReady, type CrashedContainer } from './crashed.js';
 import type { Problem, Rule } from '../../evidence/problem.js';
 import { podDefects } from './pod-facts.js';
 import { describeProblem, malformedPod } from './problems.js';
@@ -100,14 +100,18 @@ export async function gatherCluster(
   const now = Date.now();
 
   try {
-    for await (const page of api.listPods({
-      ...(scope.namespace ? { namespace: scope.namespace } : {}),
-      ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
-      chunkSize: scope.chunkSize,
-    })) {
+    for await (const page of api.listPodPages(
+      {
+        ...(scope.namespace ? { namespace: scope.namespace } : {}),
+        ...(scope.labelSelector ? { labelSelector: scope.labelSelector } : {}),
+        chunkSize: scope.chunkSize,
+      },
+      // Healthy pods are dropped as parsed JSON, before any conversion: only these are kept below.
+      mayHaveCrashedOrBeNotReady,
+    )) {
       ev.stats.pages++;
-      ev.stats.pods += page.length;
-      for (const pod of page) {
+      ev.stats.pods += page.listed;
+      for (const pod of page.pods) {
         // A pod with a field that cannot be read is still scanned from the rest; the field is named once.
         const defects = podDefects(pod, 'the API server');
         const ns: unknown = pod.metadata?.namespace;
@@ -190,15 +194,20 @@ export async function gatherCluster(
   const ownerOf = new Map<string, Promise<WireObject | Problem | undefined>>();
   // Events: a namespace with several crashed pods is read in one paginated LIST of its pod events
   // (one request instead of one per pod); otherwise, or when that list is too long, per pod.
-  const crashedPerNs = new Map<string, number>();
-  for (const key of crashedPods.keys()) {
-    const ns = key.slice(0, key.indexOf('/'));
-    crashedPerNs.set(ns, (crashedPerNs.get(ns) ?? 0) + 1);
-  }
+  // Held per namespace until the scan ends: only the events of its crashed pods, by pod name (a
+  // namespace's pod events can be thousands; the other pods' are dropped as soon as they are read).
   const nsEvents = new Map<
     string,
-    Promise<{ events: WireObject[]; complete: boolean } | { problem: ApiProblem }>
+    Promise<{ byPod: Map<string, WireObject[]>; complete: boolean } | { problem: ApiProblem }>
   >();
+  /** Crashed pod names by namespace. */
+  const crashedNames = new Map<string, Set<string>>();
+  for (const key of crashedPods.keys()) {
+    const slash = key.indexOf('/');
+    const ns = key.slice(0, slash);
+    if (!crashedNames.has(ns)) crashedNames.set(ns, new Set());
+    crashedNames.get(ns)!.add(key.slice(slash + 1));
+  }
   const eventsProblem = (err: unknown, ns: string, key: string) =>
     describeProblem(
       toProblem(err),
@@ -211,17 +220,28 @@ export async function gatherCluster(
     let p = eventsOf.get(key);
     if (!p) {
       p = (async () => {
-        if ((crashedPerNs.get(ns) ?? 0) >= NAMESPACE_EVENTS_FROM) {
+        if ((crashedNames.get(ns)?.size ?? 0) >= NAMESPACE_EVENTS_FROM) {
           let batch = nsEvents.get(ns);
           if (!batch) {
+            const wanted = crashedNames.get(ns)!;
             batch = api
               .namespacePodEvents(ns, scope.chunkSize, NAMESPACE_EVENTS_MAX_PAGES)
+              .then(({ events, complete }) => {
+                const byPod = new Map<string, WireObject[]>();
+                for (const e of events) {
+                  const name = involvedName(e);
+                  if (name === undefined || !wanted.has(name)) continue;
+                  if (!byPod.has(name)) byPod.set(name, []);
+                  byPod.get(name)!.push(e);
+                }
+                return { byPod, complete };
+              })
               .catch((err: unknown) => ({ problem: toProblem(err) }));
             nsEvents.set(ns, batch);
           }
           const b = await batch;
           if ('problem' in b) return { events: [], problem: eventsProblem(new ApiError(b.problem), ns, key) };
-          if (b.complete) return { events: b.events.filter((e) => involvedName(e) === pod) };
+          if (b.complete) return { events: b.byPod.get(pod) ?? [] };
         }
         try {
           return { events: await api.podEvents(ns, pod) };

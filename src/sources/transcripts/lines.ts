@@ -95,6 +95,11 @@ const KNOWN = new Set([
   'find',
 ]);
 const PREFIXES = new Set(['sudo', 'sudo -i', 'nsenter', 'command', 'time', 'env']);
+/**
+ * A known command's name as it must appear for words() and basename() to find it: after the start,
+ * a space, a quote or a slash, and before the end, a space, a quote or a pipe (".sh"/".exe" allowed).
+ */
+const KNOWN_WORD = new RegExp(`(?:^|[\\s/'"])(?:${[...KNOWN].join('|')})(?:\\.(?:sh|exe))?(?=$|[\\s'"|])`);
 
 // user@host:dir$ , [user@host dir]# , sh-4.2# , (venv) ... ; the prompt character is $, # or %.
 const PROMPT =
@@ -109,6 +114,10 @@ export function commandOf(l: TLine): Command | undefined {
   const t = l.text.trim();
   if (t.length === 0 || t.length > 2000) return undefined;
   const p = PROMPT.exec(t);
+  // Without a prompt only a known command makes a line a command, and its name then stands as a
+  // word of its own (or ends a path): most lines of a log are ruled out here, before the pipes and
+  // words are split (the costly part on a log of millions of lines).
+  if (!p && !KNOWN_WORD.test(t)) return undefined;
   let body = t;
   let containerPrompt = false;
   if (p) {
