@@ -313,7 +313,7 @@ function reuseConnections(kc: KubeConfig): void {
 const MAX_PAGES = 5000;
 
 /** Request options that hand the attempt's AbortSignal to the HTTP request (client-node's middleware). */
-function abortable(signal: AbortSignal) {
+export function abortable(signal: AbortSignal) {
   return {
     middleware: [
       {
