@@ -35,7 +35,7 @@ export async function openStore(spec: string): Promise<OpenedStore> {
   const path = decodeURIComponent(m[1]!);
   let store: SqliteStore;
   try {
-    store = new SqliteStore(path, { maxBytes: 4 * 2 ** 30, maxAgeMs: 90 * 24 * 3600_000 });
+    store = new SqliteStore(path, { maxBytes: 4 << 30, maxAgeMs: 90 * 24 * 3600_000 });
   } catch (err) {
     throw new StoreUnavailable(`--store ${spec}: ${err instanceof Error ? err.message : String(err)}.`);
   }
