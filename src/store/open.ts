@@ -35,7 +35,8 @@ export async function openStore(spec: string): Promise<OpenedStore> {
   const path = decodeURIComponent(m[1]!);
   let store: SqliteStore;
   try {
-    store = new SqliteStore(path, { maxBytes: 4 << 30, maxAgeMs: 90 * 24 * 3600_000 });
+    // 4 GiB: written out, because 4 << 30 overflows 32 bits to 0 (which pruned everything).
+    store = new SqliteStore(path, { maxBytes: 4 * 1024 ** 3, maxAgeMs: 90 * 24 * 3600_000 });
   } catch (err) {
     throw new StoreUnavailable(`--store ${spec}: ${err instanceof Error ? err.message : String(err)}.`);
   }
