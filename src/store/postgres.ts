@@ -121,6 +121,10 @@ export class PgStore implements IncidentStore {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
+      // No statement timeout here: a migration that rewrites a million rows takes minutes (a 15 s
+      // limit failed the upgrade of bench/server-scale.mjs's database on every start), and the
+      // other replicas must wait for it on the lock however long it takes.
+      await c.query('SET LOCAL statement_timeout = 0');
       await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await c.query('CREATE TABLE IF NOT EXISTS podmortem_schema (version integer NOT NULL)');
       const r = await c.query<{ version: number }>('SELECT version FROM podmortem_schema');

@@ -19,6 +19,7 @@ interface Container {
   env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   ports: { name: string; containerPort: number }[];
   livenessProbe: { httpGet: { path: string; port: string } };
+  startupProbe: { httpGet: { path: string; port: string }; periodSeconds: number; failureThreshold: number };
   readinessProbe: { httpGet: { path: string; port: string } };
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   securityContext: Record<string, unknown> & { capabilities: { drop: string[] } };
@@ -131,6 +132,9 @@ describeNeeding(
       expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 9714 })]);
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      // Migrations run before the server listens: liveness must not kill an upgrade of a large history.
+      expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
       const svc = one<Service>(server, 'Service');
       expect(svc.spec.ports).toEqual([
         expect.objectContaining({ name: 'http', port: 9714, targetPort: 'http' }),
