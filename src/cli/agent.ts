@@ -76,7 +76,12 @@ node, cause, verdict, since, until, limit, cursor), /api/v1/incidents/{id},
         'push every incident to a podmortem server, e.g. http://podmortem-server:9714 (with --token-file)',
       ),
     )
-    .addOption(new Option('--token-file <file>', "the bearer token for --server (the server's --token-file)"))
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        "the bearer token for --server: the server's --token-file, or a projected ServiceAccount token (--auth tokenreview); read at every push",
+      ),
+    )
     .addHelpText(
       'after',
       `
