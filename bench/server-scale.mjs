@@ -233,6 +233,66 @@ async function measureQueries(url, requests) {
   return rows;
 }
 
+/** Every node's index names in an EXPLAIN (FORMAT JSON) plan. */
+function indexesOf(node, out = new Set()) {
+  if (node['Index Name']) out.add(node['Index Name']);
+  for (const child of node.Plans ?? []) indexesOf(child, out);
+  return out;
+}
+
+/**
+ * (c, store side) the same filter picks through the store's query() in this process: no HTTP, no
+ * server. For PostgreSQL each query is run again under EXPLAIN ANALYZE, for the database's own
+ * execution time and the indexes it used (of the slowest pick).
+ */
+async function measureStore(store, kind, requests) {
+  const rows = [];
+  let last;
+  let explain;
+  if (kind === 'postgres') {
+    const pool = store.pool;
+    const query = pool.query.bind(pool);
+    pool.query = (text, args) => {
+      if (typeof text === 'string' && text.startsWith('SELECT i.body')) last = { text, args };
+      return query(text, args);
+    };
+    explain = async () => {
+      const r = await query(`EXPLAIN (ANALYZE, FORMAT JSON) ${last.text}`, last.args);
+      const plan = r.rows[0]['QUERY PLAN'][0];
+      return { ms: plan['Execution Time'], indexes: [...indexesOf(plan.Plan)] };
+    };
+  }
+  for (const [name, make] of scenarios()) {
+    const r = rng(name.length * 7919 + 17);
+    const wall = [];
+    const db = [];
+    let slowest = { ms: -1, indexes: [] };
+    for (let i = 0; i < requests; i++) {
+      const q = { limit: 50, ...Object.fromEntries(new globalThis.URLSearchParams(make(r))) };
+      const s0 = performance.now();
+      await store.query(q);
+      wall.push(performance.now() - s0);
+      if (explain) {
+        const e = await explain();
+        db.push(e.ms);
+        if (e.ms > slowest.ms) slowest = e;
+      }
+    }
+    rows.push({
+      name,
+      p50: pct(wall, 50),
+      p99: pct(wall, 99),
+      db50: pct(db, 50),
+      db99: pct(db, 99),
+      slowest,
+    });
+    process.stdout.write(
+      `  in-process ${name.padEnd(32)} query(): p50 ${ms(pct(wall, 50)).padStart(7)} ms  p99 ${ms(pct(wall, 99)).padStart(7)} ms${explain ? `   database: p50 ${ms(pct(db, 50)).padStart(6)} ms  p99 ${ms(pct(db, 99)).padStart(6)} ms  (${slowest.indexes.join(', ')})` : ''}   (load ${load()})\n`,
+    );
+  }
+  return rows;
+}
+
 async function benchStore(kind, rowsWanted, dir, tokenFile) {
   console.log(`\n## ${kind}: ${fmt(rowsWanted)} incidents (load average ${load()})`);
   let pg;
@@ -280,6 +340,7 @@ async function benchStore(kind, rowsWanted, dir, tokenFile) {
     const t0 = performance.now();
     for (let i = 0; i < extra.length; i += 1000) await store.put(extra.slice(i, i + 1000));
     out.bulkFull = { rate: extra.length / ((performance.now() - t0) / 1000) };
+    out.inproc = await measureStore(store, kind, opts.requests);
     await store.close();
 
     const token = readFileSync(tokenFile, 'utf8').trim();
@@ -329,6 +390,17 @@ function printTable(results) {
     console.log(
       `| ${r.kind} | ${fmt(r.rows)} | ${r.size} | ${bulk} | ${fill} | ${fmt(r.http.rate)}/s | ${ms(r.http.p50)} / ${ms(r.http.p99)} ms | ${fmt(r.httpDup.rate)}/s | ${r.rssStart.rss.toFixed(0)} / ${r.rssIngest.rss.toFixed(0)} / ${r.rssEnd.rss.toFixed(0)} MiB (${r.rssEnd.hwm.toFixed(0)}) |`,
     );
+  }
+  for (const r of results) {
+    console.log(`\n${r.kind}, ${fmt(r.rows)} incidents, the store's query() in-process, limit 50 (ms):\n`);
+    console.log(
+      '| filter | query() p50 | query() p99 | database p50 | database p99 | indexes (slowest pick) |',
+    );
+    console.log('|---|---:|---:|---:|---:|---|');
+    for (const q of r.inproc)
+      console.log(
+        `| ${q.name} | ${ms(q.p50)} | ${ms(q.p99)} | ${ms(q.db50)} | ${ms(q.db99)} | ${q.slowest.indexes.join(', ')} |`,
+      );
   }
   for (const r of results) {
     console.log(`\n${r.kind}, ${fmt(r.rows)} incidents, GET /api/v1/incidents?limit=50 (ms):\n`);

@@ -268,17 +268,25 @@ export class PgStore implements IncidentStore {
     const where: string[] = [];
     const args: (string | number)[] = [];
     const arg = (v: string | number) => (args.push(v), `$${args.length}`);
-    // With a cause, the rows come from that cause's index in the list's order (at, id), joined to
-    // their incidents; without, from the incidents' own indexes.
-    const t = q.cause !== undefined ? 'c' : 'i';
+    // A cause alone (with a verdict or a time range) walks that cause's own index in the list's
+    // order, joined to its incidents. With a namespace, workload or node as well, the incidents'
+    // index of that column leads and each row's cause is one primary-key probe: led by the cause,
+    // a small namespace made PostgreSQL walk a whole cause (p50 324 ms at a million incidents).
+    const viaCause =
+      q.cause !== undefined && q.namespace === undefined && q.workload === undefined && q.node === undefined;
+    const t = viaCause ? 'c' : 'i';
     for (const col of ['namespace', 'workload', 'node'] as const) {
       const v = q[col];
       if (v !== undefined) where.push(`i.${col} = ${arg(v)}`);
     }
-    if (q.cause !== undefined) {
-      where.push(`c.cause = ${arg(q.cause)}`);
+    if (viaCause) {
+      where.push(`c.cause = ${arg(q.cause!)}`);
       if (q.verdict !== undefined) where.push(`c.verdict = ${arg(q.verdict)}`);
-    } else if (q.verdict !== undefined) where.push(`i.top_verdict = ${arg(q.verdict)}`);
+    } else if (q.cause !== undefined)
+      where.push(
+        `EXISTS (SELECT 1 FROM incident_causes c WHERE c.cause = ${arg(q.cause)} AND c.id = i.id${q.verdict !== undefined ? ` AND c.verdict = ${arg(q.verdict)}` : ''})`,
+      );
+    else if (q.verdict !== undefined) where.push(`i.top_verdict = ${arg(q.verdict)}`);
     if (q.since !== undefined) where.push(`${t}.at >= ${arg(timeOf(q.since, 'since'))}`);
     if (q.until !== undefined) where.push(`${t}.at < ${arg(timeOf(q.until, 'until'))}`);
     if (q.cursor !== undefined) {

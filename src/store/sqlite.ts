@@ -175,9 +175,11 @@ export class SqliteStore implements IncidentStore {
   query(q: IncidentQuery): IncidentPage {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    // With a cause, the rows come from that cause's index in the list's order (at, id), joined to
-    // their incidents; without, from the incidents' own indexes.
-    const t = q.cause !== undefined ? 'c' : 'i';
+    // A cause alone walks that cause's own index, joined to its incidents; with a namespace,
+    // workload or node as well, that column's index leads (as in the PostgreSQL store).
+    const viaCause =
+      q.cause !== undefined && q.namespace === undefined && q.workload === undefined && q.node === undefined;
+    const t = viaCause ? 'c' : 'i';
     for (const col of ['namespace', 'workload', 'node'] as const) {
       const v = q[col];
       if (v !== undefined) {
@@ -185,13 +187,18 @@ export class SqliteStore implements IncidentStore {
         args.push(v);
       }
     }
-    if (q.cause !== undefined) {
+    if (viaCause) {
       where.push('c.cause = ?');
-      args.push(q.cause);
+      args.push(q.cause!);
       if (q.verdict !== undefined) {
         where.push('c.verdict = ?');
         args.push(q.verdict);
       }
+    } else if (q.cause !== undefined) {
+      where.push(
+        `EXISTS (SELECT 1 FROM incident_causes c WHERE c.cause = ? AND c.id = i.id${q.verdict !== undefined ? ' AND c.verdict = ?' : ''})`,
+      );
+      args.push(q.cause, ...(q.verdict !== undefined ? [q.verdict] : []));
     } else if (q.verdict !== undefined) {
       where.push('i.top_verdict = ?');
       args.push(q.verdict);
