@@ -2,12 +2,13 @@
 # (`docker run --rm podmortem:0.1.0 --version`). Build: `docker build -t podmortem:0.1.0 .`
 # Where no base image can be pulled, README "Deploying the agent" builds the same layout offline.
 
-# Build: compilers for native modules (better-sqlite3), TypeScript for dist/.
+# Build: compilers for native modules (better-sqlite3), TypeScript and esbuild for dist/.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
+COPY scripts ./scripts
 # npm ci runs `prepare`, which builds dist/.
 RUN npm ci
 

@@ -26,7 +26,7 @@ function forbid(files, layers, why, { ignores = [], paths = [] } = {}) {
  * Node evidence (a live node, /host, a snapshot, a bundle's nodes/, the kubelet log folder) is read
  * through HostRoot only (src/sources/host/root.ts): it resolves every path under its root, never
  * follows a link out, opens regular files only and bounds every read. Only root.ts and the
- * /dev/kmsg reader (a character device found through root.resolve) may touch the filesystem there.
+ * /dev/kmsg readers (a character device found through root.resolve) may touch the filesystem there.
  */
 const NODE_FS = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises'].map((name) => ({
   name,
@@ -38,7 +38,11 @@ const NODE_READERS = [
   'src/sources/runtime/**',
   'src/pipeline/**',
 ];
-const NODE_READERS_FS_OK = ['src/sources/host/root.ts', 'src/sources/host/kernel-log.ts'];
+const NODE_READERS_FS_OK = [
+  'src/sources/host/root.ts',
+  'src/sources/host/kernel-log.ts',
+  'src/sources/host/kernel-follower.ts',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/out/**', 'coverage/**'] },
@@ -78,6 +82,11 @@ export default tseslint.config(
     ['src/diagnose/**'],
     ['sources', 'pipeline', 'report', 'cli'],
     'src/diagnose weighs evidence with the knowledge; reading sources belongs to src/pipeline.',
+  ),
+  forbid(
+    ['src/fix/**'],
+    ['diagnose', 'pipeline', 'report', 'cli'],
+    'src/fix turns a report into changes: it plans from the report, the knowledge and what sources read, and never diagnoses or renders reports.',
   ),
   forbid(
     ['src/report/**'],

@@ -4,9 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
-    cwd: resolve(import.meta.dirname, '..'),
-    stdio: 'inherit',
-    timeout: 300_000,
-  });
+  const cwd = resolve(import.meta.dirname, '..');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd, stdio: 'inherit', timeout: 300_000 });
+  // The same bundling step as `npm run build`: the tests run the CLI users get.
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd, stdio: 'inherit', timeout: 120_000 });
 }

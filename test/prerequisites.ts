@@ -20,7 +20,10 @@ export type Need =
   | 'bash'
   | 'setpriv'
   | 'prlimit'
-  | 'kubectl';
+  | 'kubectl'
+  | 'patch'
+  | 'chromium'
+  | 'python3';
 
 /** On PATH and runnable (`command -v` through sh, as .ci/run checks it). */
 export function onPath(bin: string): boolean {
@@ -53,6 +56,12 @@ const CHECKS: Record<Need, () => string | undefined> = {
   setpriv: () => (onPath('setpriv') ? undefined : 'setpriv (util-linux)'),
   prlimit: () => (onPath('prlimit') ? undefined : 'prlimit (util-linux)'),
   kubectl: () => (onPath('kubectl') ? undefined : 'kubectl (Debian kubernetes-client)'),
+  patch: () =>
+    onPath('patch') && onPath('diff') ? undefined : 'GNU patch and diff (Debian patch, diffutils)',
+  // The web UI's browser tests drive Debian's build through playwright-core (no browser download).
+  chromium: () =>
+    onPath('chromium') && existsSync('/usr/bin/chromium') ? undefined : '/usr/bin/chromium (Debian chromium)',
+  python3: () => (onPath('python3') ? undefined : 'python3 (Debian python3)'),
 };
 
 /** The first missing prerequisite as a phrase ("the Go toolchain (go, ...)"), or undefined. */

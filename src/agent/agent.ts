@@ -6,10 +6,13 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KmsgFollower } from '../sources/host/kernel-follower.js';
 import { readNodeEvidence } from '../sources/host/node-facts.js';
+import { HostRoot } from '../sources/host/root.js';
 import { AgentMetrics } from '../serve/metrics.js';
 import { createAgentServer } from '../serve/http.js';
-import { EventSink, eventsConfig } from '../sinks/kube-events.js';
+import { eventPoster } from '../sinks/event-poster.js';
+import { EventSink } from '../sinks/kube-events.js';
 import { ResilientStore } from '../store/resilient.js';
 import type { IncidentItem } from '../store/types.js';
 import { Pusher, tokenFromFile } from './push.js';
@@ -35,13 +38,17 @@ export interface AgentOptions {
   log?: (line: string) => void;
 }
 
-const RETRY_MS = 2000;
+/** Reconnecting to the runtime: the first retry after 1 s, doubling to at most 15 s. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15_000;
 
 export class Agent {
   readonly store: ResilientStore;
   readonly metrics: AgentMetrics;
   readonly sampler: Sampler;
   readonly node: string;
+  /** The kernel log followed as it is written (undefined until start, or when /dev/kmsg cannot be read). */
+  private kernel?: KmsgFollower;
   private recorder?: Recorder;
   private link?: RuntimeLink;
   private events?: EventSink;
@@ -50,6 +57,8 @@ export class Agent {
   private readonly abort = new AbortController();
   private connected = false;
   private runtimeProblem?: string = 'the container runtime is not connected yet.';
+  /** Whether the current loss of the runtime has been said. */
+  private problemSaid = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: (line: string) => void;
   private loops: Promise<void>[] = [];
@@ -83,9 +92,11 @@ export class Agent {
 
   /** Serves HTTP at once, then connects to the runtime in the background (retrying until it answers). */
   async start(): Promise<AddressInfo> {
-    const cfg = eventsConfig(this.o.kubeconfig);
+    const cfg = await eventPoster(this.o.kubeconfig);
     if (cfg) {
-      this.events = new EventSink(cfg.kc, this.node, this.log);
+      this.events = new EventSink(cfg.poster, this.node, this.log, (outcome) =>
+        this.metrics.events.inc({ outcome }),
+      );
       this.log(`Events go to the API server of ${cfg.from}.`);
     } else this.log('no kubeconfig and not in a cluster: no Kubernetes Events are posted.');
     this.server = createAgentServer({
@@ -101,12 +112,26 @@ export class Agent {
         resolve();
       });
     });
+    this.followKernel();
     this.pushHistory();
     this.loops.push(this.follow());
     this.every(this.o.sampleMs ?? 5000, () => this.sampleRound());
     this.every(this.o.limitsMs ?? 60_000, () => this.refreshLimits(), true);
     this.every(3600_000, async () => void this.store.prune(), true);
     return server.address() as AddressInfo;
+  }
+
+  /** Opens /dev/kmsg and reads the ring buffer's backlog once; said in one sentence when it cannot. */
+  private followKernel(): void {
+    const k = new KmsgFollower(new HostRoot(this.o.root));
+    if (!k.available) {
+      this.log(
+        `${k.problem} Each exit gets the kernel lines of the saved logs (kern.log, messages) instead of its own window's.`,
+      );
+      return;
+    }
+    k.poll();
+    this.kernel = k;
   }
 
   private every(ms: number, f: () => Promise<void>, now = false): void {
@@ -122,14 +147,25 @@ export class Agent {
     if (now) tick();
   }
 
-  /** Connects, reconciles, follows the exits; on any break, waits and does it again. */
+  /**
+   * Connects, reconciles, follows the exits; on any break, waits (backing off) and does it again. A
+   * loss is said once, and so is the reconnection with how long exits were not followed: the exits
+   * of that gap are found by reconciling with the runtime's records.
+   */
   private async follow(): Promise<void> {
     const signal = this.abort.signal;
+    let retryMs = RETRY_FIRST_MS;
+    /** When the exit events stopped being followed (undefined while followed, or before the first connection). */
+    let lostAt: number | undefined;
+    let attempts = 0;
     while (!signal.aborted) {
       const c = await connectRuntime(this.o.root, this.o.runtimeEndpoint);
       if ('problem' in c) {
+        attempts++;
+        this.metrics.runtimeErrors.inc();
         this.setRuntimeProblem(c.problem);
-        await this.pause(RETRY_MS);
+        await this.pause(retryMs);
+        retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
         continue;
       }
       this.link = c.link;
@@ -141,22 +177,39 @@ export class Agent {
         // Listening before reconciling: an exit during the reconciliation is in the stream.
         const first = iterator.next();
         this.connected = true;
-        this.setRuntimeProblem(undefined);
-        this.log(`following container exits on ${c.link.endpoint} (${c.link.kind}).`);
+        this.runtimeProblem = undefined;
+        this.problemSaid = false;
+        const gap = lostAt !== undefined ? (Date.now() - lostAt) / 1000 : undefined;
+        if (gap === undefined) this.log(`following container exits on ${c.link.endpoint} (${c.link.kind}).`);
         const queued = await this.recorder.reconcile();
-        if (queued) this.log(`reconciling: ${queued} exits the store does not hold yet.`);
+        if (gap !== undefined) {
+          this.metrics.runtimeReconnects.inc();
+          this.metrics.runtimeLastGap.set(gap);
+          this.log(
+            `reconnected to ${c.link.endpoint} after ${gap.toFixed(1)} s without its exit events (${attempts} failed attempts): ${queued} exits of that gap found in its records are being recorded.`,
+          );
+        } else if (queued) this.log(`reconciling: ${queued} exits the store does not hold yet.`);
+        lostAt = undefined;
+        attempts = 0;
+        retryMs = RETRY_FIRST_MS;
         for (let r = await first; !r.done; r = await iterator.next()) this.recorder.onExit(r.value);
         if (!signal.aborted) this.setRuntimeProblem(`${c.link.endpoint}: the exit stream ended.`);
       } catch (err) {
         this.setRuntimeProblem(err instanceof Error ? err.message : String(err));
       }
+      if (signal.aborted) break;
+      if (this.connected) lostAt = Date.now();
       this.connected = false;
-      await this.pause(RETRY_MS);
+      this.metrics.runtimeErrors.inc();
+      await this.pause(retryMs);
+      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
     }
   }
 
-  private setRuntimeProblem(p: string | undefined): void {
-    if (p !== undefined && p !== this.runtimeProblem) this.log(`${p} Retrying every ${RETRY_MS / 1000} s.`);
+  /** Said once per loss: the attempts that fail while the runtime is away are counted, not logged. */
+  private setRuntimeProblem(p: string): void {
+    if (!this.problemSaid) this.log(`${p} Retrying with backoff (up to ${RETRY_MAX_MS / 1000} s apart).`);
+    this.problemSaid = true;
     this.runtimeProblem = p;
   }
 
@@ -177,6 +230,7 @@ export class Agent {
       link,
       sampler: this.sampler,
       store: this.store,
+      ...(this.kernel ? { kernel: this.kernel } : {}),
       onIncident: (item, info) => this.recorded(item, info.latencyMs),
       log: this.log,
     });
@@ -212,7 +266,10 @@ export class Agent {
 
   /** One sampling round, shed while exits wait to be diagnosed. */
   private async sampleRound(): Promise<void> {
-    if (!this.link || (this.recorder?.backlog ?? 0) > 0) return;
+    // Read often, so each kernel line is dated between two reads whatever the kernel clock's drift.
+    this.kernel?.poll();
+    // Not while the runtime is away: its records cannot be listed, and the failure is already said.
+    if (!this.link || !this.connected || (this.recorder?.backlog ?? 0) > 0) return;
     const read = await this.link.list();
     this.sampler.round(read.containers);
   }
@@ -239,5 +296,6 @@ export class Agent {
     });
     await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, 1000))]);
     this.store.close();
+    this.kernel?.close();
   }
 }

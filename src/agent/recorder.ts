@@ -6,10 +6,13 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLevel } from '../evidence/types.js';
+import { exitWindowLines } from '../pipeline/exit-window.js';
 import { examine, type ContainerKey, type FrozenEvidence } from '../pipeline/node.js';
+import type { KmsgFollower } from '../sources/host/kernel-follower.js';
 import { readNodeEvidence, type NodeEvidence } from '../sources/host/node-facts.js';
 import { HostRoot } from '../sources/host/root.js';
 import type { RuntimeExit } from '../sources/runtime/cri/events.js';
+import { cgroupDirOf } from '../sources/runtime/cgroups-path.js';
 import type { RuntimeContainer, RuntimeRead } from '../sources/runtime/types.js';
 import { incidentId } from '../store/id.js';
 import type { ResilientStore } from '../store/resilient.js';
@@ -22,8 +25,15 @@ import type { Sample, Sampler } from './sampler.js';
 const MAX_QUEUE = 10_000;
 /** How long the runtime may take to show an exit in its records (CRI updates after the event). */
 const RECORD_WAIT_MS = 2000;
-/** Node evidence younger than this is reused: an exit storm reads the node a few times a second, not per exit. */
+/**
+ * Node evidence younger than this is reused: an exit storm reads the node a few times a second, not
+ * per exit; while exits wait, every 5 s (the crashed instance's own usage is its frozen sample, and
+ * the kernel lines come from the follower, fresh at each exit).
+ */
 const NODE_EVIDENCE_TTL_MS = 1000;
+const NODE_EVIDENCE_STORM_TTL_MS = 5000;
+/** A runtime listing this young is reused for the next exit of a storm when it already shows that exit. */
+const LIST_REUSE_MS = 1000;
 
 export interface RecorderOptions {
   root: string;
@@ -36,6 +46,8 @@ export interface RecorderOptions {
   link: RuntimeLink;
   sampler: Sampler;
   store: ResilientStore;
+  /** The kernel log as it is written, when /dev/kmsg can be followed: each exit gets its window's lines. */
+  kernel?: KmsgFollower;
   onIncident: (item: IncidentItem, info: { exit?: RuntimeExit; latencyMs?: number }) => void;
   log: (line: string) => void;
 }
@@ -50,12 +62,18 @@ interface Pending {
 export class Recorder {
   private readonly queue: Pending[] = [];
   /** Exits found by reconciling, diagnosed when no live exit waits. */
-  private readonly found: { rc: RuntimeContainer; records: RuntimeContainer[]; read: RuntimeRead }[] = [];
+  private readonly found: {
+    rc: RuntimeContainer;
+    records: RuntimeContainer[];
+    read: RuntimeRead;
+    sample?: Sample;
+  }[] = [];
   private running = false;
   private readonly ooms = new Set<string>();
   /** Ids examined and found healthy (a clean exit): not examined again by this process. */
   private readonly healthy = new Set<string>();
   private nodeEv?: { at: number; ev: NodeEvidence };
+  private lastList?: { at: number; read: RuntimeRead };
   private idle?: () => void;
   dropped = 0;
   recorded = 0;
@@ -111,7 +129,8 @@ export class Recorder {
         try {
           if (p) await this.handle(p);
           else if (f) {
-            const item = await this.diagnose(f.rc, f.records, f.read, f.rc.finishedAt!);
+            const at = f.sample ? { sample: f.sample, chainsAtExit: [] } : undefined;
+            const item = await this.diagnose(f.rc, f.records, f.read, f.rc.finishedAt!, at);
             if (item) this.o.onIncident(item, {});
           }
         } catch (err) {
@@ -130,7 +149,7 @@ export class Recorder {
 
   private async handle(p: Pending): Promise<void> {
     const { exit } = p;
-    const { read, rc } = await this.recordOf(exit);
+    const { read, rc } = await this.recordOf(exit, p.receivedAt);
     if (!rc) return; // not a Kubernetes container (the runtime's own, a sandbox), or already removed
     // The runtime's record of the finish time, as reconciling reads it, when it is this exit's (the
     // event's own time may fall in the next second); the event's time when the record is older.
@@ -161,14 +180,29 @@ export class Recorder {
     } else if (done) this.o.onIncident(done, { exit });
   }
 
-  /** The runtime's record of an exit, waiting briefly for the runtime to show it exited. */
-  private async recordOf(exit: RuntimeExit): Promise<{ read: RuntimeRead; rc?: RuntimeContainer }> {
+  /**
+   * The runtime's record of an exit, waiting briefly for the runtime to show it exited. A listing
+   * made after the exit was received and no older than LIST_REUSE_MS serves it (in a storm, one
+   * listing serves every exit queued before it: listing every container once per exit, Docker
+   * inspecting each one, is what limited the rate).
+   */
+  private async recordOf(
+    exit: RuntimeExit,
+    receivedAt: number,
+  ): Promise<{ read: RuntimeRead; rc?: RuntimeContainer }> {
     const end = Date.now() + RECORD_WAIT_MS;
+    const shows = (rc: RuntimeContainer | undefined) => !!rc && (!rc.running || this.link.kind === 'docker');
+    const cached = this.lastList;
+    if (cached && cached.at >= receivedAt && Date.now() - cached.at < LIST_REUSE_MS) {
+      const rc = cached.read.containers.find((c) => c.id === exit.containerId);
+      if (shows(rc)) return { read: cached.read, rc: rc! };
+    }
     for (;;) {
+      const at = Date.now();
       const read = await this.link.list();
+      this.lastList = { at, read };
       const rc = read.containers.find((c) => c.id === exit.containerId);
-      const shown = rc && (!rc.running || this.link.kind === 'docker');
-      if (shown || Date.now() > end) return { read, ...(rc ? { rc } : {}) };
+      if (shows(rc) || Date.now() > end) return { read, ...(rc ? { rc } : {}) };
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -188,7 +222,10 @@ export class Recorder {
       const records = read.containers.filter(
         (c) => c.kube.podUid === rc.kube.podUid && c.kube.container === rc.kube.container,
       );
-      this.found.push({ rc, records, read });
+      // An exit while the runtime's events were lost (a runtime restart): the sampler may still hold
+      // the crashed instance's last sample, taken before the gap.
+      const sample = this.o.sampler.take(rc.id);
+      this.found.push({ rc, records, read, ...(sample ? { sample } : {}) });
       n++;
     }
     void this.drain();
@@ -200,7 +237,7 @@ export class Recorder {
     records: RuntimeContainer[],
     read: RuntimeRead,
     finishedAt: string,
-    p?: Pending,
+    p?: Pick<Pending, 'sample' | 'chainsAtExit'>,
   ): Promise<IncidentItem | undefined> {
     const id = incidentId(rc.kube.podUid, rc.kube.container, finishedAt);
     if (this.healthy.has(id) || this.o.store.has(id)) return undefined;
@@ -208,6 +245,20 @@ export class Recorder {
     if (p?.sample) frozen.process = p.sample.process;
     const chains = p?.chainsAtExit.length ? p.chainsAtExit : (p?.sample?.chains ?? []);
     if (chains.length) frozen.chains = chains;
+    const kernel = this.o.kernel;
+    if (kernel?.available) {
+      const paths = [
+        p?.sample?.paths.pids,
+        p?.sample?.paths.memory,
+        rc.cgroupsPath && cgroupDirOf(rc.cgroupsPath),
+      ];
+      frozen.kernelLines = exitWindowLines(
+        kernel.poll(),
+        Date.parse(finishedAt),
+        rc.kube.podUid,
+        paths.filter((x): x is string => !!x),
+      );
+    }
     const copy = this.copyLog(rc, id);
     if (copy) frozen.logs = [{ name: copy.shown, open: () => createReadStream(copy.path) }];
     const key: ContainerKey = {
@@ -249,11 +300,17 @@ export class Recorder {
 
   private async nodeEvidence(read: RuntimeRead): Promise<NodeEvidence> {
     const now = Date.now();
-    if (this.nodeEv && now - this.nodeEv.at < NODE_EVIDENCE_TTL_MS) return this.nodeEv.ev;
+    const ttl = this.queue.length > 0 ? NODE_EVIDENCE_STORM_TTL_MS : NODE_EVIDENCE_TTL_MS;
+    if (this.nodeEv && now - this.nodeEv.at < ttl) return this.nodeEv.ev;
     const podNames = new Map(
       read.containers.map((c) => [c.kube.podUid, `${c.kube.namespace}/${c.kube.pod}`]),
     );
-    const ev = await readNodeEvidence(this.o.root, { podUids: [...podNames.keys()], podNames });
+    // With /dev/kmsg followed, the exit's kernel lines come from the follower: the ring buffer is not read again.
+    const ev = await readNodeEvidence(this.o.root, {
+      podUids: [...podNames.keys()],
+      podNames,
+      ...(this.o.kernel?.available ? { kernelLog: false } : {}),
+    });
     this.nodeEv = { at: Date.now(), ev };
     return ev;
   }

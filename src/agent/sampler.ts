@@ -8,6 +8,7 @@ import { cgroupVersionOf, chainOf } from '../sources/host/cgroups.js';
 import { cgroupsOf } from '../sources/host/proc-table.js';
 import { readProcessFacts } from '../sources/host/process-facts.js';
 import { HostRoot } from '../sources/host/root.js';
+import { hostCgroupPath } from '../sources/runtime/cgroups-path.js';
 import type { RuntimeContainer } from '../sources/runtime/types.js';
 
 /** Containers sampled at most: beyond, the rest wait for the next round (exits are never shed). */
@@ -50,7 +51,7 @@ export class Sampler {
     const seen = new Set<string>();
     for (const c of running) {
       seen.add(c.id);
-      const s = this.sample(c.id, c.pid!);
+      const s = this.sample(c.id, c.pid!, c.cgroupsPath);
       if (!s) continue;
       const before = this.last.get(c.id);
       if (before && before.pid !== s.pid) this.previous.set(c.id, before);
@@ -71,15 +72,20 @@ export class Sampler {
     } else this.stale.add(id);
   }
 
-  /** Reads one process and its chains now, as the crashed instance's usage should it die next. */
-  sample(containerId: string, pid: number): Sample | undefined {
+  /**
+   * Reads one process and its chains now, as the crashed instance's usage should it die next.
+   * `cgroupsPath` (the runtime's record) places a namespace-relative /proc path ("0::/").
+   */
+  sample(containerId: string, pid: number, cgroupsPath?: string): Sample | undefined {
     const cg = this.root.readSmall(`/proc/${pid}/cgroup`);
     if (cg === undefined) return undefined; // gone between the list and the read
     const process = readProcessFacts(this.root, pid, 'crashed');
     const parsed = cgroupsOf(cg);
+    const pids = hostCgroupPath(parsed.pidsCgroup, cgroupsPath);
+    const memory = hostCgroupPath(parsed.memoryCgroup, cgroupsPath);
     const paths: Sample['paths'] = {
-      ...(parsed.pidsCgroup !== undefined ? { pids: parsed.pidsCgroup } : {}),
-      ...(parsed.memoryCgroup !== undefined ? { memory: parsed.memoryCgroup } : {}),
+      ...(pids !== undefined ? { pids } : {}),
+      ...(memory !== undefined ? { memory } : {}),
     };
     return { containerId, pid, at: Date.now(), process, chains: this.chains(paths), paths };
   }

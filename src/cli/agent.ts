@@ -29,7 +29,8 @@ agent was down are found in the runtime's records at start-up; none is recorded 
 
 HTTP (--listen): /metrics, /healthz, /readyz, GET /api/v1/incidents (filters namespace, workload,
 node, cause, verdict, since, until, limit, cursor), /api/v1/incidents/{id},
-/api/v1/nodes/{node}/limits, and / (each incident's HTML report).`,
+/api/v1/nodes/{node}/limits, and the web UI at / (this node's incidents, each incident's page, the
+node's limits and headroom at /nodes/{node}).`,
     )
     .addOption(
       new Option('--listen <host:port>', 'where the HTTP API and /metrics are served').default(

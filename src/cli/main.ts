@@ -11,6 +11,7 @@ import { collectCommand } from './collect.js';
 import { nodeCommand } from './node.js';
 import { agentCommand } from './agent.js';
 import { serverCommand } from './server.js';
+import { fixCommand } from './fix.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 
@@ -58,6 +59,7 @@ const program = new Command(NAME)
   .addCommand(collectCommand())
   .addCommand(agentCommand())
   .addCommand(serverCommand())
+  .addCommand(fixCommand())
   .addHelpText(
     'after',
     `
@@ -68,12 +70,14 @@ Start here:
   podmortem pod calico-node-56bgm -n kube-system              # one pod through the API
   podmortem scan -A                                           # a whole cluster
   podmortem explain kernel.pid_max                            # what a cause is and how to fix it
+  podmortem fix crash.log pod.yaml --node-root /host          # the exact changes, as a diff (--out DIR, --apply)
   kubectl podmortem scan -A                                   # the same, as a kubectl plugin (kubectl-podmortem on PATH)
 
 Reports: -f/--format text|json|yaml|markdown|html, -o/--output FILE (a file name: -o json is refused,
 use -f json), --no-color (or NO_COLOR=1; FORCE_COLOR=1 keeps colours in a pipe).
 Exit status: 0 when the command ran (whatever it found), 1 for bad usage, a path given that cannot be
-used or an output that cannot be written (one line on stderr), 2 when --fail-on matched.`,
+used or an output that cannot be written (one line on stderr), 2 when --fail-on matched, 3 when fix
+found nothing to fix.`,
   );
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.

@@ -16,7 +16,8 @@ export function serverCommand(): Command {
 retries and several replicas never store one exit twice. The server answers the agent's read API
 over the whole fleet: GET /api/v1/incidents (filters namespace, workload, node, cause, verdict,
 since, until, limit, cursor), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, /metrics,
-/healthz, /readyz, and / (a list of incidents, each linked to its report).
+/healthz, /readyz, and the web UI at / (incidents with filters and a chart by cause, each
+incident's page, /nodes/{node}, /workloads/{namespace}/{workload}).
 
 --store sqlite:///PATH keeps the history in one file (one node or a small cluster);
 --store postgres://... keeps it in PostgreSQL, which several replicas behind one Service share with
@@ -170,8 +171,7 @@ async function reviewOf(
     return undefined;
   }
   // Loaded only in this mode: the Kubernetes client is not needed otherwise.
-  const { DEFAULT_ALLOWED, parseAllowed, tokenReview } = await import('../serve/auth.js');
-  const { eventsConfig } = await import('../sinks/kube-events.js');
+  const { DEFAULT_ALLOWED, parseAllowed, reviewConfig, tokenReview } = await import('../serve/auth.js');
   let allowed = DEFAULT_ALLOWED;
   try {
     if (opts.allowServiceaccount) allowed = parseAllowed(opts.allowServiceaccount);
@@ -183,7 +183,7 @@ async function reviewOf(
     throw new UsageError(`--token-audience ${opts.tokenAudience}: an audience is one word.`);
   let cfg;
   try {
-    cfg = eventsConfig(opts.kubeconfig);
+    cfg = reviewConfig(opts.kubeconfig);
   } catch (err) {
     throw new UsageError(`--auth tokenreview: ${(err as Error).message}`);
   }

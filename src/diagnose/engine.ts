@@ -85,15 +85,23 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
   return rank(out);
 }
 
-/** The same line quoted twice (a crash line that raised several arguments) is shown once. */
+/**
+ * The same line quoted twice (a crash line that raised several arguments) is shown once, saying whose
+ * it is when any quote says (a kernel line is both crash output and the agent's line of the exit).
+ */
 function uniqueEvidence(evidence: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  return evidence.filter((e) => {
+  const seen = new Map<string, Evidence>();
+  const out: Evidence[] = [];
+  for (const e of evidence) {
     const key = `${e.source}\u0000${e.line ?? ''}\u0000${e.text}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    const kept = seen.get(key);
+    if (!kept) {
+      const copy = { ...e };
+      seen.set(key, copy);
+      out.push(copy);
+    } else if (kept.of === undefined && e.of !== undefined) kept.of = e.of;
+  }
+  return out;
 }
 
 export function rank(causes: CauseAssessment[]): CauseAssessment[] {

@@ -162,6 +162,8 @@ export interface KernelLine {
   /** The cgroup the line names, when it names one. */
   cgroup?: string;
   evidence: Evidence;
+  /** When the kernel wrote it (ms since the epoch), when that is known (the agent's /dev/kmsg follower). */
+  at?: number;
 }
 
 /** Everything read from a host root (live node, /host in a pod, or a captured snapshot). */

@@ -4,11 +4,14 @@
 // runtime's record of the exit, the pod's kernel lines) go through the same recognizer, the subject
 // is assembled with one precedence rule, the causes are weighed and the notes added.
 import type { Readable } from 'node:stream';
+import { applyDumps } from '../diagnose/dumps.js';
 import { diagnose } from '../diagnose/engine.js';
 import { notesFor } from '../diagnose/notes.js';
 import { Recognizer } from '../diagnose/recognize.js';
 import type { Evidence, Incident, LogLine, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
+import type { ThreadDump } from '../evidence/dumps.js';
+import { readThreadDumps } from '../sources/dumps/thread-dumps.js';
 import { scanStream, type ScanStats } from '../sources/logs/scanner.js';
 import { prefilterFor } from './prefilter.js';
 
@@ -78,12 +81,30 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
     process: ev.process,
     ...(ev.node ? { node: ev.node } : {}),
   });
+  const dumps = signatures.some((s) => DUMP_SIGNATURES.has(s.id)) ? await readDumps(ev.logs) : [];
+  const dumpNotes = applyDumps(causes, dumps);
   const incident: Incident = {
     subject,
     signatures,
     causes,
-    notes: [...(ev.notes ?? []), ...notesFor({ causes, node: ev.node })],
+    notes: [...(ev.notes ?? []), ...notesFor({ causes, node: ev.node }), ...dumpNotes],
     ...(tail.length > 0 ? { tail } : {}),
   };
   return { incident, logs };
+}
+
+/** Signatures that mark a thread or goroutine dump: only then is the log read a second time, to bucket it. */
+const DUMP_SIGNATURES = new Set(['go.goroutine-dump', 'jvm.thread-dump', 'python.faulthandler-dump']);
+
+/** The dumps of every log, read again from the start; a log that cannot be reopened gives none (its scan already said why). */
+async function readDumps(logs: CrashLog[]): Promise<ThreadDump[]> {
+  const out: ThreadDump[] = [];
+  for (const log of logs) {
+    try {
+      out.push(...(await readThreadDumps(log.open(), log.name)));
+    } catch {
+      // The first pass reported this log's error; the dump is a refinement, not a second warning.
+    }
+  }
+  return out;
 }

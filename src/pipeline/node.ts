@@ -7,7 +7,7 @@
 import { correlate } from '../diagnose/correlate.js';
 import { headroomWarnings } from '../diagnose/headroom.js';
 import { causeById } from '../knowledge/causes/index.js';
-import type { CgroupLevel, Incident, ProcessFacts, Report } from '../evidence/types.js';
+import type { CgroupLevel, Incident, KernelLine, ProcessFacts, Report } from '../evidence/types.js';
 import { chainOf } from '../sources/host/cgroups.js';
 import type { DaemonFacts } from '../sources/host/daemons.js';
 import { readNodeEvidence, type NodeEvidence } from '../sources/host/node-facts.js';
@@ -15,7 +15,7 @@ import { readProcessFacts } from '../sources/host/process-facts.js';
 import type { ProcEntry } from '../sources/host/proc-table.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readPodLogs, type ContainerLogs } from '../sources/logs/pod-log-folder.js';
-import { cgroupDirOf } from '../sources/runtime/cgroups-path.js';
+import { hostCgroupPath } from '../sources/runtime/cgroups-path.js';
 import { readDocker } from '../sources/runtime/docker.js';
 import { readRuntime, type RuntimeSelection } from '../sources/runtime/endpoint.js';
 import {
@@ -183,6 +183,11 @@ export interface FrozenEvidence {
   chains?: CgroupLevel[];
   /** Logs copied at the exit, before the kubelet collects them; used instead of the log folder's. */
   logs?: CrashLog[];
+  /**
+   * The kernel lines of the exit's window, chosen and marked whose they are (exitWindowLines):
+   * they replace the node's whole kernel log for this container.
+   */
+  kernelLines?: KernelLine[];
 }
 
 /**
@@ -237,10 +242,13 @@ export async function examine(
   };
   const uidTasks = uidTaskCount(process, live, ev);
   if (uidTasks) process.uidTasks = uidTasks;
-  const scope = podScope(ev.facts, key.podUid, [
-    ...(frozen.chains ?? []),
-    ...ownChains(key.podUid, current, live, ev),
-  ]);
+  const facts = frozen.kernelLines ? { ...ev.facts, kernelLines: frozen.kernelLines } : ev.facts;
+  const scope = podScope(
+    facts,
+    key.podUid,
+    [...(frozen.chains ?? []), ...ownChains(key.podUid, current, live, ev)],
+    frozen.kernelLines !== undefined,
+  );
 
   const d = await diagnoseContainer({
     identity: {
@@ -330,8 +338,11 @@ function ownChains(
   if (!version) return [];
   const out: CgroupLevel[] = [];
   for (const controller of ['pids', 'memory'] as const) {
-    let path = controller === 'pids' ? live[0]?.pidsCgroup : live[0]?.memoryCgroup;
-    if (!path && rc?.cgroupsPath) path = cgroupDirOf(rc.cgroupsPath);
+    // A namespace-relative "/" (a private cgroup namespace) is placed by the runtime's cgroupsPath.
+    let path = hostCgroupPath(
+      controller === 'pids' ? live[0]?.pidsCgroup : live[0]?.memoryCgroup,
+      rc?.cgroupsPath,
+    );
     if (!path && rc?.cgroupParent) {
       // cgroupfs driver: <parent>/<id>; systemd driver: <parent slice>/docker-<id>.scope
       path = rc.cgroupParent.endsWith('.slice')

@@ -11,21 +11,31 @@ export interface PodScope {
   records: LogLine[];
 }
 
+/**
+ * `windowed`: the kernel lines were already chosen for this exit and marked whose they are (the
+ * agent's exit window, pipeline/exit-window.ts): kept as they are, the crashed instance's read as
+ * its crash output.
+ */
 export function podScope(
   facts: NodeFacts,
   podUid: string | undefined,
   ownChains: CgroupLevel[] = [],
+  windowed = false,
 ): PodScope {
   if (!podUid) return { node: facts, records: [] };
   const underscored = podUid.replace(/-/g, '_');
   const ofPod = (path: string): boolean => path.includes(podUid) || path.includes(underscored);
-  const podLines = linesForPod(facts.kernelLines ?? [], podUid);
-  const kernelLines: KernelLine[] = [
-    ...podLines,
-    ...(facts.kernelLines ?? []).filter(
-      (l) => !podLines.includes(l) && (l.kind === 'global-oom' || l.kind === 'file-max'),
-    ),
-  ];
+  const podLines = windowed
+    ? (facts.kernelLines ?? []).filter((l) => l.evidence.of === 'crashed')
+    : linesForPod(facts.kernelLines ?? [], podUid);
+  const kernelLines: KernelLine[] = windowed
+    ? (facts.kernelLines ?? [])
+    : [
+        ...podLines,
+        ...(facts.kernelLines ?? []).filter(
+          (l) => !podLines.includes(l) && (l.kind === 'global-oom' || l.kind === 'file-max'),
+        ),
+      ];
   const seen = new Set<string>();
   const cgroupChains = [...ownChains, ...(facts.cgroupChains ?? []).filter((c) => ofPod(c.path))].filter(
     (c) => {

@@ -5,7 +5,8 @@
 // seconds must not become a TokenReview storm), concurrent pushes with one token share one review,
 // and an API that cannot answer is a 503 (the agent retries) and is never cached.
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, type KubeConfig, type V1TokenReview } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { AuthenticationV1Api, KubeConfig, type V1TokenReview } from '@kubernetes/client-node';
 import { abortable } from '../sources/cluster/api.js';
 
 export type AuthDecision = { ok: true; who: string } | { ok: false; status: 401 | 403 | 503; error: string };
@@ -37,6 +38,40 @@ export function parseAllowed(values: string[]): AllowedAccount[] {
       );
   }
   return out;
+}
+
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The API for TokenReview: --kubeconfig, else the in-cluster ServiceAccount, else $KUBECONFIG (the
+ * agent's order for its Events); undefined when there is none. Throws one sentence for a kubeconfig
+ * that cannot be read.
+ */
+export function reviewConfig(
+  kubeconfig: string | undefined,
+  env = process.env,
+): { kc: KubeConfig; from: string } | undefined {
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfig !== undefined) {
+      if (!existsSync(kubeconfig)) throw new Error(`${kubeconfig}: no such kubeconfig file.`);
+      kc.loadFromFile(kubeconfig);
+      return { kc, from: kubeconfig };
+    }
+    if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+      kc.loadFromCluster();
+      return { kc, from: 'in-cluster ServiceAccount' };
+    }
+    if (env.KUBECONFIG) {
+      kc.loadFromDefault();
+      return { kc, from: `$KUBECONFIG (${env.KUBECONFIG})` };
+    }
+  } catch (err) {
+    throw new Error(
+      `cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
+  }
+  return undefined;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,13 +1,14 @@
 // The agent's HTTP side (the contract's paths): /healthz, /readyz, /metrics, GET /api/v1/incidents
-// (filters, paging), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, GET / (a list of incidents
-// linking each by its pod name) and /incidents/{id} (the incident's HTML report). Read-only: any other
-// method is refused, except POST /api/v1/incidents when the caller (the fleet server) handles it.
-// Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
-// that reaches HTML is escaped and JSON is served as application/json.
+// (filters, paging), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, and the web UI (ui/: GET /
+// lists incidents linking each by its pod name, /incidents/{id}, /nodes/{node}, /workloads/...).
+// Read-only: any other method is refused, except POST /api/v1/incidents when the caller (the fleet
+// server) handles it. Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
+// that reaches HTML is escaped, pages forbid inline script (UI_CSP), JSON is application/json.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { renderHtml } from '../report/html.js';
 import type { Registry } from 'prom-client';
 import { QueryError, StoreUnavailable, type IncidentQuery, type IncidentReader } from '../store/types.js';
+import { UI_CSP } from './ui/layout.js';
+import { uiAnswer } from './ui/routes.js';
 
 const MAX_URL = 4096;
 const ID = /^[0-9a-f]{8,64}$/;
@@ -24,16 +25,13 @@ export interface ServeOptions {
   role?: string;
 }
 
-const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, {
     'content-type': type,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     ...(type.startsWith('text/html')
-      ? { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" }
+      ? { 'content-security-policy': UI_CSP, 'referrer-policy': 'no-referrer' }
       : {}),
   });
   res.end(body);
@@ -98,20 +96,8 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
       if (readings.length === 0) return problem(res, 404, 'No limits were recorded for this node.');
       return json(res, 200, url.searchParams.has('history') ? { items: readings } : readings[0]);
     }
-    m = /^\/incidents\/([^/]+)$/.exec(path);
-    if (m) {
-      const item = ID.test(m[1]!) ? await o.store.get(m[1]!) : undefined;
-      if (!item)
-        return send(res, 404, 'text/html; charset=utf-8', '<!doctype html><p>No incident has this id.</p>');
-      const { id: _id, node: _node, cluster: _cluster, recordedAt: _at, ...incident } = item;
-      return send(
-        res,
-        200,
-        'text/html; charset=utf-8',
-        renderHtml({ schemaVersion: 1, incidents: [incident], warnings: [] }),
-      );
-    }
-    if (path === '/') return send(res, 200, 'text/html; charset=utf-8', await indexPage(o, url));
+    const page = await uiAnswer(o.store, o.role ?? 'agent', url);
+    if (page) return send(res, page.status, page.type, page.body);
   } catch (err) {
     if (err instanceof QueryError) return problem(res, 400, err.message);
     if (err instanceof StoreUnavailable) return problem(res, 503, err.message);
@@ -120,7 +106,7 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
   return problem(
     res,
     404,
-    `Not found: the ${o.role ?? 'agent'} serves /api/v1/incidents, /api/v1/nodes/{node}/limits, /metrics, /healthz, /readyz and /.`,
+    `Not found: the ${o.role ?? 'agent'} serves /api/v1/incidents, /api/v1/nodes/{node}/limits, /metrics, /healthz, /readyz and the web UI at /.`,
   );
 }
 
@@ -148,15 +134,4 @@ function queryOf(url: URL): IncidentQuery {
     q.limit = Number(limit);
   }
   return q;
-}
-
-async function indexPage(o: ServeOptions, url: URL): Promise<string> {
-  const page = await o.store.query(queryOf(url));
-  const rows = page.items.map((i) => {
-    const s = i.subject;
-    const top = i.causes[0];
-    return `<tr><td>${esc(s.finishedAt ?? i.recordedAt)}</td><td>${esc(s.namespace ?? '')}</td><td><a href="/incidents/${esc(i.id)}">${esc(s.pod ?? i.id)}</a></td><td>${esc(s.container ?? '')}</td><td>${esc(top?.verdict ?? '')}</td><td><code>${esc(top?.id ?? '')}</code></td></tr>`;
-  });
-  const next = page.next ? `<p><a href="/?cursor=${encodeURIComponent(page.next)}">older</a></p>` : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>podmortem ${o.role ?? 'agent'}</title></head><body><h1>Container exits diagnosed ${o.role === 'server' ? 'across the fleet' : 'on this node'}</h1><table><tr><th>exit</th><th>namespace</th><th>pod</th><th>container</th><th>verdict</th><th>cause</th></tr>${rows.join('')}</table>${next}</body></html>`;
 }

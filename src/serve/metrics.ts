@@ -26,6 +26,14 @@ export class AgentMetrics {
   private readonly used: Gauge<'limit' | 'scope'>;
   private readonly max: Gauge<'limit' | 'scope'>;
   readonly latency: Histogram;
+  /** Connections to the runtime made again after one was lost. */
+  readonly runtimeReconnects: Counter;
+  /** Failed connection attempts and broken exit streams. */
+  readonly runtimeErrors: Counter;
+  /** How long the last loss of the runtime lasted (0 until one happened). */
+  readonly runtimeLastGap: Gauge;
+  /** Kubernetes Events posted, failed attempts (retried) and Events dropped. */
+  readonly events: Counter<'outcome'>;
 
   constructor(health: HealthSource) {
     const registers = [this.registry];
@@ -53,6 +61,28 @@ export class AgentMetrics {
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
+    this.runtimeReconnects = new Counter({
+      name: 'podmortem_agent_runtime_reconnects_total',
+      help: 'Times the agent connected to the container runtime again after losing it (a runtime restart).',
+      registers,
+    });
+    this.runtimeErrors = new Counter({
+      name: 'podmortem_agent_runtime_errors_total',
+      help: 'Failed connections to the container runtime and broken exit-event streams.',
+      registers,
+    });
+    this.runtimeLastGap = new Gauge({
+      name: 'podmortem_agent_runtime_last_gap_seconds',
+      help: "How long the last loss of the runtime's exit events lasted (exits of the gap are reconciled from its records).",
+      registers,
+    });
+    this.events = new Counter({
+      name: 'podmortem_agent_events_total',
+      help: 'Kubernetes Events by outcome: posted, failed (an attempt that will be retried), dropped.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['posted', 'failed', 'dropped']) this.events.inc({ outcome }, 0);
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,

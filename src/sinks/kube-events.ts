@@ -3,15 +3,18 @@
 // cause id, then its summary and first fix), so `kubectl describe pod` shows why it crashed.
 // Deduplicated (one Event per incident: its name derives from the incident id, a repeat answers 409
 // and counts as sent) and rate-limited per workload (a crash-looping Deployment does not flood the
-// API); queued with bounded retry and back-off while the API server is unreachable.
-import { ApiException, EventsV1Api, KubeConfig, type EventsV1Event } from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
+// API); queued with bounded retry and back-off while the API server is unreachable. Each request
+// is cancelled after REQUEST_TIMEOUT_MS: an API server (or a proxy in front of it) that accepts the
+// connection and never answers must not hold the queue forever.
+// The request itself goes through an EventPoster (event-poster.ts: node:https, client-node only for
+// exec-plugin kubeconfigs), so the agent does not carry client-node's 70 MiB.
+import type { EventsV1Event } from '@kubernetes/client-node';
+import type { EventPoster } from './event-poster.js';
 import type { IncidentItem } from '../store/types.js';
 import { workloadOf } from '../store/workload.js';
 
 export const EVENT_REASON = 'CrashDiagnosed';
 export const REPORTING_CONTROLLER = 'podmortem.io/agent';
-const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Events waiting at most; beyond, the oldest is dropped. */
 const MAX_QUEUE = 500;
@@ -23,37 +26,11 @@ const WORKLOAD_BURST = 3;
 const WORKLOAD_INTERVAL_MS = 60_000;
 /** The API's limit on an Event's note. */
 const MAX_NOTE = 1024;
+/** One POST waits at most this long for an answer; then it is cancelled and retried later. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
-/**
- * The API for Events: --kubeconfig, else the in-cluster ServiceAccount, else $KUBECONFIG; undefined
- * (no Events) when there is none. Throws one sentence for a kubeconfig that cannot be read.
- */
-export function eventsConfig(
-  kubeconfig: string | undefined,
-  env = process.env,
-): { kc: KubeConfig; from: string } | undefined {
-  const kc = new KubeConfig();
-  try {
-    if (kubeconfig !== undefined) {
-      if (!existsSync(kubeconfig)) throw new Error(`${kubeconfig}: no such kubeconfig file.`);
-      kc.loadFromFile(kubeconfig);
-      return { kc, from: kubeconfig };
-    }
-    if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
-      kc.loadFromCluster();
-      return { kc, from: 'in-cluster ServiceAccount' };
-    }
-    if (env.KUBECONFIG) {
-      kc.loadFromDefault();
-      return { kc, from: `$KUBECONFIG (${env.KUBECONFIG})` };
-    }
-  } catch (err) {
-    throw new Error(
-      `cannot read the kubeconfig: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-    );
-  }
-  return undefined;
-}
+/** What happened to an Event, for the agent's counters. */
+export type EventOutcome = 'posted' | 'failed' | 'dropped';
 
 /** The Event's note: "<verdict> <cause>: <summary> Fix: <first fix>", within the API's 1 KiB. */
 export function eventNote(item: IncidentItem): string {
@@ -105,7 +82,6 @@ interface Queued {
 }
 
 export class EventSink {
-  private readonly api: EventsV1Api;
   private readonly queue: Queued[] = [];
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private timer?: NodeJS.Timeout;
@@ -115,14 +91,16 @@ export class EventSink {
   dropped = 0;
   limited = 0;
   lastProblem?: string;
+  private unreachableSince?: number;
 
   constructor(
-    kc: KubeConfig,
+    private readonly poster: EventPoster,
     private readonly instance: string,
     private readonly log: (line: string) => void = () => undefined,
-  ) {
-    this.api = kc.makeApiClient(EventsV1Api);
-  }
+    /** Called for each Event posted, each failed attempt and each Event dropped. */
+    private readonly count: (o: EventOutcome) => void = () => undefined,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {}
 
   get pending(): number {
     return this.queue.length;
@@ -137,7 +115,7 @@ export class EventSink {
     }
     if (this.queue.length >= MAX_QUEUE) {
       this.queue.shift();
-      this.dropped++;
+      this.drop();
     }
     this.queue.push({ event: eventOf(item, this.instance), queuedAt: Date.now(), attempts: 0, notBefore: 0 });
     void this.pump();
@@ -171,19 +149,26 @@ export class EventSink {
           q.attempts++;
           if (Date.now() - q.queuedAt > MAX_AGE_MS) {
             this.queue.shift();
-            this.dropped++;
+            this.drop();
             continue;
           }
           q.notBefore = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(q.attempts, 8));
           continue;
         }
         this.queue.shift();
-        if (outcome === 'sent') this.sent++;
-        else this.dropped++;
+        if (outcome === 'sent') {
+          this.sent++;
+          this.count('posted');
+        } else this.drop();
       }
     } finally {
       this.sending = false;
     }
+  }
+
+  private drop(): void {
+    this.dropped++;
+    this.count('dropped');
   }
 
   private schedule(ms: number): void {
@@ -196,24 +181,51 @@ export class EventSink {
   }
 
   private async send(event: EventsV1Event): Promise<'sent' | 'retry' | 'refused'> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer within ${this.timeoutMs / 1000} s`)),
+      this.timeoutMs,
+    );
     try {
-      await this.api.createNamespacedEvent({ namespace: event.metadata!.namespace!, body: event });
-      this.lastProblem = undefined;
-      return 'sent';
-    } catch (err) {
-      const code = err instanceof ApiException ? err.code : undefined;
-      if (code === 409) return 'sent'; // posted before (an agent restart): the one Event exists
-      if (code !== undefined && code >= 400 && code < 500 && code !== 429 && code !== 408) {
+      let answer;
+      try {
+        answer = await this.poster.post(
+          event.metadata!.namespace!,
+          event as unknown as Record<string, unknown>,
+          abort.signal,
+        );
+      } catch (caught) {
+        const err: unknown = abort.signal.aborted ? abort.signal.reason : caught;
+        return this.unreachable(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+      }
+      const code = answer.status;
+      if ((code >= 200 && code < 300) || code === 409) {
+        // 409: posted before (an agent restart): the one Event exists
+        if (this.unreachableSince !== undefined)
+          this.log(
+            `Events reach the API server again after ${((Date.now() - this.unreachableSince) / 1000).toFixed(0)} s; the ${this.queue.length} queued are being posted.`,
+          );
+        this.unreachableSince = undefined;
+        this.lastProblem = undefined;
+        return 'sent';
+      }
+      if (code >= 400 && code < 500 && code !== 429 && code !== 408) {
         this.note(
-          `the API server refused an Event (HTTP ${code}); check the agent's RBAC (events.k8s.io create).`,
+          `the API server refused an Event (HTTP ${code}${answer.message ? `: ${answer.message.slice(0, 200)}` : ''}); check the agent's RBAC (events.k8s.io create).`,
         );
         return 'refused';
       }
-      this.note(
-        `Events cannot reach the API server (${code !== undefined ? `HTTP ${code}` : err instanceof Error ? err.message.split('\n')[0] : String(err)}); they are queued and retried.`,
-      );
-      return 'retry';
+      return this.unreachable(`HTTP ${code}`);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private unreachable(why: string): 'retry' {
+    this.count('failed');
+    this.unreachableSince ??= Date.now();
+    this.note(`Events cannot reach the API server (${why}); they are queued and retried.`);
+    return 'retry';
   }
 
   private note(sentence: string): void {

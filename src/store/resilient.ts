@@ -6,9 +6,12 @@ import { SqliteStore, type Retention } from './sqlite.js';
 import {
   QueryError,
   StoreUnavailable,
+  type CountKey,
+  type DayCount,
   type IncidentItem,
   type IncidentPage,
   type IncidentQuery,
+  type KeyCount,
   type NodeLimits,
   type PutResult,
 } from './types.js';
@@ -135,6 +138,14 @@ export class ResilientStore {
 
   query(q: IncidentQuery): IncidentPage {
     return this.read(() => this.db!.query(q));
+  }
+
+  countsByDay(q: IncidentQuery): DayCount[] {
+    return this.read(() => this.db!.countsByDay(q));
+  }
+
+  countBy(q: IncidentQuery, key: CountKey, limit?: number): KeyCount[] {
+    return this.read(() => this.db!.countBy(q, key, limit));
   }
 
   putLimits(reading: NodeLimits): void {

@@ -13,6 +13,8 @@ export type IncidentItem = Incident & {
 
 /** The contract's filters of GET /api/v1/incidents. */
 export interface IncidentQuery {
+  /** Not a filter of the contract's API: the web UI's (a fleet server holds several clusters). */
+  cluster?: string;
   namespace?: string;
   workload?: string;
   node?: string;
@@ -51,8 +53,37 @@ export interface NodeLimits {
 /** A value now (the agent's SQLite answers synchronously) or later (PostgreSQL answers over a socket). */
 export type Awaitable<T> = T | Promise<T>;
 
-/** What the HTTP API reads, from any store. */
-export interface IncidentReader {
+/** Incidents of one UTC day whose top cause is `cause` ('' when none was recognized). */
+export interface DayCount {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  cause: string;
+  count: number;
+}
+
+/** What incidents can be counted by: their node, top cause ('' for none), workload, namespace or cluster. */
+export type CountKey = 'node' | 'cause' | 'workload' | 'namespace' | 'cluster';
+
+export interface KeyCount {
+  key: string;
+  count: number;
+  /** RFC 3339: the latest exit counted. */
+  last: string;
+}
+
+/**
+ * The web UI's summaries, over the list's filters within a bounded time window (stats.ts: since/until,
+ * 30 days by default, at most 92): the work is bounded by the window and the output by a LIMIT.
+ */
+export interface IncidentStats {
+  /** Incidents per UTC day and top cause, oldest day first. */
+  countsByDay(q: IncidentQuery): Awaitable<DayCount[]>;
+  /** Incidents grouped by `key`, most first, at most `limit` groups. */
+  countBy(q: IncidentQuery, key: CountKey, limit?: number): Awaitable<KeyCount[]>;
+}
+
+/** What the HTTP API and the web UI read, from any store. */
+export interface IncidentReader extends IncidentStats {
   get(id: string): Awaitable<IncidentItem | undefined>;
   query(q: IncidentQuery): Awaitable<IncidentPage>;
   /** The newest reading first, at most `limit`. */

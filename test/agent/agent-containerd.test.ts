@@ -113,6 +113,61 @@ describe.skipIf(why !== undefined && !ci)('podmortem agent on the containerd lab
     ).toBe(1);
   });
 
+  describe("an OOM kill: the kernel lines of the exit's window, marked whose they are", () => {
+    const kmsg = (i: IncidentItem) =>
+      JSON.stringify(i)
+        .match(/\{"source":"\/dev\/kmsg"[^{}]*\}/g)
+        ?.map((e) => JSON.parse(e) as { text: string; of?: string }) ?? [];
+    let oom: LabPod;
+    let other: LabPod;
+    let oomItem: IncidentItem;
+    let otherItem: IncidentItem;
+
+    beforeAll(async () => {
+      // Two pods killed by their memory limits in the same seconds: each incident gets its own lines.
+      oom = await lab.runPod({ pod: 'cache-0', namespace: 'oom' });
+      other = await lab.runPod({ pod: 'other-0', namespace: 'oom' });
+      const ids = await Promise.all(
+        [oom, other].map((p) =>
+          lab.runContainer(p, { container: 'cache', command: ['/bin/crashlab', 'memory'], memory: 16 << 20 }),
+        ),
+      );
+      for (const id of ids) await lab.exited(id);
+      const found = await until(
+        () => incidents(agent, '&namespace=oom'),
+        (items) => items.length === 2,
+        60_000,
+        'the two OOM incidents',
+      );
+      oomItem = found.find((i) => i.subject.podUid === oom.uid)!;
+      otherItem = found.find((i) => i.subject.podUid === other.uid)!;
+    }, 180_000);
+
+    it("quotes the kernel's OOM kill of the crashed container, as the crashed instance's", () => {
+      // Quoted by the causes with whose it is (the same line as crash output, in signatures, has no owner).
+      const lines = kmsg(oomItem).filter((l) => l.of !== undefined);
+      const summary = lines.find((l) => l.text.includes('oom-kill:constraint=CONSTRAINT_MEMCG'));
+      expect(summary, JSON.stringify(lines)).toBeDefined();
+      expect(summary!.text).toContain(`pod${oom.uid}`);
+      expect(summary!.of).toBe('crashed');
+      // The "Killed process" line names no cgroup: it is tied to the container by the victim's pid.
+      const pid = /,pid=(\d+)/.exec(summary!.text)![1];
+      const killed = lines.find((l) => l.text.includes(`Killed process ${pid} (crashlab)`));
+      expect(killed?.of).toBe('crashed');
+      expect(oomItem.causes[0]).toMatchObject({ id: 'memory.cgroup', verdict: 'confirmed' });
+    });
+
+    it("leaves out the other pod's lines written in the same window", () => {
+      expect(kmsg(oomItem).filter((l) => l.text.includes(other.uid))).toEqual([]);
+      expect(kmsg(otherItem).filter((l) => l.text.includes(oom.uid))).toEqual([]);
+      expect(kmsg(otherItem).some((l) => l.text.includes(`pod${other.uid}`))).toBe(true);
+    });
+
+    it('leaves out the earlier pids rejection of calico-node-ctd (another pod, minutes before)', () => {
+      expect(kmsg(oomItem).filter((l) => l.text.includes(pod.uid))).toEqual([]);
+    });
+  });
+
   it('stops cleanly on SIGTERM (exit status 0)', async () => {
     expect(await agent.stop()).toBe(0);
   });

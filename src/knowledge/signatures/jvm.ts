@@ -4,15 +4,19 @@
 // threads with glibc pthread_create, so a failed stack mmap shows up as EAGAIN too.
 import { errnoFields, errnoFromName } from '../errno.js';
 import type { Fields, Raise, SignatureCase, SignatureDef } from '../types.js';
+import { atLineStart } from './line-start.js';
 import { threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
 const nativeThread: SignatureDef = {
   id: 'jvm.native-thread',
   family: 'jvm',
   title: 'JVM could not create a native thread (OutOfMemoryError)',
-  keywords: ['OutOfMemoryError: unable to create'],
+  // Without requiring the "java.lang.OutOfMemoryError: " prefix: test runners, build tools and
+  // application loggers relay the message alone ("> unable to create native thread: ...",
+  // "Out of memory: unable to create new native thread").
+  keywords: ['native thread'],
   pattern:
-    /OutOfMemoryError: unable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
+    /[Uu]nable to create (new )?native thread(: possibly out of memory or process\/resource limits reached)?/,
   fields: (m) => ({ jdk: m[1] ? '<=8' : '>=9' }),
   // Neither wording shows the errno; the [os,thread] warning (jvm.thread-start-failed) does.
   raises: () => unknownThreadCreationRaises(),
@@ -46,8 +50,27 @@ const nativeThread: SignatureDef = {
       ],
       fields: { jdk: '>=9' },
     },
+    {
+      source:
+        'https://github.com/snuspl/cruise/issues/1249 (the message relayed without the exception class)',
+      log: ['Out of memory: unable to create new native thread'],
+      fields: { jdk: '<=8' },
+    },
+    {
+      source:
+        'deepjavalibrary/djl:docs/development/troubleshooting.md (Gradle relays the message without the exception class)',
+      log: [
+        '* What went wrong:',
+        "Execution failed for task ':api:formatJava'.",
+        '> unable to create new native thread',
+      ],
+      fields: { jdk: '<=8' },
+    },
   ],
-  nonMatching: ['java.lang.OutOfMemoryError: Java heap space'],
+  nonMatching: [
+    'java.lang.OutOfMemoryError: Java heap space',
+    'Failed to start the native thread for java.lang.Thread "Worker-1"',
+  ],
 };
 
 const threadStartFailed: SignatureDef = {
@@ -320,7 +343,34 @@ const nativeMemory: SignatureDef = {
   ],
 };
 
+const threadDump: SignatureDef = {
+  id: 'jvm.thread-dump',
+  family: 'jvm',
+  title: 'JVM thread dump (jstack, kill -3)',
+  keywords: ['Full thread dump'],
+  pattern: atLineStart(String.raw`Full thread dump (.{1,200}?):?\s*$`),
+  fields: (m): Fields => ({ vm: m[1]! }),
+  raises: () => [],
+  docs: {
+    what: 'A JVM printed every thread with its state and stack (SIGQUIT / kill -3 on its stdout, or jstack). podmortem buckets the threads by name pattern and state: a pool that grows without bound (pool-N-thread-N) is the usual thread leak behind "unable to create native thread".',
+    confirm: ['jstack <pid> | grep -c "^\\"" counts the threads; compare with pids.max and RLIMIT_NPROC.'],
+    fix: [],
+    sources: [
+      'openjdk/jdk:src/hotspot/share/runtime/threads.cpp (Threads::print_on)',
+      'podmortem lab: test/lab/dumplab/Leak.java',
+    ],
+  },
+  cases: [
+    {
+      source: 'podmortem lab (test/lab/dumplab/Leak.java on OpenJDK 17, kill -3)',
+      log: ['Full thread dump OpenJDK 64-Bit Server VM (17.0.15+6-Debian-1deb12u1 mixed mode, sharing):'],
+      fields: { vm: 'OpenJDK 64-Bit Server VM (17.0.15+6-Debian-1deb12u1 mixed mode, sharing)' },
+    },
+  ],
+};
+
 export const signatures: SignatureDef[] = [
+  threadDump,
   nativeThread,
   threadStartFailed,
   gcThread,

@@ -50,8 +50,9 @@ const uvThreadCreate: SignatureDef = {
   family: 'node',
   title: 'Node.js aborted: uv_thread_create failed (platform worker threads)',
   keywords: ['uv_thread_create'],
-  // "Assertion `(0) == (uv_thread_create(t.get(), start_thread, this))' failed." and, Node >= 20, "Assertion failed: (0) == (uv_thread_create(...))"
-  pattern: /\(0\) == \(uv_thread_create\(/,
+  // "Assertion `(0) == (uv_thread_create(t.get(), start_thread, this))' failed." and, Node >= 20, "Assertion failed: (0) == (uv_thread_create(...))";
+  // CHECK_EQ(uv_thread_create_ex(...), 0) in node_worker.cc prints the call first: "Assertion `(uv_thread_create_ex(&w->tid_, ...)) == (0)' failed."
+  pattern: /\(0\) == \(uv_thread_create(?:_ex)?\(|Assertion (?:`|failed: )\(uv_thread_create(?:_ex)?\(/,
   raises: () => unknownThreadCreationRaises(),
   subject: () => ({ exitCode: 134 }),
   docs: {
@@ -80,6 +81,12 @@ const uvThreadCreate: SignatureDef = {
     {
       source: 'https://github.com/nodejs/node/issues/53919',
       log: ['Assertion failed: (0) == (uv_thread_create(t.get(), start_thread, this))'],
+    },
+    {
+      source: 'https://github.com/nodejs/node/issues/32319 (4K worker threads)',
+      log: [
+        "../node[18430]: ../src/node_worker.cc:647:static void node::worker::Worker::StartThread(const v8::FunctionCallbackInfo<v8::Value>&): Assertion `(uv_thread_create_ex(&w->tid_, &thread_options, [](void* arg) { Worker* w = static_cast<Worker*>(arg); const uintptr_t stack_top = reinterpret_cast<uintptr_t>(&arg); w->stack_base_ = stack_top - (kStackSize - kStackBufferSize); w->Run(); Mutex::ScopedLock lock(w->mutex_); w->env()->SetImmediateThreadsafe( [w = std::unique_ptr<Worker>(w)](Environment* env) { if (w->has_ref_) env->add_refs(-1); w->JoinThread(); }); }, static_cast<void*>(w))) == (0)' failed.",
+      ],
     },
   ],
 };

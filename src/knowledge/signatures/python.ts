@@ -120,4 +120,35 @@ const memoryError: SignatureDef = {
   nonMatching: ['java.lang.OutOfMemoryError: Java heap space', 'caught MemoryError in worker, retrying'],
 };
 
-export const signatures: SignatureDef[] = [threadStart, forkEagain, memoryError];
+const faulthandlerDump: SignatureDef = {
+  id: 'python.faulthandler-dump',
+  family: 'python',
+  title: 'Python faulthandler dump (every thread, most recent call first)',
+  keywords: ['most recent call first'],
+  // faulthandler writes "Thread 0x7f... (most recent call first):" per thread, "Current thread ..." for the crashing one.
+  pattern: atLineStart(String.raw`(Current thread|Thread) 0x[0-9a-f]{1,16} \(most recent call first\):`),
+  raises: () => [],
+  docs: {
+    what: 'faulthandler (python -X faulthandler, PYTHONFAULTHANDLER=1, faulthandler.enable()) printed the stack of every thread when the process died of a fatal signal (SIGSEGV, SIGABRT, SIGBUS) or on request. podmortem buckets the threads by the first frame outside the standard library.',
+    confirm: ['Count the "Thread 0x" headers: each is an OS thread of the process.'],
+    fix: [],
+    sources: [
+      'python/cpython:Python/traceback.c (_Py_DumpTracebackThreads)',
+      'podmortem lab: test/lab/dumplab/leak.py',
+    ],
+  },
+  cases: [
+    {
+      source:
+        'podmortem lab (test/lab/dumplab/leak.py on CPython 3.11, os.abort() with faulthandler enabled)',
+      log: ['Thread 0x00007f38e6ffd6c0 (most recent call first):'],
+    },
+    {
+      source: 'podmortem lab (the same dump: the thread that aborted)',
+      log: ['Current thread 0x00007f38ee3c4b80 (most recent call first):'],
+    },
+  ],
+  nonMatching: ['Traceback (most recent call last):'],
+};
+
+export const signatures: SignatureDef[] = [faulthandlerDump, threadStart, forkEagain, memoryError];

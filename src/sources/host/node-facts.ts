@@ -27,6 +27,8 @@ export interface NodeEvidenceOptions {
   podUids?: string[];
   /** pod UID -> "namespace/pod", to name who holds a limit. */
   podNames?: Map<string, string>;
+  /** false: the caller reads the kernel log itself (the agent follows /dev/kmsg). */
+  kernelLog?: boolean;
 }
 
 /** What was read under one root: the facts every cause sees, and the raw tables the node pipeline needs. */
@@ -50,7 +52,7 @@ export async function readNodeEvidence(
     unreadable: host.unreadable,
     ...readKernelFacts(host),
   };
-  facts.kernelLines = (await readKernelLog(host)).lines;
+  if (opts.kernelLog !== false) facts.kernelLines = (await readKernelLog(host)).lines;
   const cg = readCgroupFacts(host, opts.podUids ?? []);
   if (cg.cgroupVersion) facts.cgroupVersion = cg.cgroupVersion;
   facts.cgroupChains = cg.cgroupChains;

@@ -32,3 +32,19 @@ export function expandSlice(slice: string): string | undefined {
   }
   return path;
 }
+
+/**
+ * A process's cgroup as the host sees it. Inside a private cgroup namespace (Docker's default on
+ * cgroup v2, `--cgroupns private`, and any pod whose runtime unshares it) /proc/<pid>/cgroup is
+ * relative to the namespace's root, the container's own cgroup: it reads "0::/", which taken as it
+ * is names the host's root cgroup. A container's process is never in the host's root cgroup, so "/"
+ * is resolved to the runtime's cgroupsPath; any other path is the host's and kept.
+ */
+export function hostCgroupPath(
+  procPath: string | undefined,
+  cgroupsPath: string | undefined,
+): string | undefined {
+  const dir = cgroupsPath !== undefined ? cgroupDirOf(cgroupsPath) : undefined;
+  if (procPath === undefined || procPath === '/') return dir;
+  return procPath;
+}

@@ -155,8 +155,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     conf_dir = "${t}/cni/conf"
 `;
     writeFileSync(join(t, 'config.toml'), config);
+    await this.spawnContainerd();
+    this.cri = new CriClient(this.socket);
+    this.kubelet = new LabKubelet(this.socket);
+    await this.importImage();
+  }
+
+  /** Starts containerd with the lab's config and waits for its CRI plugin to answer. */
+  private async spawnContainerd(): Promise<void> {
     const started = performance.now();
-    const argv = ['containerd', '--config', join(t, 'config.toml'), '--log-level', 'warn'];
+    let answered = false;
+    const argv = ['containerd', '--config', join(this.tmp, 'config.toml'), '--log-level', 'warn'];
     const [cmd, ...args] =
       this.opts.nproc !== undefined
         ? ['prlimit', `--nproc=${this.opts.nproc}:${this.opts.nproc}`, '--', ...argv]
@@ -166,13 +175,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     this.containerd.stderr?.on('data', (c: Buffer) => {
       if (log.length < 1 << 20) log += c.toString();
     });
-    this.cri = new CriClient(this.socket);
+    const cri = new CriClient(this.socket);
     for (let i = 0; i < 300; i++) {
       if (this.containerd.exitCode !== null) break;
       if (existsSync(this.socket)) {
         try {
-          await this.cri.version(1000);
+          await cri.version(1000);
           this.startMs = performance.now() - started;
+          answered = true;
           break;
         } catch {
           // CRI plugin not ready yet
@@ -180,12 +190,30 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       }
       await sleep(50);
     }
-    if (this.startMs === 0)
+    cri.close();
+    if (!answered)
       throw new Error(
         `containerd did not answer CRI Version (exit ${this.containerd.exitCode}): ${log.slice(-2000)}`,
       );
-    this.kubelet = new LabKubelet(this.socket);
-    await this.importImage();
+  }
+
+  /**
+   * Stops the lab's containerd (SIGTERM, as `systemctl stop containerd` does): its shims and the
+   * containers they run stay, as on a node whose runtime restarts.
+   */
+  async stopContainerd(): Promise<void> {
+    const ctd = this.containerd;
+    if (!ctd || ctd.exitCode !== null || ctd.signalCode !== null) return;
+    const exited = new Promise<void>((r) => ctd.once('exit', () => r()));
+    ctd.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (ctd.exitCode === null && ctd.signalCode === null) ctd.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Starts it again with the same config, root and state (it recovers the running containers). */
+  async restartContainerd(): Promise<void> {
+    await this.spawnContainerd();
   }
 
   /** busybox-static + crashlab as an OCI image layout tar, imported into the k8s.io namespace. */

@@ -125,4 +125,18 @@ export const cases: CauseCase[] = [
     log: [...SEED_LOG, REJECTED],
     expect: { verdict: 'confirmed', evidence: [REJECTED] },
   },
+  {
+    name: 'libc++ "thread constructor failed" under systemd TasksMax=2: a task-count limit, first',
+    source: 'https://github.com/ggml-org/llama.cpp/issues/17168',
+    log: [
+      'libc++abi: terminating due to uncaught exception of type std::__1::system_error: thread constructor failed: Resource temporarily unavailable',
+    ],
+    expect: { verdict: 'possible', first: true, notRaised: ['rlimit.nofile', 'memory.cgroup'] },
+  },
+  {
+    name: 'the BEAM\'s "Failed to create thread: Resource temporarily unavailable (11)": task limits, no seccomp',
+    source: 'https://github.com/rabbitmq/rabbitmq-server/issues/8795',
+    log: ['Failed to create thread: Resource temporarily unavailable (11)'],
+    expect: { verdict: 'possible', first: true, notRaised: ['seccomp.clone3', 'memory.cgroup'] },
+  },
 ];

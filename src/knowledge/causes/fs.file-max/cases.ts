@@ -28,4 +28,10 @@ export const cases: CauseCase[] = [
     log: [ENFILE],
     expect: { verdict: 'possible', notRaised: ['rlimit.nofile'], missing: [/file-nr/] },
   },
+  {
+    name: 'libuv\'s ENFILE wording "file table overflow" is the node\'s limit too',
+    source: 'https://github.com/orbstack/orbstack/issues/2462',
+    log: ['Error: ENFILE: file table overflow'],
+    expect: { verdict: 'possible', first: true, notRaised: ['rlimit.nofile'] },
+  },
 ];

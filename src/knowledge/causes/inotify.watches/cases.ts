@@ -25,4 +25,15 @@ export const cases: CauseCase[] = [
     }),
     expect: { verdict: 'likely', first: true, said: [/kernel default/] },
   },
+  {
+    name: 'old Node.js prints only "Error: watch ENOSPC": the watches limit, not the disk',
+    source:
+      'https://github.com/nodejs/node/issues/1666 (bnoordhuis: one of the system limits, fs.inotify.max_user_watches)',
+    log: [
+      'Error: watch ENOSPC',
+      '    at exports._errnoException (util.js:749:11)',
+      '    at FSWatcher.start (fs.js:1228:11)',
+    ],
+    expect: { verdict: 'possible', first: true, notRaised: ['rlimit.nofile', 'fs.file-max'] },
+  },
 ];

@@ -10,7 +10,7 @@ import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from '../shared/co
 const AT_LIMIT_SLACK = 300;
 
 /** The largest pid_max a 64-bit kernel accepts (PID_MAX_LIMIT, 4194304): the value systemd >= 243 sets. */
-const PID_MAX_LIMIT = 4194304;
+export const PID_MAX_LIMIT = 4194304;
 
 export const cause = defineCause({
   id: 'kernel.pid_max',

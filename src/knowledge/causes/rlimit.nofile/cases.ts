@@ -116,4 +116,18 @@ export const cases: CauseCase[] = [
     log: [WATCHER],
     expect: { verdict: 'possible', missing: [/Max open files/] },
   },
+  {
+    name: 'nginx on musl: EMFILE reads "No file descriptors available"; accept4 proves the process limit',
+    source: 'https://github.com/hypothesis/h/pull/6770',
+    log: ['2021/07/08 12:43:00 [crit] 15#15: accept4() failed (24: No file descriptors available)'],
+    expect: { verdict: 'confirmed', first: true, notRaised: ['inotify.instances', 'fs.file-max'] },
+  },
+  {
+    name: "etcd's own warning at 80% of its limit: possible, first",
+    source: 'https://github.com/rancher/rancher/issues/16946',
+    log: [
+      '2018-12-07 01:41:09.029337 W | etcdserver: 80% of the file descriptor limit is used [used = 999, limit = 1024]',
+    ],
+    expect: { verdict: 'possible', first: true, notRaised: ['fs.file-max', 'cgroup.pids'] },
+  },
 ];

@@ -42,4 +42,19 @@ export const cases: CauseCase[] = [
     node: nodeFacts({ runtime: fact('containerd 1.6.20', 'containerd --version', 'containerd 1.6.20') }),
     expect: { verdict: 'unlikely' },
   },
+  {
+    name: 'the BEAM prints "Failed to create thread: Operation not permitted (1)": likely',
+    source: 'https://github.com/docker-library/rabbitmq/issues/650 (Ubuntu 22.04 image on Docker 20.10.23)',
+    log: ['Failed to create thread: Operation not permitted (1)', 'Aborted'],
+    expect: { verdict: 'likely', first: true, notRaised: ['cgroup.pids', 'rlimit.nproc'] },
+  },
+  {
+    name: 'strace shows clone3 itself answered with EPERM: likely, first',
+    source: 'https://github.com/moby/moby/issues/42680',
+    log: [
+      'curl: (6) getaddrinfo() thread failed to start',
+      'clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f000ec6d910, parent_tid=0x7f000ec6d910, exit_signal=0, stack=0x7f000e46d000, stack_size=0x7ffe00, tls=0x7f000ec6d640}, 88) = -1 EPERM (Operation not permitted)',
+    ],
+    expect: { verdict: 'likely', first: true },
+  },
 ];

@@ -90,9 +90,12 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
       (!!s.podUid && cg.replace(/_/g, '-').includes(s.podUid.replace(/_/g, '-'))));
   for (const k of kernelLinesOf(node, ['memcg-oom', 'global-oom'])) {
     const memcg = k.kind === 'memcg-oom' || MEMCG_LINE.test(k.evidence.text);
-    if (memcg && ours(k.cgroup)) {
+    // The agent ties a line naming no cgroup ("Killed process N") to the crashed instance by its pid.
+    if (memcg && (ours(k.cgroup) || k.evidence.of === 'crashed')) {
       out.memcg.push({
-        reason: `The node's kernel log shows a memory-cgroup OOM kill in ${k.cgroup}, this container's cgroup.`,
+        reason: k.cgroup
+          ? `The node's kernel log shows a memory-cgroup OOM kill in ${k.cgroup}, this container's cgroup.`
+          : `The node's kernel log shows the memory-cgroup OOM kill of the crashed instance's process: "${clip(k.evidence.text)}".`,
         evidence: [k.evidence],
       });
     } else if (!memcg && (k.kind === 'global-oom' || GLOBAL_OOM_LINE.test(k.evidence.text))) {

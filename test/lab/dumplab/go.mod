@@ -1,0 +1,3 @@
+module dumplab
+
+go 1.19
