@@ -1,5 +1,6 @@
 // `podmortem collect`: what a scan reads, written to a redacted .tar.gz bundle that
 // `podmortem analyze BUNDLE` diagnoses offline, on another machine, later.
+import { interrupted } from './interrupt.js';
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
@@ -74,7 +75,7 @@ bundle without --force, or a bundle that cannot be written.`,
       const progress = progressLine();
       try {
         const { manifest, evidence, warnings } = await collectBundle(
-          new ClusterApi(kc, retryPolicy(opts)),
+          new ClusterApi(kc, retryPolicy(opts), interrupted),
           scope,
           {
             output: opts.output,

@@ -14,6 +14,7 @@ import { serverCommand } from './server.js';
 import { fixCommand } from './fix.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
+import { exitOnSignals } from './interrupt.js';
 
 const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
@@ -38,6 +39,9 @@ function oneLine(cmd: string) {
 }
 process.on('unhandledRejection', crash);
 guardStdout();
+// The long-running commands stop cleanly on their own signals; every other one exits at once, clean.
+const sub = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (sub !== 'agent' && sub !== 'server') exitOnSignals();
 
 // Run as kubectl-podmortem (`kubectl podmortem ...`, a kubectl plugin), help and errors say so: the
 // npm bin is a link of that name; the krew archive's shell entry point says it in the environment.

@@ -1,5 +1,6 @@
 // `podmortem pod NAME`: one pod through the Kubernetes API, the common case at 3 a.m.: its previous
 // logs, spec, events and owner read for you (no kubectl logs -p | analyze), diagnosed like a scan.
+import { interrupted } from './interrupt.js';
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
@@ -83,7 +84,7 @@ cluster or a report that cannot be written, 2 when --fail-on matched.`,
         import('../pipeline/pod.js'),
         import('../sources/cluster/pod.js'),
       ]);
-      const api = new ClusterApi(kc, retryPolicy(opts));
+      const api = new ClusterApi(kc, retryPolicy(opts), interrupted);
       try {
         const { report, evidence } = await diagnosePod(
           api,

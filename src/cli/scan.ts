@@ -1,5 +1,6 @@
 // `podmortem scan`: every crashed container of a cluster, diagnosed and correlated, through the
 // Kubernetes API. The cluster flags defined here are shared with `collect`.
+import { interrupted } from './interrupt.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from './errors.js';
@@ -56,7 +57,7 @@ report that cannot be written, 2 when --fail-on matched.`,
           import('../sources/cluster/api.js'),
           import('../pipeline/scan.js'),
         ]);
-        const api = new ClusterApi(kc, retryPolicy(opts));
+        const api = new ClusterApi(kc, retryPolicy(opts), interrupted);
         const progress = progressLine();
         try {
           const { report, evidence } = await scanCluster(api, scope, {

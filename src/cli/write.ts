@@ -2,9 +2,11 @@
 // temporary file survives a failure), to a device or pipe in place, or to standard output, where
 // only a reader that went away (EPIPE: `podmortem ... | head`) is quiet and every other failure is
 // exit 1 with one sentence.
-import { lstatSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { trackTemp } from '../sources/temp-files.js';
 import { UsageError } from './errors.js';
 
 /** One sentence for a write that failed; `what` is "the report", "the bundle", ... */
@@ -60,12 +62,6 @@ export function checkWritable(path: string, what: string): void {
   if (st.isDirectory()) fail('EISDIR');
 }
 
-/** Temporary files of writes in flight, removed if the process exits before they are renamed. */
-const pending = new Set<string>();
-process.on('exit', () => {
-  for (const tmp of pending) rmSync(tmp, { force: true });
-});
-
 export async function writeOutputFile(path: string, data: string, what: string): Promise<void> {
   let target = path;
   try {
@@ -88,14 +84,17 @@ export async function writeOutputFile(path: string, data: string, what: string):
       await writeFile(target, data);
       return;
     }
-    const tmp = `${target}.tmp-${process.pid}`;
-    pending.add(tmp);
+    // Beside the target under an unguessable name, created exclusively (a planted file or symlink of
+    // that name is never followed) and 0600: a report names pods, nodes and log lines. Removed if the
+    // process ends first (temp-files.ts).
+    const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
+    const untrack = trackTemp(tmp);
     try {
-      await writeFile(tmp, data, { flag: 'wx' });
+      await writeFile(tmp, data, { flag: 'wx', mode: 0o600 });
       await rename(tmp, target);
     } finally {
       await rm(tmp, { force: true });
-      pending.delete(tmp);
+      untrack();
     }
   } catch (err) {
     throw new UsageError(describeWriteError(err, path, what));

@@ -191,7 +191,8 @@ function missingEvidence(input: CorrelationInput): Finding[] {
   const groups = new Map<string, Problem[]>();
   for (const p of input.problems) {
     if (p.kind === 'no-log') continue; // a container that never wrote a previous log is not a permission problem
-    const key = `${p.kind}\u0000${ruleText(p.rule)}`;
+    // A malformed object is its own finding: another pod's bad field is not "the same refusal".
+    const key = p.kind === 'malformed' ? `malformed\u0000${p.object}` : `${p.kind}\u0000${ruleText(p.rule)}`;
     const list = groups.get(key) ?? [];
     if (!list.some((x) => x.object === p.object)) list.push(p);
     groups.set(key, list);
@@ -211,7 +212,7 @@ function missingEvidence(input: CorrelationInput): Finding[] {
         ),
       )
       .map(({ n }) => n);
-    const evidence: Evidence[] = [{ source: 'API server', text: p.server }];
+    const evidence: Evidence[] = p.server ? [{ source: 'API server', text: p.server }] : [];
     out.push({
       kind: 'missing-evidence',
       summary: `Missing evidence: ${p.sentence}${objects.length > 1 ? ` The same refusal hit ${objects.length} requests (${objects.slice(0, 5).join(', ')}${objects.length > 5 ? ', ...' : ''}).` : ''}`,

@@ -13,7 +13,8 @@ export interface Rule {
 }
 
 export interface Problem {
-  kind: 'forbidden' | 'not-found' | 'no-log' | 'unavailable';
+  /** malformed: the object was read but some of its fields could not be (they were ignored). */
+  kind: 'forbidden' | 'not-found' | 'no-log' | 'unavailable' | 'malformed';
   rule: Rule;
   /** The object the request was for (ns/pod/container or node name). */
   object: string;

@@ -107,6 +107,16 @@ export interface ProcessFacts {
   mapCount?: Usage;
   /** Memory limit of the container in bytes, null for unlimited. */
   memoryLimit?: Fact<number | null>;
+  /** The image the container runs (pod spec, runtime record): one of the signs of its language runtime. */
+  image?: Fact<string>;
+  /** The command line the spec gives (command and args, joined with spaces). */
+  command?: Fact<string>;
+  /**
+   * Environment variables that tune a language runtime (JAVA_TOOL_OPTIONS, GOMEMLIMIT, NODE_OPTIONS,
+   * DOTNET_GCHeapHardLimit, ...), each as NAME=value with only the runtime's own flags kept: no other
+   * variable is read, so no secret reaches a report.
+   */
+  runtimeEnv?: Fact<string>[];
 }
 
 /** One limit of the node and how much of it is used: the contract's node.limits entry, with its proof. */

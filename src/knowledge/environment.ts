@@ -2,6 +2,7 @@
 // container runtime and its systemd unit, kubelet config location. Everything is optional: without
 // a snapshot the remediation is generic and says so.
 import type { NodeFacts } from '../evidence/types.js';
+import { CONTAINER_RUNTIMES, containerRuntimeOf } from './causes/shared/fixes-by-runtime.js';
 
 export interface Environment {
   /** e.g. "CentOS Linux 7 (Core)". */
@@ -39,13 +40,10 @@ export function environmentOf(node: NodeFacts | undefined): Environment {
 }
 
 function runtimeUnits(runtime: string | undefined): string[] {
-  const r = (runtime ?? '').toLowerCase();
   // Docker starts containers through containerd (a separate unit since Docker 18.09, built in before):
   // the shims inherit containerd's limits unless dockerd writes --default-ulimit into the spec.
-  if (r.includes('docker')) return ['docker.service', 'containerd.service'];
-  if (r.includes('cri-o') || r.includes('crio')) return ['crio.service'];
-  if (r.includes('containerd')) return ['containerd.service'];
-  return ['containerd.service', 'docker.service'];
+  const known = containerRuntimeOf(runtime);
+  return known ? CONTAINER_RUNTIMES[known].units : ['containerd.service', 'docker.service'];
 }
 
 /** Kernel release as [major, minor], when it parses. */

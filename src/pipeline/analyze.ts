@@ -37,6 +37,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 
   // The pods named by the specs and the kubelet log paths: their cgroup chains are read, and they name who holds a limit.
   const podNames = new Map<string, string>();
+  for (const p of expanded.pods) if (p.defects) warnings.push(p.defects);
   for (const p of expanded.pods)
     if (p.pod.metadata.uid)
       podNames.set(p.pod.metadata.uid, `${p.pod.metadata.namespace ?? 'default'}/${p.pod.metadata.name}`);

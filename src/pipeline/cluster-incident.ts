@@ -9,15 +9,10 @@ import type { ClusterEvidence, LogSink } from '../sources/cluster/gather.js';
 import { assembleReport, readNodeEvidence } from './cluster-report.js';
 import { diagnoseContainer } from './container.js';
 import { describeLines } from '../sources/cluster/describe.js';
+import { tolerantParse } from '../sources/cluster/tolerant.js';
 import type { ContainerContext } from '../sources/cluster/gather.js';
-import { podContainerFacts, PodSchema } from '../sources/cluster/pod-facts.js';
-import {
-  controllerOf,
-  NodeView,
-  parseQuantity,
-  PodStatusView,
-  type WireObject,
-} from '../sources/cluster/wire.js';
+import { podContainerFacts, podSpec } from '../sources/cluster/pod-facts.js';
+import { controllerOf, NodeView, type WireObject } from '../sources/cluster/wire.js';
 
 export interface ContainerLogInput {
   /** Name shown in evidence, e.g. "kube-system/calico-node-56bgm/calico-node (previous log)". */
@@ -33,19 +28,11 @@ export async function containerIncident(
   const warnings: string[] = [];
   const { crashed: c } = ctx;
   const source = `pod ${c.namespace}/${c.pod}`;
-  const parsed = PodSchema.safeParse(ctx.pod);
-  const fromPod = parsed.success ? podContainerFacts(parsed.data, source, c.container) : undefined;
+  const spec = podSpec(ctx.pod);
+  const fromPod = spec ? podContainerFacts(spec, source, c.container) : undefined;
   const owner = ownerName(ctx);
+  // The pod spec gives the user, privileges, memory limit, image and runtime flags.
   const process: ProcessFacts = { ...fromPod?.process };
-  const mem = memoryLimit(ctx.pod, c.container);
-  if (mem)
-    process.memoryLimit = {
-      value: mem.bytes,
-      evidence: {
-        source: `${source} (containers[${c.container}].resources.limits.memory)`,
-        text: `memory: ${mem.text}`,
-      },
-    };
   const node = nodeFacts(ctx.node, nodeEvidence);
   const d = await diagnoseContainer({
     identity: { namespace: c.namespace, pod: c.pod, container: c.container, ...(owner ? { owner } : {}) },
@@ -89,29 +76,18 @@ export function ownerName(ctx: Pick<ContainerContext, 'owners' | 'pod' | 'crashe
   return ref ? `${ref.kind} ${ctx.crashed.namespace}/${ref.name}` : undefined;
 }
 
-function memoryLimit(pod: WireObject, container: string): { bytes: number; text: string } | undefined {
-  const p = PodStatusView.safeParse(pod);
-  if (!p.success) return undefined;
-  const c = [...(p.data.spec?.containers ?? []), ...(p.data.spec?.initContainers ?? [])].find(
-    (x) => x.name === container,
-  );
-  const text = c?.resources?.limits?.memory;
-  const bytes = text ? parseQuantity(text) : undefined;
-  return text && bytes !== undefined ? { bytes, text } : undefined;
-}
-
 /** NodeFacts from a node snapshot when given, with the API's kernel, OS and runtime filling what it lacks. */
 export function nodeFacts(
   nodeObj: WireObject | undefined,
   snapshot: NodeFacts | undefined,
 ): NodeFacts | undefined {
-  const n = nodeObj ? NodeView.safeParse(nodeObj) : undefined;
-  const info = n?.success ? n.data.status?.nodeInfo : undefined;
+  const n = nodeObj ? tolerantParse(NodeView, nodeObj).data : undefined;
+  const info = n?.status?.nodeInfo;
   if (!snapshot && !info) return undefined;
   const facts: NodeFacts = snapshot
     ? { ...snapshot }
-    : { root: `node ${n?.success ? n.data.metadata.name : '?'} (API)`, limits: [], unreadable: [] };
-  const src = `node ${n?.success ? n.data.metadata.name : '?'} (status.nodeInfo)`;
+    : { root: `node ${n?.metadata.name ?? '?'} (API)`, limits: [], unreadable: [] };
+  const src = `node ${n?.metadata.name ?? '?'} (status.nodeInfo)`;
   if (info?.kernelVersion && !facts.kernelRelease)
     facts.kernelRelease = {
       value: info.kernelVersion,
@@ -131,8 +107,9 @@ export function nodeFacts(
 
 /** Node conditions that matter to a crash (PIDPressure, MemoryPressure) as notes. */
 function nodeNotes(nodeObj: WireObject | undefined): string[] {
-  const n = nodeObj ? NodeView.safeParse(nodeObj) : undefined;
-  if (!n?.success) return [];
+  const node = nodeObj ? tolerantParse(NodeView, nodeObj).data : undefined;
+  if (!node) return [];
+  const n = { data: node };
   const out: string[] = [];
   for (const c of n.data.status?.conditions ?? []) {
     if (['PIDPressure', 'MemoryPressure', 'DiskPressure'].includes(c.type) && c.status === 'True') {

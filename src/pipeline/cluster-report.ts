@@ -7,7 +7,8 @@ import { correlate } from '../diagnose/correlate.js';
 import { HostRoot } from '../sources/host/root.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import type { ClusterEvidence } from '../sources/cluster/gather.js';
-import { PodStatusView } from '../sources/cluster/wire.js';
+import { isDnsSubdomain, podView } from '../sources/cluster/wire.js';
+import { neutral } from '../sources/cluster/retry.js';
 
 /** Reads one snapshot per node name under dir (dir/<node>/...), for the nodes that had a crash. */
 export async function readNodeEvidence(
@@ -18,13 +19,21 @@ export async function readNodeEvidence(
   const out = new Map<string, NodeFacts>();
   const uidsByNode = new Map<string, string[]>();
   for (const pod of ev.pods) {
-    const p = PodStatusView.safeParse(pod);
-    const node = p.success ? p.data.spec?.nodeName : undefined;
-    if (node && p.success && p.data.metadata.uid)
-      uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.data.metadata.uid]);
+    const p = podView(pod);
+    const node = p?.spec?.nodeName;
+    if (node && p.metadata.uid) uidsByNode.set(node, [...(uidsByNode.get(node) ?? []), p.metadata.uid]);
   }
   const nodes = [...new Set(ev.containers.map((c) => c.node).filter((n): n is string => !!n))];
+  let named = 0;
   for (const node of nodes) {
+    // The name comes from an API server or a bundle: one that is not a node name could climb out of dir.
+    if (!isDnsSubdomain(node)) {
+      warnings.push(
+        `node name "${neutral(node).slice(0, 100)}" is not a DNS-1123 subdomain, so no snapshot under ${dir} is read for it.`,
+      );
+      continue;
+    }
+    named++;
     const root = join(dir, node);
     if (!new HostRoot(root).usable) continue; // no snapshot for this node: the API facts stand alone
     try {
@@ -37,7 +46,7 @@ export async function readNodeEvidence(
       );
     }
   }
-  if (out.size === 0 && nodes.length > 0)
+  if (out.size === 0 && named > 0)
     warnings.push(`${dir}: no snapshot folder matched a node with a crash (expected ${dir}/<node name>/).`);
   return out;
 }
@@ -56,11 +65,11 @@ export function assembleReport(
   const crashedPods = new Set(ev.containers.map((c) => `${c.namespace}/${c.pod}`));
   const notReady: { pod: string; node: string }[] = [];
   for (const pod of ev.pods) {
-    const p = PodStatusView.safeParse(pod);
-    if (!p.success || !p.data.spec?.nodeName) continue;
-    const key = `${p.data.metadata.namespace ?? 'default'}/${p.data.metadata.name}`;
-    const ready = p.data.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.data.spec.nodeName });
+    const p = podView(pod);
+    if (!p?.spec?.nodeName) continue;
+    const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+    const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    if (!crashedPods.has(key) && ready === 'False') notReady.push({ pod: key, node: p.spec.nodeName });
   }
   // The pool meets refusals in any order; the report must not depend on it (findings, warnings).
   const problems = [...ev.problems].sort((a, b) =>

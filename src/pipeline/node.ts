@@ -91,6 +91,17 @@ export async function nodePostmortem(opts: NodeOptions): Promise<NodeResult> {
   // 2. The node, read once: every limit is known before any cause is weighed.
   const podNames = new Map([...keys.values()].map((k) => [k.podUid, `${k.namespace}/${k.pod}`]));
   const ev = await readNodeEvidence(root, { podUids: [...podNames.keys()], podNames });
+  // The runtime that answered on its socket is the one running the containers; the files on disk
+  // (/var/lib/docker beside containerd) only hint at it. Fixes name its units and config files.
+  const answered = runtime.read?.runtime;
+  if (runtime.read && answered && answered !== 'cri')
+    ev.facts.runtime = {
+      value: answered,
+      evidence: {
+        source: runtime.read.endpoint,
+        text: `${answered}${runtime.read.version ? ` ${runtime.read.version}` : ''} answered on ${runtime.read.endpoint}`,
+      },
+    };
   if (!ev.procs)
     warnings.push(
       `/proc under ${opts.root} is not a live process table: per-UID task counts, open files and inotify usage are unknown.`,

@@ -6,8 +6,14 @@
 // and an API that cannot answer is a 503 (the agent retries) and is never cached.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { AuthenticationV1Api, KubeConfig, type V1TokenReview } from '@kubernetes/client-node';
-import { abortable } from '../sources/cluster/api.js';
+import {
+  AuthenticationV1Api,
+  KubeConfig,
+  type RequestContext,
+  type ResponseContext,
+  type V1TokenReview,
+} from '@kubernetes/client-node';
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 
 export type AuthDecision = { ok: true; who: string } | { ok: false; status: 401 | 403 | 503; error: string };
 
@@ -72,6 +78,22 @@ export function reviewConfig(
     );
   }
   return undefined;
+}
+
+/** Request options that cancel the review when `signal` fires (client-node's middleware). */
+function abortable(signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal as Parameters<RequestContext['setSignal']>[0]);
+          return of(ctx);
+        },
+        post: (r: ResponseContext) => of(r),
+      },
+    ],
+    middlewareMergeStrategy: 'append' as const,
+  };
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -7,7 +7,7 @@ import type { Raise } from '../types.js';
 function eagainTaskLimits(threads: number | undefined): Raise[] {
   const small = threads !== undefined && threads < 1000;
   const smallWhy = small
-    ? ` The process had only ${threads} threads, so a limit shared with other tasks was hit.`
+    ? ` The process had only ${threads} threads: a pids limit that refused it would be one it shares with other tasks (the pod's, a unit's).`
     : '';
   return [
     {

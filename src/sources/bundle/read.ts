@@ -3,7 +3,7 @@
 // builder and report assembly as the scan, so the diagnosis is the one the scan gave. A bundle is untrusted input: the archive is extracted with regular files
 // and folders only (no links, no absolute or ../ paths), bounded in size and count, and every JSON
 // file is validated before use.
-import { createReadStream, rmSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import type { ClusterEvidence, ContainerContext } from '../cluster/gather.js';
 import { controllerOf, type WireObject } from '../cluster/wire.js';
 import { describeFsError } from '../fs-errors.js';
+import { trackTemp } from '../temp-files.js';
 import { BUNDLE_KIND, MANIFEST, type BundleManifest } from './layout.js';
 
 /** What a .tar.gz may inflate to (a bundle is logs of at most --log-bytes each, and small JSON). */
@@ -33,7 +34,7 @@ export const isSafeName = (s: string) => SAFE_NAME.test(s);
 const Name = z.string().regex(SAFE_NAME, 'not a Kubernetes name');
 
 const ProblemSchema = z.object({
-  kind: z.enum(['forbidden', 'no-log', 'not-found', 'unavailable']),
+  kind: z.enum(['forbidden', 'no-log', 'not-found', 'unavailable', 'malformed']),
   rule: z.object({
     verb: z.string(),
     resource: z.string(),
@@ -100,15 +101,12 @@ export async function withBundle<T>(
 ): Promise<{ value: T } | { error: string }> {
   let dir = path;
   let tmp: string | undefined;
-  // Killed mid-way (Ctrl-C, a timeout's SIGTERM), the temp folder goes too; then the usual exit status.
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
+  // Killed mid-way (Ctrl-C, a timeout's SIGTERM), the temp folder goes too (temp-files.ts).
+  let untrack = () => {};
   try {
     if (!(await stat(path)).isDirectory()) {
       tmp = await mkdtemp(join(tmpdir(), 'podmortem-read-'));
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      untrack = trackTemp(tmp);
       const err = await safeExtract(path, tmp);
       if (err) return { error: `${path}: ${err}` };
       dir = tmp;
@@ -119,9 +117,9 @@ export async function withBundle<T>(
   } catch (err) {
     return { error: describeFsError(err, path) };
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     // Extraction has fully stopped here (safeExtract waits for its last write), so nothing races the removal.
     if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
+    untrack();
   }
 }
 

@@ -13,6 +13,7 @@ import { Redactor, totalRedactions } from '../../redact/redact.js';
 import type { ClusterApi } from '../cluster/api.js';
 import { gatherCluster, type ClusterEvidence, type Progress, type ScanScope } from '../cluster/gather.js';
 import { BUNDLE_KIND, logPath, MANIFEST, type BundleManifest } from './layout.js';
+import { trackTemp } from '../temp-files.js';
 import { isSafeName } from './read.js';
 
 export interface CollectOptions {
@@ -33,6 +34,7 @@ export async function collectBundle(
   opts: CollectOptions,
 ): Promise<{ manifest: BundleManifest; evidence: ClusterEvidence; warnings: string[] }> {
   const stage = await mkdtemp(join(tmpdir(), 'podmortem-bundle-'));
+  const untrack = trackTemp(stage);
   const warnings: string[] = [];
   try {
     const redactor = new Redactor();
@@ -126,6 +128,7 @@ export async function collectBundle(
     return { manifest, evidence, warnings };
   } finally {
     await rm(stage, { recursive: true, force: true });
+    untrack();
   }
 }
 
@@ -137,6 +140,7 @@ export async function collectBundle(
 export async function writeAtomically(out: string, data: AsyncIterable<Buffer | string>): Promise<void> {
   const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(8).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o600);
+  const untrack = trackTemp(tmp);
   try {
     await pipeline(data, fh.createWriteStream());
     await rename(tmp, out);
@@ -144,6 +148,7 @@ export async function writeAtomically(out: string, data: AsyncIterable<Buffer | 
     await unlink(tmp).catch(() => {});
     throw err;
   } finally {
+    untrack();
     await fh.close().catch(() => {});
   }
 }

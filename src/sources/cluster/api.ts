@@ -1,9 +1,10 @@
 // Read-only access to the Kubernetes API through @kubernetes/client-node 1.x: pods page by page
 // (limit/continue, as `kubectl get --chunk-size` does), a container's previous log as a bounded
-// stream, a pod's events, nodes, and owner objects. Objects come back in their wire shape (the
-// client's ObjectSerializer), the same JSON a bundle stores, so live and offline analysis read the
-// same thing. Every call goes through withRetry; failures come out as ApiError with the server's
-// Status message.
+// stream, a pod's events, nodes, and owner objects. Objects come back as the JSON the server sent
+// (taken from the response before the client's typed model sees it), the same JSON a bundle stores,
+// so live and offline analysis read the same thing, and one malformed field (a timestamp that is not
+// a time) cannot make the client's model throw for a whole page. Every call goes through withRetry;
+// failures come out as ApiError with the server's Status message.
 import https from 'node:https';
 import { Readable, Writable } from 'node:stream';
 import {
@@ -15,8 +16,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import { from, of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import {
   ApiError,
   DEFAULT_RETRY,
@@ -46,6 +46,8 @@ export class ClusterApi {
   constructor(
     readonly kc: KubeConfig,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
+    /** Fires to cancel every request: those in flight are aborted, none starts after. */
+    private readonly cancel?: AbortSignal,
   ) {
     reuseConnections(kc);
     this.limiter = new RateLimiter(policy.qps, policy.burst);
@@ -59,8 +61,25 @@ export class ClusterApi {
     return this.kc.getCurrentCluster()?.server ?? '?';
   }
 
-  private call<T>(fn: (options: ReturnType<typeof abortable>) => Promise<T>): Promise<T> {
-    return withRetry((signal) => fn(abortable(signal)), this.policy, this.counters, this.limiter);
+  /** One request of the generated client, retried; resolves to the JSON body the server sent. */
+  private call(fn: (options: ReturnType<typeof rawJson>) => Promise<unknown>): Promise<WireObject> {
+    return withRetry(
+      async (signal) => {
+        const got: { json?: unknown } = {};
+        await fn(rawJson(signal, got));
+        if (typeof got.json !== 'object' || got.json === null || Array.isArray(got.json))
+          throw new ApiError({
+            status: 0,
+            reason: 'MalformedAnswer',
+            message: 'the API server answered with JSON that is not an object',
+          });
+        return got.json as WireObject;
+      },
+      this.policy,
+      this.counters,
+      this.limiter,
+      this.cancel,
+    );
   }
 
   /** The next continue token, or undefined at the end; a token seen before or too many pages stop the listing. */
@@ -95,8 +114,8 @@ export class ClusterApi {
           ? this.core.listNamespacedPod({ namespace: ns, ...common }, o)
           : this.core.listPodForAllNamespaces(common, o),
       );
-      yield itemsOf(page, 'pods').map((p) => wire(p, 'V1Pod'));
-      cont = this.nextPage(seen, page.metadata?._continue, 'pods');
+      yield itemsOf(page, 'pods');
+      cont = this.nextPage(seen, continueOf(page), 'pods');
     } while (cont);
   }
 
@@ -108,7 +127,7 @@ export class ClusterApi {
     const page = await this.call((o) =>
       this.core.listPodForAllNamespaces({ limit: chunkSize, ...(labelSelector ? { labelSelector } : {}) }, o),
     );
-    return { pods: itemsOf(page, 'pods').map((p) => wire(p, 'V1Pod')), more: !!page.metadata?._continue };
+    return { pods: itemsOf(page, 'pods'), more: !!continueOf(page) };
   }
 
   async listNodes(chunkSize: number): Promise<WireObject[]> {
@@ -119,18 +138,18 @@ export class ClusterApi {
       const page = await this.call((o) =>
         this.core.listNode({ limit: chunkSize, ...(cont ? { _continue: cont } : {}) }, o),
       );
-      out.push(...itemsOf(page, 'nodes').map((n) => wire(n, 'V1Node')));
-      cont = this.nextPage(seen, page.metadata?._continue, 'nodes');
+      out.push(...itemsOf(page, 'nodes'));
+      cont = this.nextPage(seen, continueOf(page), 'nodes');
     } while (cont);
     return out;
   }
 
   async pod(namespace: string, name: string): Promise<WireObject> {
-    return wire(await this.call((o) => this.core.readNamespacedPod({ namespace, name }, o)), 'V1Pod');
+    return this.call((o) => this.core.readNamespacedPod({ namespace, name }, o));
   }
 
   async node(name: string): Promise<WireObject> {
-    return wire(await this.call((o) => this.core.readNode({ name }, o)), 'V1Node');
+    return this.call((o) => this.core.readNode({ name }, o));
   }
 
   /** The events of one pod, as `kubectl describe pod` selects them. */
@@ -139,7 +158,7 @@ export class ClusterApi {
     const list = await this.call((o) =>
       this.core.listNamespacedEvent({ namespace, fieldSelector, limit: 500 }, o),
     );
-    return itemsOf(list, 'events').map((e) => wire(e, 'CoreV1Event'));
+    return itemsOf(list, 'events');
   }
 
   /**
@@ -165,8 +184,8 @@ export class ClusterApi {
           o,
         ),
       );
-      events.push(...itemsOf(list, 'events').map((e) => wire(e, 'CoreV1Event')));
-      cont = list.metadata?._continue || undefined;
+      events.push(...itemsOf(list, 'events'));
+      cont = continueOf(list);
       if (!cont) return { events, complete: true };
     }
     return { events, complete: false };
@@ -176,17 +195,17 @@ export class ClusterApi {
     const p = { namespace, name };
     switch (kind) {
       case 'ReplicaSet':
-        return wire(await this.call((o) => this.apps.readNamespacedReplicaSet(p, o)), 'V1ReplicaSet');
+        return this.call((o) => this.apps.readNamespacedReplicaSet(p, o));
       case 'Deployment':
-        return wire(await this.call((o) => this.apps.readNamespacedDeployment(p, o)), 'V1Deployment');
+        return this.call((o) => this.apps.readNamespacedDeployment(p, o));
       case 'DaemonSet':
-        return wire(await this.call((o) => this.apps.readNamespacedDaemonSet(p, o)), 'V1DaemonSet');
+        return this.call((o) => this.apps.readNamespacedDaemonSet(p, o));
       case 'StatefulSet':
-        return wire(await this.call((o) => this.apps.readNamespacedStatefulSet(p, o)), 'V1StatefulSet');
+        return this.call((o) => this.apps.readNamespacedStatefulSet(p, o));
       case 'Job':
-        return wire(await this.call((o) => this.batch.readNamespacedJob(p, o)), 'V1Job');
+        return this.call((o) => this.batch.readNamespacedJob(p, o));
       case 'CronJob':
-        return wire(await this.call((o) => this.batch.readNamespacedCronJob(p, o)), 'V1CronJob');
+        return this.call((o) => this.batch.readNamespacedCronJob(p, o));
     }
   }
 
@@ -201,29 +220,42 @@ export class ClusterApi {
     container: string,
     opts: { previous: boolean; limitBytes: number },
   ): Promise<Readable> {
-    return this.call(async () => {
-      // The server cuts the log at limitBytes; the cap here holds even against one that does not.
-      const cap = capBytes(opts.limitBytes, this.policy.timeoutMs);
-      try {
-        const controller = await this.logs.log(namespace, pod, container, cap.sink, {
-          previous: opts.previous,
-          limitBytes: opts.limitBytes,
-          follow: false,
-          timestamps: false,
-        });
-        cap.onFull = () => controller.abort();
-      } catch (err) {
-        cap.close();
-        const p = toProblem(err);
-        // The log client drops the Status body of a refusal; name the request so the message says what was refused.
-        if (p.status === 403)
-          p.message = `get pods/log ${namespace}/${pod} (container ${container}) was refused (HTTP 403)`;
-        if (p.status === 400)
-          p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
-        throw new ApiError(p);
-      }
-      return cap.out;
-    });
+    return withRetry(
+      async () => {
+        // The server cuts the log at limitBytes; the cap here holds even against one that does not.
+        const cap = capBytes(opts.limitBytes, this.policy.timeoutMs);
+        try {
+          const controller = await this.logs.log(namespace, pod, container, cap.sink, {
+            previous: opts.previous,
+            limitBytes: opts.limitBytes,
+            follow: false,
+            timestamps: false,
+          });
+          cap.onFull = () => controller.abort();
+          // A cancel (SIGINT) ends the log being read too: what arrived is all there is.
+          const stop = () => {
+            controller.abort();
+            cap.close();
+          };
+          this.cancel?.addEventListener('abort', stop, { once: true });
+          cap.out.once('close', () => this.cancel?.removeEventListener('abort', stop));
+        } catch (err) {
+          cap.close();
+          const p = toProblem(err);
+          // The log client drops the Status body of a refusal; name the request so the message says what was refused.
+          if (p.status === 403)
+            p.message = `get pods/log ${namespace}/${pod} (container ${container}) was refused (HTTP 403)`;
+          if (p.status === 400)
+            p.message = `the kubelet keeps no previous log for container ${container} of ${namespace}/${pod}`;
+          throw new ApiError(p);
+        }
+        return cap.out;
+      },
+      this.policy,
+      this.counters,
+      this.limiter,
+      this.cancel,
+    );
   }
 }
 
@@ -312,8 +344,14 @@ function reuseConnections(kc: KubeConfig): void {
 /** Pages of one listing read at most (500 pods a page: 2.5 million pods). */
 const MAX_PAGES = 5000;
 
-/** Request options that hand the attempt's AbortSignal to the HTTP request (client-node's middleware). */
-export function abortable(signal: AbortSignal) {
+/**
+ * Request options that hand the attempt's AbortSignal to the HTTP request, and take a successful
+ * answer's JSON before the generated client deserializes it: the client's model turns a timestamp
+ * that is not a time into an Invalid Date that throws when written back, and a string where it
+ * expects a list into an exception, which would lose a whole page for one bad field. The model is
+ * handed `{}` instead; a body that is not JSON is left to the client, which says so.
+ */
+function rawJson(signal: AbortSignal, got: { json?: unknown }) {
   return {
     middleware: [
       {
@@ -321,7 +359,25 @@ export function abortable(signal: AbortSignal) {
           ctx.setSignal(signal as Parameters<RequestContext['setSignal']>[0]);
           return of(ctx);
         },
-        post: (r: ResponseContext) => of(r),
+        post: (r: ResponseContext) =>
+          from(
+            (async () => {
+              if (r.httpStatusCode < 200 || r.httpStatusCode > 299) return r;
+              const text = await r.body.text();
+              let body = text;
+              try {
+                got.json = JSON.parse(text);
+                body = '{}';
+              } catch {
+                // not JSON: the client's own parse error says what it is
+              }
+              r.body = {
+                text: () => Promise.resolve(body),
+                binary: () => Promise.resolve(Buffer.from(body)),
+              };
+              return r;
+            })(),
+          ),
       },
     ],
     middlewareMergeStrategy: 'append' as const,
@@ -329,17 +385,20 @@ export function abortable(signal: AbortSignal) {
 }
 
 /** A list's items; `items: null` or a missing list is a malformed answer, said as such. */
-function itemsOf<T>(list: { items?: T[] | null } | undefined, what: string): T[] {
-  if (!list || !Array.isArray(list.items))
+function itemsOf(list: WireObject, what: string): WireObject[] {
+  const items = (list as { items?: unknown }).items;
+  if (!Array.isArray(items))
     throw new ApiError({
       status: 0,
       reason: 'MalformedAnswer',
       message: `the API server's answer to listing ${what} has no items list`,
     });
-  return list.items;
+  // An item that is not an object (null, a string) names nothing to read; it is left out here.
+  return items.filter((i): i is WireObject => typeof i === 'object' && i !== null && !Array.isArray(i));
 }
 
-/** Typed client object -> the JSON the API server sent (dates back to RFC 3339 strings, `_continue` to `continue`). */
-function wire(obj: unknown, type: string): WireObject {
-  return ObjectSerializer.serialize(obj, type, '') as WireObject;
+/** The list's continue token (metadata.continue), or undefined at the end. */
+function continueOf(list: WireObject): string | undefined {
+  const c = (list.metadata as { continue?: unknown } | undefined)?.continue;
+  return typeof c === 'string' && c !== '' ? c : undefined;
 }

@@ -1,7 +1,7 @@
 // Which containers a scan looks at: those that restarted, that are in CrashLoopBackOff, or whose
 // last run terminated with a non-zero exit code; with --since, only those whose last termination
 // falls in the window (a container in CrashLoopBackOff right now always counts).
-import { PodStatusView, type ContainerStatusView, type PodView } from './wire.js';
+import { podView, type ContainerStatusView, type PodView } from './wire.js';
 
 export interface CrashedContainer {
   namespace: string;
@@ -20,9 +20,8 @@ export function crashedContainers(
   pod: unknown,
   opts: { sinceMs?: number; now?: number } = {},
 ): CrashedContainer[] {
-  const parsed = PodStatusView.safeParse(pod);
-  if (!parsed.success) return [];
-  const p: PodView = parsed.data;
+  const p: PodView | undefined = podView(pod);
+  if (!p) return [];
   const statuses = [...(p.status?.containerStatuses ?? []), ...(p.status?.initContainerStatuses ?? [])];
   const out: CrashedContainer[] = [];
   for (const s of statuses) {
@@ -48,15 +47,19 @@ export function crashedContainers(
 function judge(
   s: ContainerStatusView,
 ): { why: string; finishedAt?: string; previous: boolean; crashLooping: boolean } | undefined {
-  const restarts = s.restartCount ?? 0;
   const waiting = s.state?.waiting?.reason;
   const crashLooping = waiting === 'CrashLoopBackOff';
   const last = s.lastState?.terminated;
   const now = s.state?.terminated;
+  // The kubelet fills lastState only when a container restarted: with restartCount missing or
+  // unreadable (a trimmed or malformed object), a last termination still says it restarted.
+  const unknownCount = s.restartCount === undefined && last !== undefined;
+  const restarts = s.restartCount ?? (unknownCount ? 1 : 0);
   const failedNow = now !== undefined && (now.exitCode ?? 0) !== 0;
   if (restarts === 0 && !crashLooping && !failedNow) return undefined;
   const why = [
-    restarts > 0 ? `${restarts} restart${restarts === 1 ? '' : 's'}` : '',
+    unknownCount ? 'restarted (restart count unreadable)' : '',
+    !unknownCount && restarts > 0 ? `${restarts} restart${restarts === 1 ? '' : 's'}` : '',
     crashLooping ? 'CrashLoopBackOff' : '',
     failedNow ? `terminated with exit ${now.exitCode}` : '',
   ].filter(Boolean);

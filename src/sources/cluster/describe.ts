@@ -3,12 +3,13 @@
 // describe output reads these, so a cluster fact and a pasted one raise the same causes. Each line
 // keeps the object and field it came from as its evidence source.
 import type { LogLine } from '../../evidence/types.js';
-import { EventView, PodStatusView, type WireObject } from './wire.js';
+import { EventView, podView, type WireObject } from './wire.js';
 
 export function describeLines(pod: WireObject, container: string, events: WireObject[]): LogLine[] {
   const out: LogLine[] = [];
-  const p = PodStatusView.safeParse(pod);
-  if (!p.success) return out;
+  const view = podView(pod);
+  if (!view) return out;
+  const p = { data: view };
   const ns = p.data.metadata.namespace ?? 'default';
   const name = p.data.metadata.name;
   const statuses = [

@@ -8,9 +8,10 @@ import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
 import { crashedContainers, type CrashedContainer } from './crashed.js';
 import type { Problem, Rule } from '../../evidence/problem.js';
-import { describeProblem } from './problems.js';
+import { podDefects } from './pod-facts.js';
+import { describeProblem, malformedPod } from './problems.js';
 import { ApiError, pool, toProblem, type ApiProblem } from './retry.js';
-import { controllerOf, OWNER_KINDS, PodStatusView, type OwnerKind, type WireObject } from './wire.js';
+import { controllerOf, OWNER_KINDS, podView, type OwnerKind, type WireObject } from './wire.js';
 
 export interface ScanScope {
   /** undefined with allNamespaces. */
@@ -107,6 +108,11 @@ export async function gatherCluster(
       ev.stats.pages++;
       ev.stats.pods += page.length;
       for (const pod of page) {
+        // A pod with a field that cannot be read is still scanned from the rest; the field is named once.
+        const defects = podDefects(pod, 'the API server');
+        const ns: unknown = pod.metadata?.namespace;
+        if (defects)
+          problems.push(malformedPod(defects, podKey(pod), typeof ns === 'string' ? ns : undefined));
         const crashed = crashedContainers(pod, {
           ...(scope.sinceMs !== undefined ? { sinceMs: scope.sinceMs } : {}),
           now,
@@ -355,20 +361,25 @@ export async function previousLog(
   }
 }
 
+/** "namespace/name" of a pod object, as the findings name pods; "?" for what a broken object lacks. */
+export function podKey(pod: WireObject): string {
+  const m = pod.metadata;
+  return `${typeof m?.namespace === 'string' ? m.namespace : 'default'}/${typeof m?.name === 'string' ? m.name : '?'}`;
+}
+
 function involvedName(event: WireObject): string | undefined {
   const o = (event as { involvedObject?: { name?: unknown } }).involvedObject;
   return typeof o?.name === 'string' ? o.name : undefined;
 }
 
 function isNotReady(pod: WireObject): boolean {
-  const p = PodStatusView.safeParse(pod);
-  if (!p.success || p.data.status?.phase !== 'Running') return false;
-  return p.data.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'False') ?? false;
+  const p = podView(pod);
+  if (p?.status?.phase !== 'Running') return false;
+  return p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'False') ?? false;
 }
 
 function nodeOf(pod: WireObject): string | undefined {
-  const p = PodStatusView.safeParse(pod);
-  return p.success ? p.data.spec?.nodeName : undefined;
+  return podView(pod)?.spec?.nodeName;
 }
 
 /** Restarting pods outside the scanned namespace, from one page of the cluster-wide pod list. */

@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import type { ClusterApi } from './api.js';
 import { crashedContainers } from './crashed.js';
 import type { Problem } from '../../evidence/problem.js';
-import { describeProblem } from './problems.js';
+import { podDefects } from './pod-facts.js';
+import { describeProblem, malformedPod } from './problems.js';
 import { toProblem } from './retry.js';
 import {
   ClusterUnreachable,
@@ -19,7 +20,7 @@ import {
   type ClusterEvidence,
   type LogSink,
 } from './gather.js';
-import { PodStatusView, type WireObject } from './wire.js';
+import { podView, type WireObject } from './wire.js';
 
 export interface PodTarget {
   namespace: string;
@@ -47,8 +48,7 @@ export async function gatherPod(
 ): Promise<PodEvidence> {
   const { namespace: ns, name } = target;
   const pod = await readPod(api, ns, name);
-  const view = PodStatusView.safeParse(pod);
-  const spec = view.success ? view.data.spec : undefined;
+  const spec = podView(pod)?.spec;
   const names = (spec?.containers ?? []).map((c) => c.name);
   const inits = (spec?.initContainers ?? []).map((c) => c.name);
   if (target.container !== undefined && ![...names, ...inits].includes(target.container))
@@ -58,6 +58,8 @@ export async function gatherPod(
   const wanted = (c: string) => target.container === undefined || c === target.container;
   const crashed = crashedContainers(pod).filter((c) => wanted(c.container));
   const problems: Problem[] = [];
+  const defects = podDefects(pod, 'the API server');
+  if (defects) problems.push(malformedPod(defects, `${ns}/${name}`, ns));
   const ev: PodEvidence = {
     server: api.server,
     scope: { namespace: ns },
@@ -162,12 +164,9 @@ async function readEvents(
 
 /** What each container that did not crash is doing, so "nothing to diagnose" says why. */
 function calmContainers(pod: WireObject, crashed: string[], wanted: (c: string) => boolean): string[] {
-  const view = PodStatusView.safeParse(pod);
-  if (!view.success) return [];
-  const statuses = [
-    ...(view.data.status?.initContainerStatuses ?? []),
-    ...(view.data.status?.containerStatuses ?? []),
-  ];
+  const view = podView(pod);
+  if (!view) return [];
+  const statuses = [...(view.status?.initContainerStatuses ?? []), ...(view.status?.containerStatuses ?? [])];
   const out: string[] = [];
   for (const s of statuses) {
     if (!wanted(s.name) || crashed.includes(s.name)) continue;
@@ -180,5 +179,10 @@ function calmContainers(pod: WireObject, crashed: string[], wanted: (c: string) 
         : 'running';
     out.push(`${s.name}: ${state}, ${s.restartCount ?? 0} restarts`);
   }
+  // A container of the spec that the status does not list: nothing says whether it ever ran or crashed.
+  const listed = new Set(statuses.map((s) => s.name));
+  for (const c of [...(view.spec?.initContainers ?? []), ...(view.spec?.containers ?? [])])
+    if (wanted(c.name) && !listed.has(c.name))
+      out.push(`${c.name}: no status in the pod object (status.containerStatuses has no entry for it)`);
   return out;
 }

@@ -4,6 +4,17 @@
 import type { ApiProblem } from './retry.js';
 import { ruleText, ruleYaml, type Problem, type Rule } from '../../evidence/problem.js';
 
+/** A pod object with fields that could not be read: one sentence (podDefects), the rest of it is used. */
+export function malformedPod(sentence: string, object: string, namespace?: string): Problem {
+  return {
+    kind: 'malformed',
+    rule: { verb: 'get', resource: 'pods', group: '', ...(namespace ? { namespace } : {}) },
+    object,
+    server: '',
+    sentence,
+  };
+}
+
 export function describeProblem(p: ApiProblem, rule: Rule, object: string, consequence: string): Problem {
   if (p.status === 403) {
     return {

@@ -129,6 +129,39 @@ function statusReason(code: number): string {
 // Not unref'd: a CLI waiting out a backoff or its rate limit has nothing else keeping it alive.
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The problem of a request given up because the caller cancelled (SIGINT, the agent stopping). */
+export function cancelled(): ApiError {
+  return new ApiError({ status: 0, reason: 'cancelled', message: 'the request was cancelled' });
+}
+
+/** Waits for `p` (a turn of the rate limiter), or rejects at once when `signal` fires first. */
+function unlessCancelled(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A backoff that ends at once, rejecting, when `signal` fires: a cancelled scan waits for nothing. */
+function sleepUnless(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(cancelled());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export interface RetryCounters {
   requests: number;
   retries: number;
@@ -169,19 +202,26 @@ export class RateLimiter {
 /**
  * Runs one API request with timeout, retries and backoff; throws ApiError with the final problem.
  * The request gets an AbortSignal that fires at the timeout, so an abandoned request is cancelled
- * (its socket closed) rather than left running and keeping the process alive.
+ * (its socket closed) rather than left running and keeping the process alive. `cancel` (the
+ * caller's: SIGINT, the agent stopping) aborts the request in flight, ends a backoff at once, and
+ * is checked again right before each attempt, so no request starts once it has fired.
  */
 export async function withRetry<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   policy: RetryPolicy,
   counters: RetryCounters,
   limiter?: RateLimiter,
+  cancel?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    await limiter?.take();
+    if (limiter) await unlessCancelled(limiter.take(), cancel);
+    // The backoff or the rate limit may have ended in the same turn as the cancel: check last.
+    if (cancel?.aborted) throw cancelled();
     counters.requests++;
     let timer: NodeJS.Timeout | undefined;
     const abort = new AbortController();
+    const onCancel = () => abort.abort(cancelled());
+    cancel?.addEventListener('abort', onCancel, { once: true });
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -196,6 +236,7 @@ export async function withRetry<T>(
       });
       return await Promise.race([fn(abort.signal), timeout]);
     } catch (err) {
+      if (cancel?.aborted) throw cancelled();
       const p = toProblem(abort.signal.aborted ? abort.signal.reason : err);
       if (!isRetryable(p) || attempt >= policy.retries) throw new ApiError(p);
       const backoff =
@@ -203,9 +244,11 @@ export async function withRetry<T>(
       const wait = p.retryAfterSeconds !== undefined ? p.retryAfterSeconds * 1000 : backoff;
       if (wait > policy.maxRetryAfterMs) throw new ApiError(p);
       counters.retries++;
-      await sleep(wait);
+      cancel?.removeEventListener('abort', onCancel);
+      await sleepUnless(wait, cancel);
     } finally {
       if (timer) clearTimeout(timer);
+      cancel?.removeEventListener('abort', onCancel);
     }
   }
 }

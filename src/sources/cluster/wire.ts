@@ -2,6 +2,7 @@
 // objects come from a server or a bundle someone handed over, and a field of the wrong type is
 // ignored, never a crash.
 import { z } from 'zod';
+import { tolerantParse } from './tolerant.js';
 
 export type WireObject = Record<string, unknown> & {
   kind?: string;
@@ -37,17 +38,46 @@ export function controllerOf(obj: unknown): { kind: string; name: string } | und
   return ref ? { kind: ref.kind, name: ref.name } : undefined;
 }
 
+/**
+ * A DNS-1123 subdomain (lowercase labels of [a-z0-9-] joined by dots, at most 253 characters): what
+ * the API server requires of a node name (ValidateNodeName). A name that is not one did not come from
+ * a real API server, and must never become a path (`../../etc`, `/`, a NUL).
+ */
+export function isDnsSubdomain(s: string): boolean {
+  return s.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s);
+}
+const NodeName = z.string().refine(isDnsSubdomain, { error: 'a DNS-1123 subdomain (a node name)' });
+
+/** RFC 3339 as the API writes metav1.Time (2026-11-29T11:57:30Z); anything else is not a time. */
+export const Timestamp = z
+  .string({ error: 'an RFC 3339 time' })
+  .refine(
+    (s) =>
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+    {
+      error: 'an RFC 3339 time',
+    },
+  );
+/** A count (restarts): a whole number, not negative. */
+export const Count = z
+  .number({ error: 'a whole number' })
+  .int({ error: 'a whole number' })
+  .min(0, { error: 'not negative' });
+/** A whole number (an exit code, a UID): signals are 128+n, UIDs are never fractions. */
+export const WholeNumber = z.number({ error: 'a whole number' }).int({ error: 'a whole number' });
+export const ExitCode = WholeNumber;
+
 const Terminated = z
   .object({
-    exitCode: z.number().optional(),
+    exitCode: ExitCode.optional(),
     reason: z.string().optional(),
-    finishedAt: z.string().optional(),
+    finishedAt: Timestamp.optional(),
   })
   .partial();
 const ContainerStatus = z.object({
   name: z.string(),
   ready: z.boolean().optional(),
-  restartCount: z.number().optional(),
+  restartCount: Count.optional(),
   state: z
     .object({
       waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
@@ -67,7 +97,7 @@ export const PodStatusView = z.object({
   metadata: Meta,
   spec: z
     .object({
-      nodeName: z.string().optional(),
+      nodeName: NodeName.optional(),
       containers: z.array(z.object({ name: z.string(), resources: Resources.optional() })).optional(),
       initContainers: z.array(z.object({ name: z.string(), resources: Resources.optional() })).optional(),
     })
@@ -84,6 +114,11 @@ export const PodStatusView = z.object({
     .optional(),
 });
 export type PodView = z.infer<typeof PodStatusView>;
+
+/** The pod's status view, each malformed field left out (podDefects names them); undefined: not a pod. */
+export function podView(pod: unknown): PodView | undefined {
+  return tolerantParse(PodStatusView, pod).data;
+}
 export type ContainerStatusView = z.infer<typeof ContainerStatus>;
 
 export const EventView = z.object({

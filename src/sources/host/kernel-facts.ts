@@ -161,7 +161,10 @@ function readOsRelease(root: HostRoot): NodeFacts['os'] {
   });
   const pretty = vals['PRETTY_NAME'] ?? vals['NAME'];
   const os: NonNullable<NodeFacts['os']> = {
-    evidence: pretty ? evidenceOf(r, pretty.line) : { source: r.path, text: r.text.split('\n')[0] ?? '' },
+    // A file with no PRETTY_NAME may be anything (64 MiB of NULs in a hostile snapshot): a bounded line.
+    evidence: pretty
+      ? evidenceOf(r, pretty.line)
+      : { source: r.path, text: (r.text.split('\n', 1)[0] ?? '').slice(0, 300) },
   };
   if (vals['ID']) os.id = vals['ID'].v;
   if (vals['VERSION_ID']) os.versionId = vals['VERSION_ID'].v;

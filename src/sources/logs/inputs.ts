@@ -7,10 +7,9 @@ import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Subject } from '../../evidence/types.js';
-import type { Pod } from '../cluster/pod-facts.js';
 import { describeFsError } from '../fs-errors.js';
 import { gunzipBounded, isGzip } from './gzip.js';
-import { podsFromText } from './pod-specs.js';
+import { podsFromText, type PodRead } from './pod-specs.js';
 import { SCAN_CHUNK_BYTES } from './scanner.js';
 import { readStdin } from './stdin.js';
 
@@ -24,9 +23,8 @@ export interface LogSource {
   warnings?: string[];
 }
 
-export interface PodSource {
+export interface PodSource extends PodRead {
   name: string;
-  pod: Pod;
 }
 
 export interface ExpandedInputs {
@@ -59,7 +57,7 @@ export async function expandInputs(args: string[], stdin: Readable = process.std
   for (const arg of list) {
     if (arg === '-') {
       const content = await readStdin(stdin, MAX_SPEC_BYTES);
-      if (content.kind === 'pods') for (const pod of content.pods) out.pods.push({ name: 'stdin', pod });
+      if (content.kind === 'pods') for (const pod of content.pods) out.pods.push({ name: 'stdin', ...pod });
       else
         out.logs.push({ name: 'stdin', open: () => content.stream, subject: {}, warnings: content.warnings });
       continue;
@@ -99,7 +97,12 @@ async function isBundleDir(dir: string): Promise<boolean> {
 }
 
 async function walk(root: string, dir: string, depth: number, out: ExpandedInputs): Promise<void> {
-  if (depth > MAX_DEPTH) return;
+  if (depth > MAX_DEPTH) {
+    // Said once per folder given: a log skipped in silence would read as "no crash" for it.
+    const sentence = `${root}: folders more than ${MAX_DEPTH} levels deep were not read (the first: ${dir}).`;
+    if (!out.errors.some((e) => e.startsWith(`${root}: folders more than`))) out.errors.push(sentence);
+    return;
+  }
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -163,9 +166,9 @@ async function addFile(path: string, shown: string, out: ExpandedInputs, regular
     return;
   }
   if (regular && /\.(ya?ml|json)$/i.test(path)) {
-    const pods = await readPodSpecs(path);
+    const pods = await readPodSpecs(path, shown);
     if (pods.length > 0) {
-      for (const pod of pods) out.pods.push({ name: shown, pod });
+      for (const pod of pods) out.pods.push({ name: shown, ...pod });
       return;
     }
   }
@@ -177,10 +180,10 @@ async function addFile(path: string, shown: string, out: ExpandedInputs, regular
 }
 
 /** Pods in a YAML or JSON file (a Pod, a List of Pods, or several documents). Anything else: []. */
-export async function readPodSpecs(path: string): Promise<Pod[]> {
+export async function readPodSpecs(path: string, shown = path): Promise<PodRead[]> {
   try {
     if ((await lstat(path)).size > MAX_SPEC_BYTES) return [];
-    return podsFromText(await readFile(path, 'utf8'));
+    return podsFromText(await readFile(path, 'utf8'), shown);
   } catch {
     return [];
   }

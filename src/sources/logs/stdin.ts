@@ -5,10 +5,10 @@
 import { Readable } from 'node:stream';
 import { gunzipBounded, isGzip } from './gzip.js';
 import { podsFromText } from './pod-specs.js';
-import type { Pod } from '../cluster/pod-facts.js';
+import type { PodRead } from './pod-specs.js';
 
 export type StdinContent =
-  { kind: 'pods'; pods: Pod[] } | { kind: 'log'; stream: Readable; warnings: string[] };
+  { kind: 'pods'; pods: PodRead[] } | { kind: 'log'; stream: Readable; warnings: string[] };
 
 /** A YAML document with a top-level kind or apiVersion line, or a JSON object naming one. */
 function looksLikeSpec(head: string): boolean {
@@ -37,7 +37,7 @@ export async function readStdin(stdin: Readable, maxSpecBytes: number): Promise<
   if (!isGzip(head) && looksLikeSpec(head.subarray(0, 64 << 10).toString('utf8'))) {
     while (!ended && size <= maxSpecBytes) await next();
     if (ended) {
-      const pods = podsFromText(Buffer.concat(held).toString('utf8'));
+      const pods = podsFromText(Buffer.concat(held).toString('utf8'), 'stdin');
       if (pods.length > 0) return { kind: 'pods', pods };
     }
   }

@@ -9,6 +9,7 @@
 import { request } from 'node:http';
 import { z } from 'zod';
 import type { KubeName, RuntimeContainer, RuntimeRead } from './types.js';
+import { runtimeEnvOf } from '../runtime-env.js';
 
 export type { KubeName, RuntimeContainer };
 export { numericUser } from './record.js';
@@ -42,6 +43,8 @@ const InspectSchema = z.object({
     .object({
       User: z.string().nullish(),
       Labels: z.record(z.string(), z.string()).nullish(),
+      Image: z.string().nullish(),
+      Env: z.array(z.string()).nullish().catch(null),
     })
     .nullish(),
   HostConfig: z
@@ -202,6 +205,8 @@ export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeCon
       ? { finishedAt: d.State.FinishedAt }
       : {}),
     ...(d.Config?.User ? { user: d.Config.User } : {}),
+    ...(d.Config?.Image ? { image: d.Config.Image } : {}),
+    ...runtimeEnvOf(d.Config?.Env),
     privileged: h.Privileged === true,
     pidsLimit: pids !== null && pids > 0 ? pids : null,
     memoryLimit: mem !== null && mem > 0 ? mem : null,

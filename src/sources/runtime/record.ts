@@ -58,6 +58,17 @@ export function recordedProcessFacts(rc: RuntimeContainer, withUserAndLimits: bo
         rc.runtime === 'docker' ? `HostConfig.Memory: ${rc.memoryLimit}` : `memory limit: ${rc.memoryLimit}`,
       ),
     };
+  // What it runs: the fix names that language runtime's own setting.
+  if (rc.image)
+    out.image = {
+      value: rc.image,
+      evidence: ev(rc.source, rc.runtime === 'docker' ? `Config.Image: ${rc.image}` : `image: ${rc.image}`),
+    };
+  if (rc.runtimeEnv)
+    out.runtimeEnv = rc.runtimeEnv.map((e) => ({
+      value: e,
+      evidence: ev(rc.source, `${rc.runtime === 'docker' ? 'Config.Env' : 'env'}: ${e}`),
+    }));
   if (!withUserAndLimits) return out;
   const uid = numericUser(rc.user);
   if (uid !== undefined)

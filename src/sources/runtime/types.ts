@@ -41,6 +41,10 @@ export interface RuntimeContainer {
    * for cgroupfs, "kubepods-burstable-pod<uid>.slice:cri-containerd:<id>" for systemd), when the runtime says.
    */
   cgroupsPath?: string;
+  /** The image it runs, as the runtime names it (a sign of its language runtime). */
+  image?: string;
+  /** Its runtime-tuning variables (JAVA_TOOL_OPTIONS, GOMEMLIMIT, ...), reduced by runtimeEnvEntry: never any other variable. */
+  runtimeEnv?: string[];
   /** Which runtime recorded it. */
   runtime: 'docker' | 'containerd' | 'cri-o' | 'cri';
   /** Where this was read, for evidence: "docker inspect <name>", "crictl inspect <id>". */

@@ -37,6 +37,8 @@ interface ContainerBlock {
   state?: { terminated: boolean; reason?: string; exitCode?: number; line?: TLine };
   restarts?: { value: number; line: TLine };
   memory?: { value: number; line: TLine };
+  /** "Image: eclipse-temurin:17-jre": which language runtime the fix is for. */
+  image?: { value: string; line: TLine };
 }
 
 function describe(sink: Sink, namespace: string | undefined): Reader {
@@ -115,6 +117,9 @@ function describe(sink: Sink, namespace: string | undefined): Reader {
           }
           break;
         }
+        case 'Image':
+          if (containers && /^[\w./:@-]{1,255}$/.test(v)) cur().image = { value: v, line: l };
+          break;
         case 'Restart Count':
           if (/^\d{1,9}$/.test(v)) cur().restarts = { value: Number(v), line: l };
           inState = undefined;
@@ -170,6 +175,10 @@ function emit(sink: Sink, pod: Partial<Subject> & { lines: TLine[] }, blocks: Co
     });
   }
   if (b.restarts) sink.setSubject(P, b.restarts.line, { restartCount: b.restarts.value });
+  if (b.image && !sink.process.image) {
+    sink.process.image = { value: b.image.value, evidence: sink.ev(b.image.line) };
+    sink.saw(P, b.image.line);
+  }
   if (b.memory && !sink.process.memoryLimit) {
     sink.process.memoryLimit = { value: b.memory.value, evidence: sink.ev(b.memory.line) };
     sink.saw(P, b.memory.line);

@@ -128,6 +128,21 @@ describe('expandInputs', () => {
   });
 });
 
+describe('deep folders', () => {
+  it('a log below the depth limit is not read in silence: one sentence names the first deep folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pm-deep-'));
+    const deep = join(root, ...Array.from({ length: 10 }, (_, i) => `d${i}`));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, 'crash.log'), 'panic: deep\n');
+    writeFileSync(join(root, 'top.log'), 'panic: top\n');
+    const out = await expandInputs([root]);
+    expect(out.logs.map((l) => l.name)).toEqual([join(root, 'top.log')]);
+    expect(out.errors).toEqual([
+      `${root}: folders more than 8 levels deep were not read (the first: ${join(root, 'd0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8')}).`,
+    ]);
+  });
+});
+
 describe('subjectFromPath', () => {
   it('reads rotated kubelet logs and ignores paths outside the layout', () => {
     expect(

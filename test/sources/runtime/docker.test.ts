@@ -96,6 +96,38 @@ const INSPECT = {
 };
 
 describe('readDocker over a unix socket', () => {
+  it('keeps the image and the runtime-tuning variables, reduced to their runtime flags: no other variable, no secret', async () => {
+    const inspect = {
+      ...INSPECT,
+      Config: {
+        User: '1000',
+        Labels: {},
+        Image: 'eclipse-temurin:17-jre',
+        Env: [
+          'PATH=/opt/java/openjdk/bin:/usr/bin',
+          'DB_PASSWORD=hunter2',
+          'JAVA_TOOL_OPTIONS=-Xmx600m -Djavax.net.ssl.keyStorePassword=hunter2 -XX:+ExitOnOutOfMemoryError',
+          'GOMEMLIMIT=$(cat /secret)',
+        ],
+      },
+    };
+    const eng = await fakeEngine((p) => {
+      if (p.startsWith('/v1.41/containers/json')) return [200, JSON.stringify([{ Id: ID, Names: [NAME] }])];
+      if (p === `/v1.41/containers/${ID}/json`) return [200, JSON.stringify(inspect)];
+      return [404, '{}'];
+    });
+    try {
+      const r = await readDocker(eng.socket);
+      expect(r.containers[0]).toMatchObject({
+        image: 'eclipse-temurin:17-jre',
+        runtimeEnv: ['JAVA_TOOL_OPTIONS=-Xmx600m -XX:+ExitOnOutOfMemoryError'],
+      });
+      expect(JSON.stringify(r.containers[0])).not.toContain('hunter2');
+    } finally {
+      eng.close();
+    }
+  });
+
   it('lists and inspects Kubernetes containers', async () => {
     const eng = await fakeEngine((p) => {
       if (p.startsWith('/v1.41/containers/json'))

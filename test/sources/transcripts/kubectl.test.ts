@@ -115,6 +115,8 @@ describe('kubectl describe pod', () => {
       restartCount: 5,
     });
     expect(f.process.memoryLimit).toMatchObject({ value: 50 * 1024 * 1024, evidence: { line: 13 } });
+    // The container's image (not the pod-level "Image(s):" summary): the fix names its language runtime.
+    expect(f.process.image).toMatchObject({ value: 'saadali/simmemleak', evidence: { line: 10 } });
   });
 
   it('an OOMKilled last state pasted alone (gimlet-io/gimlet#649); a running state is no exit', () => {

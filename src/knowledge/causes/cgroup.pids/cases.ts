@@ -100,7 +100,12 @@ export const cases: CauseCase[] = [
         pidsLevel('kubepods', '/kubepods', { max: 32768, current: 31874 }),
       ],
     }),
-    expect: { verdict: 'ruled-out', said: [/pids\.max 32768 is not below kernel\.pid_max 32768/] },
+    expect: {
+      verdict: 'ruled-out',
+      said: [
+        /pids\.max 32768 is not below the 32767 tasks the node can hold \(kernel\.pid_max 32768 allows PIDs 1 to 32767\)/,
+      ],
+    },
   },
   {
     name: 'container scope at 4915 = systemd DefaultTasksMax 15% of pid_max 32768, with big headroom',

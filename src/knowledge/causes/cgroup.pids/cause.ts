@@ -8,12 +8,14 @@ import type { CgroupLevel, Evidence, NodeFacts } from '../../../evidence/types.j
 import { dropIn, environmentOf, RECREATE_NOTE, type Environment } from '../../environment.js';
 import { defineCause, type Remediation, type Verdict } from '../../types.js';
 import {
+  afterColon,
   allHits,
   chainOf,
   firstEvidence,
   hitsWithId,
   hitsWithText,
   kernelLinesOf,
+  levelNames,
   raisedWhy,
   raisingEvidence,
   RUN_ON_NODE,
@@ -21,6 +23,8 @@ import {
   threadsOf,
   usage,
 } from '../shared/common.js';
+import { runtimesOn, threadFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { dockerPidsNote } from '../shared/runtime-notes.js';
 
 const EVENTS_SEMANTICS =
@@ -67,7 +71,11 @@ export const cause = defineCause({
     const fullChain = chainOf(node, 'pids');
     const chain = fullChain.filter((l) => l.max !== undefined);
     const podPids = node?.kubelet?.podPidsLimit;
-    const remediation = remediationFor(env, chain, podPids?.value);
+    const remediation = [
+      ...remediationFor(env, chain, podPids?.value),
+      // The threads of the runtime the evidence shows: where they come from and what bounds them.
+      ...threadFixes(ctx.incident.subject, languageOf(ctx)),
+    ];
 
     const controllers = node?.controllers;
     if (controllers && controllers.value.pids !== true) {
@@ -205,7 +213,7 @@ export const cause = defineCause({
     if (proofs.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `A pids cgroup limit was reached: ${proofs[0]!.reason}`,
+        summary: `A pids cgroup limit was reached: ${afterColon(proofs[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...proofs.map((p) => p.reason),
@@ -221,7 +229,7 @@ export const cause = defineCause({
     if (shared.length > 0) {
       return {
         verdict: 'likely',
-        summary: `A pids limit shared with other pods was reached: ${shared[0]!.reason}`,
+        summary: `A pids limit shared with other pods was reached: ${afterColon(shared[0]!.reason)}`,
         reasons: [...reasons, ...shared.map((x) => x.reason), ...origins, EVENTS_SEMANTICS],
         evidence: [...evidence, ...shared.flatMap((x) => x.evidence)],
         missing: [
@@ -281,17 +289,21 @@ export const cause = defineCause({
     }
 
     evidence.push(...chain.flatMap((l) => l.evidence.slice(0, 1)));
-    // A level cannot fill up before the node does when its limit is at least pid_max (or threads-max):
-    // it would need more tasks than the node can hold (the kubelet writes pid_max on kubepods).
-    const nodeCeiling = Math.min(node?.pidMax?.value ?? Infinity, node?.threadsMax?.value ?? Infinity);
+    // A level refuses a fork only when it already holds pids.max tasks (pids_try_charge: new > max), so
+    // it needs max + 1 tasks; the node holds at most pid_max - 1 (PIDs 1 to pid_max - 1) and at most
+    // threads-max (copy_process: nr_threads >= max_threads fails). A level whose pids.max is at least
+    // that ceiling cannot refuse before the node does (the kubelet writes pid_max on kubepods).
+    const byPids = node?.pidMax ? node.pidMax.value - 1 : Infinity;
+    const byThreads = node?.threadsMax?.value ?? Infinity;
+    const nodeCeiling = Math.min(byPids, byThreads);
     const unreachable = chain.filter(hasLimit).filter((l) => l.max >= nodeCeiling);
     for (const l of unreachable) {
       const by =
-        node?.pidMax && l.max >= node.pidMax.value
-          ? `kernel.pid_max ${node.pidMax.value}`
-          : `kernel.threads-max ${nodeCeiling}`;
+        byPids <= byThreads
+          ? `the ${byPids} tasks the node can hold (kernel.pid_max ${node!.pidMax!.value} allows PIDs 1 to ${byPids})`
+          : `the ${byThreads} tasks the node can hold (kernel.threads-max)`;
       reasons.push(
-        `The ${l.level} level's pids.max ${l.max} is not below ${by}: it would need more tasks than the node can hold, so the node-wide limit refuses first.`,
+        `The ${l.level} level's pids.max ${l.max} is not below ${by}: refusing a fork there takes ${l.max + 1} tasks in it, more than the node can hold, so a node-wide limit refuses first.`,
       );
     }
     if (unreachable.length > 0 && node?.pidMax) evidence.push(node.pidMax.evidence);
@@ -299,7 +311,7 @@ export const cause = defineCause({
     const hasContainer = chain.some((l) => l.level === 'container');
     if (limited.length === 0) {
       const known = chain.filter((l) => l.max === null || unreachable.some((u) => u === l));
-      const levels = known.map((l) => l.level).join(', ');
+      const levels = levelNames(known);
       if (hasContainer && known.length > 0) {
         return {
           verdict: 'ruled-out',
@@ -309,7 +321,7 @@ export const cause = defineCause({
               : "Ruled out: pids.max is unlimited at every level of the container's chain.",
           reasons: [
             ...reasons,
-            `pids.max reads "max" at every level read (${levels})${unreachable.length > 0 ? ', or a value the node cannot reach' : ''}: no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
+            `pids.max reads "max"${unreachable.length > 0 ? ', or a value the node cannot reach,' : ''} at every level read (${levels}): no pids cgroup limit can refuse a fork for this container, from its scope up to the root.`,
           ],
           evidence,
           missing: [],
@@ -436,8 +448,9 @@ function remediationFor(env: Environment, chain: CgroupLevel[], podPids: number 
     out.push({
       summary: `Give containers an explicit pids limit instead of the runtime's or systemd's default${env.el7 ? ' (RHEL 7 docker-1.13.1 sets 4096; CentOS/RHEL 7 systemd understands DefaultTasksMax from 219-37, RHEL 7.4)' : ''}. ${RECREATE_NOTE}`,
       commands: [
-        '# docker: /etc/docker/daemon.json {"default-pids-limit": -1}, or --pids-limit per container',
-        '# cri-o: [crio.runtime] pids_limit = -1 in /etc/crio/crio.conf (CRI-O 1.28 + runc 1.4: never leave it 0)',
+        // The node's runtime's own default, when it has one; systemd's DefaultTasksMax reaches every
+        // container scope created without a pids limit (systemd cgroup driver), whatever the runtime.
+        ...runtimesOn(env.runtime).flatMap((r) => r.defaultPids),
         "mkdir -p /etc/systemd/system.conf.d && printf '[Manager]\\nDefaultTasksMax=infinity\\n' > /etc/systemd/system.conf.d/podmortem-tasksmax.conf && systemctl daemon-reexec",
       ],
     });

@@ -6,7 +6,10 @@ import { environmentOf, kernelVersion, SYSCTL_NOTE } from '../../environment.js'
 import { defineCause } from '../../types.js';
 import { raisedWhy, raisingEvidence, RUN_ON_NODE, threadsOf } from '../shared/common.js';
 
-/** Tasks within this many PIDs of pid_max count as "at the limit" (PIDs below 300 are reserved after wrap). */
+/**
+ * Tasks within this many PIDs of the last one count as "at the limit": it is also RESERVED_PIDS, where
+ * allocation restarts after it wraps (kernel/pid.c), so the numbers below it are not handed out again.
+ */
 const AT_LIMIT_SLACK = 300;
 
 /** The largest pid_max a 64-bit kernel accepts (PID_MAX_LIMIT, 4194304): the value systemd >= 243 sets. */
@@ -122,14 +125,19 @@ export const cause = defineCause({
         `threads-max ${threadsMax.value} is below pid_max ${pidMax.value}: the node cannot hold enough tasks to use every PID, so threads-max would be reached first.`,
       );
     }
-    const free = pidMax.value - tasks.value;
+    // alloc_pid() takes numbers from [1, pid_max) (from [RESERVED_PIDS, pid_max) once the cursor has
+    // wrapped): pid_max 32768 allows 32767 PIDs, 1 to 32767. PID 0 is the idle task's and never handed out.
+    const numbers = pidMax.value - 1;
+    const free = Math.max(0, numbers - tasks.value);
     if (free <= AT_LIMIT_SLACK) {
       return {
         verdict: 'confirmed',
         summary: `The node holds ${tasks.value} tasks with kernel.pid_max ${pidMax.value}: PID numbers are exhausted.`,
         reasons: [
           ...reasons,
-          `${tasks.value} tasks of at most ${pidMax.value - 1} PIDs (${free} free): every new thread or process on the node fails with EAGAIN, root included.`,
+          free > 0
+            ? `Each of the node's ${tasks.value} tasks holds a PID, and kernel.pid_max ${pidMax.value} allows ${numbers} PIDs (1 to ${numbers}; PID 0 is never handed out): at most ${free} are left, fewer once allocation has wrapped (it then skips the numbers below ${AT_LIMIT_SLACK}), and after them every new thread or process on the node fails with EAGAIN, root included.`
+            : `Each of the node's ${tasks.value} tasks holds a PID, and kernel.pid_max ${pidMax.value} allows ${numbers} PIDs (1 to ${numbers}; PID 0 is never handed out): none is left, so every new thread or process on the node fails with EAGAIN, root included.`,
         ],
         evidence,
         missing: [],

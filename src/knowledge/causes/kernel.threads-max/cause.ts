@@ -107,7 +107,10 @@ export const cause = defineCause({
         summary: `The node holds ${tasks.value} tasks with kernel.threads-max ${threadsMax.value}: the limit is reached.`,
         reasons: [
           ...reasons,
-          `${usage(tasks.value, threadsMax.value)} of threads-max (${free} free): every new task on the node fails with EAGAIN, root included.`,
+          // copy_process() refuses a task once nr_threads >= max_threads: the node holds at most threads-max tasks.
+          free > 0
+            ? `${usage(tasks.value, threadsMax.value)} of threads-max: ${free} more task(s) fit, and after them every new task on the node fails with EAGAIN, root included.`
+            : `${usage(tasks.value, threadsMax.value)} of threads-max: every new task on the node fails with EAGAIN, root included.`,
         ],
         evidence,
         missing: [],

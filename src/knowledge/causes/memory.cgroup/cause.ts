@@ -8,9 +8,19 @@
 // kmem limit above all. docker inspect's "OOMKilled": false says the runtime saw no OOM event.
 // Sources: limits.md §1.1, §3.1, §5.3; torvalds/linux:mm/memcontrol.c, kernel/fork.c.
 import type { Evidence } from '../../../evidence/types.js';
-import { environmentOf, RECREATE_NOTE } from '../../environment.js';
-import { defineCause, type Remediation, type Verdict } from '../../types.js';
-import { bytes, errnoOf, hitsWithText, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { environmentOf } from '../../environment.js';
+import { defineCause, type Verdict } from '../../types.js';
+import {
+  afterColon,
+  bytes,
+  errnoOf,
+  hitsWithText,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+} from '../shared/common.js';
+import { memoryFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
 
 export const cause = defineCause({
@@ -26,7 +36,7 @@ export const cause = defineCause({
       'Exit 137 without OOMKilled is another SIGKILL (liveness probe, grace period expiry, a manual kill).',
     ],
     fix: [
-      'Raise resources.limits.memory, or make the program live within it: JVM -XX:MaxRAMPercentage leaving room for non-heap, Go GOMEMLIMIT at ~90% of the limit, Node --max-old-space-size.',
+      "Raise resources.limits.memory, or make the program live within it with its own runtime's setting: JVM -XX:MaxRAMPercentage (or -Xmx) leaving room for non-heap, Go GOMEMLIMIT at ~90% of the limit, Node.js --max-old-space-size, .NET DOTNET_GCHeapHardLimit; Python has no heap cap (fewer workers). podmortem picks the one the crash output, command, variables or image show.",
       "Find the growth (a leak, an unbounded cache, one thread stack per connection) with the runtime's memory profiler.",
     ],
     sources: [
@@ -45,15 +55,9 @@ export const cause = defineCause({
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const m = memoryFacts(ctx);
-    const remediation: Remediation[] = [
-      {
-        summary: `Raise the container memory limit, or cap the runtime below it (GOMEMLIMIT, -XX:MaxRAMPercentage, --max-old-space-size). ${RECREATE_NOTE}`,
-        commands: [
-          'kubectl set resources deployment/<name> -c <container> --limits=memory=<more>',
-          'kubectl set env deployment/<name> -c <container> GOMEMLIMIT=<90% of the limit>   # Go >= 1.19',
-        ],
-      },
-    ];
+    // The fix names the language runtime the evidence shows and the limit that applied.
+    const remediation = memoryFixes(ctx.incident.subject, ctx.process, languageOf(ctx));
+    const limitFact = ctx.process.memoryLimit;
     const proofs = m.memcg.filter((p) => p !== m.oomKilled);
     if (m.oomKilled && m.global.length > 0 && proofs.length === 0) {
       return {
@@ -76,7 +80,7 @@ export const cause = defineCause({
     if (m.memcg.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `The container's memory cgroup limit was reached: ${m.memcg[0]!.reason}`,
+        summary: `The container's memory cgroup limit was reached: ${afterColon(m.memcg[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...m.memcg.map((p) => p.reason),
@@ -91,7 +95,11 @@ export const cause = defineCause({
               ]
             : []),
         ],
-        evidence: [...evidence, ...m.memcg.flatMap((p) => p.evidence)],
+        evidence: [
+          ...evidence,
+          ...m.memcg.flatMap((p) => p.evidence),
+          ...(limitFact ? [limitFact.evidence] : []),
+        ],
         missing: [],
         remediation,
       };
@@ -102,7 +110,6 @@ export const cause = defineCause({
       ? `The tightest memory limit read is the ${tight.level.level} level at ${bytes(tight.used)} of ${bytes(tight.level.max)} (${((tight.used / tight.level.max) * 100).toFixed(1)}%).`
       : undefined;
     if (tight) evidence.push(...tight.level.evidence.slice(0, 1));
-    const limitFact = ctx.process.memoryLimit;
     if (limitFact) evidence.push(limitFact.evidence);
     const missing = [
       "kubectl get pod <pod> -o jsonpath='{..lastState.terminated.reason}'   # OOMKilled?",

@@ -8,9 +8,10 @@
 import type { Evidence } from '../../../evidence/types.js';
 import { RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
-import { errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import { afterColon, errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
 import { commitAccounting } from '../shared/commit-accounting.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
+import { CONTAINER_RUNTIMES, containerRuntimeOf } from '../shared/fixes-by-runtime.js';
 
 const commitRemediation: Remediation = {
   summary:
@@ -28,7 +29,7 @@ export const cause = defineCause({
     {
       signature: 'k8s.oomkilled',
       weight: 0.3,
-      why: 'On cgroup v2 containerd reports OOMKilled from memory.events oom_kill, which counts kills by the global OOM killer too: a node out of memory can look like a container at its limit.',
+      why: 'On cgroup v2 the runtime (containerd, CRI-O, Docker through containerd) reports OOMKilled from memory.events oom_kill, which counts kills by the global OOM killer too: a node out of memory can look like a container at its limit.',
     },
   ],
   title: 'Node memory exhausted (global OOM, overcommit)',
@@ -71,7 +72,7 @@ export const cause = defineCause({
     if (m.global.length > 0) {
       return {
         verdict: 'confirmed',
-        summary: `The node ran out of memory: ${m.global[0]!.reason}`,
+        summary: `The node ran out of memory: ${afterColon(m.global[0]!.reason)}`,
         reasons: [
           ...reasons,
           ...m.global.map((g) => g.reason),
@@ -146,7 +147,7 @@ export const cause = defineCause({
     }
     if (m.oomKilled) {
       extra.push(
-        "The container was OOMKilled and no kernel line says whether the memcg or the global OOM killer did it: on cgroup v1 containerd reports OOMKilled from the memcg's own OOM notification, on v2 from memory.events oom_kill, which also counts global kills.",
+        `The container was OOMKilled and no kernel line says whether the memcg or the global OOM killer did it: on cgroup v1 ${runtimeName(ctx.node?.runtime?.value)} learns of the kill from the memcg's own OOM notification, on v2 from memory.events oom_kill, which also counts global kills.`,
       );
       evidence.push(...m.oomKilled.evidence);
     }
@@ -166,3 +167,9 @@ export const cause = defineCause({
     };
   },
 });
+
+/** The runtime that records OOMKilled on this node, as a sentence names it. */
+function runtimeName(runtime: string | undefined): string {
+  const known = containerRuntimeOf(runtime);
+  return known ? CONTAINER_RUNTIMES[known].name : 'the runtime';
+}

@@ -10,6 +10,7 @@
 // the entrypoint (ulimit -v) sets it; the limit carries over to the restarted instance, its address
 // space does not.
 import type { Evidence } from '../../../evidence/types.js';
+import { environmentOf } from '../../environment.js';
 import { bytes, limitsOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
 import { defineCause, type CauseRaise, type Remediation } from '../../types.js';
 
@@ -63,6 +64,7 @@ export const cause = defineCause({
     ],
   },
   assess(ctx) {
+    const env = environmentOf(ctx.node);
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const remediation: Remediation[] = [
@@ -71,8 +73,11 @@ export const cause = defineCause({
           'Remove the address-space limit where it is set (entrypoint ulimit -v, dockerd default-ulimits "as", LimitAS= in the runtime unit), then recreate the containers; bound memory with the memory cgroup instead.',
         commands: [
           READ_LIMIT,
-          'systemctl show containerd docker -p LimitAS 2>/dev/null',
-          'grep -A3 \'"as"\' /etc/docker/daemon.json',
+          `systemctl show ${env.runtimeUnits.join(' ')} -p LimitAS`,
+          // dockerd's default-ulimits is the only runtime default that sets one.
+          ...(env.runtime && !/docker/i.test(env.runtime)
+            ? []
+            : ['grep -A3 \'"as"\' /etc/docker/daemon.json']),
         ],
       },
     ];

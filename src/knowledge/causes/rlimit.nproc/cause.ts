@@ -16,6 +16,8 @@ import {
   usage,
   limitsOf,
 } from '../shared/common.js';
+import { runtimesOn, threadFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { dockerUlimitNote, pamNote } from '../shared/runtime-notes.js';
 
 const EXEMPT_CAPS = ['SYS_ADMIN', 'SYS_RESOURCE'];
@@ -54,7 +56,7 @@ export const cause = defineCause({
     const p = ctx.process;
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
-    const remediation = remediationFor(env);
+    const remediation = [...remediationFor(env), ...threadFixes(ctx.incident.subject, languageOf(ctx))];
     const hint = hitsWithText(ctx, /may need to increase max user processes/)[0];
     if (hint)
       reasons.push(
@@ -302,12 +304,12 @@ function remediationFor(env: Environment): Remediation[] {
       ],
     },
     {
-      summary:
-        'Or set it per container in the runtime: containerd base_runtime_spec rlimits (CRI), or dockerd --default-ulimit.',
-      commands: [
-        '# containerd: a base_runtime_spec JSON with process.rlimits [{"type":"RLIMIT_NPROC","hard":1048576,"soft":1048576}], referenced from /etc/containerd/config.toml',
-        '# docker: /etc/docker/daemon.json {"default-ulimits": {"nproc": {"Name": "nproc", "Hard": 1048576, "Soft": 1048576}}}',
-      ],
+      summary: `Or give every container the limit through the runtime's own defaults (${runtimesOn(
+        env.runtime,
+      )
+        .map((r) => r.name)
+        .join(', ')}).`,
+      commands: runtimesOn(env.runtime).flatMap((r) => r.defaultRlimit('nproc', 1048576)),
     },
     {
       summary:

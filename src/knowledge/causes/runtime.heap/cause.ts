@@ -5,9 +5,10 @@
 // above) the container limit, and the kernel limit is the cause. Sources: limits.md §3.2, §5.3;
 // corpus cases jitsu-kafka-xmx-exceeds-limit, vcell-api-maxram80-nonheap-oomkill.
 import type { Evidence } from '../../../evidence/types.js';
-import { RECREATE_NOTE } from '../../environment.js';
-import { defineCause, type Remediation } from '../../types.js';
+import { defineCause } from '../../types.js';
 import { raisedWhy, raisingEvidence } from '../shared/common.js';
+import { heapFixes } from '../shared/fixes-by-runtime.js';
+import { languageOf } from '../shared/language.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
 
 export const cause = defineCause({
@@ -36,15 +37,8 @@ export const cause = defineCause({
     const reasons = raisedWhy(ctx);
     const evidence: Evidence[] = [...raisingEvidence(ctx)];
     const m = memoryFacts(ctx);
-    const remediation: Remediation[] = [
-      {
-        summary: `Size the runtime heap for the workload and leave room for non-heap memory under the container limit. ${RECREATE_NOTE}`,
-        commands: [
-          'kubectl set env deployment/<name> -c <container> JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"',
-          'kubectl set env deployment/<name> -c <container> NODE_OPTIONS=--max-old-space-size=<MiB below the limit>',
-        ],
-      },
-    ];
+    // The fix follows the cap the runtime named (heap, metaspace, direct buffers) and the runtime the evidence shows.
+    const remediation = heapFixes(ctx.incident.subject, ctx.process, languageOf(ctx), m.runtimeHeap?.what);
     if (m.runtimeHeap) {
       return {
         verdict: 'confirmed',

@@ -166,3 +166,34 @@ export function bytes(n: number): string {
 
 /** The same command to get node evidence, offered by every cause that lacks it. */
 export const RUN_ON_NODE = 'podmortem node (on the node), or podmortem analyze --node-root / with the log';
+
+const LEVEL_NAMES: Record<string, [one: string, many: string]> = {
+  container: ['the container scope', 'container scopes'],
+  pod: ['the pod', 'pod levels'],
+  qos: ['the QoS class', 'QoS classes'],
+  kubepods: ['kubepods', 'kubepods levels'],
+  unit: ['the runtime unit', 'runtime units'],
+  other: ['another level', 'other levels'],
+};
+
+/**
+ * The levels of a cgroup chain, each kind named once in chain order, with a count where a kind
+ * repeats (a pod has a scope per container, the pause sandbox's included): "2 container scopes,
+ * the pod and kubepods".
+ */
+export function levelNames(levels: Pick<CgroupLevel, 'level'>[]): string {
+  const counts = new Map<string, number>();
+  for (const l of levels) counts.set(l.level, (counts.get(l.level) ?? 0) + 1);
+  const parts = [...counts].map(([level, n]) => {
+    const [one, many] = LEVEL_NAMES[level] ?? [level, `${level} levels`];
+    return n === 1 ? one : `${n} ${many}`;
+  });
+  return parts.length <= 1
+    ? (parts[0] ?? '')
+    : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+/** A sentence continued after a colon: "…was reached: the kernel logged…" (a leading "The"/"A"/"An" lowercased, names kept). */
+export function afterColon(sentence: string): string {
+  return sentence.replace(/^(The|A|An) /, (w) => w.toLowerCase());
+}

@@ -4,6 +4,7 @@
 // Source: limits.md §5.3 (torvalds/linux:mm/oom_kill.c messages, containerd's OOMKilled reason).
 import type { CgroupLevel, Evidence } from '../../../evidence/types.js';
 import type { CauseContext } from '../../types.js';
+import { oomKilledSentence } from './fixes-by-runtime.js';
 import { chainOf, firstEvidence, hitsWithText, kernelLinesOf, numberField, sameCgroup } from './common.js';
 
 /** The word OOMKilled as a reason, not docker inspect's "OOMKilled": false. */
@@ -55,8 +56,7 @@ export function memoryFacts(ctx: CauseContext): MemoryFacts {
   if (notOom && !reasonHit && s.reason !== 'OOMKilled') out.notOomKilled = notOom.evidence;
   if (s.reason === 'OOMKilled' || reasonHit) {
     out.oomKilled = {
-      reason:
-        "The container runtime recorded reason OOMKilled: containerd sets it only after an OOM event of the container's memory cgroup.",
+      reason: oomKilledSentence(node?.runtime?.value),
       evidence: [
         reasonHit?.evidence ??
           subjectEv(

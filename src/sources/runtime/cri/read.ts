@@ -9,6 +9,7 @@ import { BadAnswer, CriClient } from './client.js';
 import { isGrpcError, Status } from './grpc.js';
 import { VerboseInfoSchema, type CriContainerStatus, type VerboseInfo } from './schema.js';
 import type { RuntimeContainer, RuntimeRead } from '../types.js';
+import { runtimeEnvOf } from '../../runtime-env.js';
 
 /** Containers inspected at most (a node runs a few hundred; the bound keeps time and memory flat). */
 const MAX_CONTAINERS = 2000;
@@ -149,6 +150,8 @@ export function toRuntimeContainer(
     restartCount: Number.isFinite(restartCount) ? restartCount : 0,
     ...(finishedAt ? { finishedAt } : {}),
     ...(user ? { user } : {}),
+    ...(s.image?.image ? { image: s.image.image } : {}),
+    ...runtimeEnvOf(spec?.process?.env),
     privileged: sc?.privileged === true || info?.privileged === true,
     pidsLimit: pids !== undefined && pids > 0 ? pids : null,
     memoryLimit: mem > 0 ? mem : null,

@@ -52,6 +52,7 @@ export const ContainerStatusSchema = z.object({
   labels: StringMap,
   annotations: StringMap,
   log_path: z.string(),
+  image: z.object({ image: z.string() }).nullish(),
   resources: z.object({ linux: z.object({ memory_limit_in_bytes: Int64 }).nullish() }).nullish(),
   user: z.object({ linux: z.object({ uid: Int64, gid: Int64 }).nullish() }).nullish(),
 });
@@ -70,6 +71,7 @@ export const RuntimeSpecSchema = z.object({
     .object({
       user: z.object({ uid: z.number(), gid: z.number().nullish() }).nullish(),
       rlimits: z.array(Rlimit).nullish(),
+      env: z.array(z.string()).nullish().catch(null),
       capabilities: z.object({ effective: z.array(z.string()).nullish() }).nullish(),
     })
     .nullish(),
