@@ -77,7 +77,12 @@ node's limits and headroom at /nodes/{node}).`,
         'push every incident to a podmortem server, e.g. http://podmortem-server:9714 (with --token-file)',
       ),
     )
-    .addOption(new Option('--token-file <file>', "the bearer token for --server (the server's --token-file)"))
+    .addOption(
+      new Option(
+        '--token-file <file>',
+        "the bearer token for --server: the server's --token-file, or a projected ServiceAccount token (--auth tokenreview); read at every push",
+      ),
+    )
     .addHelpText(
       'after',
       `

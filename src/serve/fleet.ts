@@ -3,12 +3,15 @@
 import type { Server } from 'node:http';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OpenedStore } from '../store/open.js';
+import type { Authenticate } from './auth.js';
 import { createAgentServer } from './http.js';
 import { ingestHandler } from './ingest.js';
 
 export interface FleetOptions {
   opened: OpenedStore;
   token: string | undefined;
+  /** --auth tokenreview: agents' ServiceAccount tokens verified by the Kubernetes API. */
+  authenticate?: Authenticate;
   /** How often /readyz's answer is refreshed from the store (default 5 s). */
   checkMs?: number;
 }
@@ -24,7 +27,7 @@ export function createFleetServer(o: FleetOptions): { server: Server; stop: () =
   });
   const refused = new Counter({
     name: 'podmortem_server_push_refused_total',
-    help: 'Pushes refused, by HTTP status (401 bad token, 400 invalid batch, 413 too large, 503 store down).',
+    help: 'Pushes refused, by HTTP status (401 bad token, 403 ServiceAccount not allowed, 400 invalid batch, 413 too large, 503 store down or TokenReview unanswered).',
     labelNames: ['status'],
     registers: [registry],
   });
@@ -45,6 +48,7 @@ export function createFleetServer(o: FleetOptions): { server: Server; stop: () =
     ingest: ingestHandler({
       store: o.opened.store,
       token: o.token,
+      ...(o.authenticate ? { authenticate: o.authenticate } : {}),
       onBatch: (r) => {
         if ('status' in r) refused.inc({ status: String(r.status) });
         else {

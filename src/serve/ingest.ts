@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreUnavailable, type IncidentItem, type IncidentStore } from '../store/types.js';
+import type { Authenticate } from './auth.js';
 
 /** A batch is at most this many bytes of JSON (an agent sends 100 incidents of tens of KiB). */
 export const MAX_BODY = 16 << 20;
@@ -18,6 +19,8 @@ export interface IngestOptions {
   store: IncidentStore;
   /** The token agents must present; undefined: the server was started without one and refuses pushes. */
   token: string | undefined;
+  /** --auth tokenreview: a token that is not `token` is verified by the Kubernetes API. */
+  authenticate?: Authenticate;
   /** Called with each batch's outcome (metrics). */
   onBatch?: (r: { accepted: number; duplicates: number } | { status: number }) => void;
 }
@@ -56,13 +59,26 @@ export function ingestHandler(o: IngestOptions) {
       // request timeout bounds the time), so the client reads this answer instead of a reset.
       req.resume();
     };
-    if (o.token === undefined)
-      return fail(403, 'This server was started without --token-file: it accepts no pushes.');
+    if (o.token === undefined && o.authenticate === undefined)
+      return fail(
+        403,
+        'This server was started without --token-file or --auth tokenreview: it accepts no pushes.',
+      );
+    const unauthorized = { 'www-authenticate': 'Bearer realm="podmortem"' };
     const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !tokenMatches(m[1]!, o.token))
-      return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', {
-        'www-authenticate': 'Bearer realm="podmortem"',
-      });
+    if (!m)
+      return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
+    if (o.token === undefined || !tokenMatches(m[1]!, o.token)) {
+      if (!o.authenticate)
+        return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
+      const decision = await o.authenticate(m[1]!);
+      if (!decision.ok)
+        return fail(
+          decision.status,
+          decision.error,
+          decision.status === 401 ? unauthorized : decision.status === 503 ? { 'retry-after': '5' } : {},
+        );
+    }
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/json\b/i.test(type))
       return fail(415, 'The body must be JSON (Content-Type: application/json).');

@@ -106,6 +106,48 @@ describe('SQLite store', () => {
     expect([...seen].sort().reverse()).toEqual(seen);
   });
 
+  it('migrates a file made before the cause index in place: the cause filter answers as before, by its new index', () => {
+    const file = join(dir, 'v1.db');
+    const first = new SqliteStore(file);
+    first.put(
+      Array.from({ length: 12 }, (_, n) => item(100 + n, {}, n % 3 ? 'cgroup.pids' : 'rlimit.nofile')),
+    );
+    first.close();
+    // Back to the schema before the cause index: incident_causes without the exit time.
+    const raw = new Database(file);
+    raw.exec(
+      'DROP INDEX incident_causes_at; DROP INDEX incident_causes_verdict_at; ALTER TABLE incident_causes DROP COLUMN at;',
+    );
+    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    raw.close();
+    const upgraded = new SqliteStore(file);
+    try {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = upgraded.query({ cause: 'cgroup.pids', limit: 3, ...(cursor ? { cursor } : {}) });
+        ids.push(...page.items.map((i) => i.id));
+        cursor = page.next ?? undefined;
+      } while (cursor);
+      const want = Array.from({ length: 12 }, (_, n) => n)
+        .filter((n) => n % 3)
+        .reverse()
+        .map((n) => item(100 + n).id);
+      expect(ids).toEqual(want);
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const plan = check
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT c.id FROM incident_causes c WHERE c.cause = 'x' ORDER BY c.at DESC, c.id DESC LIMIT 5",
+        )
+        .all() as { detail: string }[];
+      check.close();
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/incident_causes_at/);
+    } finally {
+      upgraded.close();
+    }
+  });
+
   it('refuses bad filters with a sentence', () => {
     expect(() => store.query({ since: 'last week' })).toThrow(/RFC 3339/);
     expect(() => store.query({ limit: 0 })).toThrow(/1 to 500/);

@@ -77,6 +77,10 @@ if (why && IN_CI) {
         { cause: 'kernel.pid_max', verdict: 'confirmed' },
         { cause: 'memory.cgroup_oom' }, // ruled out everywhere: nothing
         { verdict: 'confirmed', since: '2026-11-29T03:00:10Z', until: '2026-11-29T03:00:40Z' },
+        // A cause with other filters: rows walk the cause's own index, joined to their incidents.
+        { cause: 'rlimit.nofile', since: '2026-11-29T03:00:10Z', until: '2026-11-29T03:00:50Z' },
+        { cause: 'rlimit.nofile', verdict: 'confirmed', namespace: 'shop', node: 'node-2' },
+        { cause: 'kernel.pid_max', workload: 'checkout', limit: 3 },
       ];
       const all = async (s: IncidentStore, q: IncidentQuery) => {
         const ids: string[] = [];
@@ -123,6 +127,51 @@ if (why && IN_CI) {
       expect(await a.prune({ maxAgeMs: 365 * 24 * 3600_000 }, Date.parse('2026-12-01T00:00:00Z'))).toBe(1);
       expect(await a.has(old.id)).toBe(false);
       expect(await a.has(item(1).id)).toBe(true);
+    });
+
+    it('migrates a database of schema version 1 in place: the cause filter answers as before, by its new index', async () => {
+      // A database as podmortem's first schema left it: incident_causes without the exit time.
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query('CREATE DATABASE v1');
+      await admin.end();
+      const url = server.url.replace(/\/postgres$/, '/v1');
+      const old = await PgStore.open(url);
+      const items = Array.from({ length: 24 }, (_, n) => item(n));
+      await old.put(items);
+      await old.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP INDEX incident_causes_at; DROP INDEX incident_causes_verdict_at;
+                     ALTER TABLE incident_causes DROP COLUMN at; UPDATE podmortem_schema SET version = 1`);
+      const upgraded = await PgStore.open(url);
+      try {
+        const version = await c.query('SELECT version FROM podmortem_schema');
+        expect(version.rows).toEqual([{ version: PG_SCHEMA_VERSION }]);
+        const idx = await c.query("SELECT indexname FROM pg_indexes WHERE tablename = 'incident_causes'");
+        expect(idx.rows.map((x: { indexname: string }) => x.indexname)).toEqual(
+          expect.arrayContaining(['incident_causes_at', 'incident_causes_verdict_at']),
+        );
+        const ids: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await upgraded.query({
+            cause: 'kernel.pid_max',
+            limit: 2,
+            ...(cursor ? { cursor } : {}),
+          });
+          ids.push(...page.items.map((i) => i.id));
+          cursor = page.next ?? undefined;
+        } while (cursor);
+        const want = items
+          .filter((_, n) => n % 4 === 0)
+          .sort((x, y) => y.subject.finishedAt!.localeCompare(x.subject.finishedAt!))
+          .map((i) => i.id);
+        expect(ids).toEqual(want);
+      } finally {
+        await c.end();
+        await upgraded.close();
+      }
     });
 
     it('says in one sentence, without the password, that a database cannot be reached', async () => {

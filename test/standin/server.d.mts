@@ -34,6 +34,15 @@ export interface PostedEvent {
   reportingController?: string;
   regarding?: { kind?: string; name?: string; namespace?: string; uid?: string; fieldPath?: string };
 }
+/** Who a token is, as TokenReview's status.user says, plus the audiences it was issued for. */
+export interface ReviewIdentity {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  audiences?: string[];
+  extra?: Record<string, string[]>;
+}
+export function serviceAccountIdentity(namespace: string, name: string, audiences?: string[]): ReviewIdentity;
 export interface Standin {
   url: string;
   kubeconfig: string;
@@ -43,7 +52,12 @@ export interface Standin {
   /** Requests the client closed before any answer. */
   readonly aborted: number;
   requests: { method: string; path: string; query: Record<string, string> }[];
-  state: Required<StandinCluster> & { stalledLogs: Set<string>; posted: PostedEvent[] };
+  state: Required<StandinCluster> & {
+    stalledLogs: Set<string>;
+    posted: PostedEvent[];
+    /** Tokens TokenReview knows (add, rotate, revoke them during a test). */
+    reviewTokens: Map<string, ReviewIdentity>;
+  };
   inject(fault: StandinFault): void;
   count(path: RegExp): number;
   /** Removes every injected fault. */

@@ -14,6 +14,23 @@ import { makeCerts } from './certs.mjs';
 
 let cachedTls;
 
+/** The audiences of a token the API server issued without asking for one (its own). */
+const API_AUDIENCES = ['https://kubernetes.default.svc.cluster.local'];
+
+/** The identity TokenReview answers for a ServiceAccount's token (the shape kube-apiserver gives). */
+export function serviceAccountIdentity(namespace, name, audiences = API_AUDIENCES) {
+  return {
+    username: `system:serviceaccount:${namespace}:${name}`,
+    uid: `5a1b2c3d-0000-4000-8000-${Buffer.from(`${namespace}/${name}`).toString('hex').padEnd(12, '0').slice(0, 12)}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+    audiences,
+    extra: {
+      'authentication.kubernetes.io/pod-name': [`${name}-x7k2p`],
+      'authentication.kubernetes.io/pod-uid': ['0c9e3c53-2f5d-4b8e-9d0a-6f1f3e7c2b11'],
+    },
+  };
+}
+
 const GROUPS = {
   'apps/v1': ['replicasets', 'daemonsets', 'deployments', 'statefulsets'],
   'batch/v1': ['jobs'],
@@ -49,6 +66,8 @@ export async function startStandin(cluster, opts = {}) {
     stalledLogs: new Set(),
     /** Events POSTed to events.k8s.io/v1 (the agent's), in order. */
     posted: [],
+    /** ServiceAccount tokens TokenReview knows: token -> { username, uid, groups, audiences, extra }. */
+    reviewTokens: new Map(),
   };
   /** Requests seen: { method, path, query } */
   const requests = [];
@@ -159,6 +178,8 @@ export async function startStandin(cluster, opts = {}) {
       (m = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(p))
     )
       return createEvent(m[1], res.req, send);
+    if (res.req.method === 'POST' && p === '/apis/authentication.k8s.io/v1/tokenreviews')
+      return reviewToken(res.req, send);
     if (p === '/api/v1/nodes')
       return send(200, list('NodeList', state.nodes.filter(labelMatcher(q.get('labelSelector'))), q));
     if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p))) {
@@ -197,6 +218,63 @@ export async function startStandin(cluster, opts = {}) {
       const stored = { ...ev, metadata: { ...ev.metadata, namespace: ns, resourceVersion: String(rv++) } };
       state.posted.push(stored);
       send(201, stored);
+    });
+  }
+
+  /**
+   * POST of an authentication.k8s.io/v1 TokenReview, answered as kube-apiserver does: 201 with the
+   * review, status.authenticated and the user for a known token whose audiences meet the requested
+   * ones (status.audiences is the intersection), else status.error and no user.
+   */
+  function reviewToken(req, send) {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => {
+      body += c;
+      if (body.length > 1 << 20) req.destroy();
+    });
+    req.on('end', () => {
+      let review;
+      try {
+        review = JSON.parse(body);
+      } catch {
+        return send(400, statusObj(400, 'BadRequest', 'the body is not JSON'));
+      }
+      if (review?.kind !== 'TokenReview' || typeof review?.spec?.token !== 'string')
+        return send(
+          400,
+          statusObj(
+            400,
+            'BadRequest',
+            'TokenReview.authentication.k8s.io "" is invalid: spec.token: Required value',
+          ),
+        );
+      const wanted = review.spec.audiences ?? API_AUDIENCES;
+      const who = state.reviewTokens.get(review.spec.token);
+      let status;
+      if (!who) status = { user: {}, error: '[invalid bearer token, token lookup failed]' };
+      else {
+        const has = who.audiences ?? API_AUDIENCES;
+        const both = wanted.filter((a) => has.includes(a));
+        status =
+          both.length === 0
+            ? {
+                user: {},
+                error: `[invalid bearer token, token audiences ${JSON.stringify(has)} is invalid for the target audiences ${JSON.stringify(wanted)}]`,
+              }
+            : {
+                authenticated: true,
+                user: { username: who.username, uid: who.uid, groups: who.groups, extra: who.extra },
+                audiences: both,
+              };
+      }
+      send(201, {
+        kind: 'TokenReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: review.spec,
+        status,
+      });
     });
   }
 

@@ -73,7 +73,10 @@ describe('summaries on SQLite', () => {
     const path = join(dir, 'agent.db');
     new SqliteStore(path).close();
     const raw = new Database(path);
-    raw.exec('DROP INDEX incidents_cluster; DROP INDEX incidents_at_cause');
+    // Schema 1 as it shipped: without the UI's indexes (2) nor the cause rows' exit time (3).
+    raw.exec(
+      'DROP INDEX incidents_cluster; DROP INDEX incidents_at_cause; DROP INDEX incident_causes_at; DROP INDEX incident_causes_verdict_at; ALTER TABLE incident_causes DROP COLUMN at',
+    );
     raw.pragma('user_version = 1');
     raw.close();
     new SqliteStore(path).close();
@@ -81,7 +84,9 @@ describe('summaries on SQLite', () => {
     const names = (
       again.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]
     ).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['incidents_cluster', 'incidents_at_cause']));
+    expect(names).toEqual(
+      expect.arrayContaining(['incidents_cluster', 'incidents_at_cause', 'incident_causes_at']),
+    );
     expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     again.close();
   });
