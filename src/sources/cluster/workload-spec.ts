@@ -3,6 +3,7 @@
 // pod-template-hash label, as the Deployment controller names them) and each container's resources
 // as written. Validated with zod: a field of the wrong type is left out, never a crash.
 import { parseAllDocuments } from 'yaml';
+import { nestsDeeperThan } from '../nesting.js';
 import { z } from 'zod';
 
 /** A container's resources as a pod spec sets them (quantities as written). */
@@ -45,6 +46,8 @@ const PodView = z.object({
 
 export function workloadSpecsFromText(text: string, source: string): WorkloadSpec[] {
   const out: WorkloadSpec[] = [];
+  // Nested deeper than any pod spec: not parsed (the yaml parser's cost explodes with nesting).
+  if (nestsDeeperThan(text)) return out;
   try {
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) return [];

@@ -5,6 +5,7 @@
 // the field is left out and named in one sentence.
 import { parseAllDocuments } from 'yaml';
 import { podDefects, podSpec, type Pod } from '../cluster/pod-facts.js';
+import { nestsDeeperThan } from '../nesting.js';
 
 export interface PodRead {
   pod: Pod;
@@ -14,6 +15,8 @@ export interface PodRead {
 
 /** `from`: how the sentences name where the pod came from (the file name, "stdin"). */
 export function podsFromText(text: string, from: string): PodRead[] {
+  // Nested deeper than any pod spec: not parsed (the parser's cost explodes), read as a log instead.
+  if (nestsDeeperThan(text)) return [];
   try {
     const pods: PodRead[] = [];
     for (const doc of parseAllDocuments(text)) {
