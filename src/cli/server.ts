@@ -36,9 +36,11 @@ beside it. Without either the server accepts no pushes.`,
       ),
     )
     .addOption(
-      new Option('--store <url>', 'sqlite:///PATH or postgres://USER:PASSWORD@HOST:PORT/DB').default(
-        'sqlite:///var/lib/podmortem/server.db',
-      ),
+      // PODMORTEM_STORE keeps a database password out of the process's command line (a Secret
+      // mounted as an environment variable in deploy/server).
+      new Option('--store <url>', 'sqlite:///PATH or postgres://USER:PASSWORD@HOST:PORT/DB')
+        .env('PODMORTEM_STORE')
+        .default('sqlite:///var/lib/podmortem/server.db'),
     )
     .addOption(new Option('--token-file <file>', 'the bearer token agents must present (a mounted Secret)'))
     .addOption(
@@ -72,9 +74,9 @@ beside it. Without either the server accepts no pushes.`,
       `
 Examples:
   podmortem server --store sqlite:///tmp/pm.db --listen 127.0.0.1:9714
-  podmortem server --store "$DATABASE_URL" --token-file /etc/podmortem/token
+  PODMORTEM_STORE="$DATABASE_URL" podmortem server --token-file /etc/podmortem/token   # URL kept out of ps
   podmortem agent --server http://podmortem-server:9714 --token-file /etc/podmortem/token
-  podmortem server --store "$DATABASE_URL" --auth tokenreview --token-audience podmortem-server \
+  podmortem server --store "$DATABASE_URL" --auth tokenreview --token-audience podmortem-server \\
     --allow-serviceaccount podmortem/podmortem-agent
   podmortem agent --server http://podmortem-server:9714 --token-file /var/run/secrets/podmortem/token
   curl -s localhost:9714/api/v1/incidents?cause=kernel.pid_max | jq '.items[].node'

@@ -115,9 +115,10 @@ describeNeeding(
         expect(accepted, `${flag} is a flag of podmortem server`).toContain(flag);
       expect(flags.get('--listen')).toEqual(['0.0.0.0:9714']);
       expect(flags.get('--auth')).toEqual(['tokenreview']);
-      // --store comes from the Secret through the environment, never written in the manifest.
-      expect(flags.get('--store')).toEqual(['$(DATABASE_URL)']);
-      expect(c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({
+      // The store's URL comes from the Secret as PODMORTEM_STORE (read by --store when absent): never
+      // written in the manifest, never in the process's command line.
+      expect(flags.has('--store')).toBe(false);
+      expect(c.env?.find((e) => e.name === 'PODMORTEM_STORE')?.valueFrom?.secretKeyRef).toEqual({
         name: 'podmortem-server-db',
         key: 'url',
       });

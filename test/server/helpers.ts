@@ -10,10 +10,10 @@ export interface RunningServer {
   stop: () => Promise<number | null>;
 }
 
-export async function startServer(args: string[]): Promise<RunningServer> {
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [builtCli(), 'server', '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   let err = '';
   proc.stderr!.setEncoding('utf8');
