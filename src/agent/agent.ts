@@ -14,7 +14,7 @@ import { createAgentServer } from '../serve/http.js';
 import { eventPoster } from '../sinks/event-poster.js';
 import { EventSink } from '../sinks/kube-events.js';
 import { ResilientStore } from '../store/resilient.js';
-import type { IncidentItem } from '../store/types.js';
+import type { IncidentItem, NodeLimits } from '../store/types.js';
 import { Pusher, tokenFromFile } from './push.js';
 import { Recorder } from './recorder.js';
 import { connectRuntime, type RuntimeLink } from './runtime-link.js';
@@ -54,6 +54,10 @@ export class Agent {
   private events?: EventSink;
   private server?: Server;
   readonly pusher?: Pusher;
+  /** The node's limit readings to the server (at most 100 wait: older ones say little). */
+  readonly limitsPusher?: Pusher<NodeLimits>;
+  /** The last reading pushed: its limits as JSON and when (a reading goes when changed, else every 10 min). */
+  private lastPushed?: { json: string; at: number };
   private readonly abort = new AbortController();
   private connected = false;
   private runtimeProblem?: string = 'the container runtime is not connected yet.';
@@ -76,6 +80,19 @@ export class Agent {
         token: tokenFromFile(o.server.tokenFile),
         log: this.log,
       });
+    if (o.server)
+      this.limitsPusher = new Pusher<NodeLimits>(
+        {
+          server: o.server.url,
+          token: tokenFromFile(o.server.tokenFile),
+          log: this.log,
+          path: `/api/v1/nodes/${encodeURIComponent(this.node)}/limits`,
+          noun: 'limit readings',
+          batch: 20,
+          maxQueue: 100,
+        },
+        (r) => r.recordedAt,
+      );
     this.metrics = new AgentMetrics({
       storeUp: () => this.store.up,
       storePending: () => this.store.pendingCount,
@@ -277,7 +294,19 @@ export class Agent {
   private async refreshLimits(): Promise<void> {
     const ev = await readNodeEvidence(this.o.root);
     this.metrics.setLimits(ev.facts.limits);
-    this.store.putLimits({ node: this.node, recordedAt: new Date().toISOString(), limits: ev.facts.limits });
+    const reading = { node: this.node, recordedAt: new Date().toISOString(), limits: ev.facts.limits };
+    this.store.putLimits(reading);
+    this.pushLimits(reading);
+  }
+
+  /** To the server when the limits changed, and at least every 10 minutes (its node page stays current). */
+  private pushLimits(reading: NodeLimits): void {
+    if (!this.limitsPusher) return;
+    const json = JSON.stringify(reading.limits);
+    const now = Date.now();
+    if (this.lastPushed && this.lastPushed.json === json && now - this.lastPushed.at < 600_000) return;
+    this.lastPushed = { json, at: now };
+    this.limitsPusher.add(reading);
   }
 
   /** Exits waiting and being diagnosed are finished first (bounded by `graceMs`). */
@@ -289,6 +318,8 @@ export class Agent {
     this.events?.close();
     await this.pusher?.flush(Math.min(graceMs, 2000));
     this.pusher?.stop();
+    await this.limitsPusher?.flush(Math.min(graceMs, 1000));
+    this.limitsPusher?.stop();
     await new Promise<void>((r) => {
       if (!this.server) return r();
       this.server.close(() => r());

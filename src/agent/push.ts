@@ -2,7 +2,8 @@
 // queue and go in batches; a failure waits and retries with exponential backoff and jitter (a fleet
 // of agents must not hammer a server that just came back). The server stores by incident id, so a
 // batch sent twice (an answer lost on the way back) costs nothing. The token file is read at every
-// attempt: a rotated Secret is picked up without a restart.
+// attempt: a rotated Secret is picked up without a restart. The same queue carries the node's limit
+// readings to POST /api/v1/nodes/{node}/limits (path, key and noun set by the caller).
 import { readFileSync } from 'node:fs';
 import type { IncidentItem } from '../store/types.js';
 
@@ -21,12 +22,19 @@ export interface PushOptions {
   /** One request's time limit (default 15 s). */
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** Where batches go (default /api/v1/incidents). */
+  path?: string;
+  /** What the items are called in sentences (default "incidents"). */
+  noun?: string;
 }
+
+/** What a queue item is identified by: sent once per key while it waits. */
+export type ItemKey<T> = (item: T) => string;
 
 export const tokenFromFile = (file: string) => () => readFileSync(file, 'utf8').trim();
 
-export class Pusher {
-  private queue: IncidentItem[] = [];
+export class Pusher<T = IncidentItem> {
+  private queue: T[] = [];
   private readonly queued = new Set<string>();
   private running?: Promise<void>;
   private wake?: () => void;
@@ -41,8 +49,14 @@ export class Pusher {
   problem?: string;
   private readonly url: string;
 
-  constructor(private readonly o: PushOptions) {
-    this.url = `${o.server.replace(/\/+$/, '')}/api/v1/incidents`;
+  private readonly noun: string;
+
+  constructor(
+    private readonly o: PushOptions,
+    private readonly key: ItemKey<T> = (i) => (i as { id: string }).id,
+  ) {
+    this.url = `${o.server.replace(/\/+$/, '')}${o.path ?? '/api/v1/incidents'}`;
+    this.noun = o.noun ?? 'incidents';
     this.batchSize = o.batch ?? 100;
   }
 
@@ -50,16 +64,16 @@ export class Pusher {
     return this.queue.length;
   }
 
-  /** Queues an incident (once per id) and starts sending if idle. */
-  add(item: IncidentItem): void {
-    if (this.stopped || this.queued.has(item.id)) return;
+  /** Queues an item (once per key) and starts sending if idle. */
+  add(item: T): void {
+    if (this.stopped || this.queued.has(this.key(item))) return;
     if (this.queue.length >= (this.o.maxQueue ?? 10_000)) {
       const old = this.queue.shift()!;
-      this.queued.delete(old.id);
+      this.queued.delete(this.key(old));
       this.dropped++;
     }
     this.queue.push(item);
-    this.queued.add(item.id);
+    this.queued.add(this.key(item));
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
@@ -73,7 +87,7 @@ export class Pusher {
       if (outcome === 'done' || outcome === 'drop') {
         this.failures = 0;
         this.queue.splice(0, batch.length);
-        for (const i of batch) this.queued.delete(i.id);
+        for (const i of batch) this.queued.delete(this.key(i));
       } else if (outcome === 'retry') {
         this.failures++;
         await this.sleep(this.backoff());
@@ -89,7 +103,7 @@ export class Pusher {
     return exp / 2 + Math.random() * (exp / 2);
   }
 
-  private async send(batch: IncidentItem[]): Promise<'done' | 'drop' | 'retry' | 'smaller'> {
+  private async send(batch: T[]): Promise<'done' | 'drop' | 'retry' | 'smaller'> {
     let token: string;
     try {
       token = this.o.token();
@@ -138,8 +152,8 @@ export class Pusher {
       return 'smaller';
     }
     if (res.status === 400 || res.status === 413) {
-      // The server will never take these: keeping them would block every later incident.
-      this.o.log?.(`${this.url} refused ${batch.length} incidents for good: ${error()}`);
+      // The server will never take these: keeping them would block every later item.
+      this.o.log?.(`${this.url} refused ${batch.length} ${this.noun} for good: ${error()}`);
       this.dropped += batch.length;
       return 'drop';
     }
@@ -147,7 +161,7 @@ export class Pusher {
   }
 
   private fail(why: string): 'retry' {
-    const sentence = `${this.url}: ${why}; ${this.queue.length} incidents wait, retrying with backoff.`;
+    const sentence = `${this.url}: ${why}; ${this.queue.length} ${this.noun} wait, retrying with backoff.`;
     if (sentence !== this.problem) this.o.log?.(sentence);
     this.problem = sentence;
     return 'retry';

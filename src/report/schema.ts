@@ -87,7 +87,7 @@ const cause = z
   })
   .meta({ id: 'Cause', description: 'A candidate cause with its verdict and proof.' });
 
-const limit = z
+export const limitSchema = z
   .object({
     id: causeId,
     scope: z
@@ -157,7 +157,7 @@ function reportOf<S extends z.ZodType, C extends z.ZodType>(sig: S, cau: C) {
     findings: z.array(finding).optional(),
     node: z
       .object({
-        limits: z.array(limit).meta({ description: 'One entry per limit and scope.' }),
+        limits: z.array(limitSchema).meta({ description: 'One entry per limit and scope.' }),
         runtime: z
           .object({ name: z.string(), endpoint: z.string(), version: z.string().optional() })
           .optional()

@@ -6,6 +6,7 @@ import type { OpenedStore } from '../store/open.js';
 import type { Authenticate } from './auth.js';
 import { createAgentServer } from './http.js';
 import { ingestHandler } from './ingest.js';
+import { limitsIngestHandler } from './ingest-limits.js';
 
 export interface FleetOptions {
   opened: OpenedStore;
@@ -29,6 +30,11 @@ export function createFleetServer(o: FleetOptions): { server: Server; stop: () =
     name: 'podmortem_server_push_refused_total',
     help: 'Pushes refused, by HTTP status (401 bad token, 403 ServiceAccount not allowed, 400 invalid batch, 413 too large, 503 store down or TokenReview unanswered).',
     labelNames: ['status'],
+    registers: [registry],
+  });
+  const readings = new Counter({
+    name: 'podmortem_server_limit_readings_total',
+    help: "Node limit readings pushed by agents and stored (each the node's limits at one time).",
     registers: [registry],
   });
   let problem: string | undefined;
@@ -55,6 +61,15 @@ export function createFleetServer(o: FleetOptions): { server: Server; stop: () =
           incidents.inc({ result: 'accepted' }, r.accepted);
           incidents.inc({ result: 'duplicate' }, r.duplicates);
         }
+      },
+    }),
+    ingestLimits: limitsIngestHandler({
+      store: o.opened.store,
+      token: o.token,
+      ...(o.authenticate ? { authenticate: o.authenticate } : {}),
+      onBatch: (r) => {
+        if ('status' in r) refused.inc({ status: String(r.status) });
+        else readings.inc(r.accepted);
       },
     }),
   });

@@ -1,8 +1,8 @@
 // The agent's HTTP side (the contract's paths): /healthz, /readyz, /metrics, GET /api/v1/incidents
 // (filters, paging), /api/v1/incidents/{id}, /api/v1/nodes/{node}/limits, and the web UI (ui/: GET /
 // lists incidents linking each by its pod name, /incidents/{id}, /nodes/{node}, /workloads/...).
-// Read-only: any other method is refused, except POST /api/v1/incidents when the caller (the fleet
-// server) handles it. Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
+// Read-only: any other method is refused, except POST /api/v1/incidents and POST
+// /api/v1/nodes/{node}/limits when the caller (the fleet server) handles them. Bounded: short URLs, no bodies, timeouts, a cap on connections; every string
 // that reaches HTML is escaped, pages forbid inline script (UI_CSP), JSON is application/json.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -21,6 +21,8 @@ export interface ServeOptions {
   notReady: () => string | undefined;
   /** POST /api/v1/incidents (the fleet server's ingest); without it every method but GET is refused. */
   ingest?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** POST /api/v1/nodes/{node}/limits (the fleet server's ingest of agents' limit readings). */
+  ingestLimits?: (req: IncomingMessage, res: ServerResponse, node: string) => Promise<void>;
   /** Who answers, in sentences ("agent", "server"). */
   role?: string;
 }
@@ -58,6 +60,17 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
   if ((req.url ?? '').length > MAX_URL) return problem(res, 414, 'The URL is too long.');
   if (o.ingest && req.method === 'POST' && (req.url ?? '').split('?')[0] === '/api/v1/incidents')
     return o.ingest(req, res);
+  const pushedLimits = /^\/api\/v1\/nodes\/([^/?]+)\/limits$/.exec((req.url ?? '').split('?')[0]!);
+  if (o.ingestLimits && req.method === 'POST' && pushedLimits) {
+    let node: string;
+    try {
+      node = decodeURIComponent(pushedLimits[1]!);
+    } catch {
+      req.resume();
+      return problem(res, 400, 'The node name in the URL is not valid percent-encoding.');
+    }
+    return o.ingestLimits(req, res, node);
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', o.ingest ? 'GET, HEAD, POST' : 'GET, HEAD');
     req.resume();
@@ -65,7 +78,7 @@ async function handle(o: ServeOptions, req: IncomingMessage, res: ServerResponse
       res,
       405,
       o.ingest
-        ? 'Only GET is served here, and POST on /api/v1/incidents.'
+        ? `Only GET is served here, and POST on /api/v1/incidents${o.ingestLimits ? ' and /api/v1/nodes/{node}/limits' : ''}.`
         : `Only GET is served by the ${o.role ?? 'agent'}.`,
     );
   }

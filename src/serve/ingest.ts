@@ -35,7 +35,7 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected)) && expected.length > 0;
 }
 
-function answer(
+export function answer(
   res: ServerResponse,
   status: number,
   body: unknown,
@@ -50,47 +50,68 @@ function answer(
   res.end(JSON.stringify(body));
 }
 
+/** Answers a refusal with one sentence (counted by onBatch); undefined is returned for chaining. */
+export type Fail = (status: number, error: string, extra?: Record<string, string>) => undefined;
+
+export function failer(req: IncomingMessage, res: ServerResponse, onBatch: IngestOptions['onBatch']): Fail {
+  return (status, error, extra = {}) => {
+    onBatch?.({ status });
+    answer(res, status, { error }, extra);
+    // The rest of the body is read and discarded (never kept: memory stays bounded; the server's
+    // request timeout bounds the time), so the client reads this answer instead of a reset.
+    req.resume();
+    return undefined;
+  };
+}
+
+/**
+ * The checks every push passes before its body is parsed: a token (ours, or one the Kubernetes API
+ * vouches for), a JSON content type, a body of at most `max` bytes. The body, or undefined once
+ * refused.
+ */
+export async function authorizedBody(
+  o: Pick<IngestOptions, 'token' | 'authenticate'>,
+  req: IncomingMessage,
+  fail: Fail,
+  max = MAX_BODY,
+): Promise<Buffer | undefined> {
+  if (o.token === undefined && o.authenticate === undefined)
+    return fail(
+      403,
+      'This server was started without --token-file or --auth tokenreview: it accepts no pushes.',
+    );
+  const unauthorized = { 'www-authenticate': 'Bearer realm="podmortem"' };
+  const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
+  if (o.token === undefined || !tokenMatches(m[1]!, o.token)) {
+    if (!o.authenticate)
+      return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
+    const decision = await o.authenticate(m[1]!);
+    if (!decision.ok)
+      return fail(
+        decision.status,
+        decision.error,
+        decision.status === 401 ? unauthorized : decision.status === 503 ? { 'retry-after': '5' } : {},
+      );
+  }
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type))
+    return fail(415, 'The body must be JSON (Content-Type: application/json).');
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > max) return fail(413, `A batch is at most ${max >> 20} MiB.`);
+  try {
+    return await readBounded(req, max);
+  } catch (err) {
+    if (err instanceof InvalidBatch) return fail(413, err.message);
+    throw err;
+  }
+}
+
 export function ingestHandler(o: IngestOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const fail = (status: number, error: string, extra: Record<string, string> = {}) => {
-      o.onBatch?.({ status });
-      answer(res, status, { error }, extra);
-      // The rest of the body is read and discarded (never kept: memory stays bounded; the server's
-      // request timeout bounds the time), so the client reads this answer instead of a reset.
-      req.resume();
-    };
-    if (o.token === undefined && o.authenticate === undefined)
-      return fail(
-        403,
-        'This server was started without --token-file or --auth tokenreview: it accepts no pushes.',
-      );
-    const unauthorized = { 'www-authenticate': 'Bearer realm="podmortem"' };
-    const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m)
-      return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
-    if (o.token === undefined || !tokenMatches(m[1]!, o.token)) {
-      if (!o.authenticate)
-        return fail(401, 'A valid bearer token is required (Authorization: Bearer <token>).', unauthorized);
-      const decision = await o.authenticate(m[1]!);
-      if (!decision.ok)
-        return fail(
-          decision.status,
-          decision.error,
-          decision.status === 401 ? unauthorized : decision.status === 503 ? { 'retry-after': '5' } : {},
-        );
-    }
-    const type = req.headers['content-type'] ?? '';
-    if (!/^application\/json\b/i.test(type))
-      return fail(415, 'The body must be JSON (Content-Type: application/json).');
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > MAX_BODY) return fail(413, `A batch is at most ${MAX_BODY >> 20} MiB.`);
-    let raw: Buffer;
-    try {
-      raw = await readBounded(req, MAX_BODY);
-    } catch (err) {
-      if (err instanceof InvalidBatch) return fail(413, err.message);
-      throw err;
-    }
+    const fail = failer(req, res, o.onBatch);
+    const raw = await authorizedBody(o, req, fail);
+    if (!raw) return;
     let items: IncidentItem[];
     try {
       items = parseBatch(raw);

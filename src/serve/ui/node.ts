@@ -21,7 +21,7 @@ export async function nodePage(store: IncidentReader, role: string, node: string
         ${limitsTable(reading.limits, { allConsumers: true })}`
     : html`<p class="muted">
         No limit reading was recorded for this node
-        here${role === 'server' ? ' (agents keep their node’s readings; open the node’s agent for them)' : ''}.
+        here${role === 'server' ? ' (an agent started with --server pushes its node’s readings every minute they change; none has arrived from this node)' : ''}.
       </p>`;
   const body = html`<h1>Node ${node}</h1>
     ${windowLinks(segments, range)}
