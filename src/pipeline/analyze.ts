@@ -4,6 +4,8 @@
 import type { Readable } from 'node:stream';
 import type { Incident, LimitUsage, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
 import { podContainerFacts } from '../sources/cluster/pod-facts.js';
+import { describeLines } from '../sources/cluster/describe.js';
+import type { WireObject } from '../sources/cluster/wire.js';
 import { buildLimits } from '../sources/host/limits.js';
 import { readNodeFacts } from '../sources/host/node-facts.js';
 import { readTranscripts, type TranscriptFacts } from '../sources/transcripts/index.js';
@@ -92,7 +94,29 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       warnings.push(
         `${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`,
       );
-    if (!d.incident) {
+    // Nothing in the log, but the pod spec's status records a crash (OOMKilled, exit 137, Error):
+    // diagnose from that record, as `pod` and `scan` do, instead of "no crash recognized".
+    const fromStatus =
+      d.incident || !pod || !identity.container || !recordsACrash(recorded)
+        ? undefined
+        : await diagnoseContainer({
+            identity: { ...pastedSubject.identity, ...identity, ...log.subject },
+            recorded: { ...pastedSubject.recorded, ...recorded },
+            logs: [],
+            records: [
+              ...describeLines(pod.pod as unknown as WireObject, identity.container, []),
+              ...(scope?.records ?? []),
+            ],
+            ...(scope ? { node: scope.node } : {}),
+            process,
+            notes: [
+              `${log.name} shows no crash; the pod spec's status records the exit (${exitPhrase(recorded)}).`,
+              ...(fromPod?.notes ?? []),
+            ],
+            crashed: true,
+          });
+    const incident = d.incident ?? fromStatus?.incident;
+    if (!incident) {
       warnings.push(
         stats.bytes === 0
           ? `${log.name}: empty input.`
@@ -100,7 +124,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       );
       continue;
     }
-    incidents.push(d.incident);
+    incidents.push(incident);
   }
   // A pod spec alone (often piped on stdin) tells who crashed, not how: say what else to give.
   if (expanded.logs.length === 0 && expanded.pods.length > 0)
@@ -134,6 +158,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     warnings: [...inputErrors, ...fromBundles.warnings, ...warnings],
   };
   return { report, inputErrors };
+}
+
+/** A recorded exit that is a crash: a reason other than Completed, or a non-zero exit code. */
+function recordsACrash(r: Partial<Subject>): boolean {
+  if (r.reason !== undefined && r.reason !== 'Completed') return true;
+  return r.exitCode !== undefined && r.exitCode !== 0;
+}
+
+function exitPhrase(r: Partial<Subject>): string {
+  return [r.reason, r.exitCode !== undefined ? `exit ${r.exitCode}` : undefined].filter(Boolean).join(', ');
 }
 
 /** The pod spec given with a log: the one whose name/uid matches the log's path, or the only one given. */
