@@ -64,10 +64,16 @@ const CHECKS: Record<Need, () => string | undefined> = {
   python3: () => (onPath('python3') ? undefined : 'python3 (Debian python3)'),
 };
 
+/**
+ * A prerequisite checked elsewhere (PostgreSQL by test/server/pg-harness.ts, the containerd lab by
+ * test/lab/containerd/lab.ts): undefined when present, else what is missing as a phrase.
+ */
+export type Check = () => string | undefined;
+
 /** The first missing prerequisite as a phrase ("the Go toolchain (go, ...)"), or undefined. */
-export function missing(needs: readonly Need[]): string | undefined {
+export function missing(needs: readonly (Need | Check)[]): string | undefined {
   for (const n of needs) {
-    const why = CHECKS[n]();
+    const why = typeof n === 'function' ? n() : CHECKS[n]();
     if (why) return why;
   }
   return undefined;
@@ -78,7 +84,7 @@ export function missing(needs: readonly Need[]): string | undefined {
  * it is skipped with the reason printed (outside CI) or replaced by one failing test naming the
  * missing thing (CI=true), so the suite's own setup never runs half-way on an unfit machine.
  */
-export function describeNeeding(title: string, needs: readonly Need[], body: () => void): void {
+export function describeNeeding(title: string, needs: readonly (Need | Check)[], body: () => void): void {
   const why = missing(needs);
   if (!why) {
     describe(title, body);

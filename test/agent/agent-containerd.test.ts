@@ -11,6 +11,7 @@ import type { IncidentItem } from '../../src/store/types.js';
 import { ContainerdLab, labUnavailable, type LabPod } from '../lab/containerd/lab.js';
 import { startStandin, type Standin } from '../standin/server.mjs';
 import { incidents, series, startAgent, storedRows, until, type RunningAgent } from './helpers.js';
+import { crashPids } from './scenarios.js';
 
 const why = labUnavailable();
 const ci = process.env.CI === 'true';
@@ -52,12 +53,7 @@ describe.skipIf(why !== undefined && !ci)('podmortem agent on the containerd lab
       60_000,
       'readyz',
     );
-    pod = await lab.runPod({ pod: 'calico-node-ctd', namespace: 'kube-system', podPidsMax: 30 });
-    const crashed = await lab.runContainer(pod, {
-      container: 'calico-node',
-      command: ['/bin/crashlab', 'threads'],
-    });
-    await lab.exited(crashed);
+    pod = await crashPids(lab);
     const found = await until(
       () => incidents(agent, '&namespace=kube-system'),
       (items) => items.some((i) => i.subject.podUid === pod.uid),

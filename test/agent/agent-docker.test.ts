@@ -15,11 +15,7 @@ import { one, render, type K8sObject } from '../deploy/render.js';
 import { unauthorized, type RbacRule } from '../deploy/rbac.js';
 import { startStandin, type Standin } from '../standin/server.mjs';
 import { incidents, series, startAgent, storedRows, until, type RunningAgent } from './helpers.js';
-
-// The crashed instance holds what it opened until its stdin (a FIFO) closes 4 s later, so samples
-// taken every 0.5 s see it at its limit; then it exits 1. The twin only sleeps.
-const EMFILE_SCRIPT =
-  'busybox mkfifo /tmp/hold; (exec 3>/tmp/hold; sleep 4) & exec /bin/crashlab files </tmp/hold';
+import { crashEmfile } from './scenarios.js';
 
 describeNeeding('podmortem agent on the Docker lab', DOCKER_LAB_NEEDS, () => {
   let lab: DockerLab;
@@ -71,13 +67,7 @@ describeNeeding('podmortem agent on the Docker lab', DOCKER_LAB_NEEDS, () => {
     let item: IncidentItem;
 
     beforeAll(async () => {
-      pod = await lab.run({
-        pod: 'thumbnailer-0',
-        container: 'worker',
-        options: ['--ulimit', 'nofile=64:64'],
-        cmd: ['/bin/sh', '-c', EMFILE_SCRIPT],
-        then: ['/bin/sleep', '3600'],
-      });
+      pod = await crashEmfile(lab);
       const found = await until(
         () => incidents(agent, '&namespace=lab'),
         (items) => items.some((i) => i.subject.podUid === pod.uid),
