@@ -13,7 +13,7 @@ import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { describeFsError } from '../sources/fs-errors.js';
 import { readBundles } from './bundle.js';
 import { correlate } from '../diagnose/correlate.js';
-import { diagnoseContainer } from './container.js';
+import { diagnoseContainer, type ContainerEvidence } from './container.js';
 import { podScope } from './pod-scope.js';
 
 export interface AnalyzeOptions {
@@ -54,6 +54,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 
   const incidents: Incident[] = [...fromBundles.incidents];
   const pastedLimits: LimitUsage[] = [];
+  const fromStatus: { key: string; input: ContainerEvidence }[] = [];
   for (const log of expanded.logs) {
     // Command output pasted into the log (a ticket, a Markdown post): evidence under what the pod spec,
     // --uid and the snapshot say. Standard input is read once, by the crash scanner.
@@ -94,12 +95,18 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       warnings.push(
         `${log.name}: ${stats.hugeLines} line(s) longer than 16 KiB were read as a window around the match.`,
       );
-    // Nothing in the log, but the pod spec's status records a crash (OOMKilled, exit 137, Error):
-    // diagnose from that record, as `pod` and `scan` do, instead of "no crash recognized".
-    const fromStatus =
-      d.incident || !pod || !identity.container || !recordsACrash(recorded)
-        ? undefined
-        : await diagnoseContainer({
+    if (!d.incident) {
+      warnings.push(
+        stats.bytes === 0
+          ? `${log.name}: empty input.`
+          : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
+      );
+      // The pod spec's status may still record a crash (OOMKilled, exit 137): decided after every
+      // log is read, so a container whose crash another log shows is not diagnosed twice.
+      if (pod && identity.container && recordsACrash(recorded))
+        fromStatus.push({
+          key: containerKey({ ...identity, ...log.subject }),
+          input: {
             identity: { ...pastedSubject.identity, ...identity, ...log.subject },
             recorded: { ...pastedSubject.recorded, ...recorded },
             logs: [],
@@ -114,17 +121,18 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
               ...(fromPod?.notes ?? []),
             ],
             crashed: true,
-          });
-    const incident = d.incident ?? fromStatus?.incident;
-    if (!incident) {
-      warnings.push(
-        stats.bytes === 0
-          ? `${log.name}: empty input.`
-          : `${log.name}: no crash recognized in ${stats.lines} line(s).`,
-      );
+          },
+        });
       continue;
     }
-    incidents.push(incident);
+    incidents.push(d.incident);
+  }
+  // Nothing in any log, but the pod spec's status records the crash: diagnose from that record, as
+  // `pod` and `scan` do, once per container.
+  for (const later of fromStatus) {
+    if (incidents.some((i) => containerKey(i.subject) === later.key)) continue;
+    const d = await diagnoseContainer(later.input);
+    if (d.incident) incidents.push(d.incident);
   }
   // A pod spec alone (often piped on stdin) tells who crashed, not how: say what else to give.
   if (expanded.logs.length === 0 && expanded.pods.length > 0)
@@ -158,6 +166,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     warnings: [...inputErrors, ...fromBundles.warnings, ...warnings],
   };
   return { report, inputErrors };
+}
+
+function containerKey(s: Partial<Subject>): string {
+  return `${s.namespace ?? 'default'}/${s.pod ?? '?'}/${s.container ?? '?'}`;
 }
 
 /** A recorded exit that is a crash: a reason other than Completed, or a non-zero exit code. */

@@ -32,6 +32,15 @@ describe('analyze LOG pod.yaml when the log shows no crash', () => {
     expect(text).toContain('status.containerStatuses[checkout]');
   });
 
+  it('a container whose crash another log shows is diagnosed once, from that log', () => {
+    const ex = 'examples/calico-node-newosproc';
+    const r = podmortem(['analyze', `${ex}/calico-node.log`, quietLog, `${ex}/pod.yaml`, '-f', 'json']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { incidents: { signatures: { id: string }[] }[] };
+    expect(report.incidents).toHaveLength(1);
+    expect(report.incidents[0]!.signatures.map((s) => s.id)).toContain('go.newosproc');
+  });
+
   it('a status that records a clean exit (Completed, exit 0) is still "no crash recognized"', () => {
     const completed = join(dir, 'completed.yaml');
     writeFileSync(
