@@ -55,10 +55,7 @@ describeNeeding('the same crashes on Docker and on containerd', DOCKER_LAB_NEEDS
         restart: 'no',
       }),
     ]);
-    await Promise.all([
-      docker.restarted(dThreads.name),
-      docker.exited(dOom.name).then(() => docker.waitFor(dOom.name, (i) => i.State.OOMKilled, 60)),
-    ]);
+    await Promise.all([docker.restarted(dThreads.name), docker.oomKilled(dOom.name)]);
 
     // containerd: the lab plays the kubelet through CRI.
     const cThreads = await containerd.runPod({ pod: 'same-threads', namespace: 'lab', podPidsMax: 40 });
