@@ -6,7 +6,15 @@ import { UsageError } from './errors.js';
 import { ClusterUnreachable } from '../sources/cluster/gather.js';
 import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
 import { failOnOption, gate, type FailOn } from './gate.js';
-import { clusterSetup, intIn, retryPolicy } from './scan.js';
+import {
+  clusterSetup,
+  contextOption,
+  kubeconfigOption,
+  logBytesOption,
+  nodeEvidenceOption,
+  qpsOption,
+  retryPolicy,
+} from './scan.js';
 
 interface PodFlags {
   kubeconfig?: string;
@@ -32,31 +40,13 @@ export function podCommand(): Command {
       ].join('\n\n'),
     )
     .argument('<name>', 'the pod name')
-    .addOption(
-      new Option(
-        '--kubeconfig <file>',
-        'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
-      ),
-    )
-    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
     .addOption(new Option('-n, --namespace <ns>', "the pod's namespace (default: the context's namespace)"))
     .addOption(new Option('-c, --container <name>', 'only this container (default: every one that crashed)'))
-    .addOption(
-      new Option(
-        '--node-evidence <dir>',
-        'node snapshots to join, one folder per node name, each laid out like the host root that --node-root reads',
-      ),
-    )
-    .addOption(
-      new Option('--qps <n>', 'API requests per second at most (bursts of twice that); 0 for no limit')
-        .argParser(intIn(0, 1000))
-        .default(50),
-    )
-    .addOption(
-      new Option('--log-bytes <n>', 'bytes of each previous log to read at most')
-        .argParser(intIn(1024, 256 << 20))
-        .default(4 << 20),
-    )
+    .addOption(nodeEvidenceOption())
+    .addOption(qpsOption())
+    .addOption(logBytesOption())
     .addOption(formatOption())
     .addOption(outputOption())
     .addOption(noColorOption())

@@ -96,15 +96,31 @@ export interface ClusterFlags {
   logBytes: number;
 }
 
+// The options `scan` and `pod` share, written once so their help and bounds cannot drift apart.
+export const kubeconfigOption = (): Option =>
+  new Option(
+    '--kubeconfig <file>',
+    'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+  );
+export const contextOption = (): Option => new Option('--context <name>', 'kubeconfig context to use');
+export const nodeEvidenceOption = (): Option =>
+  new Option(
+    '--node-evidence <dir>',
+    'node snapshots to join, one folder per node name, each laid out like the host root that --node-root reads',
+  );
+export const qpsOption = (): Option =>
+  new Option('--qps <n>', 'API requests per second at most (bursts of twice that); 0 for no limit')
+    .argParser(intIn(0, 1000))
+    .default(50);
+export const logBytesOption = (): Option =>
+  new Option('--log-bytes <n>', 'bytes of each previous log to read at most')
+    .argParser(intIn(1024, 256 << 20))
+    .default(4 << 20);
+
 export function addClusterOptions(cmd: Command): Command {
   return cmd
-    .addOption(
-      new Option(
-        '--kubeconfig <file>',
-        'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
-      ),
-    )
-    .addOption(new Option('--context <name>', 'kubeconfig context to use'))
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
     .addOption(new Option('-n, --namespace <ns>', "scan one namespace (default: the context's namespace)"))
     .addOption(new Option('-A, --all-namespaces', 'scan every namespace').conflicts('namespace'))
     .addOption(new Option('-l, --selector <selector>', 'label selector, e.g. app=checkout,tier!=cache'))
@@ -114,12 +130,7 @@ export function addClusterOptions(cmd: Command): Command {
         'only restarts whose last termination is this recent, e.g. 30m, 2h, 1d',
       ).argParser(parseDuration),
     )
-    .addOption(
-      new Option(
-        '--node-evidence <dir>',
-        'node snapshots to join, one folder per node name, each laid out like the host root that --node-root reads',
-      ),
-    )
+    .addOption(nodeEvidenceOption())
     .addOption(
       new Option('--chunk-size <n>', 'pods per list request (limit/continue pagination)')
         .argParser(intIn(1, 5000))
@@ -128,16 +139,8 @@ export function addClusterOptions(cmd: Command): Command {
     .addOption(
       new Option('--concurrency <n>', 'API requests in flight at most').argParser(intIn(1, 32)).default(8),
     )
-    .addOption(
-      new Option('--qps <n>', 'API requests per second at most (bursts of twice that); 0 for no limit')
-        .argParser(intIn(0, 1000))
-        .default(50),
-    )
-    .addOption(
-      new Option('--log-bytes <n>', 'bytes of each previous log to read at most')
-        .argParser(intIn(1024, 256 << 20))
-        .default(4 << 20),
-    );
+    .addOption(qpsOption())
+    .addOption(logBytesOption());
 }
 
 export async function clusterSetup(
