@@ -30,8 +30,12 @@ export class Recognizer {
     this.index = new KeywordIndex(signatures.map((s) => s.keywords));
   }
 
-  add(line: LogLine): void {
-    const owners = this.index.ownersIn(line.text);
+  /**
+   * `keywords`: the signature keywords the line's text holds, when the caller already knows them (the
+   * scanner finds them in the same pass that finds the line); otherwise the text is searched.
+   */
+  add(line: LogLine, keywords?: readonly string[]): void {
+    const owners = keywords ? this.index.ownersOf(keywords) : this.index.ownersIn(line.text);
     for (let o = 0; o < owners.length; o++) {
       const sig = this.signatures[owners[o]!]!;
       const m = sig.pattern.exec(line.text);
