@@ -18,6 +18,8 @@ interface Entry {
   owners: number[];
 }
 
+const NONE: readonly number[] = [];
+
 export class KeywordIndex {
   /** Window length: the shortest keyword of two characters or more, capped so shifts fit in a byte. */
   private readonly m: number;
@@ -35,6 +37,8 @@ export class KeywordIndex {
   private readonly listedAt: Uint32Array;
   private call = 0;
   private readonly found: number[] = [];
+  /** Every keyword's entry, for ownersOf. */
+  private readonly byKeyword: ReadonlyMap<string, Entry>;
 
   /** keywordsOf[i] are the keywords of signature i. */
   constructor(keywordsOf: readonly (readonly string[])[]) {
@@ -48,6 +52,7 @@ export class KeywordIndex {
         if (!e.owners.includes(sig)) e.owners.push(sig);
       }
     });
+    this.byKeyword = entries;
     const blocked = [...entries.values()].filter((e) => e.keyword.length >= 2);
     this.single = [...entries.values()].filter((e) => e.keyword.length === 1);
     const m = Math.min(255, ...blocked.map((e) => e.keyword.length));
@@ -98,6 +103,28 @@ export class KeywordIndex {
       }
     }
     for (const e of this.single) if (text.includes(e.keyword)) this.list(e.owners);
+    if (found.length > 1) found.sort((a, b) => a - b);
+    return found;
+  }
+
+  /**
+   * ownersIn for a line whose keywords are already known (the scanner found them in the bytes while
+   * finding the line): the same answer without reading the text. Keywords no signature lists are
+   * ignored. The array may be reused by the next call.
+   */
+  ownersOf(keywords: readonly string[]): readonly number[] {
+    // One keyword (the usual case): its owners, ascending since signatures were added in order.
+    if (keywords.length === 1) return this.byKeyword.get(keywords[0]!)?.owners ?? NONE;
+    const found = this.found;
+    found.length = 0;
+    if (++this.call === 0xffffffff) {
+      this.listedAt.fill(0);
+      this.call = 1;
+    }
+    for (let k = 0; k < keywords.length; k++) {
+      const e = this.byKeyword.get(keywords[k]!);
+      if (e) this.list(e.owners);
+    }
     if (found.length > 1) found.sort((a, b) => a - b);
     return found;
   }

@@ -1,8 +1,8 @@
 // Turns the lines the scanner hands over into signature hits. A line is tested only against the
-// signatures that own a keyword it contains: its keywords are found in one pass over the line (a
-// table of keyword starts by their first two characters), so a log where every line carries a
-// common keyword (PostgreSQL's routine `FATAL:` auth failures) costs one pass and one or two
-// patterns per line, not every signature's keywords (measured in bench/README.md). Hits of one
+// signatures that own a keyword it contains: the scanner lists its keywords in the pass over the
+// bytes that found the line (or, when it cannot, they are found in one pass over the text), so a log
+// where every line carries a common keyword (PostgreSQL's routine `FATAL:` auth failures) costs one
+// pass and one or two patterns per line, not every signature's keywords (measured in bench/README.md). Hits of one
 // signature are merged (first fields win, a few evidence lines kept, every occurrence counted) so a
 // log that repeats a crash 10,000 times stays a small result.
 import type { Fields, LogLine, SignatureHit, Subject } from '../evidence/types.js';
@@ -30,8 +30,12 @@ export class Recognizer {
     this.index = new KeywordIndex(signatures.map((s) => s.keywords));
   }
 
-  add(line: LogLine): void {
-    const owners = this.index.ownersIn(line.text);
+  /**
+   * `keywords`: the signature keywords the line's text holds, when the caller already knows them (the
+   * scanner finds them in the same pass that finds the line); otherwise the text is searched.
+   */
+  add(line: LogLine, keywords?: readonly string[]): void {
+    const owners = keywords ? this.index.ownersOf(keywords) : this.index.ownersIn(line.text);
     for (let o = 0; o < owners.length; o++) {
       const sig = this.signatures[owners[o]!]!;
       const m = sig.pattern.exec(line.text);

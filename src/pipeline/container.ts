@@ -59,7 +59,9 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
   let tail: Evidence[] = [];
   for (const log of ev.logs) {
     try {
-      const stats = await scanStream(log.open(), log.name, PREFILTER, (line) => rec.add(line));
+      const stats = await scanStream(log.open(), log.name, PREFILTER, (line, keywords) =>
+        rec.add(line, keywords),
+      );
       if (stats.tail.length > 0)
         tail = stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text }));
       logs.push({ name: log.name, stats });

@@ -42,4 +42,18 @@ describe('KeywordIndex', () => {
     expect([...index.ownersIn('PANIC:')]).toEqual([3]);
     expect([...index.ownersIn('')]).toEqual([]);
   });
+
+  it('gives from the keywords a line holds (what the scanner hands over) the owners its search would find', () => {
+    const keywords = [...new Set(SIGNATURES.flatMap((s) => s.keywords))];
+    const piece = fc.oneof(fc.constantFrom(...keywords), fc.string({ maxLength: 6 }));
+    const check = (line: string): void => {
+      expect([...INDEX.ownersOf(keywords.filter((k) => line.includes(k)))], line).toEqual(naive(line));
+    };
+    for (const s of SIGNATURES) for (const c of s.cases) c.log.forEach(check);
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (parts) => check(parts.join(''))),
+      { numRuns: 1000 },
+    );
+    expect([...INDEX.ownersOf(['not a keyword'])]).toEqual([]);
+  });
 });

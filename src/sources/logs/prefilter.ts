@@ -17,6 +17,8 @@ interface Windowed {
   bytes: Buffer;
   /** Where the keyword's window starts inside it. */
   offset: number;
+  /** The keyword as the decoded text holds it, or undefined for a form only raw bytes hold (Docker-escaped). */
+  text: string | undefined;
 }
 
 export class Prefilter {
@@ -32,16 +34,32 @@ export class Prefilter {
   private readonly firstBlock = new Uint8Array(1 << (8 * B));
   /** Keywords whose window ends with this block (sparse array: faster than a Map in the hot loop). */
   private readonly buckets: Windowed[][] = [];
+  /**
+   * After findAny: the window end at which its hit was seen (every keyword whose window ends before
+   * it is absent from the range searched); -1 when the search has no windows (a one-byte keyword).
+   */
+  resumeAt = -1;
+  /**
+   * keywordsIn can list a line's keywords: false with a one-byte keyword (nothing is windowed) or a
+   * text keyword whose bytes do not say where the text holds it (see sameInText).
+   */
+  readonly canList: boolean;
 
-  constructor(keywords: Iterable<string>) {
+  /**
+   * `textKeywords`: the keywords a decoded line's text holds as they are (the others are raw-byte
+   * forms, such as Docker's escapes, that keywordsIn does not list); all of them when omitted.
+   */
+  constructor(keywords: Iterable<string>, textKeywords?: Iterable<string>) {
     const unique = [...new Set(keywords)].filter((k) => k.length > 0);
+    const inText = new Set(textKeywords ?? unique);
     this.keywords = unique.map((k) => Buffer.from(k, 'utf8'));
     this.longestKeyword = Math.max(0, ...this.keywords.map((k) => k.length));
     this.m = Math.min(255, ...this.keywords.map((k) => k.length));
+    this.canList = this.m >= B && [...inText].every(sameInText);
     if (this.m < B) return; // a one-byte keyword: find() falls back to indexOf
     const m = this.m;
     this.shift.fill(m - B + 1);
-    for (const k of this.keywords) {
+    for (const [index, k] of this.keywords.entries()) {
       const offset = rarestWindow(k, m);
       this.maxOffset = Math.max(this.maxOffset, offset);
       for (let q = offset + B - 1; q < offset + m; q++) {
@@ -51,7 +69,12 @@ export class Prefilter {
       }
       this.firstBlock[(k[offset]! << 8) | k[offset + 1]!] = 1;
       const last = (k[offset + m - 2]! << 8) | k[offset + m - 1]!;
-      (this.buckets[last] ??= []).push({ bytes: k, offset });
+      const word = unique[index]!;
+      (this.buckets[last] ??= []).push({
+        bytes: k,
+        offset,
+        text: inText.has(word) && sameInText(word) ? word : undefined,
+      });
     }
   }
 
@@ -94,6 +117,83 @@ export class Prefilter {
     return best;
   }
 
+  /**
+   * The start of a keyword lying wholly inside buf[from, to), or -1: the first one the search meets,
+   * which is not always the leftmost (windows sit at different offsets) but always lies in the first
+   * line holding one (a keyword holds no newline, so a line break between the leftmost and the one met
+   * first would put the latter's window after the leftmost's). The scanner needs the line, not the
+   * column: this stops at the hit instead of searching on for an earlier start. Sets resumeAt.
+   */
+  findAny(buf: Uint8Array, from: number, to: number): number {
+    this.resumeAt = -1;
+    if (this.keywords.length === 0) return -1;
+    if (this.m < B) return this.findShort(buf, from, to);
+    const { shift, firstBlock, buckets, m } = this;
+    let i = from + m - 1;
+    while (i < to) {
+      const block = (buf[i - 1]! << 8) | buf[i]!;
+      const s = shift[block]!;
+      if (s !== 0) {
+        i += s;
+        continue;
+      }
+      const w = i - m + 1;
+      if (firstBlock[(buf[w]! << 8) | buf[w + 1]!] === 1) {
+        const list = buckets[block]!;
+        for (let x = 0; x < list.length; x++) {
+          const { bytes, offset } = list[x]!;
+          const start = w - offset;
+          if (start >= from && start + bytes.length <= to && matchesAt(buf, start, bytes)) {
+            this.resumeAt = i;
+            return start;
+          }
+        }
+      }
+      i++;
+    }
+    return -1;
+  }
+
+  /**
+   * Writes to out[0, n) the text keywords lying wholly inside buf[from, to), each once, and returns n
+   * (out's length is left alone: setting it costs more than the search on a short line). The search
+   * starts at the window end `resumeAt` (the findAny that found the line's first keyword leaves it in
+   * this.resumeAt; pass -1 to search the whole range). Needs canList.
+   */
+  keywordsIn(buf: Uint8Array, resumeAt: number, from: number, to: number, out: string[]): number {
+    const { shift, firstBlock, buckets, m } = this;
+    let n = 0;
+    let i = Math.max(resumeAt, from + m - 1);
+    while (i < to) {
+      const block = (buf[i - 1]! << 8) | buf[i]!;
+      const s = shift[block]!;
+      if (s !== 0) {
+        i += s;
+        continue;
+      }
+      const w = i - m + 1;
+      if (firstBlock[(buf[w]! << 8) | buf[w + 1]!] === 1) {
+        const list = buckets[block]!;
+        for (let x = 0; x < list.length; x++) {
+          const { bytes, offset, text } = list[x]!;
+          const start = w - offset;
+          if (
+            text !== undefined &&
+            start >= from &&
+            start + bytes.length <= to &&
+            matchesAt(buf, start, bytes)
+          ) {
+            let seen = false;
+            for (let y = 0; y < n; y++) if (out[y] === text) seen = true;
+            if (!seen) out[n++] = text;
+          }
+        }
+      }
+      i++;
+    }
+    return n;
+  }
+
   /** With a keyword of one byte there is nothing to skip: the leftmost hit of any keyword, by indexOf. */
   private findShort(buf: Uint8Array, from: number, to: number): number {
     const view = Buffer.from(buf.buffer, buf.byteOffset, to);
@@ -104,6 +204,15 @@ export class Prefilter {
     }
     return best;
   }
+}
+
+/**
+ * A keyword whose UTF-8 bytes stand in a line exactly where the decoded text holds it: any string that
+ * survives the UTF-8 round trip and has no U+FFFD (which invalid bytes also decode to). A keyword
+ * starts with a lead or ASCII byte, which the decoder never takes as the continuation of bytes before it.
+ */
+function sameInText(k: string): boolean {
+  return !k.includes('\uFFFD') && Buffer.from(k, 'utf8').toString('utf8') === k;
 }
 
 function matchesAt(buf: Uint8Array, start: number, k: Buffer): boolean {

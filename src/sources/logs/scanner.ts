@@ -4,7 +4,7 @@
 // Memory stays bounded by the chunk size + MAX_CARRY whatever the input; a crash after a 64 MiB line
 // is still found because partial lines are scanned as they grow.
 import type { Readable } from 'node:stream';
-import { decodeLogLine, type LogLine } from './formats.js';
+import { decodeLogLine, decodeLogLineAt, type LogLine, type MessageStart } from './formats.js';
 import { Prefilter } from './prefilter.js';
 
 export type { LogLine } from './formats.js';
@@ -42,12 +42,13 @@ export { CHUNK as SCAN_CHUNK_BYTES };
  * character that Docker escapes (quotes, backslash, tab, <, >, &) is also searched in its escaped form.
  */
 export function buildPrefilter(keywords: Iterable<string>): Prefilter {
+  const given = new Set(keywords);
   const all = new Set<string>();
-  for (const k of keywords) {
+  for (const k of given) {
     all.add(k);
     all.add(dockerEscaped(k));
   }
-  return new Prefilter(all);
+  return new Prefilter(all, given);
 }
 
 /** A string as Docker's json-file driver writes it inside "log": JSON escapes plus \u003c \u003e \u0026
@@ -71,6 +72,15 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
 }
 
 /**
+ * Called for every line that contains a prefilter keyword. `keywords`, when given, are the keywords
+ * (as given to buildPrefilter) that the line's text holds, each once, found in the same pass over the
+ * bytes that found the line, so the receiver need not search the text again; undefined when the
+ * scanner could not tell (a Docker json-file line, whose text is unescaped from the bytes). The array
+ * is reused by the next call.
+ */
+export type OnLine = (line: LogLine, keywords?: readonly string[]) => void;
+
+/**
  * Scans a stream, calling onLine for every line that contains a prefilter keyword.
  * Line numbers are 1-based and count every newline of the raw input.
  */
@@ -78,7 +88,7 @@ export async function scanStream(
   stream: Readable,
   source: string,
   prefilter: Prefilter,
-  onLine: (line: LogLine) => void,
+  onLine: OnLine,
 ): Promise<ScanStats> {
   // A keyword cut in two between the chunks of a huge line lies wholly inside the overlap kept.
   const overlap = Math.max(OVERLAP, prefilter.longestKeyword);
@@ -94,35 +104,74 @@ export async function scanStream(
   let tail: Buffer = Buffer.alloc(0);
   let binary: boolean | undefined;
   let endsWithNewline = true;
+  const keywords: string[] = [];
+  const message: MessageStart = { textStart: -1 };
 
-  const emit = (buf: Buffer, lineStart: number, lineEnd: number, matchAt: number, line: number): void => {
+  /**
+   * Hands over the line buf[lineStart, lineEnd), found by a findAny from `searchedFrom` that hit at
+   * `hit` and left `resumeAt`.
+   */
+  const emit = (
+    buf: Buffer,
+    lineStart: number,
+    lineEnd: number,
+    hit: number,
+    resumeAt: number,
+    searchedFrom: number,
+    line: number,
+  ): void => {
     let start = lineStart;
     let end = lineEnd;
     let truncated = lineStart === 0 && carryContinues;
+    // Keywords before the search's start (a huge line's overlap) were not searched: list from the text's start.
+    let listFrom = searchedFrom > lineStart ? -1 : resumeAt;
     if (end - start > MAX_LINE_BYTES) {
       hugeLines++;
       truncated = true;
-      start = Math.max(lineStart, matchAt - 2048);
+      // The window is placed around the leftmost keyword, which findAny need not have met first.
+      const leftmost = prefilter.find(buf, Math.max(lineStart, searchedFrom), lineEnd);
+      start = Math.max(lineStart, (leftmost === -1 ? hit : leftmost) - 2048);
       end = Math.min(lineEnd, start + MAX_LINE_BYTES);
+      listFrom = -1;
     }
     if (end > start && buf[end - 1] === 13) end--; // CRLF
-    onLine(decodeLogLine(buf.subarray(start, end), source, line, truncated || start > lineStart));
+    const decoded = decodeLogLineAt(buf, start, end, source, line, truncated || start > lineStart, message);
+    if (message.textStart === -1 || !prefilter.canList) {
+      onLine(decoded);
+      return;
+    }
+    const n = prefilter.keywordsIn(buf, listFrom, message.textStart, end, keywords);
+    if (keywords.length !== n) keywords.length = n;
+    onLine(decoded, keywords);
   };
 
   /** Scans buf[0, end) for keywords starting at or after `from`; returns the newlines in buf[0, end). */
   const scanRegion = (buf: Buffer, end: number, from: number): number => {
+    // `counted` is a line start whose line number is `line`: when every line holds a keyword (a
+    // server's routine FATALs), the next hit is in the line starting there and one indexOf finds
+    // its end; no byte is looked at twice for newlines.
     let counted = 0;
     let line = lineNo;
-    let at = prefilter.find(buf, from, end);
+    let searchedFrom = from;
+    let at = prefilter.findAny(buf, from, end);
     while (at !== -1) {
-      const lineStart = at === 0 ? 0 : buf.lastIndexOf(10, at - 1) + 1;
-      let lineEnd = buf.indexOf(10, at);
-      if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-      line += countNewlines(buf, counted, lineStart);
-      counted = lineStart;
-      emit(buf, lineStart, lineEnd, at, line);
-      if (lineEnd + 1 >= end) break;
-      at = prefilter.find(buf, lineEnd + 1, end);
+      let lineStart = counted;
+      let nl = buf.indexOf(10, counted);
+      while (nl !== -1 && nl < at) {
+        line++;
+        lineStart = nl + 1;
+        nl = buf.indexOf(10, lineStart);
+      }
+      const lineEnd = nl === -1 || nl > end ? end : nl;
+      emit(buf, lineStart, lineEnd, at, prefilter.resumeAt, searchedFrom, line);
+      if (lineEnd + 1 >= end) {
+        counted = lineStart;
+        break;
+      }
+      line++;
+      counted = lineEnd + 1;
+      searchedFrom = counted;
+      at = prefilter.findAny(buf, counted, end);
     }
     return line - lineNo + countNewlines(buf, counted, end);
   };
