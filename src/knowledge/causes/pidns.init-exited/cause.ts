@@ -2,7 +2,10 @@
 // (the container's PID 1) has exited, and returns ENOMEM "for historical reasons"
 // (torvalds/linux:kernel/pid.c). It happens while a container is torn down, typically to a process
 // exec'd into it, or to the children of a PID 1 that died; a running program's own thread creation
-// while PID 1 lives never gets it. Sources: limits.md §1.4, §3.1.
+// while PID 1 lives never gets it, and once PID 1 has exited the kernel kills every task of the
+// namespace (kernel/pid_namespace.c zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to
+// all), so a thread creation is ruled out as the cause: the container stopped because its PID 1
+// exited. Sources: limits.md §1.4, §3.1.
 import type { Evidence } from '../../../evidence/types.js';
 import { defineCause } from '../../types.js';
 import { errnoOf, raisedWhy, raisingEvidence } from '../shared/common.js';
@@ -23,6 +26,7 @@ export const cause = defineCause({
     sources: [
       'torvalds/linux:kernel/pid.c (alloc_pid: PIDNS_ADDING cleared -> -ENOMEM)',
       'https://man7.org/linux/man-pages/man7/pid_namespaces.7.html',
+      'torvalds/linux:kernel/pid_namespace.c (zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every task of the namespace)',
     ],
   },
   assess(ctx) {
@@ -44,16 +48,28 @@ export const cause = defineCause({
     }
     // A thread created by a running program: that program is PID 1 or a child of a live PID 1. A fork from
     // a shell or a helper is what an exec into a terminating container does, so it stays open.
-    const threadCreation = ctx.raisedBy.some((r) => /newosproc|pthread|thread/.test(r.signature.id));
+    const threadCreation = ctx.raisedBy.every((r) => /newosproc|pthread|thread/.test(r.signature.id));
+    if (threadCreation) {
+      return {
+        verdict: 'ruled-out',
+        summary:
+          'A running program failed to create a thread: a dead pid-namespace init cannot be why its container stopped.',
+        reasons: [
+          ...reasons,
+          "A program creating threads is PID 1 of its container or a child of it. While PID 1 lives, PIDs are handed out; once it exits, the kernel stops handing them out and sends SIGKILL to every task of the namespace in the same step (zap_pid_ns_processes), so the container stopped because its PID 1 exited, not because of this thread.",
+        ],
+        evidence,
+        missing: [],
+        remediation: [],
+      };
+    }
     return {
-      verdict: threadCreation ? 'unlikely' : 'possible',
+      verdict: 'possible',
       summary:
         "Only if the failing process outlived its container's PID 1 (teardown, an exec into a terminating container).",
       reasons: [
         ...reasons,
-        threadCreation
-          ? 'A program that crashes creating a thread is normally PID 1 itself or a child of a live PID 1; the ENOMEM of a dead-init namespace appears only once PID 1 has exited, during teardown.'
-          : 'A fork that fails with ENOMEM from a shell or helper process is what a kubectl exec into a terminating container (PID 1 gone) gets; the memory limits are the other explanation.',
+        'A fork that fails with ENOMEM from a shell or helper process is what a kubectl exec into a terminating container (PID 1 gone) gets; the memory limits are the other explanation.',
       ],
       evidence,
       missing: [
