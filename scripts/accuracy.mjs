@@ -9,9 +9,7 @@
 //   contradicted    causes confirmed that the thread's causes do not include
 //   no-limit        cases whose thread found no resource limit, and how many got a limit confirmed or likely
 // Corpora: ../shared/corpus/incidents.jsonl, test/corpus/cases.jsonl (tuned on), test/heldout/cases.jsonl
-// (never tuned on). `--dist DIR` measures another build (an older commit's dist/). `--verbose` lists,
-// per case, the live candidates outside the thread's cause family (what lowers the precision) and
-// the rank of the thread's cause.
+// (never tuned on). `--dist DIR` measures another build (an older commit's dist/).
 /* global process, console */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -20,6 +18,8 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const distArg = process.argv.indexOf('--dist');
+// `--verbose` lists, per case, every live candidate with its verdict and those outside the thread's
+// cause family: what lowers the precision.
 const verbose = process.argv.includes('--verbose');
 const dist = distArg > 0 ? resolve(process.argv[distArg + 1]) : join(root, 'dist');
 const { analyze } = await import(pathToFileURL(join(dist, 'pipeline/analyze.js')).href);

@@ -213,9 +213,11 @@ export const cause = defineCause({
       verdict: m.oomKilled ? 'unlikely' : 'possible',
       summary: m.oomKilled
         ? 'OOMKilled most often means the container limit; a node-wide OOM is not excluded without the kernel log.'
-        : big && !commit
-          ? `The node may have refused to commit a ${Math.round(big.kb / 1024)} MiB thread stack; its overcommit settings were not read.`
-          : 'The node may have been out of memory; no kernel OOM line or memory figures were read.',
+        : commit
+          ? commit.summary
+          : big
+            ? `The node may have refused to commit a ${Math.round(big.kb / 1024)} MiB thread stack; its overcommit settings were not read.`
+            : 'The node may have been out of memory; no kernel OOM line or memory figures were read.',
       reasons: [...reasons, ...extra],
       evidence,
       missing,
