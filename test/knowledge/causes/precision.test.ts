@@ -16,7 +16,9 @@ const KAFKA = [
   '[56,420s][warning][os,thread] Unable to start thread - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k, guardsize: 0k, detached.',
 ];
 /** https://github.com/openshift/origin/issues/24360: CRI-O's pids limit of 1024. */
-const OPENSHIFT = ['Exception in thread "main" java.lang.OutOfMemoryError: unable to create new native thread'];
+const OPENSHIFT = [
+  'Exception in thread "main" java.lang.OutOfMemoryError: unable to create new native thread',
+];
 /** podmortem lab: Python 3.11 under a pids limit of 60. */
 const PYTHON = ["RuntimeError: can't start new thread"];
 /** https://github.com/golang/go/issues/37006: cgo's pthread_create. */
@@ -90,7 +92,9 @@ describe('reasoning that excludes a cause from another family', () => {
   });
 
   it('Go newosproc errno=12 (argoproj/argo-cd#4692): memory causes only, pidns.init-exited ruled out', () => {
-    const ranked = diagnoseCase({ lines: ['runtime: failed to create new OS thread (have 64 already; errno=12)'] });
+    const ranked = diagnoseCase({
+      lines: ['runtime: failed to create new OS thread (have 64 already; errno=12)'],
+    });
     const liveIds = ranked.filter((a) => a.verdict !== 'ruled-out').map((a) => a.id);
     expect(liveIds.sort()).toEqual(['memory.cgroup', 'memory.node']);
     expect(ranked.find((a) => a.id === 'pidns.init-exited')?.verdict).toBe('ruled-out');

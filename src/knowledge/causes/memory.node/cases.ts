@@ -148,7 +148,7 @@ export const cases: CauseCase[] = [
     },
   },
   {
-    name: "HotSpot's \"insufficient memory\" banner over a GC thread refused with EPERM: ruled out",
+    name: 'HotSpot\'s "insufficient memory" banner over a GC thread refused with EPERM: ruled out',
     source: JVM_GC_EPERM_SOURCE,
     log: JVM_GC_EPERM,
     expect: { verdict: 'ruled-out', said: [/EPERM/], evidence: ['pthread_create failed (EPERM)'] },

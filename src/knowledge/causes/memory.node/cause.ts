@@ -15,12 +15,7 @@ import { afterColon, errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '..
 import { commitAccounting } from '../shared/commit-accounting.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
 import { CONTAINER_RUNTIMES, containerRuntimeOf } from '../shared/fixes-by-runtime.js';
-import {
-  asksLargeStack,
-  largeStack,
-  notAMemoryErrno,
-  onlyThreadStacks,
-} from '../shared/thread-stack.js';
+import { asksLargeStack, largeStack, notAMemoryErrno, onlyThreadStacks } from '../shared/thread-stack.js';
 
 const commitRemediation: Remediation = {
   summary:

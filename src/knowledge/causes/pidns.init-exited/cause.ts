@@ -56,7 +56,7 @@ export const cause = defineCause({
           'A running program failed to create a thread: a dead pid-namespace init cannot be why its container stopped.',
         reasons: [
           ...reasons,
-          "A program creating threads is PID 1 of its container or a child of it. While PID 1 lives, PIDs are handed out; once it exits, the kernel stops handing them out and sends SIGKILL to every task of the namespace in the same step (zap_pid_ns_processes), so the container stopped because its PID 1 exited, not because of this thread.",
+          'A program creating threads is PID 1 of its container or a child of it. While PID 1 lives, PIDs are handed out; once it exits, the kernel stops handing them out and sends SIGKILL to every task of the namespace in the same step (zap_pid_ns_processes), so the container stopped because its PID 1 exited, not because of this thread.',
         ],
         evidence,
         missing: [],

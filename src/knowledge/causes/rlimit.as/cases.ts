@@ -79,7 +79,8 @@ export const cases: CauseCase[] = [
   },
   {
     name: '24 MiB JVM thread stacks refused with EAGAIN (-Xss24m): possible, above the task limits',
-    source: 'https://github.com/ctlab/metacherchant/issues/16 (a cluster job; more memory for the job fixed it)',
+    source:
+      'https://github.com/ctlab/metacherchant/issues/16 (a cluster job; more memory for the job fixed it)',
     log: [
       '[5.196s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 24576k, guardsize: 0k, detached.',
     ],
