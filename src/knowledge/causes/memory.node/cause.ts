@@ -196,9 +196,10 @@ export const cause = defineCause({
     if (big && !commit) {
       evidence.push(big.hit.evidence[0]!);
       extra.push(
-        `Each thread asked for a ${Math.round(big.kb / 1024)} MiB stack: strict overcommit (vm.overcommit_memory=2) or the heuristic on an old kernel refuses such mappings long before a task-count limit is near, and the JVM reports it as EAGAIN. A smaller -Xss, or more memory for the node or job, is the usual way out.`,
+        `A ${Math.round(big.kb / 1024)} MiB stack per thread is refused long before a task-count limit is near under strict overcommit, or by the heuristic of an old kernel short of memory; a smaller -Xss, or more memory for the node or the job, is the usual way out.`,
       );
-      missing.unshift('grep -E "CommitLimit|Committed_AS" /proc/meminfo; sysctl vm.overcommit_memory');
+      // The overcommit mode decides it: ask for it first.
+      missing.unshift(missing.splice(1, 1)[0]!);
     }
     if (errnoOf(ctx)?.value === 12 && !commit)
       extra.push(
