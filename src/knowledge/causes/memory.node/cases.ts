@@ -92,6 +92,13 @@ export const cases: CauseCase[] = [
     },
   },
   {
+    name: "fork ENOMEM in a pod, nothing read: possible, and says the kubelet's vm.overcommit_memory=1 refuses nothing",
+    source: `${REDIS_FORK_SOURCE}; kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go setupKernelTunables`,
+    log: [REDIS_FORK],
+    subject: { namespace: 'default', pod: 'redis-0' },
+    expect: { verdict: 'possible', said: [/kubelet sets vm\.overcommit_memory=1/] },
+  },
+  {
     name: 'fork ENOMEM under vm.overcommit_memory=2 with Committed_AS at 90% of CommitLimit: likely',
     source: `${REDIS_FORK_SOURCE}; the meminfo figures from https://github.com/rr-debugger/rr/issues/3721, mode 2 as in https://github.com/moby/moby/issues/31834`,
     log: [REDIS_FORK],

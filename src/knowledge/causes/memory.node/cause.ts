@@ -66,7 +66,7 @@ export const cause = defineCause({
       'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
       'bminor/glibc:nptl/allocatestack.c (the stack is mapped PROT_NONE, then mprotect makes it writable: the commit is charged there, and its ENOMEM is returned) and nptl/pthread_create.c (ENOMEM becomes EAGAIN)',
       'torvalds/linux:mm/mprotect.c (mprotect_fixup: security_vm_enough_memory_mm when a private mapping becomes writable)',
-      'kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go (setupKernelTunables: the kubelet sets vm.overcommit_memory=1, or refuses to start with protectKernelDefaults)',
+      'kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go (setupKernelTunables: desiredState vm/overcommit_memory = 1, set at start or, with protectKernelDefaults, required)',
     ],
   },
   assess(ctx) {
@@ -204,6 +204,11 @@ export const cause = defineCause({
     if (errnoOf(ctx)?.value === 12 && !commit)
       extra.push(
         "errno 12 (ENOMEM) from fork or an mmap is the node's commit accounting refusing it (vm.overcommit_memory 2 past CommitLimit, or the heuristic refusing a large parent); from a thread's clone, the node out of memory for kernel allocations.",
+      );
+    // The kubelet makes the commit accounting accept everything on the nodes it runs; read it anyway.
+    if (!commit && (big || stacks || errnoOf(ctx)?.value === 12) && ctx.incident.subject.pod)
+      extra.push(
+        'On a Kubernetes node the kubelet sets vm.overcommit_memory=1 when it starts (with protectKernelDefaults it refuses to start unless it is 1), and mode 1 refuses no fork or mmap: the commit accounting is this cause only if the sysctl was changed after the kubelet started.',
       );
     return {
       verdict: m.oomKilled ? 'unlikely' : 'possible',
