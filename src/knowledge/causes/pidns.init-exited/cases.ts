@@ -11,6 +11,14 @@ export const cases: CauseCase[] = [
     expect: { verdict: 'ruled-out', said: [/PID 1/, /zap_pid_ns_processes/] },
   },
   {
+    name: "PHP's own fork refused with ENOMEM (composer/composer#1101): ruled out, the program's PID 1 was alive",
+    source: 'https://github.com/composer/composer/issues/1101 (the composer FAQ blames missing swap)',
+    log: [
+      "PHP Fatal error:  Uncaught exception 'ErrorException' with message 'proc_open(): fork failed - Cannot allocate memory' in phar:///usr/local/bin/composer/vendor/symfony/console/Symfony/Component/Console/Application.php:952",
+    ],
+    expect: { verdict: 'ruled-out', said: [/unshare -p without --fork/] },
+  },
+  {
     name: 'bash "fork: Cannot allocate memory": possible, an exec into a dying container fits',
     source:
       'https://man7.org/linux/man-pages/man2/fork.2.html (ENOMEM: the PID namespace init has terminated), in bash wording',
