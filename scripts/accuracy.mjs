@@ -18,6 +18,9 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const distArg = process.argv.indexOf('--dist');
+// `--verbose` lists, per case, every live candidate with its verdict and those outside the thread's
+// cause family: what lowers the precision.
+const verbose = process.argv.includes('--verbose');
 const dist = distArg > 0 ? resolve(process.argv[distArg + 1]) : join(root, 'dist');
 const { analyze } = await import(pathToFileURL(join(dist, 'pipeline/analyze.js')).href);
 
@@ -67,6 +70,7 @@ async function measure(file) {
     noLimit: 0,
     noLimitRaised: [],
     misses: [],
+    outside: [],
   };
   try {
     for (const c of cases) {
@@ -82,6 +86,11 @@ async function measure(file) {
       const family = expected.length > 0 ? FAMILY[expected[0]] : undefined;
       m.live += live.length;
       m.liveRight += live.filter((k) => family && FAMILY[k.id] === family).length;
+      const stray = live.filter((k) => !family || FAMILY[k.id] !== family);
+      if (stray.length > 0)
+        m.outside.push(
+          `${c.id} [${family ?? 'no limit'}; ${live.map((k) => `${k.id}=${k.verdict}`).join(', ')}]: outside ${stray.map((k) => k.id).join(', ')}`,
+        );
       for (const k of causes.filter((x) => x.verdict === 'confirmed' && !expected.includes(x.id)))
         m.contradicted.push(`${c.id}: ${k.id}`);
       if (expected.length === 0) {
@@ -133,4 +142,5 @@ for (const { name, file } of CORPORA) {
     `  no-limit cases with a limit confirmed or likely ${m.noLimitRaised.length}/${m.noLimit}${m.noLimitRaised.length ? ` (${m.noLimitRaised.join('; ')})` : ''}`,
   );
   for (const miss of m.misses) console.log(`  miss: ${miss}`);
+  if (verbose) for (const o of m.outside) console.log(`  outside the family: ${o}`);
 }

@@ -44,7 +44,12 @@ function declaredRaises(hit: SignatureHit): Raise[] {
   return CAUSES.flatMap((c) =>
     (c.raisedBy ?? [])
       .filter((r) => r.signature === hit.id && (!r.when || r.when(hit.fields)))
-      .map((r) => ({ cause: c.id, weight: r.weight, why: r.why })),
+      .map((r) => ({
+        cause: c.id,
+        weight: r.weight,
+        why: r.why,
+        ...(r.speculative ? { speculative: r.speculative } : {}),
+      })),
   );
 }
 
@@ -75,6 +80,7 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
     };
     const assessed = def.assess(ctx);
     assessed.evidence = uniqueEvidence(assessed.evidence);
+    if (unsupported(raisedBy, assessed, input.incident.signatures)) continue;
     out.push({
       id,
       // A cause that explains every other candidate when confirmed ranks above the other confirmed ones.
@@ -86,6 +92,26 @@ export function diagnose(input: DiagnosisInput): CauseAssessment[] {
 }
 
 /**
+ * A cause only speculatively raised (a mechanism the crash line allows but does not show, such as a
+ * thread stack the node refused to commit) stays out of the report unless its assessment found
+ * something: a verdict other than possible/unlikely, or evidence beyond the crash lines that raised
+ * it (the node's overcommit mode, the process's map count). Otherwise every thread failure would
+ * list every memory cause as "possible" on the strength of the errno alone.
+ */
+function unsupported(
+  raisedBy: CauseContext['raisedBy'],
+  assessed: Omit<CauseAssessment, 'id' | 'weight'>,
+  signatures: SignatureHit[],
+): boolean {
+  if (!raisedBy.every((r) => r.raise.speculative)) return false;
+  if (assessed.verdict !== 'possible' && assessed.verdict !== 'unlikely') return false;
+  const crashLines = new Set(signatures.flatMap((s) => s.evidence.map(evidenceKey)));
+  return assessed.evidence.every((e) => crashLines.has(evidenceKey(e)));
+}
+
+const evidenceKey = (e: Evidence): string => `${e.source}\u0000${e.line ?? ''}\u0000${e.text}`;
+
+/**
  * The same line quoted twice (a crash line that raised several arguments) is shown once, saying whose
  * it is when any quote says (a kernel line is both crash output and the agent's line of the exit).
  */
@@ -93,7 +119,7 @@ function uniqueEvidence(evidence: Evidence[]): Evidence[] {
   const seen = new Map<string, Evidence>();
   const out: Evidence[] = [];
   for (const e of evidence) {
-    const key = `${e.source}\u0000${e.line ?? ''}\u0000${e.text}`;
+    const key = evidenceKey(e);
     const kept = seen.get(key);
     if (!kept) {
       const copy = { ...e };

@@ -30,6 +30,13 @@ export interface Raise {
   weight: number;
   /** Why this signature points at this cause, in one sentence. */
   why: string;
+  /**
+   * The line alone does not make this cause a candidate, only a mechanism that evidence must show
+   * (a thread stack glibc could not map: the node's commit accounting, RLIMIT_AS, the map count).
+   * The engine reports a cause raised only this way when its assessment decided something from
+   * evidence of its own (confirmed, likely, ruled out, or figures beyond the crash lines).
+   */
+  speculative?: true;
 }
 
 /** A real log excerpt and what the signature must extract from it. */
@@ -94,6 +101,8 @@ export interface CauseRaise {
   when?: (fields: Fields) => boolean;
   weight: number;
   why: string;
+  /** See Raise.speculative. */
+  speculative?: true;
 }
 
 /** What a cause's notes hook sees: its own assessment, every candidate of the incident, the node. */

@@ -89,7 +89,7 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
     subject,
     signatures,
     causes,
-    notes: [...(ev.notes ?? []), ...notesFor({ causes, node: ev.node }), ...dumpNotes],
+    notes: [...(ev.notes ?? []), ...notesFor({ causes, node: ev.node, signatures }), ...dumpNotes],
     ...(tail.length > 0 ? { tail } : {}),
   };
   return { incident, logs };

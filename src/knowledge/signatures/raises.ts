@@ -39,18 +39,21 @@ function eagainTaskLimits(threads: number | undefined): Raise[] {
  * fails for the commit accounting (mm/util.c __vm_enough_memory: vm.overcommit_memory=2 past
  * CommitLimit, or the heuristic refusing a mapping larger than RAM plus swap), for RLIMIT_AS (raised
  * by rlimit.as itself) or for vm.max_map_count; never for a memory cgroup, which charges pages when
- * they are touched and OOM-kills at its limit (mm/memcontrol.c).
+ * they are touched and OOM-kills at its limit (mm/memcontrol.c). Speculative: EAGAIN alone is far
+ * more often a task limit, so these stay candidates only when evidence shows the mechanism.
  */
 const GLIBC_STACK: Raise[] = [
   {
     cause: 'memory.node',
     weight: 0.1,
     why: "glibc turns a failed thread-stack mmap into EAGAIN; the node's commit accounting (vm.overcommit_memory=2 past CommitLimit) refuses such an mmap. A memory cgroup never does: it charges pages when touched and kills at its limit.",
+    speculative: true,
   },
   {
     cause: 'vm.max_map_count',
     weight: 0.1,
     why: 'Each glibc thread stack is one or two memory mappings; mmap fails once the process holds vm.max_map_count of them, and pthread_create reports EAGAIN.',
+    speculative: true,
   },
 ];
 

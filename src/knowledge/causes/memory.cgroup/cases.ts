@@ -19,6 +19,10 @@ import {
   OOMKILLED_SOURCE,
   REDIS_FORK,
   REDIS_FORK_SOURCE,
+  JVM_GC_EPERM,
+  JVM_GC_EPERM_SOURCE,
+  JVM_MMAP_FAILED,
+  JVM_MMAP_FAILED_SOURCE,
 } from '../shared/memory-lines.js';
 
 // leptonai/gpud#70: the summary line names the pod cgroup whose limit was enforced (oom_memcg).
@@ -122,6 +126,18 @@ export const cases: CauseCase[] = [
     // OOMKilled keeps it a candidate; the thread line must add no "stack mmap" argument to it.
     log: [CGO_EAGAIN, OOMKILLED],
     expect: { verdict: 'confirmed', notSaid: [/thread-stack mmap/] },
+  },
+  {
+    name: 'HotSpot reports a refused mmap: ruled out, a memory cgroup kills instead of refusing',
+    source: JVM_MMAP_FAILED_SOURCE,
+    log: JVM_MMAP_FAILED,
+    expect: { verdict: 'ruled-out', said: [/try_charge_memcg/] },
+  },
+  {
+    name: 'HotSpot\'s "insufficient memory" banner over a GC thread refused with EPERM: ruled out',
+    source: JVM_GC_EPERM_SOURCE,
+    log: JVM_GC_EPERM,
+    expect: { verdict: 'ruled-out' },
   },
   {
     name: "OOMKilled and a global OOM kill of this pod's task in the node's kernel log: likely, not confirmed",

@@ -6,7 +6,9 @@
 // not this cause. What it can refuse is a kernel allocation charged to it (__GFP_ACCOUNT: the new
 // task's structures and kernel stack), so clone may return ENOMEM (Go errno=12), on cgroup v1 with a
 // kmem limit above all. docker inspect's "OOMKilled": false says the runtime saw no OOM event.
-// Sources: limits.md §1.1, §3.1, §5.3; torvalds/linux:mm/memcontrol.c, kernel/fork.c.
+// A line that says an allocation was refused (HotSpot's failed mmap/malloc/commit_memory, Python's
+// MemoryError) therefore rules it out: had the cgroup been at its limit, the process would have been
+// killed, not told. Sources: limits.md §1.1, §3.1, §5.3; torvalds/linux:mm/memcontrol.c, kernel/fork.c.
 import type { Evidence } from '../../../evidence/types.js';
 import { environmentOf } from '../../environment.js';
 import { defineCause, type Verdict } from '../../types.js';
@@ -22,6 +24,9 @@ import {
 import { memoryFixes } from '../shared/fixes-by-runtime.js';
 import { languageOf } from '../shared/language.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
+
+/** Lines that report an allocation the kernel refused (mmap, brk or malloc returned an error). */
+const REFUSED_ALLOCATION = new Set(['jvm.native-memory', 'python.memory-error']);
 
 export const cause = defineCause({
   id: 'memory.cgroup',
@@ -46,6 +51,7 @@ export const cause = defineCause({
       'https://github.com/kubernetes/kubernetes/pull/117793 (memory.oom.group on cgroup v2, 1.28)',
       'https://github.com/golang/go/issues/22419 (Go heap growing past the container limit)',
       'torvalds/linux:mm/memcontrol.c (pages charged at fault; at the limit reclaim, then the memcg OOM killer: mmap itself is never refused)',
+      'torvalds/linux:mm/memcontrol.c try_charge_memcg (at the limit: reclaim, then mem_cgroup_oom kills and the charge is retried; -ENOMEM only when the OOM killer cannot make progress)',
       'torvalds/linux:kernel/fork.c (dup_task_struct, alloc_thread_stack_node: kernel memory charged to the memcg)',
       'moby/moby:daemon/monitor.go (State.OOMKilled set only on the OOM event; false otherwise)',
     ],
@@ -102,6 +108,20 @@ export const cause = defineCause({
         ],
         missing: [],
         remediation,
+      };
+    }
+    if (ctx.raisedBy.every((r) => REFUSED_ALLOCATION.has(r.signature.id))) {
+      return {
+        verdict: 'ruled-out',
+        summary:
+          'The process was told an allocation failed; a memory cgroup at its limit kills instead of refusing.',
+        reasons: [
+          ...reasons,
+          'A memory cgroup never refuses mmap, brk or malloc: user pages are charged when touched, and a charge at the limit reclaims, then runs the memcg OOM killer and retries (mm/memcontrol.c try_charge_memcg). The refusal this line reports comes from the commit accounting (vm.overcommit_memory), RLIMIT_AS or vm.max_map_count.',
+        ],
+        evidence,
+        missing: [],
+        remediation: [],
       };
     }
     const errno = errnoOf(ctx);

@@ -15,6 +15,10 @@ import {
   CGO_EAGAIN_SOURCE,
   REDIS_FORK,
   REDIS_FORK_SOURCE,
+  JVM_BIG_STACK,
+  JVM_BIG_STACK_SOURCE,
+  JVM_GC_EPERM,
+  JVM_GC_EPERM_SOURCE,
 } from '../shared/memory-lines.js';
 
 // The commit accounting as a node reports it: vm.overcommit_memory and /proc/meminfo (kB, kept in bytes).
@@ -88,6 +92,13 @@ export const cases: CauseCase[] = [
     },
   },
   {
+    name: "fork ENOMEM in a pod, nothing read: possible, and says the kubelet's vm.overcommit_memory=1 refuses nothing",
+    source: `${REDIS_FORK_SOURCE}; kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go setupKernelTunables`,
+    log: [REDIS_FORK],
+    subject: { namespace: 'default', pod: 'redis-0' },
+    expect: { verdict: 'possible', said: [/kubelet sets vm\.overcommit_memory=1/] },
+  },
+  {
     name: 'fork ENOMEM under vm.overcommit_memory=2 with Committed_AS at 90% of CommitLimit: likely',
     source: `${REDIS_FORK_SOURCE}; the meminfo figures from https://github.com/rr-debugger/rr/issues/3721, mode 2 as in https://github.com/moby/moby/issues/31834`,
     log: [REDIS_FORK],
@@ -114,10 +125,40 @@ export const cases: CauseCase[] = [
     expect: { verdict: 'unlikely', said: [/accepts every mmap and fork/] },
   },
   {
-    name: 'a failed glibc thread creation (EAGAIN) raises it for the stack mmap, not the memory cgroup',
-    source: CGO_EAGAIN_SOURCE,
+    name: 'a failed glibc thread creation (EAGAIN) on a node with strict overcommit: possible for the stack mmap, not the memory cgroup',
+    source: `${CGO_EAGAIN_SOURCE}; mode 2 as in https://github.com/moby/moby/issues/31834`,
     log: [CGO_EAGAIN],
-    expect: { verdict: 'possible', said: [/thread-stack mmap/], notRaised: ['memory.cgroup'] },
+    node: commitNode(2),
+    expect: {
+      verdict: 'possible',
+      said: [/thread-stack mmap/, /strict commit accounting/],
+      notRaised: ['memory.cgroup'],
+    },
+  },
+  {
+    name: 'the same thread failure with vm.overcommit_memory=1 (what the kubelet sets): ruled out',
+    source: `${CGO_EAGAIN_SOURCE}; mode 1 as kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go sets it`,
+    log: [CGO_EAGAIN],
+    node: commitNode(1),
+    expect: { verdict: 'ruled-out', said: [/commits every thread stack/] },
+  },
+  {
+    name: '24 MiB JVM thread stacks refused with EAGAIN (-Xss24m): first, above the task limits',
+    source: JVM_BIG_STACK_SOURCE,
+    log: JVM_BIG_STACK,
+    expect: {
+      verdict: 'possible',
+      first: true,
+      above: ['cgroup.pids', 'rlimit.nproc', 'kernel.pid_max', 'kernel.threads-max'],
+      said: [/24 MiB/, /vm\.overcommit_memory=2/],
+      missing: [/CommitLimit/],
+    },
+  },
+  {
+    name: 'HotSpot\'s "insufficient memory" banner over a GC thread refused with EPERM: ruled out',
+    source: JVM_GC_EPERM_SOURCE,
+    log: JVM_GC_EPERM,
+    expect: { verdict: 'ruled-out', said: [/EPERM/], evidence: ['pthread_create failed (EPERM)'] },
   },
   {
     name: "OOMKilled and a global OOM kill of this pod's task in the node's kernel log: confirmed, above the memory cgroup",

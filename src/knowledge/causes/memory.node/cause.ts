@@ -4,7 +4,10 @@
 // at fork, every private writable mapping of the parent again (kernel/fork.c dup_mmap): mode 1
 // never refuses, mode 0 (the heuristic) refuses a request larger than RAM plus swap, mode 2 refuses
 // once Committed_AS would pass CommitLimit (swap + overcommit_ratio% of RAM). Told apart from the
-// container limit by the kernel line. Sources: limits.md §3.1, §3.2 (Go OOM), §5.3.
+// container limit by the kernel line. A failed glibc thread creation (EAGAIN) reaches it only through
+// the stack mapping: a candidate when the stack is large or the node's overcommit mode was read,
+// ruled out when that mode is 1 (which commits everything: kubelet sets it on every node it runs)
+// or when the failure's errno is EPERM. Sources: limits.md §3.1, §3.2 (Go OOM), §5.3.
 import type { Evidence } from '../../../evidence/types.js';
 import { RECREATE_NOTE } from '../../environment.js';
 import { defineCause, type Remediation } from '../../types.js';
@@ -12,6 +15,7 @@ import { afterColon, errnoOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '..
 import { commitAccounting } from '../shared/commit-accounting.js';
 import { memoryFacts } from '../shared/memory-evidence.js';
 import { CONTAINER_RUNTIMES, containerRuntimeOf } from '../shared/fixes-by-runtime.js';
+import { asksLargeStack, largeStack, notAMemoryErrno, onlyThreadStacks } from '../shared/thread-stack.js';
 
 const commitRemediation: Remediation = {
   summary:
@@ -30,6 +34,13 @@ export const cause = defineCause({
       signature: 'k8s.oomkilled',
       weight: 0.3,
       why: 'On cgroup v2 the runtime (containerd, CRI-O, Docker through containerd) reports OOMKilled from memory.events oom_kill, which counts kills by the global OOM killer too: a node out of memory can look like a container at its limit.',
+    },
+    {
+      signature: 'jvm.thread-start-failed',
+      when: asksLargeStack,
+      // Above the task limits: they do not depend on stack size, the commit accounting does.
+      weight: 0.6,
+      why: "The thread asked for a stack larger than glibc's 8 MiB default: each thread commits that much, so under strict overcommit (vm.overcommit_memory=2) CommitLimit is passed after few threads, and glibc reports the refused stack mapping as EAGAIN.",
     },
   ],
   title: 'Node memory exhausted (global OOM, overcommit)',
@@ -53,6 +64,9 @@ export const cause = defineCause({
       'torvalds/linux:kernel/fork.c (dup_mmap: security_vm_enough_memory_mm for each VM_ACCOUNT mapping, else -ENOMEM)',
       'https://redis.io/docs/latest/operate/oss_and_stack/management/admin/ (fork fails at BGSAVE without vm.overcommit_memory=1)',
       'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/',
+      'bminor/glibc:nptl/allocatestack.c (the stack is mapped PROT_NONE, then mprotect makes it writable: the commit is charged there, and its ENOMEM is returned) and nptl/pthread_create.c (ENOMEM becomes EAGAIN)',
+      'torvalds/linux:mm/mprotect.c (mprotect_fixup: security_vm_enough_memory_mm when a private mapping becomes writable)',
+      'kubernetes/kubernetes:pkg/kubelet/cm/container_manager_linux.go (setupKernelTunables: desiredState vm/overcommit_memory = 1, set at start or, with protectKernelDefaults, required)',
     ],
   },
   assess(ctx) {
@@ -98,16 +112,43 @@ export const cause = defineCause({
         remediation: [],
       };
     }
+    const eperm = notAMemoryErrno(ctx);
+    if (eperm) {
+      return {
+        verdict: 'ruled-out',
+        summary: `The failure's errno is EPERM (${eperm.value}): a refused memory mapping gives ENOMEM (EAGAIN from pthread_create), never EPERM.`,
+        reasons: [
+          ...reasons,
+          'HotSpot prints its "insufficient memory" banner for any failed GC thread creation; the [os,thread] warning beside it gives the real errno, and EPERM comes from a policy (seccomp on clone3), not from the commit accounting.',
+        ],
+        evidence: [...evidence, eperm.hit.evidence[0]!],
+        missing: [],
+        remediation: [],
+      };
+    }
     const missing = [
       "dmesg -T | grep -E 'Out of memory: Kill|oom-kill:constraint'   # CONSTRAINT_NONE = node, CONSTRAINT_MEMCG = container/pod",
       'sysctl vm.overcommit_memory; grep -E "MemAvailable|Committed_AS|CommitLimit" /proc/meminfo',
       RUN_ON_NODE,
     ];
     const extra: string[] = [];
-    const commit = commitAccounting(ctx, m.goOom !== undefined);
+    // A thread stack glibc could not map is an mmap refusal the commit accounting decides.
+    const stacks = onlyThreadStacks(ctx);
+    const commit = commitAccounting(ctx, m.goOom !== undefined || stacks);
     if (commit) {
       evidence.push(...commit.evidence);
       extra.push(...commit.reasons);
+    }
+    if (commit?.verdict === 'unlikely' && stacks) {
+      return {
+        verdict: 'ruled-out',
+        summary:
+          'vm.overcommit_memory is 1: the node commits every thread stack, so it did not refuse this one.',
+        reasons: [...reasons, ...extra],
+        evidence,
+        missing: [],
+        remediation: [],
+      };
     }
     if (commit?.verdict === 'unlikely') {
       return {
@@ -151,15 +192,33 @@ export const cause = defineCause({
       );
       evidence.push(...m.oomKilled.evidence);
     }
+    const big = largeStack(ctx);
+    if (big && !commit) {
+      evidence.push(big.hit.evidence[0]!);
+      extra.push(
+        `A ${Math.round(big.kb / 1024)} MiB stack per thread is refused long before a task-count limit is near under strict overcommit, or by the heuristic of an old kernel short of memory; a smaller -Xss, or more memory for the node or the job, is the usual way out.`,
+      );
+      // The overcommit mode decides it: ask for it first.
+      missing.unshift(missing.splice(1, 1)[0]!);
+    }
     if (errnoOf(ctx)?.value === 12 && !commit)
       extra.push(
         "errno 12 (ENOMEM) from fork or an mmap is the node's commit accounting refusing it (vm.overcommit_memory 2 past CommitLimit, or the heuristic refusing a large parent); from a thread's clone, the node out of memory for kernel allocations.",
+      );
+    // The kubelet makes the commit accounting accept everything on the nodes it runs; read it anyway.
+    if (!commit && (big || stacks || errnoOf(ctx)?.value === 12) && ctx.incident.subject.pod)
+      extra.push(
+        'On a Kubernetes node the kubelet sets vm.overcommit_memory=1 when it starts (with protectKernelDefaults it refuses to start unless it is 1), and mode 1 refuses no fork or mmap: the commit accounting is this cause only if the sysctl was changed after the kubelet started.',
       );
     return {
       verdict: m.oomKilled ? 'unlikely' : 'possible',
       summary: m.oomKilled
         ? 'OOMKilled most often means the container limit; a node-wide OOM is not excluded without the kernel log.'
-        : 'The node may have been out of memory; no kernel OOM line or memory figures were read.',
+        : commit
+          ? commit.summary
+          : big
+            ? `The node may have refused to commit a ${Math.round(big.kb / 1024)} MiB thread stack; its overcommit settings were not read.`
+            : 'The node may have been out of memory; no kernel OOM line or memory figures were read.',
       reasons: [...reasons, ...extra],
       evidence,
       missing,

@@ -2,10 +2,24 @@
 // (the container's PID 1) has exited, and returns ENOMEM "for historical reasons"
 // (torvalds/linux:kernel/pid.c). It happens while a container is torn down, typically to a process
 // exec'd into it, or to the children of a PID 1 that died; a running program's own thread creation
-// while PID 1 lives never gets it. Sources: limits.md §1.4, §3.1.
+// while PID 1 lives never gets it, and once PID 1 has exited the kernel kills every task of the
+// namespace (kernel/pid_namespace.c zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to
+// all), so a program's own thread or forked child is ruled out as the cause: the container stopped
+// because its PID 1 exited. It stays open for shells and exec helpers, whose children can go into
+// another namespace (unshare -p without --fork, setns). Sources: limits.md §1.4, §3.1.
 import type { Evidence } from '../../../evidence/types.js';
 import { defineCause } from '../../types.js';
 import { errnoOf, raisedWhy, raisingEvidence } from '../shared/common.js';
+
+/** Language runtimes and servers forking children for themselves (not a shell, not a runtime's exec helper). */
+const PROGRAM_FORKS = new Set([
+  'ruby.fork-failed',
+  'php.fork-failed',
+  'node.spawn-error',
+  'python.fork-eagain',
+  'postgres.fork-failed',
+  'nginx.create-failed',
+]);
 
 export const cause = defineCause({
   id: 'pidns.init-exited',
@@ -23,6 +37,7 @@ export const cause = defineCause({
     sources: [
       'torvalds/linux:kernel/pid.c (alloc_pid: PIDNS_ADDING cleared -> -ENOMEM)',
       'https://man7.org/linux/man-pages/man7/pid_namespaces.7.html',
+      'torvalds/linux:kernel/pid_namespace.c (zap_pid_ns_processes: disable_pid_allocation, then SIGKILL to every task of the namespace)',
     ],
   },
   assess(ctx) {
@@ -42,18 +57,34 @@ export const cause = defineCause({
         remediation: [],
       };
     }
-    // A thread created by a running program: that program is PID 1 or a child of a live PID 1. A fork from
-    // a shell or a helper is what an exec into a terminating container does, so it stays open.
-    const threadCreation = ctx.raisedBy.some((r) => /newosproc|pthread|thread/.test(r.signature.id));
+    // A thread, or a child a language runtime forks for itself, goes into the program's own pid
+    // namespace: while the program runs, that namespace's PID 1 lives (or the program was killed with
+    // it). Only a process whose children go into another namespace meets a dead init and lives on: a
+    // runtime's exec helper after setns (runc's nsenter), a shell under "unshare -p" without --fork.
+    const ownChildren = ctx.raisedBy.every(
+      (r) => /newosproc|pthread|thread/.test(r.signature.id) || PROGRAM_FORKS.has(r.signature.id),
+    );
+    if (ownChildren) {
+      return {
+        verdict: 'ruled-out',
+        summary:
+          'A running program failed to create its own thread or child: a dead pid-namespace init cannot be why its container stopped.',
+        reasons: [
+          ...reasons,
+          "A program's threads and forked children go into its own pid namespace, where it is PID 1 or a descendant of PID 1. While PID 1 lives, PIDs are handed out; once it exits, the kernel stops handing them out and sends SIGKILL to every task of the namespace in the same step (zap_pid_ns_processes), so the container stopped because its PID 1 exited, not because of this failure. Only a process whose children go into another namespace (a runtime's exec helper after setns, a shell under unshare -p without --fork) gets this ENOMEM and lives on.",
+        ],
+        evidence,
+        missing: [],
+        remediation: [],
+      };
+    }
     return {
-      verdict: threadCreation ? 'unlikely' : 'possible',
+      verdict: 'possible',
       summary:
         "Only if the failing process outlived its container's PID 1 (teardown, an exec into a terminating container).",
       reasons: [
         ...reasons,
-        threadCreation
-          ? 'A program that crashes creating a thread is normally PID 1 itself or a child of a live PID 1; the ENOMEM of a dead-init namespace appears only once PID 1 has exited, during teardown.'
-          : 'A fork that fails with ENOMEM from a shell or helper process is what a kubectl exec into a terminating container (PID 1 gone) gets; the memory limits are the other explanation.',
+        'A fork that fails with ENOMEM from a shell or helper process is what a kubectl exec into a terminating container (PID 1 gone) gets; the memory limits are the other explanation.',
       ],
       evidence,
       missing: [

@@ -78,10 +78,18 @@ export const cases: CauseCase[] = [
     expect: { verdict: 'likely', said: [/default-ulimits "as"/] },
   },
   {
-    name: "Python's thread failure with nothing read: unlikely, containers start without RLIMIT_AS",
-    source: 'podmortem lab (Python 3.11 starting threads under ulimit -v 120000)',
-    log: ["RuntimeError: can't start new thread"],
-    expect: { verdict: 'unlikely', missing: [/Max address space/] },
+    name: '24 MiB JVM thread stacks refused with EAGAIN (-Xss24m): possible, above the task limits',
+    source:
+      'https://github.com/ctlab/metacherchant/issues/16 (a cluster job; more memory for the job fixed it)',
+    log: [
+      '[5.196s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 24576k, guardsize: 0k, detached.',
+    ],
+    expect: {
+      verdict: 'possible',
+      above: ['cgroup.pids', 'rlimit.nproc', 'kernel.pid_max', 'kernel.threads-max'],
+      said: [/24 MiB stack/, /h_vmem/],
+      missing: [/Max address space/],
+    },
   },
   {
     name: 'Go "out of memory" is a failed mmap: possible until the limit is read',

@@ -13,6 +13,7 @@ import type { Evidence } from '../../../evidence/types.js';
 import { environmentOf } from '../../environment.js';
 import { bytes, limitsOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
 import { defineCause, type CauseRaise, type Remediation } from '../../types.js';
+import { asksLargeStack, largeStack } from '../shared/thread-stack.js';
 
 const STACK_WHY =
   "glibc maps each thread's stack before clone; past RLIMIT_AS that mmap fails with ENOMEM and pthread_create returns EAGAIN, which reads like a task-count limit.";
@@ -22,6 +23,8 @@ const stackRaise = (signature: string, when = errnoIsEagainOrUnknown): CauseRais
   when,
   weight: 0.15,
   why: STACK_WHY,
+  // RLIMIT_AS is rare in containers: a candidate only once its limit is read, or the stacks are large.
+  speculative: true,
 });
 const READ_LIMIT =
   'grep "Max address space" /proc/<pid>/limits   # of the restarted instance: the same spec starts both';
@@ -36,6 +39,13 @@ export const cause = defineCause({
     stackRaise('glibc.pthread-create'),
     stackRaise('go.cgo-pthread-create'),
     stackRaise('python.thread-start'),
+    {
+      signature: 'jvm.thread-start-failed',
+      when: asksLargeStack,
+      // Just below memory.node: containers rarely have RLIMIT_AS, batch jobs often do (h_vmem).
+      weight: 0.55,
+      why: "The thread asked for a stack larger than glibc's 8 MiB default: every thread reserves that much address space, so an address-space limit (ulimit -v, a batch scheduler's h_vmem) is reached after few threads.",
+    },
     {
       signature: 'go.out-of-memory',
       weight: 0.3,
@@ -61,6 +71,7 @@ export const cause = defineCause({
       'bminor/glibc:nptl/allocatestack.c (the thread stack is an mmap)',
       'https://docs.docker.com/reference/cli/dockerd/#default-ulimit-settings',
       'podmortem lab: OpenJDK 17 starting threads under ulimit -v 1500000 fails with pthread_create EAGAIN',
+      'https://github.com/ctlab/metacherchant/issues/16 (24 MiB JVM thread stacks refused with EAGAIN on a cluster job; more memory for the job fixed it)',
     ],
   },
   assess(ctx) {
@@ -127,11 +138,15 @@ export const cause = defineCause({
       };
     }
     const goOom = ctx.raisedBy.some((r) => r.signature.id === 'go.out-of-memory');
+    const big = largeStack(ctx);
+    if (big) evidence.push(big.hit.evidence[0]!);
     return {
-      verdict: goOom ? 'possible' : 'unlikely',
+      verdict: goOom || big ? 'possible' : 'unlikely',
       summary: goOom
         ? 'mmap failed inside the process: RLIMIT_AS, if the process has one, refuses exactly that; its limit was not read.'
-        : 'Containers start without RLIMIT_AS unless the runtime or the entrypoint sets one; the limit was not read.',
+        : big
+          ? `Each thread reserves a ${Math.round(big.kb / 1024)} MiB stack: an address-space limit, if the process has one, is reached after few threads; the limit was not read.`
+          : 'Containers start without RLIMIT_AS unless the runtime or the entrypoint sets one; the limit was not read.',
       reasons: [
         ...reasons,
         'Neither containerd, CRI-O nor Docker sets RLIMIT_AS by default: only dockerd --default-ulimit as=..., a LimitAS= in the runtime unit, a base_runtime_spec rlimit or "ulimit -v" in the entrypoint does.',

@@ -27,3 +27,23 @@ export const REDIS_FORK_SOURCE = 'https://github.com/pulibrary/bibdata/issues/50
 /** cgo thread creation through glibc: EAGAIN, which a failed stack mmap also becomes. */
 export const CGO_EAGAIN = 'runtime/cgo: pthread_create failed: Resource temporarily unavailable';
 export const CGO_EAGAIN_SOURCE = 'https://github.com/golang/go/issues/37006';
+/** HotSpot refused 24 MiB thread stacks (-Xss24m) on a cluster job: more memory for the job fixed it. */
+export const JVM_BIG_STACK = [
+  '[5.196s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 24576k, guardsize: 0k, detached.',
+  '[5.196s][warning][os,thread] Failed to start the native thread for java.lang.Thread "Thread-16"',
+];
+export const JVM_BIG_STACK_SOURCE = 'https://github.com/ctlab/metacherchant/issues/16';
+/** HotSpot's hs_err banner above a GC thread that clone3 under an old seccomp profile refused (EPERM). */
+export const JVM_GC_EPERM = [
+  '[0.002s][warning][os,thread] Failed to start thread "GC Thread#0" - pthread_create failed (EPERM) for attributes: stacksize: 1024k, guardsize: 4k, detached.',
+  '#',
+  '# There is insufficient memory for the Java Runtime Environment to continue.',
+  '# Cannot create worker GC thread. Out of system resources.',
+];
+export const JVM_GC_EPERM_SOURCE = 'https://github.com/bitnami/containers/issues/63496';
+/** HotSpot could not commit reserved memory: mmap refused it. */
+export const JVM_MMAP_FAILED = [
+  'There is insufficient memory for the Java Runtime Environment to continue.',
+  'Native memory allocation (mmap) failed to map 12288 bytes for committing reserved memory.',
+];
+export const JVM_MMAP_FAILED_SOURCE = 'https://github.com/chaosblade-io/chaosblade-box/issues/102';

@@ -9,6 +9,16 @@ const maxMapCount = fact(65530, '/proc/sys/vm/max_map_count', '65530', 1);
 
 export const cases: CauseCase[] = [
   {
+    name: 'HotSpot\'s "insufficient memory" banner over a GC thread refused with EPERM: ruled out',
+    source: 'https://github.com/bitnami/containers/issues/63496 (bitnami/zookeeper on Debian 12, glibc 2.36)',
+    log: [
+      '[0.002s][warning][os,thread] Failed to start thread "GC Thread#0" - pthread_create failed (EPERM) for attributes: stacksize: 1024k, guardsize: 4k, detached.',
+      '# There is insufficient memory for the Java Runtime Environment to continue.',
+      '# Cannot create worker GC thread. Out of system resources.',
+    ],
+    expect: { verdict: 'ruled-out', said: [/EPERM/] },
+  },
+  {
     name: "Elasticsearch's bootstrap check names the value and its requirement: confirmed",
     source: 'https://github.com/helm/charts/issues/2677',
     log: ['[1]: max virtual memory areas vm.max_map_count [65530] is too low, increase to at least [262144]'],

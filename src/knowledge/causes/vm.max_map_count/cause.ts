@@ -18,6 +18,7 @@ import {
   threadsOf,
   usage,
 } from '../shared/common.js';
+import { notAMemoryErrno } from '../shared/thread-stack.js';
 
 const DEFAULT_MAX_MAP_COUNT = 65530;
 /** Mappings one thread adds: its stack and the guard area below it. */
@@ -67,6 +68,20 @@ export const cause = defineCause({
         evidence: [...evidence, tooLow.evidence],
         missing: [],
         remediation,
+      };
+    }
+    const eperm = notAMemoryErrno(ctx);
+    if (eperm) {
+      return {
+        verdict: 'ruled-out',
+        summary: `The failure's errno is EPERM (${eperm.value}); mmap at vm.max_map_count fails with ENOMEM.`,
+        reasons: [
+          ...reasons,
+          'mmap returns ENOMEM once the process holds vm.max_map_count mappings (mm/mmap.c), and pthread_create reports that as EAGAIN; the EPERM shown beside this line comes from a policy (seccomp on clone3).',
+        ],
+        evidence: [...evidence, eperm.hit.evidence[0]!],
+        missing: [],
+        remediation: [],
       };
     }
     const max = nodeMax?.value ?? DEFAULT_MAX_MAP_COUNT;
