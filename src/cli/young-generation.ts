@@ -28,14 +28,13 @@ export function youngGenerationBytes(): number {
 export function boundYoungGeneration(bytes = YOUNG_GENERATION_BYTES): void {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   if (flags.some((f) => /^--(max-semi-space-size|semi-space-growth-factor|max-heap-size)\b/.test(f))) return;
-  let observer: PerformanceObserver | undefined;
-  const check = (): boolean => {
+  const observer = new PerformanceObserver(() => void reached());
+  function reached(): boolean {
     if (youngGenerationBytes() < bytes) return false;
     v8.setFlagsFromString('--semi-space-growth-factor=1');
-    observer?.disconnect();
+    observer.disconnect();
     return true;
-  };
-  if (check()) return;
-  observer = new PerformanceObserver(() => void check());
+  }
+  if (reached()) return;
   observer.observe({ entryTypes: ['gc'] });
 }
