@@ -10,6 +10,8 @@
 // then pid_max is raised for the run (to the next power of two that fits) and put back after it.
 //   node bench/node-audit.mjs [--sizes 10000,50000] [--pods 250] [--runs 5] [--raise-pid-max]
 //     [--profile DIR] (one `node --cpu-prof` run of the command per size, written to DIR)
+//     [--cli PATH] (another build's dist/cli/main.js) [--report PREFIX] (keep each size's last JSON
+//     report as PREFIX-<size>.json, to compare two builds: live counters differ run to run)
 /* global process, console, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,18 +20,20 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const REPO = resolve(import.meta.dirname, '..');
-const CLI = join(REPO, 'dist/cli/main.js');
 const PIDS = '/sys/fs/cgroup/pids';
 const PID_MAX = '/proc/sys/kernel/pid_max';
 const option = (name) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
+const CLI = resolve(option('cli') ?? join(REPO, 'dist/cli/main.js'));
+const DIST = resolve(CLI, '../..');
 const SIZES = (option('sizes') ?? '10000,50000').split(',').map(Number);
 const PODS = Number(option('pods') ?? 250);
 const RUNS = Number(option('runs') ?? 5);
 const RAISE = process.argv.includes('--raise-pid-max');
 const PROFILE = option('profile');
+const REPORT = option('report');
 
 if (process.platform !== 'linux' || process.getuid() !== 0 || !existsSync(PIDS)) {
   console.log('bench skipped: needs Linux, root and the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids');
@@ -110,7 +114,7 @@ function measureSize(size, logDir) {
   const ps = ['ps', '-eLf'];
   // The reading and diagnosis alone, in a fresh process, without the CLI's start-up: the time and
   // the RSS the node post-mortem itself adds.
-  const inproc = `const { nodePostmortem } = await import(${JSON.stringify(join(REPO, 'dist/pipeline/node.js'))});
+  const inproc = `const { nodePostmortem } = await import(${JSON.stringify(join(DIST, 'pipeline/node.js'))});
 const rss0 = process.memoryUsage().rss; const t = performance.now();
 const r = await nodePostmortem({ root: '/', logDir: ${JSON.stringify(logDir)} });
 console.log(JSON.stringify({ ms: performance.now() - t, rssKiB: Math.round((process.memoryUsage().rss - rss0) / 1024) }));`;
@@ -136,6 +140,7 @@ console.log(JSON.stringify({ ms: performance.now() - t, rssKiB: Math.round((proc
     console.log(`profile: ${join(PROFILE, `node-${size}.cpuprofile`)}`);
   }
   const report = JSON.parse(last.stdout);
+  if (REPORT) writeFileSync(`${REPORT}-${size}.json`, last.stdout);
   const psLines = runs.ps.at(-1).stdout.split('\n').length - 2;
   const pidsEntries = report.node.limits.filter((l) => l.id === 'cgroup.pids').length;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
