@@ -13,6 +13,7 @@
 //   node bench/scan-cluster.mjs [--pods 10000] [--nodes 500] [--restarting 300] [--log-kib 64] [--no-build]
 //     [--scan-only] (skip the kubectl loop and the rate-limited scan) [--report FILE] (keep the --qps 0 JSON report)
 //     [--node-options '--max-old-space-size=80'] (NODE_OPTIONS of the scan) [--verbose] (print the scan's stderr)
+//     [--cli PATH] (another build's dist/cli/main.js, to compare two builds on the same cluster)
 /* global process, console */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     report: undefined,
     nodeOptions: undefined,
     verbose: false,
+    cli: join(ROOT, 'dist/cli/main.js'),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     else if (a === '--report') o.report = argv[++i];
     else if (a === '--node-options') o.nodeOptions = argv[++i];
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--cli') o.cli = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -171,7 +174,7 @@ try {
   );
 
   // Without the client-side rate limit first (--qps 0), then with the defaults.
-  const cli = join(ROOT, 'dist/cli/main.js');
+  const cli = o.cli;
   const scanArgs = (out, extra = []) => [
     cli,
     'scan',

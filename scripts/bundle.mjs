@@ -24,6 +24,8 @@ try {
     outdir: out,
     chunkNames: 'chunk-[hash]',
     logLevel: 'warning',
+    minifyWhitespace: true,
+    minifySyntax: true,
     external: ['better-sqlite3', '@grpc/grpc-js', 'protobufjs', 'pg', 'prom-client', 'playwright-core'],
     // CommonJS dependencies bundled into ESM call require() for Node built-ins.
     banner: {

@@ -3,7 +3,7 @@
 import { interrupted } from './interrupt.js';
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
-import { ClusterUnreachable } from '../sources/cluster/gather.js';
+import { ClusterUnreachable } from '../sources/cluster/unreachable.js';
 import { existsSync } from 'node:fs';
 import { UsageError } from './errors.js';
 import { parseOutputPath } from './output.js';

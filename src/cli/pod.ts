@@ -3,7 +3,7 @@
 import { interrupted } from './interrupt.js';
 import { Command, Option } from 'commander';
 import { UsageError } from './errors.js';
-import { ClusterUnreachable } from '../sources/cluster/gather.js';
+import { ClusterUnreachable } from '../sources/cluster/unreachable.js';
 import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
 import { failOnOption, gate, type FailOn } from './gate.js';
 import {

@@ -5,14 +5,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from './errors.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../sources/cluster/retry.js';
-import {
-  ClusterUnreachable,
-  restartingElsewhere,
-  type ClusterEvidence,
-  type Elsewhere,
-  type Progress,
-  type ScanScope,
-} from '../sources/cluster/gather.js';
+import type { ClusterEvidence, Elsewhere, Progress, ScanScope } from '../sources/cluster/gather.js';
+// Not gather.js itself: every command would load the cluster walk and its schemas at start-up.
+import { ClusterUnreachable } from '../sources/cluster/unreachable.js';
 import { emit, formatOption, noColorOption, outputOption, type CliFormat } from './output.js';
 import { checkKubeconfigEnv, mustBeDir, mustBeFile } from './paths.js';
 import { failOnOption, gate, type FailOn } from './gate.js';
@@ -53,9 +48,10 @@ report that cannot be written, 2 when --fail-on matched.`,
       ) => {
         const { kc, scope, from } = await clusterSetup(opts);
         // Loaded here, not at startup: the Kubernetes client takes a second to import, which every other command would pay.
-        const [{ ClusterApi }, { scanCluster }] = await Promise.all([
+        const [{ ClusterApi }, { scanCluster }, { restartingElsewhere }] = await Promise.all([
           import('../sources/cluster/api.js'),
           import('../pipeline/scan.js'),
+          import('../sources/cluster/gather.js'),
         ]);
         const api = new ClusterApi(kc, retryPolicy(opts), interrupted);
         const progress = progressLine();

@@ -12,6 +12,7 @@ import { podDefects } from './pod-facts.js';
 import { describeProblem, malformedPod } from './problems.js';
 import { ApiError, pool, toProblem, type ApiProblem } from './retry.js';
 import { controllerOf, OWNER_KINDS, podView, type OwnerKind, type WireObject } from './wire.js';
+import { ClusterUnreachable } from './unreachable.js';
 
 export interface ScanScope {
   /** undefined with allNamespaces. */
@@ -62,8 +63,7 @@ export interface Progress {
   total?: number;
 }
 
-/** Stops the scan: the cluster cannot be reached or refuses our credentials. */
-export class ClusterUnreachable extends Error {}
+export { ClusterUnreachable };
 
 const MAX_NOT_READY = 5000;
 /** Crashed pods in one namespace from which its pod events are listed at once. */

@@ -193,8 +193,12 @@ export function walkLimited(root: HostRoot, controller: Controller, version: 1 |
     if (children === undefined) continue;
     if (rel !== '') {
       const segment = rel.slice(rel.lastIndexOf('/') + 1);
-      const lvl = readLevel(root, controller, version, rel, levelOf(segment, true), { limitedOnly: true });
-      if (lvl) out.limited.push(lvl);
+      // Named only once it is known to be limited: most levels of a node are not.
+      const lvl = readLevel(root, controller, version, rel, '', { limitedOnly: true });
+      if (lvl) {
+        lvl.level = levelOf(segment, true);
+        out.limited.push(lvl);
+      }
     }
     if (depth >= MAX_WALK_DEPTH) continue;
     for (const name of children) stack.push({ rel: `${rel}/${name}`, depth: depth + 1 });

@@ -224,16 +224,10 @@ function cgroupLimits(
     if (lvl.max === undefined || lvl.max === null) continue;
     byScope.set(`${lvl.controller}:${lvl.path}`, { lvl, fromChain: true });
   }
+  const inPidsCgroup = processesByAncestor(processes);
   const entries = [...byScope.values()].map(({ lvl, fromChain }) => {
     const id = lvl.controller === 'pids' ? 'cgroup.pids' : 'memory.cgroup';
-    const under =
-      lvl.controller === 'pids'
-        ? processes.filter(
-            (p) =>
-              p.pidsCgroup !== undefined &&
-              (p.pidsCgroup === lvl.path || p.pidsCgroup.startsWith(lvl.path + '/')),
-          )
-        : [];
+    const under = lvl.controller === 'pids' ? (inPidsCgroup.get(lvl.path) ?? []) : [];
     const holders = top(under, (p) => p.threads).map((p) => ({
       name: processName(p, podNames),
       used: p.threads,
@@ -258,6 +252,29 @@ function cgroupLimits(
     )
     .filter((e, i) => e.fromChain || i < KEEP_CGROUPS || (e.limit.ratio ?? 0) >= WARN_RATIO || hit(e.limit))
     .map((e) => e.limit);
+}
+
+/**
+ * The processes of each pids cgroup and of every cgroup above it, in process order. Filtering the
+ * process list once per limited cgroup cost 250 cgroups x 1,000 processes on a node with 250 pods
+ * (bench/README-node.md); each process's path has only a few ancestors.
+ */
+function processesByAncestor(processes: ProcEntry[]): Map<string, ProcEntry[]> {
+  const out = new Map<string, ProcEntry[]>();
+  const add = (path: string, p: ProcEntry): void => {
+    const list = out.get(path);
+    if (list) list.push(p);
+    else out.set(path, [p]);
+  };
+  for (const p of processes) {
+    const path = p.pidsCgroup;
+    if (path === undefined) continue;
+    add(path, p);
+    // "/a/b/c" is also under "/a/b" and "/a"; the root "/" matches only itself (as startsWith("//") did).
+    for (let at = path.lastIndexOf('/'); at > 0; at = path.lastIndexOf('/', at - 1))
+      add(path.slice(0, at), p);
+  }
+  return out;
 }
 
 function groupBy<T>(items: T[], key: (t: T) => number): Map<number, T[]> {

@@ -18,6 +18,8 @@ export interface ProcStatus {
   nsPids: number[];
 }
 
+const STATUS_KEYS = new Set(['Name', 'State', 'Uid', 'Threads', 'CapEff', 'NSpid']);
+
 /** Parses /proc/<pid>/status. Returns undefined when the essential Uid line is missing (garbage, races). */
 export function parseStatus(text: string): ProcStatus | undefined {
   let name = '';
@@ -30,7 +32,10 @@ export function parseStatus(text: string): ProcStatus | undefined {
   for (const line of text.split('\n')) {
     const tab = line.indexOf(':');
     if (tab <= 0) continue;
+    // Only the lines read below are sliced: status has about 55, five of them wanted, and a node's
+    // walk parses one per process.
     const key = line.slice(0, tab);
+    if (!STATUS_KEYS.has(key)) continue;
     const value = line.slice(tab + 1).trim();
     switch (key) {
       case 'Name':

@@ -269,15 +269,29 @@ export class HostRoot {
   ): TextRead | undefined {
     const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     const path = normalizeHostPath(hostPath);
-    const r = this.resolve(path);
-    if (!r.ok) {
+    const unresolved = (r: Resolved & { ok: false }): undefined => {
       if (!opts.quiet || r.code === 'ESCAPE' || r.code === 'ELOOP' || r.viaLink) this.note(path, r.reason);
       return undefined;
+    };
+    // Under / the stat below says whether the file exists; resolve() (one lstat more per cgroup
+    // file of a node's walk) only decides, once it failed, whether that is worth a sentence.
+    let real = path;
+    if (!this.isSlash) {
+      const r = this.resolve(path);
+      if (!r.ok) return unresolved(r);
+      real = r.real;
     }
     let fd: number | undefined;
     try {
       // Under any other root, resolve() left no link in the path; under / the kernel follows them.
-      const st = statSync(r.real);
+      let st;
+      try {
+        st = statSync(real);
+      } catch (err) {
+        const r = this.isSlash ? this.resolve(path) : undefined;
+        if (r && !r.ok) return unresolved(r);
+        throw err;
+      }
       if (st.isDirectory()) {
         this.note(path, `${path}: is a directory where a file was expected.`);
         return undefined;
@@ -287,26 +301,14 @@ export class HostRoot {
         return undefined;
       }
       fd = openSync(
-        r.real,
+        real,
         constants.O_RDONLY | (this.isSlash ? 0 : constants.O_NOFOLLOW) | constants.O_NONBLOCK,
       );
       // /proc and /sys report size 0: read until EOF, never more than max (+1 byte to detect the cut).
       const start = opts.tail && st.size > max ? st.size - max : 0;
-      const chunks: Buffer[] = [];
-      let total = 0;
-      let pos = start;
-      while (total <= max) {
-        const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
-        const n = readSync(fd, chunk, 0, chunk.length, pos);
-        if (n === 0) break;
-        chunks.push(chunk.subarray(0, n));
-        total += n;
-        pos += n;
-      }
-      let bytes = Buffer.concat(chunks, total);
-      const truncated = bytes.length > max || start > 0;
-      if (bytes.length > max) bytes = bytes.subarray(0, max);
-      let text = bytes.toString('utf8');
+      const { bytes: got, total } = readUpTo(fd, max + 1, start);
+      const truncated = total > max || start > 0;
+      let text = got.toString('utf8', 0, Math.min(total, max));
       if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
       const first = text.split('\n', 1)[0] ?? '';
       // A tail read does not know its line numbers.
@@ -361,12 +363,19 @@ export class HostRoot {
    * when missing, escaping the root, unreadable or refused.
    */
   private openRegular(hostPath: string, mustBeRegular: boolean): number | undefined {
-    const r = this.resolve(hostPath);
-    if (!r.ok) return undefined;
+    // Under / the kernel resolves the path and open() says whether it exists: resolve()'s lstat
+    // would be one more syscall per file of a /proc walk (bench/README-node.md).
+    let real: string;
+    if (this.isSlash) real = normalizeHostPath(hostPath);
+    else {
+      const r = this.resolve(hostPath);
+      if (!r.ok) return undefined;
+      real = r.real;
+    }
     let fd: number;
     try {
       fd = openSync(
-        r.real,
+        real,
         constants.O_RDONLY | constants.O_NONBLOCK | (this.isSlash ? 0 : constants.O_NOFOLLOW),
       );
     } catch {
@@ -384,6 +393,14 @@ export class HostRoot {
   /** The target of a symlink itself (never followed), e.g. /proc/<pid>/fd/3; undefined when it is not one. */
   readLink(hostPath: string): string | undefined {
     const path = normalizeHostPath(hostPath);
+    if (this.isSlash) {
+      // One readlink per open file of every process: no lstat of its folder first (see openRegular).
+      try {
+        return readlinkSync(path);
+      } catch {
+        return undefined;
+      }
+    }
     const slash = path.lastIndexOf('/');
     const parent = this.resolve(path.slice(0, slash) || '/');
     if (!parent.ok) return undefined;
@@ -430,15 +447,20 @@ export class HostRoot {
   /** Entries of a directory under the root (names only); undefined when it cannot be listed. */
   list(hostPath: string, opts: { quiet?: boolean; dirsOnly?: boolean } = {}): string[] | undefined {
     const path = normalizeHostPath(hostPath);
-    const r = this.resolve(path);
-    if (!r.ok) {
-      if (!opts.quiet || r.code === 'ESCAPE') this.note(path, r.reason);
-      return undefined;
+    let real = path;
+    // Under / readdir says what a resolve()'s lstat would have (missing, not a folder, refused).
+    if (!this.isSlash) {
+      const r = this.resolve(path);
+      if (!r.ok) {
+        if (!opts.quiet || r.code === 'ESCAPE') this.note(path, r.reason);
+        return undefined;
+      }
+      real = r.real;
     }
     try {
-      if (!opts.dirsOnly) return readdirSync(r.real);
+      if (!opts.dirsOnly) return readdirSync(real);
       // Directories only, never a link to one: a snapshot's link would lead out of the tree walked.
-      return readdirSync(r.real, { withFileTypes: true })
+      return readdirSync(real, { withFileTypes: true })
         .filter((e) => e.isDirectory())
         .map((e) => e.name);
     } catch (err) {
@@ -461,8 +483,44 @@ export class HostRoot {
   }
 }
 
+/**
+ * Reads from `pos` until EOF or `limit` bytes. Up to DEFAULT_MAX_BYTES (every /proc, /sys and cgroup
+ * file) into the buffer readSmall reuses, decoded by the caller before the next read: a fresh 64 KiB
+ * Buffer per file was most of the garbage of a node's cgroup walk. Larger reads (logs) get their own.
+ */
+function readUpTo(fd: number, limit: number, pos: number): { bytes: Buffer; total: number } {
+  if (limit > DEFAULT_MAX_BYTES + 1) {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < limit) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      pos += n;
+    }
+    return { bytes: Buffer.concat(chunks, total), total };
+  }
+  let total = 0;
+  while (total < limit) {
+    if (total === smallBuffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, limit));
+      smallBuffer.copy(bigger, 0, 0, total);
+      smallBuffer = bigger;
+    }
+    const n = readSync(fd, smallBuffer, total, Math.min(smallBuffer.length, limit) - total, pos);
+    if (n === 0) break;
+    total += n;
+    pos += n;
+  }
+  return { bytes: smallBuffer, total };
+}
+
 /** Makes a host path absolute and clean of `.`/empty components (`..` is kept for resolve to judge). */
 export function normalizeHostPath(p: string): string {
+  // The hot loops over /proc pass clean absolute paths: those come back as they are, unsplit.
+  if (p.charCodeAt(0) === 47 && !/\/\/|\/\.(?:\/|$)|.\/$/.test(p)) return p;
   const parts = p.split('/').filter((c) => c !== '' && c !== '.');
   return '/' + parts.join('/');
 }

@@ -9,9 +9,6 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { HostRoot } from '../host/root.js';
 import { readDocker } from './docker.js';
-import { CriClient } from './cri/client.js';
-import { readCri } from './cri/read.js';
-import { isGrpcError, Status } from './cri/grpc.js';
 import type { RuntimeRead } from './types.js';
 
 export type EndpointKind = 'cri' | 'docker';
@@ -121,6 +118,14 @@ async function tryEndpoint(
   if (conn) return { problem: `${shown}: ${conn}` };
   if (kind === 'docker') return readDockerAttempt(real, shown);
 
+  // gRPC and protobuf are loaded only once a socket accepted a connection: loading them costs more
+  // than the whole /proc walk of a 10,000-task node (bench/README-node.md), for nothing when no
+  // runtime answers (a snapshot, a Docker-only node).
+  const [{ CriClient }, { readCri }, { isGrpcError, Status }] = await Promise.all([
+    import('./cri/client.js'),
+    import('./cri/read.js'),
+    import('./cri/grpc.js'),
+  ]);
   const client = new CriClient(real);
   try {
     try {
