@@ -2,9 +2,9 @@
 // retry loop, dash/busybox/perl "can't fork", perror-style pthread_create, nginx's alerts and
 // PostgreSQL's postmaster. fork() has no stack to map, so its EAGAIN is a task-count limit; glibc
 // pthread_create maps the stack first and reports a failed mmap as EAGAIN too.
-import { errnoFields, errnoFromMessage } from '../errno.js';
+import { errnoFields, errnoFromGroups, errnoFromMessage, errnoPattern } from '../errno.js';
 import type { Fields, SignatureDef } from '../types.js';
-import { processCreationRaises, threadCreationRaises } from './raises.js';
+import { processCreationRaises, threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 /** strerror texts that thread/process creation returns, found anywhere in the line. */
@@ -143,23 +143,40 @@ const cantFork: SignatureDef = {
   nonMatching: ['forked worker 12 started'],
 };
 
+/**
+ * pthread_create named, then the errno in any form within a few words: "pthread_create: <strerror>",
+ * "pthread_create(): <strerror>", "pthread_create failed with error 11", "return code from
+ * pthread_create() is 11", "pthread_create failed (EAGAIN)"; or glog's CHECK, which prints the
+ * errno first: "Check failed: res == 0 (11 vs. 0) pthread_create failed". The lines other
+ * signatures own are left to them: cgo's, HotSpot's "- pthread_create failed (EAGAIN) for
+ * attributes", Perl's "Thread creation failed: pthread_create returned N".
+ */
+const PTHREAD_CREATE = new RegExp(
+  String.raw`(?<!runtime\/cgo: |- |Thread creation failed: )pthread_create\b[^\n]{0,40}?${errnoPattern()}|\((?<numCheck>\d{1,3}) vs\. 0\) pthread_create failed`,
+);
+
 const pthreadCreate: SignatureDef = {
   id: 'glibc.pthread-create',
   family: 'glibc',
-  title: 'pthread_create failed (perror style)',
-  keywords: ['pthread_create: ', 'pthread_create failed: '],
-  // The cgo message has its own signature (go.cgo-pthread-create): skip it here.
-  pattern:
-    /(?<!runtime\/cgo: )pthread_create(?: failed)?: (Resource temporarily unavailable|Operation not permitted|Cannot allocate memory)/,
-  fields: (m) => errnoFields(errnoFromMessage(m[1]!)),
-  raises: (f) => threadCreationRaises(num(f.errno), undefined, true),
+  title: 'pthread_create failed (any wording, errno as a number, a name or a strerror text)',
+  keywords: ['pthread_create'],
+  pattern: PTHREAD_CREATE,
+  fields: (m) => errnoFields(errnoFromGroups(m.groups)),
+  raises: (f) =>
+    typeof f.errno === 'number'
+      ? threadCreationRaises(f.errno, undefined, true)
+      : unknownThreadCreationRaises(),
   docs: {
-    what: 'A C/C++ program printed the strerror of a failed pthread_create. EAGAIN: a task-count limit, or a thread stack glibc could not map. EPERM: a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with an old Docker/containerd).',
+    what: 'A C/C++ program reported a failed pthread_create with its errno, in its own words. EAGAIN: a task-count limit, or a thread stack glibc could not map. EPERM: a seccomp profile that answers clone3 with EPERM (glibc >= 2.34 with an old Docker/containerd). ENOMEM: memory for the new task. Any other errno (EINVAL for a bad attribute) is no resource limit. musl prints "No error information" for a code it has no text for: the errno is then unknown and the usual suspects stay open.',
     confirm: [
       "Count the process's threads (ls /proc/<pid>/task | wc -l) and compare with the shared limits; for EPERM check the image's glibc and the node's runtime version.",
     ],
     fix: ['See the cause pages.'],
-    sources: ['bminor/glibc:nptl/pthread_create.c', 'https://github.com/docker/for-linux/issues/654'],
+    sources: [
+      'bminor/glibc:nptl/pthread_create.c',
+      'bminor/musl:src/errno/__strerror.h ("No error information")',
+      'https://github.com/docker/for-linux/issues/654',
+    ],
   },
   cases: [
     {
@@ -172,8 +189,41 @@ const pthreadCreate: SignatureDef = {
       log: ['node[122]: pthread_create: Operation not permitted'],
       fields: { errno: 1, errnoName: 'EPERM' },
     },
+    {
+      source: 'https://github.com/travis-ci/travis-ci/issues/2215',
+      log: [
+        'ERROR; return code from pthread_create() is 11',
+        '    Error detail: Resource temporarily unavailable',
+      ],
+      fields: { errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
+      source: 'https://github.com/ceph-dovecot/dovecot-ceph-plugin/issues/139 (librados in dovecot lmtp)',
+      log: [
+        'May  8 22:39:52 ceph-all-in-one dovecot: lmtp: Error: Thread::try_create(): pthread_create failed with error 11/home/jenkins-build/build/wo',
+      ],
+      fields: { errno: 11 },
+    },
+    {
+      source:
+        'https://github.com/DanBigioi/DiffusionVideoEditing/issues/4 (glog CHECK prints the errno first)',
+      log: [
+        'F20230801 21:50:32.905575  4768 threadpool_pthread_impl.cc:51] Check failed: res == 0 (11 vs. 0) pthread_create failed',
+      ],
+      fields: { errno: 11 },
+    },
+    {
+      source: 'https://github.com/containers/toolbox/issues/602',
+      log: ['pthread_create failed: Resource temporarily unavailable'],
+      fields: { errno: 11 },
+    },
   ],
-  nonMatching: ['runtime/cgo: pthread_create failed: Resource temporarily unavailable'],
+  nonMatching: [
+    'runtime/cgo: pthread_create failed: Resource temporarily unavailable',
+    '[5.196s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 24576k, guardsize: 0k, detached.',
+    'Thread creation failed: pthread_create returned 11',
+    'pthread_create wrapper installed for thread 3',
+  ],
 };
 
 const nginxAlert: SignatureDef = {
