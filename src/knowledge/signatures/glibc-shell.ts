@@ -144,6 +144,113 @@ const cantFork: SignatureDef = {
 };
 
 /**
+ * SIGKILL as the shell that waited for the process reports it: "Killed" on a line of its own (an
+ * interactive shell's job message, after a timestamp or compose prefix) or bash's non-interactive
+ * "script: line 1:  7 Killed   cmd". In a container the usual sender is the OOM killer, so the
+ * memory causes stay open at a low weight, like exit code 137; the kernel lines decide.
+ */
+const killed: SignatureDef = {
+  id: 'shell.killed',
+  family: 'shell',
+  title: 'Killed (SIGKILL, as the shell reports it)',
+  keywords: ['Killed'],
+  pattern:
+    /^(?:\S{1,80}\s{1,10}\|\s)?(?:\d{4}-\d\d-\d\dT\S{1,40}\s)?Killed\s*$|\bline \d{1,9}:\s{1,20}\d{1,10} Killed\b|: \d{1,10} Killed {2,}/,
+  raises: () => [
+    {
+      cause: 'memory.cgroup',
+      weight: 0.2,
+      why: "The shell saw its child die of SIGKILL (exit 137); the OOM killer of the container's memory cgroup is the most common sender, but a liveness probe, the grace period or a manual kill also end in SIGKILL: the kernel lines decide.",
+    },
+    {
+      cause: 'memory.node',
+      weight: 0.15,
+      why: 'A node-wide OOM kill ends the same way: SIGKILL and nothing printed by the victim.',
+    },
+  ],
+  subject: () => ({ exitCode: 137 }),
+  docs: {
+    what: 'The process died of SIGKILL (exit status 137), which it cannot catch, so it printed nothing; the shell that waited for it printed "Killed". The OOM killer is the usual sender in a container; kubelet (liveness probe, grace period) and docker kill/stop send it too.',
+    confirm: [
+      "dmesg -T | grep -E 'invoked oom-killer|Killed process'; the container's OOMKilled reason; memory.events oom_kill.",
+    ],
+    fix: ['See memory.cgroup and memory.node.'],
+    sources: [
+      'bminor/bash:jobs.c (pretty_print_job, the signal name from strsignal)',
+      'https://github.com/codalab/codalab-worksheets/issues/887',
+    ],
+  },
+  cases: [
+    {
+      source:
+        'https://github.com/codalab/codalab-worksheets/issues/887 (a bundle killed at its Docker memory limit)',
+      log: [
+        'bash: line 1: 7 Killed ( python mnist_with_summaries.py --max_steps=200000 ) > stdout 2> stderr',
+      ],
+    },
+    {
+      source:
+        'bminor/bash:jobs.c (an interactive shell reports a killed foreground job on a line of its own)',
+      log: ['Killed'],
+    },
+    {
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18), run from bash',
+      log: ['bash: 17044 Killed                  sh -c "exec python3 -c \'b=bytearray(100*1024*1024)\'"'],
+    },
+  ],
+  nonMatching: [
+    '[ 7063.247407] Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB',
+    'Killed 3 idle connections',
+    'level=info msg="Killed container abc"',
+  ],
+};
+
+/**
+ * Ruby raises SystemCallError as "<strerror> - <call>": "Cannot allocate memory - fork(2)
+ * (Errno::ENOMEM)", "Resource temporarily unavailable - fork(2) (Errno::EAGAIN)". fork copies the
+ * parent's address space, so ENOMEM is the commit accounting refusing a large Ruby (Rails, Puma,
+ * Resque) again: more RAM or swap, or vm.overcommit_memory, fixes it.
+ */
+const rubyFork: SignatureDef = {
+  id: 'ruby.fork-failed',
+  family: 'ruby',
+  title: 'Ruby could not fork (Errno::ENOMEM / Errno::EAGAIN: <strerror> - fork(2))',
+  keywords: [' - fork'],
+  pattern: /(Cannot allocate memory|Resource temporarily unavailable) - fork\b/,
+  fields: (m) => errnoFields(errnoFromMessage(m[1]!)),
+  raises: (f) => processCreationRaises(num(f.errno)),
+  docs: {
+    what: "Kernel#fork (Resque workers, Puma and Unicorn masters, Spring, Capistrano, backticks) failed: ENOMEM when the kernel would not commit a copy of the parent's memory (vm.overcommit_memory 2, or the heuristic refusing a large parent), EAGAIN for task-count limits.",
+    confirm: [
+      'ENOMEM: grep -E "CommitLimit|Committed_AS" /proc/meminfo; sysctl vm.overcommit_memory; swap; the parent\'s size (ps -o rss,vsz -p <pid>).',
+      'EAGAIN: task counts against pids.max and RLIMIT_NPROC.',
+    ],
+    fix: ['Add RAM or swap, or set vm.overcommit_memory=1 on the node; fork from a small process.'],
+    sources: [
+      'ruby/ruby:process.c (rb_fork_ruby, rb_sys_fail "fork(2)")',
+      'https://github.com/gitlabhq/gitlabhq/issues/9542',
+      'https://github.com/rails/rails-dev-box/pull/108',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/gitlabhq/gitlabhq/issues/9542 ("your machine needs more RAM")',
+      log: ['[2015-08-09T01:24:31+08:00] FATAL: Errno::ENOMEM: Cannot allocate memory - fork(2)'],
+      fields: { errno: 12, errnoName: 'ENOMEM' },
+    },
+    {
+      source: 'https://github.com/rails/spring/issues/252',
+      log: [
+        "/usr/local/rbenv/versions/2.1.0/lib/ruby/gems/2.1.0/gems/spring-1.1.0/lib/spring/application.rb:146:in `fork': Cannot allocate memory - fork(2) (Errno::ENOMEM)",
+      ],
+      fields: { errno: 12 },
+    },
+  ],
+  nonMatching: ['Errno::ENOMEM: Cannot allocate memory'],
+};
+
+/**
  * pthread_create named, then the errno in any form within a few words: "pthread_create: <strerror>",
  * "pthread_create(): <strerror>", "pthread_create failed with error 11", "return code from
  * pthread_create() is 11", "pthread_create failed (EAGAIN)"; or glog's CHECK, which prints the
@@ -152,7 +259,7 @@ const cantFork: SignatureDef = {
  * attributes", Perl's "Thread creation failed: pthread_create returned N".
  */
 const PTHREAD_CREATE = new RegExp(
-  String.raw`(?<!runtime\/cgo: |- |Thread creation failed: )pthread_create\b[^\n]{0,40}?${errnoPattern()}|\((?<numCheck>\d{1,3}) vs\. 0\) pthread_create failed`,
+  String.raw`(?<!runtime\/cgo: |- |Thread creation failed: )pthread_create\b(?!\(\) failed \(\d)[^\n]{0,40}?${errnoPattern()}|\((?<numCheck>\d{1,3}) vs\. 0\) pthread_create failed`,
 );
 
 const pthreadCreate: SignatureDef = {
@@ -223,6 +330,8 @@ const pthreadCreate: SignatureDef = {
     '[5.196s][warning][os,thread] Failed to start thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: stacksize: 24576k, guardsize: 0k, detached.',
     'Thread creation failed: pthread_create returned 11',
     'pthread_create wrapper installed for thread 3',
+    // nginx's own format is nginx.create-failed's.
+    '2024/09/25 18:07:53 [alert] 10258#10258: pthread_create() failed (11: Resource temporarily unavailable)',
   ],
 };
 
@@ -325,4 +434,6 @@ export const signatures: SignatureDef[] = [
   pthreadCreate,
   nginxAlert,
   postgresFork,
+  killed,
+  rubyFork,
 ];

@@ -359,4 +359,57 @@ const anyWording = threadSignature({
   ],
 });
 
-export const signatures: SignatureDef[] = [beam, ruby, perl, gomp, glib, cpp, qt, ocaml, curl, anyWording];
+/**
+ * curl could not resolve a name: "curl: (6) Could not resolve host: x", PHP's "cURL error 6: Could
+ * not resolve host: x". That is DNS (the resolver, /etc/resolv.conf, the network), not a resource
+ * limit, and it raises nothing; the limit case is curl.resolver-thread above, whose own words say
+ * the lookup thread could not start.
+ */
+const curlResolve: SignatureDef = {
+  id: 'curl.resolve-host',
+  family: 'curl',
+  title: 'curl could not resolve a host name (DNS, not a limit)',
+  keywords: ['Could not resolve host'],
+  pattern: /Could not resolve host:? ?([\w.-]{1,253})?/,
+  fields: (m): Fields => (m[1] !== undefined ? { host: m[1] } : {}),
+  raises: () => [],
+  docs: {
+    what: 'libcurl (CURLE_COULDNT_RESOLVE_HOST, curl exit 6) got no address for the name: the name does not exist, the container\'s resolver is unreachable or misconfigured, or IPv6/IPv4 lookups differ. No resource limit is involved, unless the same run printed "getaddrinfo() thread failed to start".',
+    confirm: [
+      'From the container: getent hosts <name>; cat /etc/resolv.conf; nslookup <name> <the nameserver>.',
+    ],
+    fix: ['Fix the name or the DNS configuration (dnsPolicy, the node resolver, CoreDNS).'],
+    sources: [
+      'curl/curl:lib/hostip.c (Curl_resolver_error: "Could not resolve host: %s")',
+      'https://github.com/crops/extsdk-container/issues/6',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/crops/extsdk-container/issues/6 (a name that does not resolve)',
+      log: ['curl: (6) Could not resolve host: someserver'],
+      fields: { host: 'someserver' },
+    },
+    {
+      source: 'https://github.com/linuxserver/Heimdall/issues/1565 (IPv6 lookups inside Docker)',
+      log: [
+        'cURL error 6: Could not resolve host: appslist.heimdall.site (see https://curl.haxx.se/libcurl/c/libcurl-errors.html) for https://appslist.heimdall.site/list.json',
+      ],
+      fields: { host: 'appslist.heimdall.site' },
+    },
+  ],
+};
+
+export const signatures: SignatureDef[] = [
+  beam,
+  ruby,
+  perl,
+  gomp,
+  glib,
+  cpp,
+  qt,
+  ocaml,
+  curl,
+  curlResolve,
+  anyWording,
+];
