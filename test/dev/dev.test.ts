@@ -1,9 +1,12 @@
 // The dev threads: public threads the recognition is tuned on since 30 Nov 2026 (the first held-out
 // set, then grown with more threads found with the search tools). Each case's log, as posted, goes
 // through the real pipeline (analyze(), log alone, no node evidence) as in test/corpus: the crash is
-// recognized, the cause the thread established stays a candidate that is not ruled out, nothing is
-// confirmed that the thread contradicts, and a log that shows no resource limit gets no limit
-// confirmed or likely. `npm run accuracy` prints the same corpus's figures (README, Accuracy).
+// recognized, the cause the thread established stays a candidate that is not ruled out, and nothing
+// is confirmed that the thread contradicts. A log that shows no resource limit (expected: []) gets
+// no limit confirmed or likely; it need not be recognized: nginx's accept4 EINVAL alert and FPM's
+// "unable to read what child say" are lines a healthy server also logs, and a signature for them
+// would turn healthy logs into incidents. `npm run accuracy` prints this corpus's figures, those
+// misses included (README, Accuracy).
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,21 +49,23 @@ it('holds public threads, each with its source, its log as posted and the cause 
 
 describe('test/dev/cases.jsonl', () => {
   for (const c of cases) {
-    const what = c.expected.length > 0 ? `keeps ${c.expected[0]} open` : 'raises no limit';
-    it(`${c.id} (${c.source}) is recognized and ${what}`, async () => {
+    const what = c.expected.length > 0 ? `is recognized and keeps ${c.expected[0]} open` : 'raises no limit';
+    it(`${c.id} (${c.source}) ${what}`, async () => {
       const file = join(dir, `${c.id}.log`);
       await writeFile(file, `${c.log.join('\n')}\n`);
       const { report } = await analyze({ inputs: [file] });
       const causes = report.incidents.flatMap((i) => i.causes);
       const verdicts = causes.map((k) => `${k.id}=${k.verdict}`).join(', ');
-      expect(
-        report.incidents.some((i) => i.signatures.length > 0),
-        'a crash signature recognized',
-      ).toBe(true);
+      if (c.expected.length > 0)
+        expect(
+          report.incidents.some((i) => i.signatures.length > 0),
+          'a crash signature recognized',
+        ).toBe(true);
       for (const k of causes.filter((x) => x.verdict === 'confirmed'))
-        expect(c.expected, `${k.id} confirmed though the thread established ${c.expected.join(', ')}`).toContain(
-          k.id,
-        );
+        expect(
+          c.expected,
+          `${k.id} confirmed though the thread established ${c.expected.join(', ')}`,
+        ).toContain(k.id);
       if (c.expected.length === 0) {
         expect(
           causes.filter((k) => k.verdict === 'confirmed' || k.verdict === 'likely').map((k) => k.id),
