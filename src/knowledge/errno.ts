@@ -128,7 +128,9 @@ const TEXTS = [...Object.keys(BY_MESSAGE), ...NO_TEXT].sort((a, b) => b.length -
 export function errnoPattern(suffix = ''): string {
   const text = `(?<text${suffix}>${TEXTS.map(eitherCase).join('|')})`;
   const name = String.raw`(?<![\w])(?:Errno::|-)?(?<name${suffix}>E(?:AGAIN|WOULDBLOCK|NOMEM|PERM|MFILE|NFILE|NOSPC|INVAL|NOSYS|ACCES|BADF|BUSY))\b`;
-  const num = String.raw`(?:\b(?:[Ee]rrno|[Ee]rror|[Ee]rr|code|rc|ret|returned|status|failed|is|generic)(?: ?[=:] ?| )-?|\(-?)(?<num${suffix}>\d{1,3})(?![\d.])`;
+  // A number after an errno word, or in parentheses closed by ":", ")" or "," ("(11: ...)", "(11)");
+  // never 0, which is success ("pthread_create returned 0"), and never "(12 threads)".
+  const num = String.raw`(?:\b(?:[Ee]rrno|[Ee]rror|[Ee]rr|code|rc|ret|returned|status|failed|is|generic)(?: ?[=:] ?| )-?(?!0(?!\d))(?<num${suffix}>\d{1,3})(?![\d.])|\(-?(?!0(?!\d))(?<numParen${suffix}>\d{1,3})(?= ?[:),\uff1a]))`;
   return `(?:${text}|${name}|${num})`;
 }
 

@@ -75,6 +75,8 @@ describe('errno texts of every C library', () => {
     expect(of(': No file descriptors available')).toBe(24);
     expect(of(': resource  temporarily unavailable')).toBe(11); // a wrapped paste doubles a space
     expect(of('for thread 3 of 8')).toBe(-1);
+    expect(of('(12 threads)')).toBe(-1); // a count in parentheses is no errno
+    expect(of('returned 0')).toBe(-1); // 0 is success
   });
 });
 
@@ -102,6 +104,14 @@ describe('the same failure in every wording', () => {
     expect(hits.map((h) => h.id)).toContain('glibc.pthread-create');
     expect(raisedBy(hits)).toEqual(expect.arrayContaining(['cgroup.pids', 'seccomp.clone3']));
   });
+});
+
+describe('a line that names no failure is not a crash', () => {
+  for (const line of ['pthread_create returned 0 for worker 3', 'pthread_create (12 threads) done']) {
+    it(`does not recognize: ${line}`, async () => {
+      expect((await recognize([line])).map((h) => h.id)).toEqual([]);
+    });
+  }
 });
 
 describe('an errno no resource limit returns raises no limit', () => {
