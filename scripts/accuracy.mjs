@@ -8,7 +8,8 @@
 //   precision       live candidates (not ruled out) in the thread's cause family, over all live candidates
 //   contradicted    causes confirmed that the thread's causes do not include
 //   no-limit        cases whose thread found no resource limit, and how many got a limit confirmed or likely
-// Corpora: ../shared/corpus/incidents.jsonl, test/corpus/cases.jsonl (tuned on), test/heldout/cases.jsonl
+// Corpora: ../shared/corpus/incidents.jsonl, test/corpus/cases.jsonl (tuned on), test/dev/cases.jsonl
+// (public threads tuned on since 30 Nov 2026: the first held-out set, then grown), test/heldout/cases.jsonl
 // (never tuned on). `--dist DIR` measures another build (an older commit's dist/).
 /* global process, console */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -46,6 +47,7 @@ const FAMILY = {
 const CORPORA = [
   { name: 'shared corpus (../shared/corpus)', file: resolve(root, '../shared/corpus/incidents.jsonl') },
   { name: 'project corpus (test/corpus, tuned on)', file: join(root, 'test/corpus/cases.jsonl') },
+  { name: 'dev threads (test/dev, tuned on since 30 Nov)', file: join(root, 'test/dev/cases.jsonl') },
   { name: 'held-out (test/heldout, never tuned on)', file: join(root, 'test/heldout/cases.jsonl') },
 ];
 

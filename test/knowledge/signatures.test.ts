@@ -56,8 +56,9 @@ describe('signature registry', () => {
 
   it('keeps the prefilter small: few distinct keywords, none short, none that JSON escapes', () => {
     const keywords = new Set(SIGNATURES.flatMap((s) => s.keywords));
-    // Each keyword costs the prefilter a table entry, not a pass: bench/ measures the throughput.
-    expect(keywords.size).toBeLessThan(110);
+    // Each keyword costs the prefilter a table entry, not a pass: bench/ measures the throughput
+    // (bench/README.md: analyze throughput before and after the recognition families of 30 Nov 2026).
+    expect(keywords.size).toBeLessThan(140);
     for (const k of keywords) {
       expect(k.length, k).toBeGreaterThanOrEqual(5);
       expect(k, k).not.toMatch(/[<>&"\\\u0000-\u001f]/);

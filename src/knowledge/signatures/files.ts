@@ -9,7 +9,7 @@ import { emfileRaises, enfileRaises } from './raises.js';
 
 /** The call that failed, when the line names one before the error (Go: "open /x: ...", "accept4: ...", nginx: "socket() failed (24: ...)"). */
 const CALL =
-  /\b(accept4?|socket|pipe2?|open|openat|dial|epoll_create1?|eventfd|dup2?|creat)\b|java\.net\.(Socket)Exception/;
+  /\b(accept4?|socket|pipe2?|open|openat|dial|epoll_create1?|eventfd|dup2?|creat|spawn|getaddrinfo)\b|java\.net\.(Socket)Exception/;
 const OPEN_PATH = /\bopen (\S{1,300}): [Tt]oo many open files/;
 /** libuv/Node names the call after the message: "EMFILE: too many open files, open '/x'". */
 const NODE_CALL = /^, ([a-z_]{2,20}) '/;
@@ -21,7 +21,8 @@ const NODE_CALL = /^, ([a-z_]{2,20}) '/;
 const PYTHON_PATH = /\[Errno 24\] Too many open files: '([^'\n]{1,300})'/;
 
 function emfileFields(m: RegExpExecArray): Fields {
-  const before = m.input.slice(0, m.index + m[0].length - m[1]!.length);
+  const said = m[1] ?? m[2]!;
+  const before = m.input.slice(0, m.index + m[0].length - said.length);
   const call =
     CALL.exec(before) ?? NODE_CALL.exec(m.input.slice(m.index + m[0].length, m.index + m[0].length + 32));
   const path = OPEN_PATH.exec(m.input);
@@ -38,10 +39,12 @@ const emfile: SignatureDef = {
   id: 'fd.emfile',
   family: 'fd',
   title: 'Too many open files (EMFILE: the process hit RLIMIT_NOFILE)',
-  keywords: ['oo many open files', 'descriptors available'], // too/Too; musl's EMFILE
-  // One start position (^), a lookahead that skips watcher lines, then the first EMFILE text that is not ENFILE.
+  keywords: ['oo many open files', 'descriptors available', 'EMFILE', 'emfile'], // too/Too; musl's EMFILE
+  // One start position (^), a lookahead that skips watcher lines, then the first EMFILE text that is
+  // not ENFILE; or, on a line without the text, the errno's name as runtimes print it alone: Node
+  // "Error: spawn EMFILE" / "accept EMFILE", Ruby Errno::EMFILE, the BEAM's {error,emfile}.
   pattern:
-    /^(?![^\n]*(?:notify|[Ww]atch))[^\n]*?([Tt]oo many open files(?! in system)|No file descriptors available)/,
+    /^(?![^\n]*(?:notify|[Ww]atch))(?:[^\n]*?([Tt]oo many open files(?! in system)|No file descriptors available)|(?![^\n]*[Tt]oo many open files)[^\n]*?((?<![\w-])(?:Errno::)?EMFILE(?![\w-])|\{error,\s?emfile\}|(?<![\w-])emfile(?![\w-])))/,
   fields: emfileFields,
   raises: (f) => emfileRaises(typeof f.call === 'string'),
   docs: {
@@ -103,6 +106,16 @@ const emfile: SignatureDef = {
       fields: { errno: 24, call: 'accept4' },
     },
     {
+      source: 'https://github.com/sindresorhus/gulp-imagemin/issues/10 ("ulimit -S -n 8196 # worked!")',
+      log: ['Error: spawn EMFILE'],
+      fields: { errno: 24, call: 'spawn' },
+    },
+    {
+      source: 'https://github.com/nodejs/node/issues/16572',
+      log: ['Error: getaddrinfo EMFILE www.googleapis.com:443'],
+      fields: { errno: 24, call: 'getaddrinfo' },
+    },
+    {
       source: 'https://github.com/kubernetes/kubernetes/issues/5461 (kube-proxy)',
       log: [
         'E0410 23:32:01.350853    4891 proxier.go:104] Accept failed: accept tcp [::]:60995: too many open files',
@@ -114,6 +127,7 @@ const emfile: SignatureDef = {
     'failed to create fsnotify watcher: too many open files',
     'fts_read: Too many open files in system',
     'open files                      (-n) 1024',
+    'errno EMFILE-style handling enabled in graceful-fs',
   ],
 };
 
@@ -121,9 +135,12 @@ const enfile: SignatureDef = {
   id: 'fd.enfile',
   family: 'fd',
   title: 'Too many open files in system (ENFILE: the node hit fs.file-max)',
-  keywords: ['open files in system', 'table overflow'],
-  // glibc "Too many open files in system"; libuv (Node) "ENFILE: file table overflow", old musl "File table overflow".
-  pattern: /[Tt]oo many open files in system|[Ff]ile table overflow/,
+  keywords: ['open files in system', 'table overflow', 'ENFILE', 'enfile'],
+  // glibc "Too many open files in system"; libuv (Node) "ENFILE: file table overflow", old musl "File
+  // table overflow"; the name alone as runtimes print it (Node "spawn ENFILE", Ruby Errno::ENFILE,
+  // the BEAM's {error,enfile}).
+  pattern:
+    /[Tt]oo many open files in system|[Ff]ile table overflow|(?<![\w-])(?:Errno::)?ENFILE\b|\{error,\s?enfile\}/,
   fields: () => ({ errno: 23, errnoName: 'ENFILE' }),
   raises: () => enfileRaises(),
   docs: {

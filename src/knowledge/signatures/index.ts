@@ -1,6 +1,7 @@
 // The registry of crash signatures: one module per crash family. Adding a family = one file + one line here.
 // Ids are a stable public list (family.name); the order only decides which hit is listed first.
 import type { SignatureDef } from '../types.js';
+import { signatures as beam } from './beam.js';
 import { signatures as dotnet } from './dotnet.js';
 import { signatures as elasticsearch } from './elasticsearch.js';
 import { signatures as files } from './files.js';
@@ -28,6 +29,7 @@ export const SIGNATURES: readonly SignatureDef[] = [
   ...node,
   ...dotnet,
   ...nativeThreads,
+  ...beam,
   ...php,
   ...runtime,
   ...files,

@@ -10,11 +10,13 @@ const instances: SignatureDef = {
   id: 'inotify.init-emfile',
   family: 'inotify',
   title: 'A file watcher could not get an inotify instance (too many open files)',
-  keywords: ['oo many open files'], // too/Too
+  keywords: ['oo many open files', 'inotify instance'], // too/Too
   // "failed to create fsnotify watcher: too many open files", "inotify_init: Too many open files",
-  // "Failed to allocate directory watch: Too many open files", Node "EMFILE: too many open files, watch 'x'".
+  // "Failed to allocate directory watch: Too many open files", Node "EMFILE: too many open files, watch 'x'";
+  // and the tools that name the limit in their own words: watchdog "inotify instance limit reached",
+  // "User limit of inotify instances reached".
   pattern:
-    /(?:notify|[Ww]atch)[^\n]{0,300}?[Tt]oo many open files(?! in system)|[Tt]oo many open files, watch\b/,
+    /(?:notify|[Ww]atch)[^\n]{0,300}?[Tt]oo many open files(?! in system)|[Tt]oo many open files, watch\b|inotify\s{1,2}instances?\s{1,2}(?:limit|was reached|has been reached|reached)|limit (?:on|of) (?:the )?(?:total\s{1,2})?(?:number of\s{1,2})?inotify\s{1,2}instances/,
   raises: () => watcherEmfileRaises(),
   docs: {
     what: 'inotify_init failed with EMFILE, which the kernel returns when the UID already holds fs.inotify.max_user_instances instances (128 by default on many distributions). The count is per UID node-wide, so kubelet, containerd and every root container share it; a pod that crash-loops while leaking watchers uses it up for all of them.',
@@ -58,6 +60,11 @@ const instances: SignatureDef = {
       ],
     },
     {
+      source:
+        'https://github.com/gorakhargosh/watchdog/issues/846 (Python watchdog names the limit; errno 24 is EMFILE)',
+      log: ['OSError: [Errno 24] inotify instance limit reached'],
+    },
+    {
       source: 'https://github.com/berops/claudie/issues/1694',
       log: [
         '    Message: failed to create CRI service: failed to create cni conf monitor for default: failed to create fsnotify watcher: too many open files',
@@ -76,11 +83,19 @@ const watches: SignatureDef = {
     'System limit for number of file watchers',
     'inotify resources exhausted',
     ' ENOSPC',
+    'inotify watch',
+    'inotify  watch',
+    'add watch',
   ], // no/No
   // Node.js before 10.9 printed only libuv's errno name: "Error: watch ENOSPC", "Error: watch /path ENOSPC"
   // (nodejs/node#21846 added "System limit for number of file watchers reached").
+  // The tools that name the limit in their own words: inotifywait "upper limit on inotify watches
+  // reached!", watchdog "inotify watch limit reached", rb-inotify and onedrive "The user limit on the
+  // total number of inotify watches was/has been reached", the JDK "User limit of inotify watches
+  // reached"; and a watcher that says it could not add a watch ("InotifyManager] Unable to add watch
+  // for path"): inotify_add_watch fails for no other resource.
   pattern:
-    /(?:inotify_add_watch|notify|[Ww]atch)[^\n]{0,300}?[Nn]o space left on device|System limit for number of file watchers reached|inotify resources exhausted|Error: watch (?:\S{1,300} )?ENOSPC\b/,
+    /(?:inotify_add_watch|notify|[Ww]atch)[^\n]{0,300}?[Nn]o space left on device|System limit for number of file watchers reached|inotify resources exhausted|Error: watch (?:\S{1,300} )?ENOSPC\b|inotify\s{1,2}watch(?:es)?\s{1,2}(?:limit|was reached|has been reached|reached)|limit (?:on|of) (?:the )?(?:total\s{1,2})?(?:number of\s{1,2})?inotify\s{1,2}watches|[Ii]notify[^\n]{0,200}?(?:[Uu]nable|[Ff]ailed|[Cc]ould ?n[o']t|[Cc]an(?:no|')t) (?:to )?add (?:a |inotify )?watch/,
   raises: () => watcherEnospcRaises(),
   docs: {
     what: 'inotify_add_watch failed with ENOSPC: the UID holds fs.inotify.max_user_watches watches (8192 on old kernels; scaled with RAM since 5.11). "No space left on device" here has nothing to do with the disk.',
@@ -120,6 +135,28 @@ const watches: SignatureDef = {
       log: ['Error: watch server/prints/agparaskeui/receiptseyp ENOSPC'],
     },
     {
+      source: 'https://github.com/gorakhargosh/watchdog/issues/673 (Python watchdog; errno 28 is ENOSPC)',
+      log: ['OSError: [Errno 28] inotify watch limit reached'],
+    },
+    {
+      source: 'https://github.com/abraunegg/onedrive/issues/962',
+      log: [
+        'Jun 23 09:17:26 flipper onedrive[8560]: The user limit on the total number of inotify watches has been reached.',
+      ],
+    },
+    {
+      source:
+        'https://github.com/guard/listen/issues/24 (rb-inotify; the paste wraps the line and doubles spaces)',
+      log: [
+        'The user limit on the total  number of inotify  watches was reached or the kernel failed to allocate a needed resource. (Errno::ENOSPC)',
+      ],
+    },
+    {
+      source:
+        'inotify-tools/inotify-tools:src/inotifywait.c (printf "Failed to watch %s; upper limit on inotify watches reached!" on ENOSPC); the line `inotifywait -r /` prints at the limit',
+      log: ['Failed to watch /; upper limit on inotify watches reached!'],
+    },
+    {
       source: 'https://github.com/ToolJet/ToolJet/issues/198',
       log: [
         "client_1    | Error from chokidar (/app/src/_components): Error: ENOSPC: System limit for number of file watchers reached, watch '/app/src/_components/PrivateRoute.jsx'",
@@ -130,6 +167,8 @@ const watches: SignatureDef = {
     'write /var/lib/docker/tmp/x: no space left on device',
     'mkdir /var/lib/kubelet/pods/x: no space left on device',
     'Error: ENOSPC: no space left on device, write',
+    'fs.inotify.max_user_watches = 8192',
+    'Unable to add watch for pod foo: timed out',
   ],
 };
 

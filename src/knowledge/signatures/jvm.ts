@@ -7,6 +7,9 @@ import type { Fields, Raise, SignatureCase, SignatureDef } from '../types.js';
 import { atLineStart } from './line-start.js';
 import { threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
+/** A thread stack this large (16 MiB, 16 times the JVM default) makes memory, not a task count, the likely limit. */
+const BIG_STACK_KB = 16 * 1024;
+
 const nativeThread: SignatureDef = {
   id: 'jvm.native-thread',
   family: 'jvm',
@@ -86,7 +89,23 @@ const threadStartFailed: SignatureDef = {
     ...errnoFields(errnoFromName(m[2]!)),
     ...(m[3] !== undefined ? { stackKb: Number(m[3]) } : {}),
   }),
-  raises: (f) => threadCreationRaises(typeof f.errno === 'number' ? f.errno : undefined, undefined, true),
+  // A stack far above the 1 MiB default (-Xss, or a tool's own setting) makes every thread commit
+  // that much: under vm.overcommit_memory=2 the commit limit is reached with few threads, long
+  // before a task limit, so the node's commit accounting moves up.
+  raises: (f) => {
+    const base = threadCreationRaises(typeof f.errno === 'number' ? f.errno : undefined, undefined, true);
+    const stackKb = typeof f.stackKb === 'number' ? f.stackKb : 0;
+    if (stackKb < BIG_STACK_KB) return base;
+    return base.map((r) =>
+      r.cause === 'memory.node'
+        ? {
+            ...r,
+            weight: 0.45,
+            why: `${r.why} Each thread asked for a ${Math.round(stackKb / 1024)} MiB stack (the default is 1 MiB), so the commit limit is reached after few threads.`,
+          }
+        : r,
+    );
+  },
   docs: {
     what: 'HotSpot unified logging (JDK >= 9, tag os,thread) prints the errno of the failed pthread_create and the stack size it asked for, before Thread.start() throws OutOfMemoryError. JDK 17+ retries EAGAIN a few times first.',
     confirm: [

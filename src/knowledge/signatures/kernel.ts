@@ -280,4 +280,193 @@ const fileMax: SignatureDef = {
   ],
 };
 
-export const signatures: SignatureDef[] = [memcgOom, oomKillSummary, globalOom, pidsRejected, fileMax];
+/**
+ * Raised by every OOM line that does not say whose limit it was: the header "<comm> invoked
+ * oom-killer" and a victim line without its cause ("Killed process N"). The lines the kernel prints next (Memory cgroup out of memory, the oom-kill summary's
+ * constraint) decide; these keep both open.
+ */
+const EITHER_OOM = (what: string): Raise[] => [
+  {
+    cause: 'memory.cgroup',
+    weight: 0.6,
+    why: `${what}: a memory cgroup at its limit is the usual trigger in a container, and the lines after it (Memory cgroup out of memory, CONSTRAINT_MEMCG) say so.`,
+  },
+  {
+    cause: 'memory.node',
+    weight: 0.5,
+    why: `${what}: the whole node running out of memory (CONSTRAINT_NONE, "Out of memory: Killed process") invokes the same killer.`,
+  },
+];
+
+const oomInvoked: SignatureDef = {
+  id: 'kernel.oom-invoked',
+  family: 'kernel',
+  title: 'Kernel OOM killer invoked (the header of an OOM report)',
+  keywords: ['invoked oom-killer'],
+  // "java invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=-998"; the command may hold
+  // spaces ("CPU 0/KVM invoked oom-killer"), so only what follows the words is parsed.
+  pattern: /invoked oom-killer: gfp_mask=(0x[0-9a-f]{1,16})[^\n]{0,120}?order=(-?\d{1,2})/,
+  fields: (m): Fields => ({ gfpMask: m[1]!, order: Number(m[2]) }),
+  raises: () => EITHER_OOM('The kernel invoked the OOM killer'),
+  docs: {
+    what: 'The first line of every kernel OOM report (mm/oom_kill.c dump_header): the task whose allocation failed invoked the OOM killer. It does not say which memory ran out; the report goes on with the memcg usage lines and a stack with mem_cgroup_out_of_memory (a cgroup limit) or out_of_memory from the page allocator (the node), then the victim.',
+    confirm: [
+      "dmesg -T | grep -A40 'invoked oom-killer'   # Memory cgroup out of memory / oom-kill:constraint= name the limit",
+    ],
+    fix: ['See memory.cgroup and memory.node.'],
+    sources: [
+      'torvalds/linux:mm/oom_kill.c (dump_header: "%s invoked oom-killer: gfp_mask=%#x(%pGg), order=%d, oom_score_adj=%hd")',
+      'https://github.com/shakenfist/shakenfist/issues/177',
+      'https://github.com/moby/moby/issues/38352',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/shakenfist/shakenfist/issues/177 (node RAM overcommitted by VMs)',
+      log: [
+        'Jul 16 11:53:24 sau-3f41e-or kernel: [1310061.327439] CPU 0/KVM invoked oom-killer: gfp_mask=0x15000c0(GFP_KERNEL_ACCOUNT), nodemask=(null), order=0, oom_score_adj=0',
+      ],
+      fields: { gfpMask: '0x15000c0', order: 0 },
+    },
+    {
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
+      log: [
+        '[21678.881431] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+      ],
+      fields: { gfpMask: '0xcc0', order: 0 },
+    },
+    {
+      source: 'https://github.com/moby/moby/issues/38352 (a container at its memory limit, kernel 3.10)',
+      log: [
+        'Dec 11 10:48:09 fkhan-test-kernelv3 kernel: thrash invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0',
+      ],
+      fields: { gfpMask: '0xd0', order: 0 },
+    },
+  ],
+  nonMatching: ['vm.oom_kill_allocating_task = 0'],
+};
+
+const memcgReport: SignatureDef = {
+  id: 'kernel.memcg-report',
+  family: 'kernel',
+  title:
+    "Kernel OOM report lines only a memory cgroup's OOM prints (usage/limit/failcnt, stats, mem_cgroup_out_of_memory)",
+  keywords: ['memory: usage ', 'killed as a result of limit', 'mem_cgroup_o', 'Memory cgroup stats for'],
+  // mem_cgroup_print_oom_meminfo: "memory: usage 1048576kB, limit 1048576kB, failcnt 141"; v1
+  // "Task in /kubepods/x killed as a result of limit of /kubepods"; the stack frames of a memcg OOM.
+  pattern:
+    /(?<![+\w])memory: usage (\d{1,20})kB, limit (\d{1,20})kB, failcnt (\d{1,20})|Task in (\S{1,1024}) killed as a result of limit of (\S{1,1024})|\bmem_cgroup_(?:out_of_memory|oom_synchronize)\+0x|Memory cgroup stats for (\S{1,1024})/,
+  fields: (m): Fields => ({
+    ...(m[1] !== undefined ? { usageKb: Number(m[1]), limitKb: Number(m[2]), failcnt: Number(m[3]) } : {}),
+    ...(m[4] !== undefined ? { cgroup: m[4], limitCgroup: m[5]! } : {}),
+    ...(m[6] !== undefined ? { cgroup: m[6].replace(/:$/, '') } : {}),
+  }),
+  raises: (f) => [
+    {
+      cause: 'memory.cgroup',
+      weight: 0.9,
+      why:
+        typeof f.usageKb === 'number'
+          ? `The kernel printed a memory cgroup's usage against its limit (${String(f.usageKb)} kB of ${String(f.limitKb)} kB, failcnt ${String(f.failcnt)}): it does so only in the report of an OOM inside a memory cgroup.`
+          : 'The kernel printed a line only the OOM report of a memory cgroup holds (the cgroup whose limit was hit, its stats, or mem_cgroup_out_of_memory on the stack).',
+    },
+  ],
+  docs: {
+    what: "When a memory cgroup reaches its limit and cannot reclaim, the OOM report prints the cgroup's usage, limit and failcnt (mem_cgroup_print_oom_meminfo), on cgroup v1 the cgroup whose limit was hit, its statistics, and a stack through mem_cgroup_out_of_memory or mem_cgroup_oom_synchronize. A global OOM prints none of these.",
+    confirm: ['Read the whole report: dmesg -T | grep -B5 -A40 "invoked oom-killer".'],
+    fix: ['See memory.cgroup.'],
+    sources: [
+      'torvalds/linux:mm/memcontrol.c (mem_cgroup_print_oom_meminfo, mem_cgroup_out_of_memory)',
+      'https://github.com/linux-test-project/ltp/issues/1080',
+      'https://github.com/kubernetes/kubernetes/issues/56891',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/linux-test-project/ltp/issues/1080 (LTP memcg stress test, kernel 3.10)',
+      log: [
+        'Aug 17 06:27:51 hgzmm3cs239 kernel: Memory cgroup stats for /17: cache:4KB rss:0KB rss_huge:0KB mapped_file:4KB swap:0KB inactive_anon:0KB active_anon:0KB inactive_file:0KB active_file:0KB unevictable:0KB',
+      ],
+      fields: { cgroup: '/17' },
+    },
+    {
+      source:
+        'https://github.com/kubernetes/kubernetes/issues/56891 (a Guaranteed pod at its limit, kernel 3.10)',
+      log: ['[Wed Dec  6 23:54:11 2017]  [<ffffffff811d3a85>] mem_cgroup_oom_synchronize+0x555/0x580'],
+    },
+    {
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
+      log: ['[21678.881564] memory: usage 32768kB, limit 32768kB, failcnt 131'],
+      fields: { usageKb: 32768, limitKb: 32768, failcnt: 131 },
+    },
+    {
+      source:
+        'podmortem lab: python3 allocating 100 MiB in a v1 memory cgroup limited to 32 MiB (kernel 6.18)',
+      log: ['[21678.881507]  mem_cgroup_out_of_memory+0xc0/0x110'],
+    },
+  ],
+  nonMatching: [
+    'memory+swap: usage 4kB, limit 9007199254740988kB, failcnt 0',
+    'swap: usage 0kB, limit 9007199254740988kB, failcnt 0',
+    'kmem: usage 0kB, limit 9007199254740988kB, failcnt 0',
+  ],
+};
+
+const oomVictim: SignatureDef = {
+  id: 'kernel.oom-victim',
+  family: 'kernel',
+  title: 'Kernel OOM killer: a victim killed (the line does not say whose limit)',
+  keywords: ['Killed process'],
+  // Kernels before 4.19 print the cause and the victim on two lines ("Memory cgroup out of memory:
+  // Kill process N (x) score S or sacrifice child", then "Killed process N (x) total-vm:..."), and a
+  // grep for "Killed process" keeps only the second. The one-line forms with the cause are the
+  // memcg-oom and global-oom signatures. oom_reaper's "reaped process" line always follows a kill
+  // line of the same report, so it adds nothing and is not taken.
+  pattern: /(?<![Oo]ut of memory: )Killed process (\d{1,10}) \(([^)\n]{1,64})\)/,
+  fields: (m): Fields => ({ pid: Number(m[1]), comm: m[2]! }),
+  raises: (f) => EITHER_OOM(`The kernel's OOM killer killed ${String(f.comm)} (pid ${String(f.pid)})`),
+  docs: {
+    what: 'The OOM killer sent SIGKILL to a process. Which memory ran out is on the line before it ("Memory cgroup out of memory" or "Out of memory") or in the oom-kill summary.',
+    confirm: ["dmesg -T | grep -B2 'Killed process'   # the line before names the constraint"],
+    fix: ['See memory.cgroup and memory.node.'],
+    sources: [
+      'torvalds/linux:mm/oom_kill.c (__oom_kill_process)',
+      'https://github.com/linux-test-project/ltp/issues/1080',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/linux-test-project/ltp/issues/1080',
+      log: [
+        'Aug 17 06:27:51 hgzmm3cs239 kernel: Killed process 33421 (memcg_process), UID 0, total-vm:7304kB, anon-rss:80kB, file-rss:340kB, shmem-rss:0kB',
+      ],
+      fields: { pid: 33421, comm: 'memcg_process' },
+    },
+    {
+      source:
+        'mesosphere/dcos-docs-site:pages/1.11/tutorials/dcos-debug/index.md (a Marathon app leaking memory up to its limit, kernel 3.10)',
+      log: [
+        'Mar 27 01:15:36 ip-10-0-1-103.us-west-2.compute.internal kernel: Killed process 16883 (oomApp) total-vm:4575664kB, anon-rss:57784kB, file-rss:1240kB, shmem-rss:0kB',
+      ],
+      fields: { pid: 16883, comm: 'oomApp' },
+    },
+  ],
+  nonMatching: [
+    'Memory cgroup out of memory: Killed process 63214 (uwsgi) total-vm:3149468kB',
+    'Out of memory: Killed process 15784 (python3) total-vm:11964kB',
+    '[  518.053407] oom_reaper: reaped process 15784 (python3), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
+  ],
+};
+
+export const signatures: SignatureDef[] = [
+  memcgOom,
+  oomKillSummary,
+  globalOom,
+  pidsRejected,
+  fileMax,
+  oomInvoked,
+  memcgReport,
+  oomVictim,
+];

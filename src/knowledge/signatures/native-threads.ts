@@ -6,7 +6,7 @@
 // EPERM, ENOMEM memory; when the wording carries no errno the usual suspects are all kept open.
 // One module for all of them: they differ only in wording, and each wording was checked against the
 // runtime's own source (docs.sources) and a thread that quotes it (cases).
-import { errnoFields, errnoFromMessage } from '../errno.js';
+import { errnoFields, errnoFromGroups, errnoPattern } from '../errno.js';
 import type { Docs, Fields, Raise, SignatureCase, SignatureDef } from '../types.js';
 import { threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 
@@ -14,12 +14,9 @@ import { threadCreationRaises, unknownThreadCreationRaises } from './raises.js';
 const STRERROR = String.raw`(?<text>[A-Z][a-z]{1,20}(?: [a-z]{1,20}){0,5})`;
 
 /** errno from the number the line prints, else from the strerror text; undefined when neither is known. */
+/** errno from the number, the name or the strerror text the line prints; undefined when none is known. */
 function errnoOf(m: RegExpExecArray): number | undefined {
-  const g = m.groups ?? {};
-  if (g.num !== undefined) return Number(g.num);
-  // One group per alternative that prints a strerror (a name may appear once per pattern).
-  const text = g.text ?? g.text2 ?? g.text3;
-  return text !== undefined ? errnoFromMessage(text) : undefined;
+  return errnoFromGroups(m.groups);
 }
 
 function fieldsOf(m: RegExpExecArray): Fields {
@@ -168,12 +165,21 @@ const glib = threadSignature({
 const cpp = threadSignature({
   id: 'cpp.thread-create',
   title: 'A C++ program could not start a std::thread (std::system_error: Resource temporarily unavailable)',
-  keywords: ['what():  Resource temporarily', 'constructor failed: ', '_resource_error'],
+  keywords: [
+    'what():  Resource temporarily',
+    'constructor failed: ',
+    '_resource_error',
+    'system_error',
+    'std exception',
+  ],
   // libstdc++ std::thread throws system_error(EAGAIN), printed by the terminate handler as
   // "  what():  Resource temporarily unavailable"; libc++ says "thread constructor failed: ...";
-  // Boost.Thread throws boost::thread_resource_error.
+  // Boost.Thread throws boost::thread_resource_error. Programs that catch the exception print it
+  // their own way ("std exception detected: <what()>", "Caught system_error with code generic:11"):
+  // a std exception whose whole message is EAGAIN's text is std::thread's (a non-blocking read
+  // that returns EAGAIN is not thrown as an exception by the standard library).
   pattern: new RegExp(
-    String.raw`what\(\): {1,2}(?<text>Resource temporarily unavailable)\s*$|thread constructor failed: ${STRERROR.replace('text', 'text2')}|boost::thread_resource_error: ${STRERROR.replace('text', 'text3')}`,
+    String.raw`(?:what\(\): {1,2}|std(?:::| )(?:system_error|exception)[^\n]{0,40}?: )(?<text>Resource temporarily unavailable)\s*$|thread constructor failed: ${STRERROR.replace('text', 'text2')}|boost::thread_resource_error: ${STRERROR.replace('text', 'text3')}|system_error with code generic:(?<num>\d{1,3})`,
   ),
   what: 'std::thread (or boost::thread) threw a system_error because pthread_create failed; uncaught, the terminate handler prints it and calls abort() (exit 134). libstdc++ prints only the strerror after "what():".',
   sources: [
@@ -199,12 +205,33 @@ const cpp = threadSignature({
       fields: { errno: 11 },
     },
     {
+      source:
+        'https://github.com/Zilliqa/zq1/issues/151 (the kernel logged "fork rejected by pids controller" at the same time)',
+      log: [
+        '[TID 32744][08:29:54   ][DetachedFunction    ] Error: 1 times tried. Caught system_error with code generic:11 meaning Resource temporarily unavailable',
+      ],
+      fields: { errno: 11 },
+    },
+    {
+      source: 'https://github.com/rigtorp/hiccups/issues/3',
+      log: [
+        'what():  Resource temporarily unavailable',
+        'Aborted                    ./hiccups_1.0.0_linux_amd64',
+      ],
+      fields: { errno: 11 },
+    },
+    {
       source: 'https://github.com/Icinga/icinga2/issues/8202',
       log: ['Error: boost::thread_resource_error: Resource temporarily unavailable'],
       fields: { errno: 11 },
     },
   ],
-  nonMatching: ['  what():  std::bad_alloc', 'read: Resource temporarily unavailable'],
+  nonMatching: [
+    '  what():  std::bad_alloc',
+    'read: Resource temporarily unavailable',
+    "terminate called after throwing an instance of 'std::system_error'",
+    '  what():  Invalid argument',
+  ],
 });
 
 const qt = threadSignature({
@@ -269,4 +296,120 @@ const curl = threadSignature({
   nonMatching: ['curl: (6) Could not resolve host: example.invalid'],
 });
 
-export const signatures: SignatureDef[] = [beam, ruby, perl, gomp, glib, cpp, qt, ocaml, curl];
+/**
+ * Any other wording of a failed thread creation followed, within a few words, by the errno in any
+ * form (errno.ts errnoPattern): MySQL "Can't create a new thread (errno 11)", "cant create thread,
+ * errno=11", Varnish "Create worker thread failed 11", bdwgc "Thread creation failed 11", "Failed to
+ * create thread #2: Resource temporarily unavailable", "Cannot allocate thread". The wordings other
+ * signatures own (Go's "new OS thread", the JVM's "native thread", the BEAM's "Failed to create
+ * thread:", OpenMP's, Qt's and Perl's "Thread creation failed/error:") are left to them, and a
+ * wording without an errno is not taken: "create thread pool" alone says nothing failed.
+ */
+const anyWording = threadSignature({
+  id: 'thread.create-failed',
+  title: 'A program could not create a thread (any wording, errno shown)',
+  keywords: [
+    'reate thread',
+    'reate a new thread',
+    'reate new thread',
+    'reate worker thread',
+    'creation failed',
+    'allocate thread',
+  ],
+  pattern: new RegExp(
+    String.raw`(?:(?<!Failed to )[Cc]reate (?:a )?(?:new )?(?:worker )?thread(?!:)|(?<!libgomp: |QThread::start: )[Tt]hread(?: #?\d{1,6})? creation(?= failed(?!: pthread_create))|[Cc]annot allocate thread|Failed to create thread(?!:))[^\n]{0,60}?${errnoPattern()}`,
+  ),
+  what: 'A program reported that it could not create a thread, in its own words, with the errno of the failed pthread_create. The errno decides as everywhere (raises.ts): EAGAIN a task-count limit or a stack that could not be mapped, EPERM a seccomp profile answering clone3, ENOMEM memory; any other errno is no resource limit.',
+  sources: [
+    'mysql/mysql-server:share/messages_to_clients.txt (ER_CANT_CREATE_THREAD)',
+    'bminor/glibc:nptl/pthread_create.c',
+    'https://github.com/canonical/lxd/issues/3764',
+    'https://github.com/varnishcache/varnish-cache/issues/572',
+  ],
+  cases: [
+    {
+      source: 'https://github.com/canonical/lxd/issues/3764 (CentOS 6 container; process limit suspected)',
+      log: ['cant create thread, errno=11, Resource temporarily unavailable'],
+      fields: { errno: 11, errnoName: 'EAGAIN' },
+    },
+    {
+      source: 'https://github.com/YOURLS/YOURLS/issues/1406 (MySQL relayed by PDO)',
+      log: [
+        "SQLSTATE[HY000] [1135] Can't create a new thread (errno 12); if you are not out of available memory, you can consult the manual for a possible OS-dependent bug",
+      ],
+      fields: { errno: 12, errnoName: 'ENOMEM' },
+    },
+    {
+      source: 'https://github.com/varnishcache/varnish-cache/issues/572',
+      log: ['Create worker thread failed 11 Resource temporarily unavailable'],
+      fields: { errno: 11 },
+    },
+    {
+      source: 'https://github.com/bdwgc/bdwgc/issues/342 (limited stack size on i586/x32)',
+      log: ['Failed to create thread #2: Resource temporarily unavailable', 'Thread creation failed 11'],
+      fields: { errno: 11 },
+    },
+  ],
+  nonMatching: [
+    'Failed to create thread pool executor, retrying',
+    'Failed to create thread: Resource temporarily unavailable (11)',
+    'runtime: failed to create new OS thread (have 41 already; errno=11)',
+    'libgomp: Thread creation failed: Resource temporarily unavailable',
+    'create thread 3 of 8',
+  ],
+});
+
+/**
+ * curl could not resolve a name: "curl: (6) Could not resolve host: x", PHP's "cURL error 6: Could
+ * not resolve host: x". That is DNS (the resolver, /etc/resolv.conf, the network), not a resource
+ * limit, and it raises nothing; the limit case is curl.resolver-thread above, whose own words say
+ * the lookup thread could not start.
+ */
+const curlResolve: SignatureDef = {
+  id: 'curl.resolve-host',
+  family: 'curl',
+  title: 'curl could not resolve a host name (DNS, not a limit)',
+  keywords: ['Could not resolve host'],
+  pattern: /Could not resolve host:? ?([\w.-]{1,253})?/,
+  fields: (m): Fields => (m[1] !== undefined ? { host: m[1] } : {}),
+  raises: () => [],
+  docs: {
+    what: 'libcurl (CURLE_COULDNT_RESOLVE_HOST, curl exit 6) got no address for the name: the name does not exist, the container\'s resolver is unreachable or misconfigured, or IPv6/IPv4 lookups differ. No resource limit is involved, unless the same run printed "getaddrinfo() thread failed to start".',
+    confirm: [
+      'From the container: getent hosts <name>; cat /etc/resolv.conf; nslookup <name> <the nameserver>.',
+    ],
+    fix: ['Fix the name or the DNS configuration (dnsPolicy, the node resolver, CoreDNS).'],
+    sources: [
+      'curl/curl:lib/hostip.c (Curl_resolver_error: "Could not resolve host: %s")',
+      'https://github.com/crops/extsdk-container/issues/6',
+    ],
+  },
+  cases: [
+    {
+      source: 'https://github.com/crops/extsdk-container/issues/6 (a name that does not resolve)',
+      log: ['curl: (6) Could not resolve host: someserver'],
+      fields: { host: 'someserver' },
+    },
+    {
+      source: 'https://github.com/linuxserver/Heimdall/issues/1565 (IPv6 lookups inside Docker)',
+      log: [
+        'cURL error 6: Could not resolve host: appslist.heimdall.site (see https://curl.haxx.se/libcurl/c/libcurl-errors.html) for https://appslist.heimdall.site/list.json',
+      ],
+      fields: { host: 'appslist.heimdall.site' },
+    },
+  ],
+};
+
+export const signatures: SignatureDef[] = [
+  beam,
+  ruby,
+  perl,
+  gomp,
+  glib,
+  cpp,
+  qt,
+  ocaml,
+  curl,
+  curlResolve,
+  anyWording,
+];
