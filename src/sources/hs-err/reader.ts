@@ -28,6 +28,7 @@ const PREFIX =
   /^(?:[\w.-]{1,64} {1,20}\| )?(?:\d{4}-\d\d-\d\dT[\d:.]{1,30}(?:Z|[+-]\d\d:\d\d) )?(?:\s{0,3}>\s?){0,4}/;
 const HEADER =
   /^#\s{1,3}(?:There is insufficient memory for the Java Runtime Environment to continue|A fatal error has been detected by the Java Runtime Environment)/;
+const BANNER = /^-{10,20}\s{1,4}(?:S U M M A R Y|T H R E A D|P R O C E S S|S Y S T E M)\s{1,4}-{3,20}$/;
 const NATIVE =
   /^#\s{1,3}Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes(?: for ([^\n]{1,200}?))?\.?(?: Error detail: ([^\n]{1,200}?))?\.?\s*$/;
 const GC_THREAD = /^#\s{1,3}Cannot create (?:worker )?GC thread\. Out of system resources\./;
@@ -40,14 +41,15 @@ const JAVA_VM = /^#\s{1,3}Java VM:\s*([^(\n]{1,100}?)\s*\(([^,)\n]{1,100})/;
 const VM_INFO = /^vm_info: (\S[^\n]{0,300})$/;
 const COMMAND_LINE = /^Command Line:\s*([^\n]*)$/;
 const THREAD =
-  /^\s{0,4}(=>)?\s{0,2}0x[0-9a-f]{1,16}\s{1,4}(?:\(exited\)\s{1,4})?(\w{1,40})\s{1,4}(?:"([^"\n]{0,300})"\s{1,4})?\[(_thread_\w{1,30})?/;
+  /^\s{0,4}(=>)?\s{0,2}0x[0-9a-f]{1,16}\s{1,4}(?:\(exited\)\s{1,4})?(\w{1,40})\s{1,4}(?:"([^"\n]{0,16000})"\s{1,4})?\[(_thread_\w{1,30})?/;
 const THREADS_END = /^(?:Threads with active compile tasks:|VM state:|VM Mutex\/Monitor|Heap address:)/;
 const UNAME = /^uname:\s?(\S[^\n]{0,300})$/;
 const RLIMIT = /^rlimit(?: \(soft\/hard\))?:\s*(\S[^\n]{0,1000})$/;
 const MEMINFO_LINE = /^(CommitLimit|Committed_AS|MemAvailable):\s+(\d{1,15}) kB$/;
 const VIRTUAL = /^Virtual Size: (\d{1,15})K/;
+/** Some JDK 17 builds print the value on the next line. */
 const PROC_SYS =
-  /^\/proc\/sys\/(kernel\/threads-max|vm\/max_map_count|kernel\/pid_max) \([^)\n]{0,120}\): (\d{1,15})$/;
+  /^\/proc\/sys\/(kernel\/threads-max|vm\/max_map_count|kernel\/pid_max) \([^)\n]{0,120}\):(?: (\d{1,15}))?$/;
 const MEMORY = /^Memory: \d{1,6}k page, physical (\d{1,15})k\((\d{1,15})k free\)/;
 const CONTAINER_LINE = /^([a-z_ ]{3,60}): ([^\n]{1,100})$/;
 /** Runtime flags that name a file or run a command: left out with the system properties. */
@@ -74,6 +76,8 @@ class ReportBuilder {
   other = 0;
   threadsAt?: Evidence;
   threadsCut = false;
+  /** A /proc/sys limit whose value is on the next line. */
+  pending?: { key: string; header: string };
   readonly buckets = new Map<string, DumpBucket>();
 
   constructor(source: string, header: Evidence) {
@@ -121,7 +125,8 @@ export class HsErrReader {
 
   line(rawText: string, lineNo: number): void {
     if (rawText.length > MAX_LINE) return;
-    const text = rawText.replace(PREFIX, '').trimEnd();
+    // Some pastes join the file's lines with "," (a JSON array printed as text): one trailing comma is dropped.
+    const text = rawText.replace(PREFIX, '').trimEnd().replace(/,$/, '');
     const at = (shown = text): Evidence => ({
       source: this.source,
       ...(lineNo > 0 ? { line: lineNo } : {}),
@@ -129,10 +134,16 @@ export class HsErrReader {
       of: 'crashed',
     });
     if (HEADER.test(text)) {
+      // HotSpot prints the header on the console, then the whole file after it when it cannot write
+      // one ("Can not save log file, dump to screen"): a header still in its "#" lines is the same report.
+      if (this.cur?.section === 'head' && !this.cur.r.rlimitLine) return;
       this.finish();
       if (this.done.length < MAX_REPORTS) this.cur = new ReportBuilder(this.source, at());
       return;
     }
+    // A paste that starts at a section banner ("---------------  S Y S T E M  ---------------") is an hs_err file too.
+    if (!this.cur && BANNER.test(text) && this.done.length < MAX_REPORTS)
+      this.cur = new ReportBuilder(this.source, at());
     const b = this.cur;
     if (!b) return;
     if (text === 'END.') return this.finish();
@@ -184,6 +195,8 @@ export class HsErrReader {
 
   private anyLine(b: ReportBuilder, text: string, at: (s?: string) => Evidence): void {
     const r = b.r;
+    const pending = b.pending;
+    b.pending = undefined;
     let m: RegExpExecArray | null;
     if (text.startsWith('---------------')) {
       b.section = 'other';
@@ -204,15 +217,22 @@ export class HsErrReader {
     } else if ((m = VIRTUAL.exec(text))) {
       r.virtualSize = { value: Number(m[1]) * KIB, evidence: at() };
     } else if ((m = PROC_SYS.exec(text))) {
-      const fact = { value: Number(m[2]), evidence: at() };
-      if (m[1] === 'kernel/threads-max') r.threadsMax = fact;
-      else if (m[1] === 'vm/max_map_count') r.maxMapCount = fact;
-      else r.pidMax = fact;
+      if (m[2] === undefined) b.pending = { key: m[1]!, header: text };
+      else this.procSys(r, m[1]!, Number(m[2]), at());
+    } else if (pending && /^\d{1,15}$/.test(text)) {
+      this.procSys(r, pending.key, Number(text), at(`${pending.header} ${text}`));
     } else if ((m = MEMORY.exec(text))) {
       r.physical = { total: Number(m[1]) * KIB, free: Number(m[2]) * KIB, evidence: at() };
     } else if ((m = VM_INFO.exec(text))) {
       r.jvm ??= at(m[1]!.replace(/\s*\(([^)\n]{1,100})\).*$/, ' $1'));
     }
+  }
+
+  private procSys(r: HsErrReport, key: string, value: number, evidence: Evidence): void {
+    const fact = { value, evidence };
+    if (key === 'kernel/threads-max') r.threadsMax = fact;
+    else if (key === 'vm/max_map_count') r.maxMapCount = fact;
+    else r.pidMax = fact;
   }
 
   private meminfo(b: ReportBuilder, text: string, at: () => Evidence): void {
