@@ -2,13 +2,14 @@
 // RLIMIT_NPROC; excerpts of public threads, fixtures/README.md) and analyze on them: the verdict and
 // the evidence lines a user checks, every hs_err figure marked as the crashed instance's, no secret
 // of the command line in the report, and memory bounded whatever the number of threads listed.
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CauseAssessment, Incident } from '../../../src/evidence/types.js';
 import { analyze } from '../../../src/pipeline/analyze.js';
+import { planFix } from '../../../src/pipeline/fix.js';
 import { readHsErr } from '../../../src/sources/hs-err/reader.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
@@ -165,6 +166,19 @@ describe('analyze on hs_err files', () => {
     expect(confirmed.verdict).toBe('confirmed');
     expect(confirmed.summary).toBe(
       'Real UID 45679 held 189 threads in the crashed process alone, at its RLIMIT_NPROC 200.',
+    );
+  });
+
+  it('podmortem fix on the hs_err file repeats the leak fix beside the nproc changes it plans', async () => {
+    const root = join(dir, 'node');
+    mkdirSync(root);
+    const { plan, inputErrors } = await planFix({
+      inputs: [join(FIX, 'jdk17-nproc-pool-leak.log')],
+      root,
+    });
+    expect(inputErrors).toEqual([]);
+    expect(plan.cautions.join('\n')).toMatch(
+      /^rlimit\.nproc on .*jdk17-nproc-pool-leak\.log: Stop the leak \(180 threads named pool-N-thread-N \(blocked\)\): Create the ExecutorService once.* Raising the limit only delays the next crash\.$/m,
     );
   });
 
