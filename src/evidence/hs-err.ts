@@ -7,8 +7,8 @@ import type { Evidence, Fact } from './types.js';
 
 /** What HotSpot says it could not get, from the "#" header of the file. */
 export interface HsErrFailure {
-  /** mmap/malloc: "Native memory allocation (mmap) failed to map N bytes"; gc-thread: "Cannot create worker GC thread"; signal: a SIGSEGV-like crash; other: any other header. */
-  kind: 'mmap' | 'malloc' | 'gc-thread' | 'signal' | 'other';
+  /** mprotect: "Native memory allocation (mprotect) failed to protect 16384 bytes" (a new thread's guard pages: one more mapping, vm.max_map_count). mmap/malloc: "Native memory allocation (mmap) failed to map N bytes"; gc-thread: "Cannot create worker GC thread"; signal: a SIGSEGV-like crash; other: any other header. */
+  kind: 'mmap' | 'malloc' | 'mprotect' | 'gc-thread' | 'signal' | 'other';
   /** Bytes asked for (mmap, malloc). */
   bytes?: number;
   /** "committing reserved memory", "Failed to reserve memory for metaspace", "ChunkPool::allocate". */
@@ -46,6 +46,8 @@ export interface HsErrReport {
     dump: ThreadDump;
     evidence: Evidence;
   };
+  /** "_java_thread_list=0x..., length=32558": the Java threads, printed before the list (JDK 11+). */
+  javaThreadList?: Fact<number>;
   rlimits: Record<string, HsErrRlimit>;
   rlimitLine?: Evidence;
   uname?: Evidence;

@@ -41,6 +41,9 @@ export function hsErrFacts(r: HsErrReport): HsErrFacts {
       evidence: r.threads.evidence,
       of: 'crashed',
     };
+  } else if (r.javaThreadList && r.javaThreadList.value > 0) {
+    // The list was cut short (or not printed): the SMR line still counts the Java threads, a floor.
+    process.threads = { ...r.javaThreadList, of: 'crashed' };
   }
   if (r.virtualSize) process.virtualSize = { ...r.virtualSize, of: 'crashed' };
   const c = r.container;
@@ -86,7 +89,7 @@ function noteOf(r: HsErrReport): string {
     parts.push(
       f.kind === 'gc-thread'
         ? 'it could not create a GC worker thread'
-        : f.kind === 'mmap' || f.kind === 'malloc'
+        : f.kind === 'mmap' || f.kind === 'malloc' || f.kind === 'mprotect'
           ? `${f.kind} of ${f.bytes!.toLocaleString('en-US')} bytes failed${f.purpose ? ` (${f.purpose})` : ''}`
           : `it died: ${f.evidence.text}`,
     );

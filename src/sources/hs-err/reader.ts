@@ -30,7 +30,7 @@ const HEADER =
   /^#\s{1,3}(?:There is insufficient memory for the Java Runtime Environment to continue|A fatal error has been detected by the Java Runtime Environment)/;
 const BANNER = /^-{10,20}\s{1,4}(?:S U M M A R Y|T H R E A D|P R O C E S S|S Y S T E M)\s{1,4}-{3,20}$/;
 const NATIVE =
-  /^#\s{1,3}Native memory allocation \((mmap|malloc)\) failed to (?:map|allocate) (\d{1,20}) bytes(?: for ([^\n]{1,200}?))?\.?(?: Error detail: ([^\n]{1,200}?))?\.?\s*$/;
+  /^#\s{1,3}Native memory allocation \((mmap|malloc|mprotect)\) failed to (?:map|allocate|protect) (\d{1,20}) bytes(?: for ([^\n]{1,200}?))?\.?(?: Error detail: ([^\n]{1,200}?))?\.?\s*$/;
 const GC_THREAD = /^#\s{1,3}Cannot create (?:worker )?GC thread\. Out of system resources\./;
 const SIGNAL = /^#\s{1,3}(SIG[A-Z]{2,6}) \(0x[0-9a-f]{1,4}\) at pc=/;
 const LOCATION = /^#\s{1,3}((?:Out of Memory Error|Internal Error) \([^)\n]{1,200}\)[^\n]{0,200})$/;
@@ -43,6 +43,8 @@ const COMMAND_LINE = /^Command Line:\s*([^\n]*)$/;
 const THREAD =
   /^\s{0,4}(=>)?\s{0,2}0x[0-9a-f]{1,16}\s{1,4}(?:\(exited\)\s{1,4})?(\w{1,40})\s{1,4}(?:"([^"\n]{0,16000})"\s{1,4})?\[(_thread_\w{1,30})?/;
 const THREADS_END = /^(?:Threads with active compile tasks:|VM state:|VM Mutex\/Monitor|Heap address:)/;
+/** "Threads class SMR info": the Java thread count, printed even when the list after it is cut short. */
+const SMR_LIST = /^_java_thread_list=0x[0-9a-f]{1,16}, length=(\d{1,9}),/;
 const UNAME = /^uname:\s?(\S[^\n]{0,300})$/;
 const RLIMIT = /^rlimit(?: \(soft\/hard\))?:\s*(\S[^\n]{0,1000})$/;
 const MEMINFO_LINE = /^(CommitLimit|Committed_AS|MemAvailable):\s+(\d{1,15}) kB$/;
@@ -173,7 +175,7 @@ export class HsErrReader {
     if ((m = NATIVE.exec(text))) {
       const purpose = m[3] ?? m[4];
       r.failure = {
-        kind: m[1] as 'mmap' | 'malloc',
+        kind: m[1] as 'mmap' | 'malloc' | 'mprotect',
         bytes: Number(m[2]),
         ...(purpose ? { purpose } : {}),
         evidence: at(text.replace(/^#\s+/, '')),
@@ -205,6 +207,8 @@ export class HsErrReader {
       b.threadsAt ??= at();
     } else if ((m = COMMAND_LINE.exec(text))) {
       this.flags(r, m[1]!, at);
+    } else if ((m = SMR_LIST.exec(text))) {
+      r.javaThreadList = { value: Number(m[1]), evidence: at() };
     } else if ((m = UNAME.exec(text))) {
       r.uname = at();
     } else if ((m = RLIMIT.exec(text))) {

@@ -92,6 +92,34 @@ describe('hs_err reader', () => {
     expect(z!.uname?.text).toMatch(/^uname:Linux 5\.10\.16\.3-microsoft-standard-WSL2/);
   });
 
+  it('mprotect of guard pages (dragonwell-project/dragonwell17#200) and the SMR thread count (corretto/corretto-11#308)', async () => {
+    const dragonwell = [
+      '[4.608s][warning][os,thread] Attempt to protect stack guard pages failed (0x00007fe9227ca000-0x00007fe9227ce000).',
+      '#',
+      '# A fatal error has been detected by the Java Runtime Environment:',
+      '# Native memory allocation (mprotect) failed to protect 16384 bytes. Error detail: memory to guard stack pages',
+      '# An error report file with more information is saved as:',
+      '# /var/tmp/tone/run/jtreg/jt-work/hotspot_jtreg/runtime/Thread/ThreadCountLimit/hs_err_pid753277.log',
+    ].join('\n');
+    const [d] = await readHsErr(stream(dragonwell), 'd');
+    expect(d!.failure).toMatchObject({
+      kind: 'mprotect',
+      bytes: 16384,
+      purpose: 'memory to guard stack pages',
+    });
+    expect(d!.savedAs).toBe(
+      '/var/tmp/tone/run/jtreg/jt-work/hotspot_jtreg/runtime/Thread/ThreadCountLimit/hs_err_pid753277.log',
+    );
+    const corretto = [
+      '---------------  P R O C E S S  ---------------',
+      '',
+      'Threads class SMR info:',
+      '_java_thread_list=0x00007f90768e66b0, length=32558, elements={',
+    ].join('\n');
+    const [c] = await readHsErr(stream(corretto), 'c');
+    expect(c!.javaThreadList?.value).toBe(32558);
+  });
+
   it('buckets 200,000 listed threads by name pattern, bounded in distinct buckets', async () => {
     const head =
       '#\n# There is insufficient memory for the Java Runtime Environment to continue.\nJava Threads: ( => current thread )\n';
