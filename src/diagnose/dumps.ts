@@ -53,7 +53,8 @@ function attach(c: CauseAssessment, d: ThreadDump, b: ThreadDump['buckets'][numb
   c.reasons.push(`The dump shows what ${what}: ${bucketSentence(d, b)}`);
   c.evidence.push(b.first); // the header of the bucket's first member, as printed
   const known = knownLeak(b);
-  c.remediation.push({
+  // The leak's own fix comes first: raising the limit only delays the next crash (podmortem fix repeats it).
+  c.remediation.unshift({
     summary: known
       ? `Stop the leak (${bucketPhrase(d, b)}): ${known.fix}`
       : `Find why ${bucketPhrase(d, b)} keep growing: raising the limit only delays the next crash.`,

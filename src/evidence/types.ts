@@ -101,6 +101,10 @@ export interface ProcessFacts {
   threads?: Usage;
   /** Tasks of the same real UID node-wide (threads included), as the node holds them now. */
   uidTasks?: Usage;
+  /** RLIMIT_AS soft limit in bytes, null for unlimited (an hs_err file's rlimit line, /proc/<pid>/limits). */
+  asLimit?: Fact<number | null>;
+  /** Virtual address space the process held, in bytes (an hs_err file's "Virtual Size"; see `of`). */
+  virtualSize?: Usage;
   /** Open file descriptors of the process (see `of`: the restarted twin's count says nothing of the crashed one). */
   openFiles?: Usage;
   /** Memory mappings of the process (/proc/<pid>/maps lines; see `of`). */

@@ -25,6 +25,9 @@ function subjectOf(i: Incident): string {
   return [s.namespace, s.pod, s.container].filter(Boolean).join('/') || (s.source ?? 'the crash');
 }
 
+/** The remediation src/diagnose/dumps.ts adds for the bucket that holds the threads or descriptors. */
+const LEAK_FIX = /^(?:Stop the leak \(|Find why \d)/;
+
 /** The value the cause's own remediation computed: `sysctl -w KEY=VALUE`. */
 function reportedSysctl(c: CauseAssessment, key: string): number | undefined {
   for (const r of c.remediation)
@@ -59,6 +62,13 @@ export function planFixes(report: Report, target: NodeTarget, workloads: Workloa
       if (!ACTIONABLE.has(cause.verdict)) continue;
       const reason: ChangeReason = { cause: cause.id, verdict: cause.verdict, subject };
       answers.push(`${cause.verdict} ${cause.id} on ${subject}`);
+      // A leak named from a thread dump or an hs_err thread list (src/diagnose/dumps.ts) is fixed in
+      // the code, not in a file: said beside the file changes, which only buy time.
+      for (const r of cause.remediation)
+        if (LEAK_FIX.test(r.summary))
+          cautions.push(
+            `${cause.id} on ${subject}: ${r.summary} Raising the limit only delays the next crash.`,
+          );
       const fixes = FIXES[cause.id];
       if (!fixes) {
         skipped.push(

@@ -11,7 +11,11 @@ import { Recognizer } from '../diagnose/recognize.js';
 import type { Evidence, Incident, LogLine, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
 import type { ThreadDump } from '../evidence/dumps.js';
-import { readThreadDumps } from '../sources/dumps/thread-dumps.js';
+import type { HsErrReport } from '../evidence/hs-err.js';
+import { forEachLogLine } from '../sources/dumps/log-lines.js';
+import { ThreadDumpReader } from '../sources/dumps/thread-dumps.js';
+import { hsErrFacts, type HsErrNode } from '../sources/hs-err/facts.js';
+import { HsErrReader } from '../sources/hs-err/reader.js';
 import { scanStream, type ScanStats } from '../sources/logs/scanner.js';
 import { prefilterFor } from './prefilter.js';
 
@@ -78,18 +82,36 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
   if (!subject.node && ev.node?.hostname) subject.node = ev.node.hostname.value;
   if (!subject.finishedAt && rec.lastTime) subject.finishedAt = rec.lastTime;
 
+  // A JVM crash may carry its hs_err file (the file itself, or pasted): its limits, thread count and
+  // memory figures are the crashed JVM's own, so they are read before the causes are weighed.
+  const wantDumps = signatures.some((s) => DUMP_SIGNATURES.has(s.id));
+  const wantHsErr = signatures.some((s) => s.family === 'jvm');
+  const second = wantDumps || wantHsErr ? await readSecondPass(ev.logs, wantDumps, wantHsErr) : undefined;
+  const hsErr = second?.hsErr.find((r) => r.failure) ?? second?.hsErr[0];
+  const facts = hsErr ? hsErrFacts(hsErr) : undefined;
+  const process: ProcessFacts = facts
+    ? { ...ev.process, ...facts.process, ...(ev.process.command ? { command: ev.process.command } : {}) }
+    : ev.process;
+  const node = facts ? withHsErrNode(ev.node, facts.node, hsErr!.source) : ev.node;
+
   const causes = diagnose({
     incident: { subject, signatures },
-    process: ev.process,
-    ...(ev.node ? { node: ev.node } : {}),
+    process,
+    ...(node ? { node } : {}),
   });
-  const dumps = signatures.some((s) => DUMP_SIGNATURES.has(s.id)) ? await readDumps(ev.logs) : [];
+  const dumps = [...(second?.dumps ?? []), ...(facts?.dump ? [facts.dump] : [])];
   const dumpNotes = applyDumps(causes, dumps);
+  const hsErrNotes = facts ? [facts.note] : [];
   const incident: Incident = {
     subject,
     signatures,
     causes,
-    notes: [...(ev.notes ?? []), ...notesFor({ causes, node: ev.node, signatures }), ...dumpNotes],
+    notes: [
+      ...(ev.notes ?? []),
+      ...notesFor({ causes, node: ev.node, signatures }),
+      ...hsErrNotes,
+      ...dumpNotes,
+    ],
     ...(tail.length > 0 ? { tail } : {}),
   };
   return { incident, logs };
@@ -98,15 +120,47 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
 /** Signatures that mark a thread or goroutine dump: only then is the log read a second time, to bucket it. */
 const DUMP_SIGNATURES = new Set(['go.goroutine-dump', 'jvm.thread-dump', 'python.faulthandler-dump']);
 
-/** The dumps of every log, read again from the start; a log that cannot be reopened gives none (its scan already said why). */
-async function readDumps(logs: CrashLog[]): Promise<ThreadDump[]> {
-  const out: ThreadDump[] = [];
+/**
+ * The dumps and hs_err reports of every log, read again from the start in one pass; a log that cannot
+ * be reopened gives none (its scan already said why).
+ */
+async function readSecondPass(
+  logs: CrashLog[],
+  dumps: boolean,
+  hsErr: boolean,
+): Promise<{ dumps: ThreadDump[]; hsErr: HsErrReport[] }> {
+  const out = { dumps: [] as ThreadDump[], hsErr: [] as HsErrReport[] };
   for (const log of logs) {
+    const d = dumps ? new ThreadDumpReader(log.name) : undefined;
+    const h = hsErr ? new HsErrReader(log.name) : undefined;
     try {
-      out.push(...(await readThreadDumps(log.open(), log.name)));
+      await forEachLogLine(log.open(), log.name, (text, n) => {
+        d?.line(text, n);
+        h?.line(text, n);
+      });
     } catch {
-      // The first pass reported this log's error; the dump is a refinement, not a second warning.
+      // The first pass reported this log's error; the second pass is a refinement, not a second warning.
     }
+    if (d) out.dumps.push(...d.result());
+    if (h) out.hsErr.push(...h.result());
   }
   return out;
+}
+
+/**
+ * The node evidence with what the hs_err file shows: alone, a NodeFacts rooted at the file; with a
+ * node's own evidence, only what it lacks (a pids level of the JVM's own cgroup joins a chain that
+ * has no pids level).
+ */
+function withHsErrNode(node: NodeFacts | undefined, from: HsErrNode, source: string): NodeFacts {
+  const base: NodeFacts = node ?? { root: `hs_err file ${source}`, limits: [], unreadable: [] };
+  const merged: NodeFacts = { ...base };
+  for (const [k, v] of Object.entries(from) as [keyof HsErrNode, unknown][]) {
+    if (k === 'cgroupChains' || v === undefined || base[k] !== undefined) continue;
+    (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  const pids = from.cgroupChains ?? [];
+  if (pids.length > 0 && !(base.cgroupChains ?? []).some((l) => l.controller === 'pids'))
+    merged.cgroupChains = [...pids, ...(base.cgroupChains ?? [])];
+  return merged;
 }

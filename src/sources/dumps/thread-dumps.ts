@@ -9,12 +9,10 @@
 import type { Readable } from 'node:stream';
 import type { DumpBucket, DumpRuntime, Holding, ThreadDump } from '../../evidence/dumps.js';
 import type { Evidence } from '../../evidence/types.js';
-import { decodeLogLine } from '../logs/formats.js';
+import { forEachLogLine, MAX_LINE } from './log-lines.js';
 
 /** Distinct buckets kept per dump; members of others are still counted in `total`. */
 const MAX_BUCKETS = 5000;
-/** Lines longer than this are not frames or headers of any dump format: skipped. */
-const MAX_LINE = 16 * 1024;
 
 const GO_HEADER = /^goroutine \d{1,12} (?:[a-z]{1,3}=(?:0x)?[0-9a-f]{1,16} ){0,4}\[([^\]]{1,100})\]:\s*$/;
 const GO_CREATED_BY = /^created by (\S{1,1000})/;
@@ -219,53 +217,9 @@ export class ThreadDumpReader {
   }
 }
 
-/**
- * Reads a whole log stream (plain, CRI or Docker json-file lines) and returns its dumps. Lines are
- * cut from the raw bytes as they come; a line longer than the cap is skipped without being kept.
- */
+/** Reads a whole log stream (plain, CRI or Docker json-file lines) and returns its dumps. */
 export async function readThreadDumps(stream: Readable, source: string): Promise<ThreadDump[]> {
   const reader = new ThreadDumpReader(source);
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let skipping = false;
-  let lineNo = 0;
-  const emit = (buf: Buffer): void => {
-    lineNo++;
-    if (skipping) {
-      skipping = false;
-      return;
-    }
-    let end = buf.length;
-    if (end > 0 && buf[end - 1] === 13) end--;
-    reader.line(decodeLogLine(buf.subarray(0, end), source, lineNo, false).text, lineNo);
-  };
-  for await (const raw of stream as AsyncIterable<Buffer | string>) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
-    let start = 0;
-    let nl = chunk.indexOf(10, start);
-    while (nl !== -1) {
-      const piece = chunk.subarray(start, nl);
-      if (carryLen > 0) {
-        emit(Buffer.concat([...carry, piece]));
-        carry = [];
-        carryLen = 0;
-      } else emit(piece);
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    if (start < chunk.length) {
-      if (!skipping) {
-        carry.push(Buffer.from(chunk.subarray(start)));
-        carryLen += chunk.length - start;
-      }
-      if (carryLen > MAX_LINE * 4) {
-        // A line too long to be part of a dump: drop it, and its rest up to the next newline.
-        carry = [];
-        carryLen = 0;
-        skipping = true;
-      }
-    }
-  }
-  if (carryLen > 0) emit(Buffer.concat(carry));
+  await forEachLogLine(stream, source, (text, n) => reader.line(text, n));
   return reader.result();
 }

@@ -153,7 +153,9 @@ export const cause = defineCause({
     if (commit?.verdict === 'unlikely') {
       return {
         verdict: 'unlikely',
-        summary: 'vm.overcommit_memory is 1: the node commits every request, so it did not refuse this one.',
+        summary: ctx.node?.overcommitMemory
+          ? 'vm.overcommit_memory is 1: the node commits every request, so it did not refuse this one.'
+          : commit.summary,
         reasons: [...reasons, ...extra],
         evidence,
         missing: missing.slice(0, 1),

@@ -11,7 +11,15 @@
 // space does not.
 import type { Evidence } from '../../../evidence/types.js';
 import { environmentOf } from '../../environment.js';
-import { bytes, limitsOf, raisedWhy, raisingEvidence, RUN_ON_NODE } from '../shared/common.js';
+import {
+  bytes,
+  crashedUsage,
+  limitsOf,
+  numberField,
+  raisedWhy,
+  raisingEvidence,
+  RUN_ON_NODE,
+} from '../shared/common.js';
 import { defineCause, type CauseRaise, type Remediation } from '../../types.js';
 import { asksLargeStack, largeStack } from '../shared/thread-stack.js';
 
@@ -45,6 +53,13 @@ export const cause = defineCause({
       // Just below memory.node: containers rarely have RLIMIT_AS, batch jobs often do (h_vmem).
       weight: 0.55,
       why: "The thread asked for a stack larger than glibc's 8 MiB default: every thread reserves that much address space, so an address-space limit (ulimit -v, a batch scheduler's h_vmem) is reached after few threads.",
+    },
+    {
+      // HotSpot's "Native memory allocation (mmap) failed" is the ENOMEM RLIMIT_AS gives any mmap.
+      signature: 'jvm.native-memory',
+      when: (f) => f.call === 'mmap' || f.call === 'malloc' || f.call === 'commit_memory',
+      weight: 0.2,
+      why: 'mmap (and malloc, which maps its arenas) fails with ENOMEM once the address space would pass RLIMIT_AS: HotSpot reserves its heap, metaspace and code cache up front, so the limit is reached with little memory used.',
     },
     {
       signature: 'go.out-of-memory',
@@ -92,6 +107,57 @@ export const cause = defineCause({
         ],
       },
     ];
+    // The crashed process's own limit (an hs_err file's rlimit line) decides first: it is the one that applied.
+    const own = ctx.process.asLimit;
+    if (own && own.value === null) {
+      return {
+        verdict: 'ruled-out',
+        summary: 'The crashed process had no RLIMIT_AS (AS infinity in its own rlimit line).',
+        reasons: [...reasons, 'An unlimited RLIMIT_AS cannot be reached.'],
+        evidence: [...evidence, own.evidence],
+        missing: [],
+        remediation: [],
+      };
+    }
+    if (own && own.value !== null) {
+      const max = own.value;
+      evidence.push(own.evidence);
+      const vsize = crashedUsage(ctx.process.virtualSize);
+      const asked = numberField(ctx, 'bytes')?.value;
+      if (vsize) evidence.push(vsize.evidence);
+      const held = vsize ? `${bytes(vsize.value)} mapped` : undefined;
+      const past = vsize && asked !== undefined && vsize.value + asked > max;
+      const at = vsize && vsize.value >= max * 0.95;
+      if (past || at) {
+        return {
+          verdict: 'confirmed',
+          summary: `The process reached its RLIMIT_AS ${bytes(max)}: ${held}${asked !== undefined ? ` and ${bytes(asked)} more asked for` : ''}.`,
+          reasons: [
+            ...reasons,
+            past
+              ? `The crashed process held ${bytes(vsize.value)} of address space and asked to map ${bytes(asked!)} more: ${bytes(vsize.value + asked!)} passes its RLIMIT_AS ${bytes(max)}, so the kernel refused the mmap with ENOMEM (may_expand_vm).`
+              : `The crashed process held ${bytes(vsize.value)} of address space, within 5% of its RLIMIT_AS ${bytes(max)}: the next mapping (a thread stack, a heap or metaspace reservation) is refused with ENOMEM.`,
+            'Address space counts reservations that use no memory (the heap, metaspace and code cache reserved at start, 1 MiB per thread stack), so a limit that looks generous is reached with little memory in use.',
+          ],
+          evidence,
+          missing: [],
+          remediation,
+        };
+      }
+      return {
+        verdict: 'likely',
+        summary: `The crashed process ran under RLIMIT_AS ${bytes(max)}: a thread stack or heap mapping past it fails with ENOMEM.`,
+        reasons: [
+          ...reasons,
+          `Its own rlimit line shows AS ${bytes(max)}: containers are normally unlimited, and a finite address-space limit is reached by reservations alone.${held ? ` It held ${held} when it died.` : ''}`,
+        ],
+        evidence,
+        missing: [
+          'grep VmSize /proc/<pid>/status   # of the running instance, until just before the next crash',
+        ],
+        remediation,
+      };
+    }
     // The limit as the host reader saw it on the container's processes (node.limits, scope
     // process:<pid>), else the runtime's default for every container (dockerd default-ulimits "as").
     const entries = limitsOf(ctx.node, 'rlimit.as');

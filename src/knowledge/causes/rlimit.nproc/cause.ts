@@ -98,6 +98,20 @@ export const cause = defineCause({
           ]
         : [];
       if (fullest) evidence.push(...fullest.evidence);
+      // The crashed process's own threads against its own limit (an hs_err file shows both).
+      const atOwn = ownThreadsAtLimit(ctx);
+      if (atOwn) {
+        return {
+          verdict: 'likely',
+          summary: `The crashed process held ${atOwn.threads} threads with RLIMIT_NPROC ${atOwn.max}: the limit was reached, unless it ran as root.`,
+          reasons: [...reasons, atOwn.reason],
+          evidence: [...evidence, ...atOwn.evidence],
+          missing: [
+            'kubectl exec <pod> -c <container> -- id -ru   (or grep Uid /proc/<pid>/status on the node; pass it as --uid)',
+          ],
+          remediation,
+        };
+      }
       return {
         verdict: headroom !== undefined && headroom < 0.5 ? 'unlikely' : 'possible',
         summary: 'RLIMIT_NPROC may have been reached, but the real UID of the process is unknown.',
@@ -201,6 +215,21 @@ export const cause = defineCause({
         remediation,
       };
     }
+    const atOwn = ownThreadsAtLimit(ctx);
+    if (atOwn && limit && limit.value !== null) {
+      return {
+        verdict: 'confirmed',
+        summary: `${cap(who)} held ${atOwn.threads} threads in the crashed process alone, at its RLIMIT_NPROC ${atOwn.max}.`,
+        reasons: [
+          ...reasons,
+          atOwn.reason,
+          `The UID's node-wide count holds at least these ${atOwn.threads} threads, so it was at the limit whatever else the UID ran.`,
+        ],
+        evidence, // the thread count and the limit are already there
+        missing: [],
+        remediation,
+      };
+    }
     return {
       verdict: 'possible',
       summary: `RLIMIT_NPROC applies to ${who}; its limit or the UID's node-wide task count is unknown.`,
@@ -219,6 +248,29 @@ export const cause = defineCause({
     };
   },
 });
+
+/**
+ * The crashed process's own thread count (an hs_err thread list, a recorder's sample) at its own
+ * RLIMIT_NPROC: the UID's count includes those threads, so the limit was reached if it applied. A
+ * count well past the limit means it was not enforced (root, a capability), so only counts from 90%
+ * of the limit to a few past it (the failed clone, threads that exited while the list was printed)
+ * are taken.
+ */
+function ownThreadsAtLimit(
+  ctx: CauseContext,
+): { threads: number; max: number; reason: string; evidence: Evidence[] } | undefined {
+  const limit = ctx.process.nprocLimit;
+  const threads = crashedUsage(ctx.process.threads);
+  if (!limit || limit.value === null || !threads || threads.of !== 'crashed') return undefined;
+  const max = limit.value;
+  if (threads.value < max * 0.9 || threads.value > max + 8) return undefined;
+  return {
+    threads: threads.value,
+    max,
+    reason: `The crashed process itself held ${usage(threads.value, max)} of its soft RLIMIT_NPROC when it died: with the UID's other tasks on the node it had no room for one more thread.`,
+    evidence: [threads.evidence, limit.evidence],
+  };
+}
 
 /** Why RLIMIT_NPROC cannot apply to this process, when the facts say so. */
 function exemptionOf(p: ProcessFacts): { summary: string; reason: string; evidence: Evidence[] } | undefined {

@@ -7,7 +7,7 @@
 // Sources: Documentation/mm/overcommit-accounting.rst, proc_sys_vm(5).
 import type { Evidence } from '../../../evidence/types.js';
 import type { CauseContext } from '../../types.js';
-import { bytes, errnoOf } from './common.js';
+import { bytes, errnoOf, numberField } from './common.js';
 
 export interface CommitReading {
   /** likely: mode 2 and Committed_AS within 10% of CommitLimit; unlikely: mode 1; possible otherwise. */
@@ -25,12 +25,12 @@ export interface CommitReading {
 export function commitAccounting(ctx: CauseContext, mmapFailed: boolean): CommitReading | undefined {
   const node = ctx.node;
   const mode = node?.overcommitMemory;
-  if (!mode) return undefined;
   const errno = errnoOf(ctx);
   // A pure-Go thread's clone (newosproc) maps nothing: its ENOMEM is kernel memory, not commit.
   const threadClone = ctx.raisedBy.every((r) => /newosproc/.test(r.signature.id));
   const refusal = mmapFailed || (errno?.value === 12 && !threadClone) || (!errno && !threadClone);
   if (!refusal) return undefined;
+  if (!mode) return atTheCrash(ctx);
   const evidence: Evidence[] = [mode.evidence];
   if (mode.value === 1) {
     return {
@@ -59,7 +59,9 @@ export function commitAccounting(ctx: CauseContext, mmapFailed: boolean): Commit
         reasons: [
           said,
           "fork commits the parent's private writable memory again for the child (kernel/fork.c dup_mmap), so a parent larger than the headroom cannot fork even with free RAM.",
-          "These figures are the node's when they were read, not at the crash.",
+          committed.evidence.of === 'crashed'
+            ? 'These figures are the copy of /proc/meminfo the crashed process printed as it died.'
+            : "These figures are the node's when they were read, not at the crash.",
         ],
         evidence,
       };
@@ -78,6 +80,49 @@ export function commitAccounting(ctx: CauseContext, mmapFailed: boolean): Commit
     summary: 'The node uses the overcommit heuristic (vm.overcommit_memory=0).',
     reasons: [
       'vm.overcommit_memory is 0 (the heuristic): one request larger than RAM plus swap is refused, such as a fork of a parent with that much private writable memory (older kernels, CentOS 7 among them, also counted free memory and page cache: a large Redis at BGSAVE failed with free RAM left).',
+    ],
+    evidence,
+  };
+}
+
+/**
+ * Without the overcommit mode, the commit figures the crashed process printed as it died (an hs_err
+ * file's /proc/meminfo copy) still decide one thing: strict accounting (mode 2) keeps Committed_AS
+ * at or under CommitLimit, so a Committed_AS above it means the node was not in mode 2, and a
+ * headroom larger than the failed request means mode 2 would have granted it. Either way the commit
+ * accounting refused nothing the heuristic would not (only one request larger than RAM plus swap).
+ */
+function atTheCrash(ctx: CauseContext): CommitReading | undefined {
+  const limit = ctx.node?.commitLimit;
+  const committed = ctx.node?.committedAs;
+  if (!limit || !committed || committed.evidence.of !== 'crashed') return undefined;
+  const asked = numberField(ctx, 'bytes')?.value;
+  const evidence = [limit.evidence, committed.evidence];
+  const figures = `At the crash the node had Committed_AS ${bytes(committed.value)} of CommitLimit ${bytes(limit.value)} (the copy of /proc/meminfo the process printed as it died)`;
+  if (committed.value > limit.value)
+    return {
+      verdict: 'unlikely',
+      summary: 'Committed_AS was above CommitLimit at the crash: the node was not in strict overcommit mode.',
+      reasons: [
+        `${figures}: strict accounting (vm.overcommit_memory=2) never lets Committed_AS pass CommitLimit, so the node ran the heuristic or mode 1, which refuse only a single request larger than RAM plus swap${asked !== undefined ? `, not ${bytes(asked)}` : ''}.`,
+      ],
+      evidence,
+    };
+  const head = limit.value - committed.value;
+  if (asked !== undefined && asked < head)
+    return {
+      verdict: 'unlikely',
+      summary: `The node had ${bytes(head)} of commit headroom at the crash, more than the ${bytes(asked)} asked for.`,
+      reasons: [
+        `${figures}: ${bytes(head)} left, more than the ${bytes(asked)} that failed, so even strict accounting (vm.overcommit_memory=2) would have granted it; the heuristic refuses only a request larger than RAM plus swap.`,
+      ],
+      evidence,
+    };
+  return {
+    verdict: 'possible',
+    summary: `Committed_AS was ${bytes(committed.value)} of CommitLimit ${bytes(limit.value)} at the crash.`,
+    reasons: [
+      `${figures}: under vm.overcommit_memory=2 ${bytes(head)} was left${asked !== undefined ? ` for a request of ${bytes(asked)}` : ''}; the mode itself was not printed.`,
     ],
     evidence,
   };
