@@ -2,7 +2,8 @@
 // Accuracy on real incidents, measured the same way on every corpus: each case's log lines go
 // through analyze() (the built dist/, log alone, no node evidence) and the answer is compared with
 // what the thread established.
-//   recognized      a crash signature was recognized
+//   recognized      a crash signature was recognized (of every log, then of the logs whose thread
+//                   established a cause: a log without a limit need not be recognized)
 //   kept            the thread's cause is a candidate that is not ruled out
 //   top-3           ... and ranks in the first three
 //   precision       live candidates (not ruled out) in the thread's cause family, over all live candidates
@@ -64,6 +65,7 @@ async function measure(file) {
     cases: 0,
     recognized: 0,
     withCause: 0,
+    recognizedWithCause: 0,
     kept: 0,
     top3: 0,
     live: 0,
@@ -103,6 +105,7 @@ async function measure(file) {
         continue;
       }
       m.withCause++;
+      if (recognized) m.recognizedWithCause++;
       const at = causes.findIndex((k) => k.id === expected[0] && k.verdict !== 'ruled-out');
       if (at >= 0) m.kept++;
       if (at >= 0 && at < 3) m.top3++;
@@ -132,6 +135,7 @@ for (const { name, file } of CORPORA) {
   const m = await measure(file);
   console.log(`\n${name}: ${m.cases} log cases`);
   console.log(`  recognized              ${pct(m.recognized, m.cases)}`);
+  console.log(`    of logs with a cause  ${pct(m.recognizedWithCause, m.withCause)}`);
   console.log(`  cause kept as candidate ${pct(m.kept, m.withCause)}`);
   console.log(`  cause in the top 3      ${pct(m.top3, m.withCause)}`);
   console.log(
