@@ -77,7 +77,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const d = await diagnoseContainer({
       identity: { ...pastedSubject.identity, ...identity, ...log.subject },
       recorded: { ...pastedSubject.recorded, ...recorded },
-      logs: [{ name: log.name, open: log.open }],
+      logs: [{ name: log.name, open: log.open, file: log.file, warnings: log.warnings }],
       ...(scope ? { node: scope.node, records: scope.records } : {}),
       process,
       notes: [...(fromPod?.notes ?? []), ...(pasted ? pastedNotes(pasted) : [])],

@@ -12,7 +12,8 @@ import type { Evidence, Incident, LogLine, NodeFacts, ProcessFacts, Subject } fr
 import { SIGNATURES } from '../knowledge/signatures/index.js';
 import type { ThreadDump } from '../evidence/dumps.js';
 import { readThreadDumps } from '../sources/dumps/thread-dumps.js';
-import { scanStream, type ScanStats } from '../sources/logs/scanner.js';
+import type { ScanStats } from '../sources/logs/scanner.js';
+import { scanCrashLog } from './parallel/scan-log.js';
 import { prefilterFor } from './prefilter.js';
 
 /** Built once: every caller scans with the same keywords. */
@@ -23,6 +24,10 @@ export interface CrashLog {
   /** Name shown in evidence: a file path, "ns/pod/container (previous log)". */
   name: string;
   open: () => Readable;
+  /** The path, when it is a regular uncompressed file: a large one is scanned by several threads. */
+  file?: string;
+  /** Sentences about how it was read; the parallel scan adds one when it had to fall back. */
+  warnings?: string[];
 }
 
 export interface ContainerEvidence {
@@ -59,7 +64,7 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
   let tail: Evidence[] = [];
   for (const log of ev.logs) {
     try {
-      const stats = await scanStream(log.open(), log.name, PREFILTER, (line) => rec.add(line));
+      const stats = await scanCrashLog(log, PREFILTER, rec);
       if (stats.tail.length > 0)
         tail = stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text }));
       logs.push({ name: log.name, stats });

@@ -1,0 +1,150 @@
+// Scans one crash log for diagnoseContainer: a large regular file on every core, anything else
+// (standard input, a pipe, a gzipped or small file) on this thread. The file is cut into byte ranges
+// at line boundaries (sources/logs/parallel/ranges.ts); worker threads and this thread take the next
+// range as they become free (a loaded machine or a slow thread start costs nothing), and the results
+// are merged in file order (merge.ts): the report is the one the single-threaded scan gives. Every
+// crash signature is one line, so a multi-line trace cut in two is seen whole line by line; the
+// thread-dump reader that needs whole traces reads the file again on its own. A failure of any thread
+// stops the others, says so in one sentence, and the file is scanned again on this thread.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Recognizer } from '../../diagnose/recognize.js';
+import { cutAtLines, fileSize, type ByteRange } from '../../sources/logs/parallel/ranges.js';
+import { scanStream, type Prefilter, type ScanStats } from '../../sources/logs/scanner.js';
+import type { CrashLog } from '../container.js';
+import { RangeMerge } from './merge.js';
+import { scanRange, type RangeResult } from './scan-range.js';
+import type { Task, WorkerInput, WorkerMessage } from './scan-worker.js';
+
+/**
+ * Below this size one thread is faster: a worker thread takes ~50 ms of CPU to start (a V8 isolate
+ * plus the signatures), about what the scan of 16 MiB costs. Measured in bench/README.md.
+ */
+const MIN_BYTES = 32 << 20;
+/** Small enough that the threads end together (the last range is the only wait), large enough to cost nothing to hand out. */
+const RANGE_BYTES = 8 << 20;
+/** Each thread holds a V8 heap and the signatures (~15 MiB): the cap keeps peak RSS flat on a big machine. */
+const MAX_THREADS = 4;
+/** Next to the module that starts it: dist/pipeline/parallel/ from tsc, dist/cli/ in the bundle (scripts/bundle.mjs). */
+const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
+
+/**
+ * Hidden settings (environment), for tests and the benchmark: PODMORTEM_SCAN_THREADS (threads in
+ * all, this one included; 1 = never parallel), PODMORTEM_SCAN_PARALLEL_MIN and PODMORTEM_SCAN_RANGE
+ * (bytes).
+ */
+function settings(): { threads: number; minBytes: number; rangeBytes: number } {
+  const num = (name: string, min: number): number | undefined => {
+    const v = Number(process.env[name]);
+    return Number.isInteger(v) && v >= min ? v : undefined;
+  };
+  return {
+    threads: num('PODMORTEM_SCAN_THREADS', 1) ?? Math.min(MAX_THREADS, availableParallelism()),
+    minBytes: num('PODMORTEM_SCAN_PARALLEL_MIN', 0) ?? MIN_BYTES,
+    // Never below 64 KiB: the last range must hold the whole tail window the scanner keeps (8 KiB).
+    rangeBytes: num('PODMORTEM_SCAN_RANGE', 64 << 10) ?? RANGE_BYTES,
+  };
+}
+
+/** Scans the log into `rec` (which may hold records already: the log's hits come after them). */
+export async function scanCrashLog(log: CrashLog, prefilter: Prefilter, rec: Recognizer): Promise<ScanStats> {
+  if (log.file !== undefined) {
+    const plan = await planParallel(log.file);
+    if (plan) {
+      try {
+        const { stats, part } = await scanInParallel(log.file, log.name, plan, prefilter);
+        rec.absorb(part, 0);
+        return stats;
+      } catch (err) {
+        log.warnings?.push(
+          `${log.name}: the parallel scan failed (${reason(err)}); scanned it again on one thread.`,
+        );
+      }
+    }
+  }
+  return scanStream(log.open(), log.name, prefilter, (line) => rec.add(line));
+}
+
+interface Plan {
+  ranges: ByteRange[];
+  workers: number;
+}
+
+/** The ranges and the worker threads for a file worth scanning in parallel, or undefined. */
+async function planParallel(path: string): Promise<Plan | undefined> {
+  const { threads, minBytes, rangeBytes } = settings();
+  if (threads < 2) return undefined;
+  try {
+    const size = await fileSize(path);
+    if (size === undefined || size < minBytes) return undefined;
+    const ranges = await cutAtLines(path, size, rangeBytes);
+    const workers = Math.min(threads - 1, ranges.length - 1);
+    return workers > 0 ? { ranges, workers } : undefined;
+  } catch {
+    return undefined; // unreadable: the single-threaded scan says why, as it always has
+  }
+}
+
+async function scanInParallel(
+  path: string,
+  name: string,
+  { ranges, workers: count }: Plan,
+  prefilter: Prefilter,
+): Promise<ReturnType<RangeMerge['result']>> {
+  const merge = new RangeMerge(ranges.length);
+  const workers: Worker[] = [];
+  const stop = new AbortController();
+  let next = 0;
+  const take = (): number | undefined => (next < ranges.length ? next++ : undefined);
+
+  try {
+    return await new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (err?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (err === undefined) resolve(merge.result());
+        else reject(err);
+      };
+      const done = (index: number, result: RangeResult): void => {
+        merge.add(index, result);
+        if (merge.complete) finish();
+      };
+
+      for (let k = 0; k < count; k++) {
+        const worker = new Worker(WORKER_URL, { workerData: { path, name } satisfies WorkerInput });
+        workers.push(worker);
+        const give = (): void => {
+          const index = take();
+          if (index !== undefined) worker.postMessage({ index, range: ranges[index]! } satisfies Task);
+        };
+        worker.on('message', (m: WorkerMessage) => {
+          if ('ready' in m) give();
+          else if ('error' in m) finish(new Error(m.error));
+          else {
+            done(m.index, m.result);
+            give();
+          }
+        });
+        worker.on('error', finish);
+        worker.on('messageerror', finish);
+        worker.on('exit', (code) => finish(new Error(`a scan thread exited with code ${code}`)));
+      }
+
+      // This thread scans too, range after range, until none is left to take.
+      void (async () => {
+        for (let i = take(); i !== undefined && !settled; i = take())
+          done(i, await scanRange(path, name, ranges[i]!, prefilter, stop.signal));
+      })().catch(finish);
+    });
+  } finally {
+    stop.abort(); // this thread's range in progress, after a failure
+    for (const w of workers) void w.terminate(); // not awaited: the report need not wait for threads to wind down
+  }
+}
+
+/** The first line of an error's message, short enough for a warning. */
+function reason(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
