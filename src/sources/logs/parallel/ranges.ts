@@ -17,7 +17,8 @@ const PROBE = 64 * 1024;
 /**
  * Cuts a file of `size` bytes into ranges of about `target` bytes: each cut is just after the first
  * newline at or past a multiple of `target`. A line longer than `target` stays whole in one range
- * (the cuts it swallows are dropped), so a file with no newline is one range.
+ * (the cuts it swallows are dropped), so a file with no newline is one range; the last range is at
+ * least target / 2 bytes.
  */
 export async function cutAtLines(path: string, size: number, target: number): Promise<ByteRange[]> {
   const fh = await open(path, 'r');
@@ -28,7 +29,8 @@ export async function cutAtLines(path: string, size: number, target: number): Pr
     for (let nominal = target; nominal < size; nominal += target) {
       if (nominal <= start) continue; // inside a line longer than target: already past it
       const cut = await nextLineStart(fh, nominal, size, probe);
-      if (cut === undefined || cut >= size) break;
+      // The last range keeps at least half a range: it holds the tail the scanner keeps (8 KiB).
+      if (cut === undefined || cut > size - target / 2) break;
       ranges.push({ start, end: cut });
       start = cut;
     }
