@@ -26,7 +26,7 @@ import { SIGNATURES } from '../../src/knowledge/signatures/index.js';
 import { RangeMerge } from '../../src/pipeline/parallel/merge.js';
 import { scanRange, type RangeResult } from '../../src/pipeline/parallel/scan-range.js';
 import { prefilterFor } from '../../src/pipeline/prefilter.js';
-import { cutAtLines } from '../../src/sources/logs/parallel/ranges.js';
+import { cutAtLines, everyBytes } from '../../src/sources/logs/parallel/ranges.js';
 import { scanStream, SCAN_CHUNK_BYTES } from '../../src/sources/logs/scanner.js';
 import { ensureBuilt, podmortem, REPO } from '../cli/helpers.js';
 
@@ -135,7 +135,7 @@ async function single(path: string) {
 describe('ranges merged in any order give the single-threaded scan', () => {
   it('cuts fall where the log was built to have them', async () => {
     const size = readFileSync(file).length;
-    const cuts = (await cutAtLines(file, size, R)).map((r) => r.start);
+    const cuts = (await cutAtLines(file, size, everyBytes(R), R / 2)).map((r) => r.start);
     expect(cuts).toContain(2 * R + 1); // after the crash line ending range 1
     expect(cuts).toContain(3 * R + 1); // the crash line starting range 3
     expect(cuts).toContain(6 * R + 1); // after the CRLF crash line
@@ -149,7 +149,7 @@ describe('ranges merged in any order give the single-threaded scan', () => {
     it(`ranges of ${range} bytes`, async () => {
       const whole = await single(file);
       const size = readFileSync(file).length;
-      const ranges = await cutAtLines(file, size, range);
+      const ranges = await cutAtLines(file, size, everyBytes(range), range / 2);
       expect(ranges.length).toBeGreaterThan(1);
       const results: RangeResult[] = [];
       for (const [i, r] of ranges.entries()) results[i] = await scanRange(file, file, r, PREFILTER);

@@ -9,7 +9,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Recognizer } from '../../diagnose/recognize.js';
-import { cutAtLines, fileSize, type ByteRange } from '../../sources/logs/parallel/ranges.js';
+import {
+  cutAtLines,
+  everyBytes,
+  fileSize,
+  guided,
+  type ByteRange,
+} from '../../sources/logs/parallel/ranges.js';
 import { scanStream, type Prefilter, type ScanStats } from '../../sources/logs/scanner.js';
 import type { CrashLog } from '../container.js';
 import { RangeMerge } from './merge.js';
@@ -21,8 +27,14 @@ import type { Task, WorkerInput, WorkerMessage } from './scan-worker.js';
  * plus the signatures), about what the scan of 16 MiB costs. Measured in bench/README.md.
  */
 const MIN_BYTES = 32 << 20;
-/** Small enough that the threads end together (the last range is the only wait), large enough to cost nothing to hand out. */
-const RANGE_BYTES = 8 << 20;
+/**
+ * Ranges: a third of what is left per thread, between 4 and 64 MiB (sources/logs/parallel/ranges.ts,
+ * guided). Each range costs a recognizer (~1 ms) and a message; the last ones are small so that the
+ * threads end together (the main thread starts scanning at once, a worker ~50 ms later).
+ */
+const PARTS_PER_THREAD = 3;
+const MIN_RANGE = 4 << 20;
+const MAX_RANGE = 64 << 20;
 /** Each thread holds a V8 heap and the signatures (~15 MiB): the cap keeps peak RSS flat on a big machine. */
 const MAX_THREADS = 4;
 /** Next to the module that starts it: dist/pipeline/parallel/ from tsc, dist/cli/ in the bundle (scripts/bundle.mjs). */
@@ -30,10 +42,10 @@ const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
 /**
  * Hidden settings (environment), for tests and the benchmark: PODMORTEM_SCAN_THREADS (threads in
- * all, this one included; 1 = never parallel), PODMORTEM_SCAN_PARALLEL_MIN and PODMORTEM_SCAN_RANGE
- * (bytes).
+ * all, this one included; 1 = never parallel), PODMORTEM_SCAN_PARALLEL_MIN (bytes) and
+ * PODMORTEM_SCAN_RANGE (bytes: ranges cut at every multiple of it instead of guided sizes).
  */
-function settings(): { threads: number; minBytes: number; rangeBytes: number } {
+function settings(): { threads: number; minBytes: number; rangeBytes?: number } {
   const num = (name: string, min: number): number | undefined => {
     const v = Number(process.env[name]);
     return Number.isInteger(v) && v >= min ? v : undefined;
@@ -42,7 +54,7 @@ function settings(): { threads: number; minBytes: number; rangeBytes: number } {
     threads: num('PODMORTEM_SCAN_THREADS', 1) ?? Math.min(MAX_THREADS, availableParallelism()),
     minBytes: num('PODMORTEM_SCAN_PARALLEL_MIN', 0) ?? MIN_BYTES,
     // Never below 64 KiB: the last range must hold the whole tail window the scanner keeps (8 KiB).
-    rangeBytes: num('PODMORTEM_SCAN_RANGE', 64 << 10) ?? RANGE_BYTES,
+    rangeBytes: num('PODMORTEM_SCAN_RANGE', 64 << 10),
   };
 }
 
@@ -77,7 +89,9 @@ async function planParallel(path: string): Promise<Plan | undefined> {
   try {
     const size = await fileSize(path);
     if (size === undefined || size < minBytes) return undefined;
-    const ranges = await cutAtLines(path, size, rangeBytes);
+    const ranges = rangeBytes
+      ? await cutAtLines(path, size, everyBytes(rangeBytes), rangeBytes / 2)
+      : await cutAtLines(path, size, guided(PARTS_PER_THREAD * threads, MIN_RANGE, MAX_RANGE), MIN_RANGE / 2);
     const workers = Math.min(threads - 1, ranges.length - 1);
     return workers > 0 ? { ranges, workers } : undefined;
   } catch {

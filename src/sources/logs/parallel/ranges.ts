@@ -14,23 +14,42 @@ export interface ByteRange {
 /** Bytes read at a time while looking for the newline that ends a range. */
 const PROBE = 64 * 1024;
 
+/** Where the range starting at `start` should end, before that moves on to the end of its line. */
+export type NextCut = (start: number, size: number) => number;
+
+/** Cuts at multiples of `bytes` (the tests place lines exactly there). */
+export function everyBytes(bytes: number): NextCut {
+  return (start) => (Math.floor(start / bytes) + 1) * bytes;
+}
+
 /**
- * Cuts a file of `size` bytes into ranges of about `target` bytes: each cut is just after the first
- * newline at or past a multiple of `target`. A line longer than `target` stays whole in one range
- * (the cuts it swallows are dropped), so a file with no newline is one range; the last range is at
- * least target / 2 bytes.
+ * Guided sizes (C. Polychronopoulos, D. Kuck, "Guided self-scheduling", IEEE Trans. Computers, 1987):
+ * each range is 1/parts of what is left, within [min, max]. Large ranges first cost little to hand
+ * out; small ones last let the threads finish together whichever was slowed down.
  */
-export async function cutAtLines(path: string, size: number, target: number): Promise<ByteRange[]> {
+export function guided(parts: number, min: number, max: number): NextCut {
+  return (start, size) => start + Math.max(min, Math.min(max, Math.floor((size - start) / parts)));
+}
+
+/**
+ * Cuts a file of `size` bytes into ranges, each ending just after the first newline at or past where
+ * `next` says. A line longer than a range stays whole in one range, so a file with no newline is one
+ * range; the last range is at least `minLast` bytes.
+ */
+export async function cutAtLines(
+  path: string,
+  size: number,
+  next: NextCut,
+  minLast: number,
+): Promise<ByteRange[]> {
   const fh = await open(path, 'r');
   try {
     const ranges: ByteRange[] = [];
     const probe = Buffer.alloc(PROBE);
     let start = 0;
-    for (let nominal = target; nominal < size; nominal += target) {
-      if (nominal <= start) continue; // inside a line longer than target: already past it
+    for (let nominal = next(0, size); nominal < size; nominal = next(start, size)) {
       const cut = await nextLineStart(fh, nominal, size, probe);
-      // The last range keeps at least half a range: it holds the tail the scanner keeps (8 KiB).
-      if (cut === undefined || cut > size - target / 2) break;
+      if (cut === undefined || cut > size - minLast) break;
       ranges.push({ start, end: cut });
       start = cut;
     }
