@@ -84,7 +84,7 @@ async function nextLineStart(
  * (measured: a worker peaked 48 MiB above its start with fresh buffers, 6 with these).
  */
 const RING = 4;
-/** Rings of readers that have finished, for the next range this thread reads (one thread reads ranges one after the other). */
+/** Rings of the readers this thread has closed, for the next range it reads. */
 const spareRings: Buffer[][] = [];
 
 /**
@@ -102,18 +102,25 @@ export function readRange(
 ): Readable {
   // Object mode keeps each chunk as it was read (a byte stream would join them). Aborted, the stream
   // is destroyed and the generator's finally closes the file.
-  return Readable.from(chunks(path, range, chunk), {
+  const ring = spareRings.pop() ?? [];
+  const stream = Readable.from(chunks(path, range, chunk, ring), {
     objectMode: true,
     highWaterMark: 1,
     ...(signal ? { signal } : {}),
   });
+  // Closed once the consumer has read the end or given up: no chunk of the ring is in use any more.
+  stream.once('close', () => spareRings.push(ring));
+  return stream;
 }
 
-async function* chunks(path: string, range: ByteRange, chunk: number): AsyncGenerator<Buffer> {
+async function* chunks(
+  path: string,
+  range: ByteRange,
+  chunk: number,
+  ring: Buffer[],
+): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
-  let ring: Buffer[] = [];
   try {
-    ring = spareRings.pop() ?? [];
     let at = range.start;
     const end = range.end ?? Infinity;
     for (let n = 0; at < end; n++) {
@@ -123,15 +130,12 @@ async function* chunks(path: string, range: ByteRange, chunk: number): AsyncGene
       const { bytesRead } = await fh.read(buf, 0, want, at);
       if (bytesRead === 0) {
         if (range.end === undefined) return;
-        throw new Error(
-          `the file ended at byte ${at}, before the ${range.end} bytes it had when the scan began`,
-        );
+        throw new Error(`the file shrank to ${at} bytes or less while it was read`);
       }
       at += bytesRead;
       yield buf.subarray(0, bytesRead);
     }
   } finally {
-    spareRings.push(ring); // the consumer is done with every chunk once the generator ends
     await fh.close();
   }
 }
