@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { applyDumps } from '../diagnose/dumps.js';
 import { diagnose } from '../diagnose/engine.js';
 import { notesFor } from '../diagnose/notes.js';
-import { Recognizer } from '../diagnose/recognize.js';
+import { Recognizer, type RecognizedPart } from '../diagnose/recognize.js';
 import type { Evidence, Incident, LogLine, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
 import type { ThreadDump } from '../evidence/dumps.js';
@@ -28,6 +28,14 @@ export interface CrashLog {
   file?: string;
   /** Sentences about how it was read; the parallel scan adds one when it had to fall back. */
   warnings?: string[];
+  /** Its parallel scan, already under way (startCrashScan); undefined when it is not scanned that way. */
+  started?: Promise<ScanResult | undefined>;
+}
+
+/** What a whole log's scan gives: its stats and what it recognized, to absorb into the container's recognizer. */
+export interface ScanResult {
+  stats: ScanStats;
+  part: RecognizedPart;
 }
 
 export interface ContainerEvidence {

@@ -17,7 +17,9 @@ import {
   type ByteRange,
 } from '../../sources/logs/parallel/ranges.js';
 import { scanStream, type Prefilter, type ScanStats } from '../../sources/logs/scanner.js';
-import type { CrashLog } from '../container.js';
+import type { CrashLog, ScanResult } from '../container.js';
+import { SIGNATURES } from '../../knowledge/signatures/index.js';
+import { prefilterFor } from '../prefilter.js';
 import { RangeMerge } from './merge.js';
 import { scanRange, type RangeResult } from './scan-range.js';
 import type { Task, WorkerInput, WorkerMessage } from './scan-worker.js';
@@ -60,21 +62,40 @@ function settings(): { threads: number; minBytes: number; rangeBytes?: number } 
 
 /** Scans the log into `rec` (which may hold records already: the log's hits come after them). */
 export async function scanCrashLog(log: CrashLog, prefilter: Prefilter, rec: Recognizer): Promise<ScanStats> {
-  if (log.file !== undefined) {
-    const plan = await planParallel(log.file);
-    if (plan) {
-      try {
-        const { stats, part } = await scanInParallel(log.file, log.name, plan, prefilter);
-        rec.absorb(part, 0);
-        return stats;
-      } catch (err) {
-        log.warnings?.push(
-          `${log.name}: the parallel scan failed (${reason(err)}); scanned it again on one thread.`,
-        );
-      }
-    }
+  const parallel = await (log.started ?? scanFileInParallel(log, prefilter));
+  if (parallel) {
+    rec.absorb(parallel.part, 0);
+    return parallel.stats;
   }
   return scanStream(log.open(), log.name, prefilter, (line) => rec.add(line));
+}
+
+let ownPrefilter: Prefilter | undefined;
+
+/**
+ * Starts the parallel scan of a large file now, before diagnoseContainer asks for it: analyze reads
+ * the head of the file for pasted transcripts first (~0.1 s for 4 MiB), and the workers need not
+ * wait for that. The log comes back with the scan under way (`started`); anything else unchanged.
+ */
+export function startCrashScan<L extends CrashLog>(log: L): L & Pick<CrashLog, 'started'> {
+  if (log.file === undefined || log.started) return log;
+  ownPrefilter ??= prefilterFor(SIGNATURES);
+  return { ...log, started: scanFileInParallel(log, ownPrefilter) };
+}
+
+/** The whole file's scan on every core, or undefined: not worth it, or failed (said in log.warnings). */
+async function scanFileInParallel(log: CrashLog, prefilter: Prefilter): Promise<ScanResult | undefined> {
+  if (log.file === undefined) return undefined;
+  const plan = await planParallel(log.file);
+  if (!plan) return undefined;
+  try {
+    return await scanInParallel(log.file, log.name, plan, prefilter);
+  } catch (err) {
+    log.warnings?.push(
+      `${log.name}: the parallel scan failed (${reason(err)}); scanned it again on one thread.`,
+    );
+    return undefined;
+  }
 }
 
 interface Plan {
@@ -104,7 +125,7 @@ async function scanInParallel(
   name: string,
   { ranges, workers: count }: Plan,
   prefilter: Prefilter,
-): Promise<ReturnType<RangeMerge['result']>> {
+): Promise<ScanResult> {
   const merge = new RangeMerge(ranges.length);
   const workers: Worker[] = [];
   const stop = new AbortController();
