@@ -1,7 +1,7 @@
 // Scans one crash log for diagnoseContainer: a large regular file on every core, anything else
 // (standard input, a pipe, a gzipped or small file) on this thread. The file is cut into byte ranges
 // at line boundaries (sources/logs/parallel/ranges.ts); worker threads and this thread take the next
-// range as they become free (a loaded machine or a slow thread start costs nothing), and the results
+// range as they become free (no thread waits on one slowed by a busy machine or still starting), and the results
 // are merged in file order (merge.ts): the report is the one the single-threaded scan gives. Every
 // crash signature is one line, so a multi-line trace cut in two is seen whole line by line; the
 // thread-dump reader that needs whole traces reads the file again on its own. A failure of any thread
@@ -25,8 +25,9 @@ import { scanRange, type RangeResult } from './scan-range.js';
 import type { Task, WorkerInput, WorkerMessage } from './scan-worker.js';
 
 /**
- * Below this size one thread is faster: a worker thread takes ~50 ms of CPU to start (a V8 isolate
- * plus the signatures), about what the scan of 16 MiB costs. Measured in bench/README.md.
+ * Below this size a second thread cannot pay for itself: a worker takes 30-100 ms to start (a V8
+ * isolate plus the signatures), what the scan of 10-30 MiB costs. On a machine whose other cores are
+ * busy it does not pay at 64 MiB either (bench/README.md, "Large files on every core").
  */
 const MIN_BYTES = 32 << 20;
 /**
