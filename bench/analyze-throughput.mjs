@@ -11,6 +11,7 @@
 /* global process, Buffer, console, setInterval, clearInterval */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeywordLog, generateLog } from './generate-log.mjs';
@@ -135,15 +136,13 @@ async function best(runs, fn) {
  * realistic log; the PostgreSQL crashes of the all-keyword log, whose routine FATAL and Aborted
  * lines must not show up as generic crashes).
  */
-async function runAnalyze(log) {
+async function runAnalyze(log, env = {}) {
   const wanted = log.kind === 'keywords' ? 'generic.postgres-crash' : 'go.newosproc';
-  const r = await measure(process.execPath, [
-    join(ROOT, 'dist/cli/main.js'),
-    'analyze',
-    log.path,
-    '--format',
-    'json',
-  ]);
+  const r = await measure(
+    process.execPath,
+    [join(ROOT, 'dist/cli/main.js'), 'analyze', log.path, '--format', 'json'],
+    env,
+  );
   let found = 'no report';
   try {
     const report = JSON.parse(r.stdout);
@@ -186,8 +185,9 @@ function table(rows, header) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.build || !existsSync(join(ROOT, 'dist/cli/main.js'))) {
-    const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    if (b.status !== 0) throw new Error('the build failed (npx tsc -p tsconfig.build.json)');
+    // The build users get: tsc, then the esbuild bundle (and the parallel scan's worker entry).
+    const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('the build failed (npm run build)');
   }
   const { SIGNATURES } = await import(join(ROOT, 'dist/knowledge/signatures/index.js'));
   const keywords = [...new Set(SIGNATURES.flatMap((s) => s.keywords))];
@@ -209,6 +209,11 @@ async function main() {
     console.log(`podmortem analyze, peak RSS by input size (${keywords.length} keywords)\n`);
     console.log(table(rows, ['size', 'seconds', 'MiB/s', 'peak RSS MiB', 'crashes found']));
     if (rows.some((r) => r[4] !== 'ok')) process.exitCode = 1;
+    console.log(
+      `\n${availableParallelism()} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     return;
   }
 
@@ -224,8 +229,12 @@ async function main() {
 /** podmortem, grep and rg on one file, back to back; prints the table; false when analyze was wrong. */
 async function compare(log, opts, patterns, keywords) {
   const C = { LC_ALL: 'C' }; // grep's fastest mode; the scanner compares bytes too
+  // What analyze uses on a file this large: every core up to 4 (scan-log.ts), one below its threshold.
+  const threads = log.bytes >= 32 * 1024 ** 2 ? Math.min(4, availableParallelism()) : 1;
   const tools = [
-    ['podmortem analyze', () => runAnalyze(log)],
+    [`podmortem analyze (${threads} threads)`, () => runAnalyze(log)],
+    // The same scan on this thread only (src/pipeline/parallel/scan-log.ts reads the variable).
+    ['podmortem analyze (1 thread)', () => runAnalyze(log, { PODMORTEM_SCAN_THREADS: '1' })],
     // The fixed cost every run pays before reading a byte (module loading), to read the row above.
     ['podmortem --version', () => measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), '--version'])],
     ['grep -E -c (LC_ALL=C)', () => measure('grep', ['-E', '-c', '-f', patterns, log.path], C)],
@@ -237,12 +246,15 @@ async function compare(log, opts, patterns, keywords) {
     if (r.code !== 0 && r.code !== 1) r.found = `exit ${r.code}: ${r.stderr.trim().split('\n')[0]}`;
     results.push({ name, ...r });
   }
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const greps = results.filter((r) => /^(grep|rg)/.test(r.name) && (r.code === 0 || r.code === 1));
   const fastest = greps.length ? Math.min(...greps.map((r) => r.seconds)) : NaN;
   const what =
     log.kind === 'keywords' ? 'every line has a keyword (PostgreSQL FATAL, gRPC Aborted)' : 'buried crashes';
   console.log(
-    `\n${label(log.bytes)}, ${what} (${log.bytes} bytes, ${log.lines} lines), ${keywords.length} keywords, best of ${opts.runs}\n`,
+    `\n${label(log.bytes)}, ${what} (${log.bytes} bytes, ${log.lines} lines), ${keywords.length} keywords, best of ${opts.runs}, ${availableParallelism()} CPUs, load average ${load}\n`,
   );
   console.log(
     table(
@@ -259,7 +271,7 @@ async function compare(log, opts, patterns, keywords) {
     ),
   );
   if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
-  return results[0].found === 'ok';
+  return results[0].found === 'ok' && results[1].found === 'ok';
 }
 
 main().catch((err) => {

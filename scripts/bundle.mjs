@@ -15,7 +15,12 @@ const out = mkdtempSync(join(tmpdir(), 'podmortem-bundle-'));
 
 try {
   await build({
-    entryPoints: { main: join(cli, 'main.js') },
+    // The parallel scan's worker thread loads its own entry, found beside the chunk that starts it
+    // (src/pipeline/parallel/scan-log.ts: new URL('./scan-worker.js', import.meta.url)).
+    entryPoints: {
+      main: join(cli, 'main.js'),
+      'scan-worker': join(root, 'dist', 'pipeline', 'parallel', 'scan-worker.js'),
+    },
     bundle: true,
     splitting: true,
     format: 'esm',

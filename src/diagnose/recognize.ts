@@ -19,6 +19,8 @@ export class Recognizer {
    * memory (a Set of every hit grew to ~900 MiB on a 100 MB all-goroutine log).
    */
   private readonly lastLine = new Map<string, { source: string; line: number }>();
+  /** What each signature's first hit said of the container: a later part absorbed adds only new signatures' (absorb). */
+  private readonly firstSubjects = new Map<string, Partial<Subject>>();
   private readonly observed: Partial<Subject> = {};
   private readonly implied: Partial<Subject> = {};
   firstTime?: string;
@@ -65,9 +67,10 @@ export class Recognizer {
           count: 1,
         });
         if (sig.subject) {
+          const given = sig.subject(fields);
+          this.firstSubjects.set(sig.id, given);
           const into = sig.subjectKind === 'observed' ? this.observed : this.implied;
-          for (const [k, v] of Object.entries(sig.subject(fields)))
-            if (!(k in into)) Object.assign(into, { [k]: v });
+          for (const [k, v] of Object.entries(given)) if (!(k in into)) Object.assign(into, { [k]: v });
         }
       } else {
         hit.count++;
@@ -85,4 +88,55 @@ export class Recognizer {
   result(): SignatureHit[] {
     return [...this.hits.values()];
   }
+
+  /** Everything recognized so far, as plain data (a worker thread posts it; see absorb). */
+  part(): RecognizedPart {
+    return {
+      hits: this.result(),
+      firstSubjects: [...this.firstSubjects],
+      ...(this.firstTime ? { firstTime: this.firstTime } : {}),
+      ...(this.lastTime ? { lastTime: this.lastTime } : {}),
+    };
+  }
+
+  /**
+   * Takes in what another recognizer saw of the lines that follow every line this one saw (the next
+   * range of a log scanned in parallel), as if this one had read them itself: the same hits, fields,
+   * evidence, counts and subject, in the same order. The part's line numbers count from its own start:
+   * `lineOffset` (the lines before that start) is added.
+   */
+  absorb(part: RecognizedPart, lineOffset: number): void {
+    const firstSubjects = new Map(part.firstSubjects);
+    for (const h of part.hits) {
+      const evidence = h.evidence.map((e) =>
+        e.line === undefined ? e : { ...e, line: e.line + lineOffset },
+      );
+      const hit = this.hits.get(h.id);
+      if (!hit) {
+        this.hits.set(h.id, { ...h, fields: { ...h.fields }, evidence });
+        const sig = this.signatures.find((s) => s.id === h.id);
+        const given = firstSubjects.get(h.id);
+        if (sig && given) {
+          this.firstSubjects.set(h.id, given);
+          const into = sig.subjectKind === 'observed' ? this.observed : this.implied;
+          for (const [k, v] of Object.entries(given)) if (!(k in into)) Object.assign(into, { [k]: v });
+        }
+      } else {
+        hit.count += h.count;
+        for (const [k, v] of Object.entries(h.fields)) if (!(k in hit.fields)) hit.fields[k] = v;
+        for (const e of evidence) if (hit.evidence.length < MAX_EVIDENCE_PER_SIGNATURE) hit.evidence.push(e);
+      }
+    }
+    if (part.firstTime) this.firstTime ??= part.firstTime;
+    if (part.lastTime) this.lastTime = part.lastTime;
+  }
+}
+
+/** What a Recognizer saw, as plain data that crosses a worker thread (structured clone). */
+export interface RecognizedPart {
+  hits: SignatureHit[];
+  /** [signature id, what its first hit said of the container], in the order of first hits. */
+  firstSubjects: [string, Partial<Subject>][];
+  firstTime?: string;
+  lastTime?: string;
 }

@@ -14,6 +14,7 @@ import { describeFsError } from '../sources/fs-errors.js';
 import { readBundles } from './bundle.js';
 import { correlate } from '../diagnose/correlate.js';
 import { diagnoseContainer, type ContainerEvidence } from './container.js';
+import { startCrashScan } from './parallel/scan-log.js';
 import { podScope } from './pod-scope.js';
 
 export interface AnalyzeOptions {
@@ -55,7 +56,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const incidents: Incident[] = [...fromBundles.incidents];
   const pastedLimits: LimitUsage[] = [];
   const fromStatus: { key: string; input: ContainerEvidence }[] = [];
-  for (const log of expanded.logs) {
+  for (const plain of expanded.logs) {
+    // A large file's crash scan starts now on every core, while its head is read for transcripts.
+    const log = startCrashScan(plain);
     // Command output pasted into the log (a ticket, a Markdown post): evidence under what the pod spec,
     // --uid and the snapshot say. Standard input is read once, by the crash scanner.
     const pasted = log.name === 'stdin' ? undefined : await readTranscripts(log.name);
@@ -77,7 +80,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const d = await diagnoseContainer({
       identity: { ...pastedSubject.identity, ...identity, ...log.subject },
       recorded: { ...pastedSubject.recorded, ...recorded },
-      logs: [{ name: log.name, open: log.open }],
+      logs: [
+        { name: log.name, open: log.open, file: log.file, warnings: log.warnings, started: log.started },
+      ],
       ...(scope ? { node: scope.node, records: scope.records } : {}),
       process,
       notes: [...(fromPod?.notes ?? []), ...(pasted ? pastedNotes(pasted) : [])],

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { applyDumps } from '../diagnose/dumps.js';
 import { diagnose } from '../diagnose/engine.js';
 import { notesFor } from '../diagnose/notes.js';
-import { Recognizer } from '../diagnose/recognize.js';
+import { Recognizer, type RecognizedPart } from '../diagnose/recognize.js';
 import type { Evidence, Incident, LogLine, NodeFacts, ProcessFacts, Subject } from '../evidence/types.js';
 import { SIGNATURES } from '../knowledge/signatures/index.js';
 import type { ThreadDump } from '../evidence/dumps.js';
@@ -16,7 +16,8 @@ import { forEachLogLine } from '../sources/dumps/log-lines.js';
 import { ThreadDumpReader } from '../sources/dumps/thread-dumps.js';
 import { hsErrFacts, type HsErrNode } from '../sources/hs-err/facts.js';
 import { HsErrReader } from '../sources/hs-err/reader.js';
-import { scanStream, type ScanStats } from '../sources/logs/scanner.js';
+import type { ScanStats } from '../sources/logs/scanner.js';
+import { scanCrashLog } from './parallel/scan-log.js';
 import { prefilterFor } from './prefilter.js';
 
 /** Built once: every caller scans with the same keywords. */
@@ -27,6 +28,18 @@ export interface CrashLog {
   /** Name shown in evidence: a file path, "ns/pod/container (previous log)". */
   name: string;
   open: () => Readable;
+  /** The path, when it is a regular uncompressed file: a large one is scanned by several threads. */
+  file?: string;
+  /** Sentences about how it was read; the parallel scan adds one when it had to fall back. */
+  warnings?: string[];
+  /** Its parallel scan, already under way (startCrashScan); undefined when it is not scanned that way. */
+  started?: Promise<ScanResult | undefined>;
+}
+
+/** What a whole log's scan gives: its stats and what it recognized, to absorb into the container's recognizer. */
+export interface ScanResult {
+  stats: ScanStats;
+  part: RecognizedPart;
 }
 
 export interface ContainerEvidence {
@@ -63,9 +76,7 @@ export async function diagnoseContainer(ev: ContainerEvidence): Promise<Containe
   let tail: Evidence[] = [];
   for (const log of ev.logs) {
     try {
-      const stats = await scanStream(log.open(), log.name, PREFILTER, (line, keywords) =>
-        rec.add(line, keywords),
-      );
+      const stats = await scanCrashLog(log, PREFILTER, rec);
       if (stats.tail.length > 0)
         tail = stats.tail.map((l) => ({ source: l.source, line: l.line, text: l.text }));
       logs.push({ name: log.name, stats });

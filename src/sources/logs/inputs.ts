@@ -21,6 +21,8 @@ export interface LogSource {
   subject: Subject;
   /** Sentences about how it was read (a gzip cap reached), filled while it is read. */
   warnings?: string[];
+  /** The path of a regular uncompressed file, which may be read in byte ranges (src/pipeline/parallel). */
+  file?: string;
 }
 
 export interface PodSource extends PodRead {
@@ -176,6 +178,7 @@ async function addFile(path: string, shown: string, out: ExpandedInputs, regular
     name: shown,
     open: () => createReadStream(path, { highWaterMark: SCAN_CHUNK_BYTES }),
     subject: subjectFromPath(path),
+    ...(regular ? { file: path, warnings: [] } : {}),
   });
 }
 
