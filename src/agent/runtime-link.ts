@@ -4,18 +4,21 @@
 import { HostRoot } from '../sources/host/root.js';
 import { runtimeExits, type RuntimeExit } from '../sources/runtime/cri/events.js';
 import { dockerExits } from '../sources/runtime/docker-events.js';
-import { readDocker } from '../sources/runtime/docker.js';
+import { inspectDocker, listRunningDocker, readDocker } from '../sources/runtime/docker.js';
 import { parseEndpoint, readRuntime } from '../sources/runtime/endpoint.js';
 import { CriClient } from '../sources/runtime/cri/client.js';
-import { readCri } from '../sources/runtime/cri/read.js';
+import { criStatusOf, listRunningCri, readCri } from '../sources/runtime/cri/read.js';
 import type { RuntimeRead } from '../sources/runtime/types.js';
+import { RunningContainers } from './running-containers.js';
 
 export interface RuntimeLink {
   kind: 'docker' | 'cri';
   /** The endpoint as the user names it (unix:///run/containerd/containerd.sock). */
   endpoint: string;
-  /** Every Kubernetes container the runtime records, running or exited. */
+  /** Every Kubernetes container the runtime records, running or exited, each read now. */
   list(): Promise<RuntimeRead>;
+  /** The running Kubernetes containers for the sampler: listed now, records kept per id (see RunningContainers). */
+  running: RunningContainers;
   /** Exits from now on; ends when `signal` aborts, throws one sentence when the runtime goes away. */
   exits(signal: AbortSignal, onSource?: (via: RuntimeExit['via']) => void): AsyncIterable<RuntimeExit>;
 }
@@ -41,9 +44,17 @@ export async function connectRuntime(
         kind: 'docker',
         endpoint: shown,
         list: () => readDocker(socket, shown),
+        running: new RunningContainers({
+          runtime: 'docker',
+          endpoint: shown,
+          listRunning: () => listRunningDocker(socket, shown),
+          inspect: (id) => inspectDocker(socket, id, shown),
+        }),
         exits: (signal) => dockerExits(socket, { signal }),
       },
     };
+  // One CRI connection per sampling round, closed when its inspections are done.
+  let roundClient: CriClient | undefined;
   return {
     link: {
       kind: 'cri',
@@ -56,6 +67,19 @@ export async function connectRuntime(
           client.close();
         }
       },
+      running: new RunningContainers({
+        runtime: sel.read.runtime,
+        endpoint: shown,
+        listRunning: () => listRunningCri((roundClient = new CriClient(socket)), shown),
+        inspect: async (id, runtime) =>
+          roundClient
+            ? criStatusOf(roundClient, id, runtime, shown)
+            : { problem: `${shown}: the runtime was not listed first.`, fatal: true },
+        done: () => {
+          roundClient?.close();
+          roundClient = undefined;
+        },
+      }),
       exits: (signal, onSource) => runtimeExits(socket, { signal, ...(onSource ? { onSource } : {}) }),
     },
   };

@@ -447,6 +447,20 @@ export class HostRoot {
     }
   }
 
+  /**
+   * The st_size of a host path (following links), undefined when missing. On Linux 6.2+ a
+   * /proc/<pid>/fd directory's size is its number of open descriptors, one stat instead of a listing.
+   */
+  sizeOf(hostPath: string): number | undefined {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return undefined;
+    try {
+      return statSync(r.real).size;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The real path under the root of a host directory, for hot loops over /proc that must not lstat each component. */
   realDir(hostPath: string): string | undefined {
     const r = this.resolve(hostPath);
