@@ -14,7 +14,7 @@
 // The agent runs with the NODE_OPTIONS of deploy/agent/daemonset.yaml (its heap flags), as on a node.
 // With --cpu-prof DIR, V8's CPU profile of the agent is written there when it stops.
 //   node bench/agent-budget.mjs [--containers 100] [--idle-s 120] [--storm 50] [--storm-s 60]
-//                               [--sample-interval 5] [--cpu-prof DIR]
+//                               [--sample-interval 5] [--cpu-prof DIR] [--node-options '...']
 /* global process, console, setTimeout, fetch, performance */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -46,11 +46,12 @@ const SAMPLE = arg('sample-interval', 5);
 const PROFILE_DIR = process.argv.includes('--cpu-prof')
   ? resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1])
   : undefined;
-/** The DaemonSet's NODE_OPTIONS value, so the heap measured is the heap deployed. */
-const NODE_OPTIONS =
-  /name: NODE_OPTIONS\s+value: (.+)/
-    .exec(readFileSync(join(REPO, 'deploy/agent/daemonset.yaml'), 'utf8'))?.[1]
-    ?.trim() ?? '';
+/** The DaemonSet's NODE_OPTIONS value, so the heap measured is the heap deployed (--node-options to try others). */
+const NODE_OPTIONS = process.argv.includes('--node-options')
+  ? process.argv[process.argv.indexOf('--node-options') + 1]
+  : (/name: NODE_OPTIONS\s+value: (.+)/
+      .exec(readFileSync(join(REPO, 'deploy/agent/daemonset.yaml'), 'utf8'))?.[1]
+      ?.trim() ?? '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

@@ -28,8 +28,12 @@ const MAX_CONTAINERS = 2000;
 const FULL_EVERY_MS = 60_000;
 /** A count at or above this share of its limit is read in full every round. */
 const NEAR_LIMIT = 0.5;
-/** Memory usage that moved by more than this share since the chains were read has them read again. */
+/**
+ * Memory usage that moved by more than this share since the chains were read (and by more than
+ * MEMORY_MOVE_MIN: a small process's usage swings by a page cache's worth) has them read again.
+ */
 const MEMORY_MOVE = 0.1;
+const MEMORY_MOVE_MIN = 1 << 20;
 /** vm.max_map_count's default; each new mapping takes at least one page of address space. */
 const MAX_MAP_COUNT = 65530;
 const PAGE = 4096;
@@ -157,7 +161,7 @@ export class Sampler {
     const memoryMoved =
       c.memory !== undefined &&
       (s.chainsMemory === undefined ||
-        Math.abs(c.memory - s.chainsMemory) > MEMORY_MOVE * Math.max(s.chainsMemory, 1));
+        Math.abs(c.memory - s.chainsMemory) > Math.max(MEMORY_MOVE * s.chainsMemory, MEMORY_MOVE_MIN));
     if (now >= s.chainsDue || c.pids !== was.pids || memoryMoved || this.chainsNearLimits(s, c)) {
       s.chains = this.chains(s.paths);
       s.chainsAt = now;

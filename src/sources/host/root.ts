@@ -58,8 +58,21 @@ const PSEUDO_PREFIXES = [
  */
 const PROC_MAGIC_DIRS = /^\/\d+\/(?:root|cwd|exe|fd\/[^/]+|map_files\/[^/]+|task\/\d+\/(?:root|cwd|exe))\//;
 
-/** One buffer reused by every readSmall: an allocation and fstat per tiny procfs file cost 3x more. */
-let smallBuffer = Buffer.allocUnsafe(64 * 1024);
+/** One buffer reused by every read and readSmall: an allocation and fstat per tiny procfs file cost 3x more. */
+const SMALL_BUFFER = 64 * 1024;
+let smallBuffer = Buffer.allocUnsafe(SMALL_BUFFER);
+
+/** Doubles the reused buffer (at most to `max`), keeping its first `used` bytes. */
+function growSmallBuffer(used: number, max: number): void {
+  const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, max));
+  smallBuffer.copy(bigger, 0, 0, used);
+  smallBuffer = bigger;
+}
+
+/** After a large file (a process's maps, a kernel log), the buffer goes back to its size: a long-lived agent would keep the largest. */
+function shrinkSmallBuffer(): void {
+  if (smallBuffer.length > 16 * SMALL_BUFFER) smallBuffer = Buffer.allocUnsafe(SMALL_BUFFER);
+}
 
 export interface TextRead {
   /** Host path as seen on the node, e.g. /proc/sys/kernel/pid_max. */
@@ -292,21 +305,20 @@ export class HostRoot {
       );
       // /proc and /sys report size 0: read until EOF, never more than max (+1 byte to detect the cut).
       const start = opts.tail && st.size > max ? st.size - max : 0;
-      const chunks: Buffer[] = [];
+      // Into the reused buffer: a fresh 64 KiB chunk per read of a 3-byte cgroup file was most of the
+      // agent's external memory and garbage (only the decoded text leaves this function).
       let total = 0;
       let pos = start;
       while (total <= max) {
-        const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total));
-        const n = readSync(fd, chunk, 0, chunk.length, pos);
+        if (total === smallBuffer.length) growSmallBuffer(total, max + 1);
+        const n = readSync(fd, smallBuffer, total, Math.min(smallBuffer.length, max + 1) - total, pos);
         if (n === 0) break;
-        chunks.push(chunk.subarray(0, n));
         total += n;
         pos += n;
       }
-      let bytes = Buffer.concat(chunks, total);
-      const truncated = bytes.length > max || start > 0;
-      if (bytes.length > max) bytes = bytes.subarray(0, max);
-      let text = bytes.toString('utf8');
+      const truncated = total > max || start > 0;
+      let text = smallBuffer.toString('utf8', 0, Math.min(total, max));
+      shrinkSmallBuffer();
       if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
       const first = text.split('\n', 1)[0] ?? '';
       // A tail read does not know its line numbers.
@@ -338,16 +350,16 @@ export class HostRoot {
       for (;;) {
         if (n === smallBuffer.length) {
           if (smallBuffer.length >= max) break;
-          const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, max));
-          smallBuffer.copy(bigger, 0, 0, n);
-          smallBuffer = bigger;
+          growSmallBuffer(n, max);
         }
         const got = readSync(fd, smallBuffer, n, Math.min(smallBuffer.length, max) - n, null);
         if (got === 0) break;
         n += got;
         if (n >= max) break;
       }
-      return smallBuffer.toString('latin1', 0, n);
+      const text = smallBuffer.toString('latin1', 0, n);
+      shrinkSmallBuffer();
+      return text;
     } catch {
       return undefined; // ESRCH: the process exited between open and read
     } finally {
