@@ -103,7 +103,7 @@ export class Agent {
       sampled: () => this.sampler.size,
       sampleRoundSeconds: () => this.sampler.lastRoundMs / 1000,
       sampleFullReads: () => this.sampler.lastFullReads,
-      sampleRecordsRead: () => this.recordsRead + (this.link?.running.inspections ?? 0),
+      sampleRecordsRead: () => this.recordsRead + (this.link?.records.inspections ?? 0),
       runtimeConnected: () => this.connected,
       eventsPending: () => this.events?.pending ?? 0,
       pushPending: () => this.pusher?.pending ?? 0,
@@ -190,7 +190,7 @@ export class Agent {
         continue;
       }
       // A new link starts with no records: each container is inspected again (exits may have been missed).
-      this.recordsRead += this.link?.running.inspections ?? 0;
+      this.recordsRead += this.link?.records.inspections ?? 0;
       this.link = c.link;
       this.recorder ??= this.newRecorder(c.link);
       this.recorder.link = c.link;
@@ -217,7 +217,7 @@ export class Agent {
         retryMs = RETRY_FIRST_MS;
         for (let r = await first; !r.done; r = await iterator.next()) {
           // Its record changes (a restarted container keeps its id under a new pid): read it again.
-          c.link.running.forget(r.value.containerId);
+          c.link.records.forget(r.value.containerId);
           this.recorder.onExit(r.value);
         }
         if (!signal.aborted) this.setRuntimeProblem(`${c.link.endpoint}: the exit stream ended.`);
@@ -297,9 +297,9 @@ export class Agent {
     this.kernel?.poll();
     // Not while the runtime is away: its records cannot be listed, and the failure is already said.
     if (!this.link || !this.connected || (this.recorder?.backlog ?? 0) > 0) return;
-    const read = await this.link.running.read();
+    const read = await this.link.records.running();
     // A process gone or not the container's own: its record is read again at the next round.
-    for (const id of this.sampler.round(read.containers)) this.link.running.forget(id);
+    for (const id of this.sampler.round(read.containers)) this.link.records.forget(id);
   }
 
   private async refreshLimits(): Promise<void> {

@@ -60,7 +60,9 @@ const InspectSchema = z.object({
     .nullish(),
 });
 
-const ListSchema = z.array(z.object({ Id: z.string(), Names: z.array(z.string()).nullish() }));
+const ListSchema = z.array(
+  z.object({ Id: z.string(), Names: z.array(z.string()).nullish(), State: z.string().nullish() }),
+);
 
 export type DockerRead = RuntimeRead;
 
@@ -174,16 +176,16 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
 }
 
 /**
- * The ids of the running Kubernetes containers (GET /containers/json without all=1: one request, no
- * inspect), for the agent's sampler, which inspects only the ids it has not seen; a sentence when
- * the daemon cannot be listed.
+ * Every Kubernetes container with its state ("running", "exited", "restarting" ...) from one
+ * GET /containers/json?all=1, no inspect: the agent inspects only the ids it has not seen or whose
+ * state changed. A sentence when the daemon cannot be listed.
  */
-export async function listRunningDocker(
+export async function listDockerStates(
   socketPath: string,
   shownPath = socketPath,
-): Promise<{ ids: string[] } | { problem: string }> {
+): Promise<{ containers: { id: string; state: string }[] } | { problem: string }> {
   try {
-    const res = await getJson(socketPath, `/${API}/containers/json`);
+    const res = await getJson(socketPath, `/${API}/containers/json?all=1`);
     if (res.status !== 200)
       return {
         problem: `${shownPath}: GET /containers/json answered HTTP ${res.status}; runtime state was not read.`,
@@ -194,7 +196,7 @@ export async function listRunningDocker(
         problem: `${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`,
       };
     const kube = parsed.data.filter((c) => (c.Names ?? []).some((n) => n.startsWith('/k8s_')));
-    return { ids: kube.slice(0, MAX_CONTAINERS).map((c) => c.Id) };
+    return { containers: kube.slice(0, MAX_CONTAINERS).map((c) => ({ id: c.Id, state: c.State ?? '' })) };
   } catch (err) {
     return { problem: sentence(shownPath, err) };
   }

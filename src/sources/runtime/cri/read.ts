@@ -81,26 +81,24 @@ export async function readCri(client: CriClient, shown: string): Promise<Runtime
 }
 
 /**
- * The ids of the running Kubernetes containers (one ListContainers, no status), for the agent's
- * sampler, which reads the status only of ids it has not seen; a sentence when the list fails.
+ * Every Kubernetes container with its state (CONTAINER_RUNNING, CONTAINER_EXITED ...) from one
+ * ListContainers, no status: the agent reads the status only of ids it has not seen or whose state
+ * changed. A sentence when the list fails.
  */
-export async function listRunningCri(
+export async function listCriStates(
   client: CriClient,
   shown: string,
-): Promise<{ ids: string[]; runtime: RuntimeRead['runtime'] } | { problem: string }> {
+): Promise<
+  { containers: { id: string; state: string }[]; runtime: RuntimeRead['runtime'] } | { problem: string }
+> {
   try {
     const v = await client.version();
     const list = await client.listContainers();
-    const ids = list
-      .filter(
-        (c) =>
-          c.state === 'CONTAINER_RUNNING' &&
-          c.labels['io.kubernetes.pod.uid'] &&
-          c.labels['io.kubernetes.container.name'],
-      )
+    const containers = list
+      .filter((c) => c.labels['io.kubernetes.pod.uid'] && c.labels['io.kubernetes.container.name'])
       .slice(0, MAX_CONTAINERS)
-      .map((c) => c.id);
-    return { ids, runtime: runtimeOf(v.runtime_name) };
+      .map((c) => ({ id: c.id, state: c.state }));
+    return { containers, runtime: runtimeOf(v.runtime_name) };
   } catch (err) {
     return { problem: criProblem(shown, err) };
   }
