@@ -131,7 +131,7 @@ async function watch(pid, url, seconds) {
     external: metric(text, 'podmortem_agent_nodejs_external_memory_bytes') / 1048576,
     sampled: metric(text, 'podmortem_agent_sampled_containers'),
     fullReads: metric(text, 'podmortem_agent_sample_full_reads'),
-    recordsRead: metric(text, 'podmortem_agent_sample_records_read'),
+    recordsRead: metric(text, 'podmortem_agent_runtime_records_read'),
     round: metric(text, 'podmortem_agent_sample_round_seconds'),
     posted: metric(text, 'podmortem_agent_events_total', '{outcome="posted"}'),
     load: loadavg()

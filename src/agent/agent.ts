@@ -103,7 +103,7 @@ export class Agent {
       sampled: () => this.sampler.size,
       sampleRoundSeconds: () => this.sampler.lastRoundMs / 1000,
       sampleFullReads: () => this.sampler.lastFullReads,
-      sampleRecordsRead: () => this.recordsRead + (this.link?.records.inspections ?? 0),
+      runtimeRecordsRead: () => this.recordsRead + (this.link?.records.inspections ?? 0),
       runtimeConnected: () => this.connected,
       eventsPending: () => this.events?.pending ?? 0,
       pushPending: () => this.pusher?.pending ?? 0,

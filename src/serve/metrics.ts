@@ -13,9 +13,9 @@ export interface HealthSource {
   dropped: () => number;
   sampled: () => number;
   sampleRoundSeconds: () => number;
-  /** Containers read in full in the last sampling round, and runtime records read for sampling since start. */
+  /** Containers read in full in the last sampling round, and runtime records read since start. */
   sampleFullReads?: () => number;
-  sampleRecordsRead?: () => number;
+  runtimeRecordsRead?: () => number;
   runtimeConnected: () => boolean;
   eventsPending: () => number;
   /** Incidents waiting to be pushed to --server, and dropped from that queue (0 without --server). */
@@ -121,9 +121,9 @@ export class AgentMetrics {
       () => health.sampleFullReads?.() ?? 0,
     );
     gauge(
-      'podmortem_agent_sample_records_read',
-      'Runtime records (docker inspect, CRI container status) read for sampling since start: once per container instance, not per round.',
-      () => health.sampleRecordsRead?.() ?? 0,
+      'podmortem_agent_runtime_records_read',
+      'Runtime records (docker inspect, CRI container status) read since start: once per container and listed state, not per listing.',
+      () => health.runtimeRecordsRead?.() ?? 0,
     );
     gauge('podmortem_agent_runtime_connected', "1 while the runtime's exit events are followed.", () =>
       health.runtimeConnected() ? 1 : 0,
