@@ -1,6 +1,14 @@
 // The root resolver keeps every host path inside --node-root: links are resolved inside it, escapes
 // are refused with one sentence, odd files (directories, FIFOs, dangling links) never hang or throw.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, ftruncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  ftruncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
