@@ -10,10 +10,10 @@
 // process's stat line, its descriptor directory's size, its own cgroup's pids and memory usage) and
 // reads in full only what moved or what is near a limit:
 //   - the process, when it is a new instance (another pid, or the same pid started again), its thread
-//     count changed, its descriptors or mappings may be near their limits, or a minute has passed;
+//     count changed, its descriptors or mappings may be near their limits, or five minutes have passed;
 //     a changed descriptor count alone is taken from the counter (the same count a listing gives);
 //   - the chains, when the container's pids count changed, its memory moved by a tenth, a level is
-//     near its limit, or a minute has passed. The chains at the exit itself are read again anyway.
+//     near its limit, or five minutes have passed. The chains at the exit itself are read again anyway.
 import type { CgroupLevel, ProcessFacts } from '../evidence/types.js';
 import { cgroupVersionOf, chainOf, hierarchyOf } from '../sources/host/cgroups.js';
 import { cgroupsOf } from '../sources/host/proc-table.js';
@@ -24,8 +24,12 @@ import type { RuntimeContainer } from '../sources/runtime/types.js';
 
 /** Containers sampled at most: beyond, the rest wait for the next round (exits are never shed). */
 const MAX_CONTAINERS = 2000;
-/** Each container is read in full at least this often, whatever its counters say. */
-const FULL_EVERY_MS = 60_000;
+/**
+ * Each container is read in full at least this often, whatever its counters say: for what no counter
+ * shows (a limit changed by prlimit or a resize, the peaks). At one minute these reads were a fifth of
+ * the idle agent's CPU; what decides a verdict moves a counter, and the chains are read at the exit.
+ */
+const FULL_EVERY_MS = 300_000;
 /** A count at or above this share of its limit is read in full every round. */
 const NEAR_LIMIT = 0.5;
 /**
@@ -264,7 +268,7 @@ export class Sampler {
     };
     this.cgroupCounters(paths, counters);
     const at = Date.now();
-    // The next reads by the clock, between half a minute and a minute from now: containers started
+    // The next reads by the clock, between half and all of FULL_EVERY_MS from now: containers started
     // together (a node booting) do not all fall due in the same round.
     const due = at + FULL_EVERY_MS * (0.5 + Math.random() / 2);
     return {
