@@ -66,7 +66,7 @@ export class Agent {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: (line: string) => void;
   private loops: Promise<void>[] = [];
-  /** Runtime records read for sampling by the links before the current one. */
+  /** Runtime records read by the links before the current one (for /metrics). */
   private recordsRead = 0;
 
   constructor(private readonly o: AgentOptions) {
@@ -304,7 +304,7 @@ export class Agent {
 
   private async refreshLimits(): Promise<void> {
     // The limits need no kernel log (the exits get theirs from the follower): reading the ring
-    // buffer every minute was a tenth of a second of the idle agent's CPU.
+    // buffer took a tenth of a second of CPU each minute.
     const ev = await readNodeEvidence(this.o.root, { kernelLog: false });
     this.metrics.setLimits(ev.facts.limits);
     const reading = { node: this.node, recordedAt: new Date().toISOString(), limits: ev.facts.limits };
