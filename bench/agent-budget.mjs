@@ -11,8 +11,10 @@
 // (mean and peak, sampled every second from /proc/<pid>/status), the V8 heap and external memory
 // from its own /metrics, exits recorded and Events posted, beside the load average.
 // Needs root, dockerd and busybox; prints why otherwise. Removes everything it made.
+// The agent runs with the NODE_OPTIONS of deploy/agent/daemonset.yaml (its heap flags), as on a node.
+// With --cpu-prof DIR, V8's CPU profile of the agent is written there when it stops.
 //   node bench/agent-budget.mjs [--containers 100] [--idle-s 120] [--storm 50] [--storm-s 60]
-//                               [--sample-interval 5]
+//                               [--sample-interval 5] [--cpu-prof DIR] [--node-options '...']
 /* global process, console, setTimeout, fetch, performance */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -41,6 +43,15 @@ const IDLE_S = arg('idle-s', 120);
 const STORM = arg('storm', 50);
 const STORM_S = arg('storm-s', 60);
 const SAMPLE = arg('sample-interval', 5);
+const PROFILE_DIR = process.argv.includes('--cpu-prof')
+  ? resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1])
+  : undefined;
+/** The DaemonSet's NODE_OPTIONS value, so the heap measured is the heap deployed (--node-options to try others). */
+const NODE_OPTIONS = process.argv.includes('--node-options')
+  ? process.argv[process.argv.indexOf('--node-options') + 1]
+  : (/name: NODE_OPTIONS\s+value: (.+)/
+      .exec(readFileSync(join(REPO, 'deploy/agent/daemonset.yaml'), 'utf8'))?.[1]
+      ?.trim() ?? '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -119,6 +130,8 @@ async function watch(pid, url, seconds) {
     heapTotal: metric(text, 'podmortem_agent_nodejs_heap_size_total_bytes') / 1048576,
     external: metric(text, 'podmortem_agent_nodejs_external_memory_bytes') / 1048576,
     sampled: metric(text, 'podmortem_agent_sampled_containers'),
+    fullReads: metric(text, 'podmortem_agent_sample_full_reads'),
+    recordsRead: metric(text, 'podmortem_agent_runtime_records_read'),
     round: metric(text, 'podmortem_agent_sample_round_seconds'),
     posted: metric(text, 'podmortem_agent_events_total', '{outcome="posted"}'),
     load: loadavg()
@@ -132,7 +145,7 @@ function print(phase, r, extra = '') {
     `${phase.padEnd(6)} ${r.wall.toFixed(0)} s: CPU ${r.cpu.toFixed(1)} s = ${(r.share * 1000).toFixed(0)}m` +
       `  RSS mean ${r.rssMean.toFixed(0)} MiB, peak ${r.rssPeak.toFixed(0)} MiB` +
       `  (heap ${r.heapUsed.toFixed(0)}/${r.heapTotal.toFixed(0)} MiB, external ${r.external.toFixed(0)} MiB)` +
-      `  sampled ${r.sampled}, last round ${(r.round * 1000).toFixed(0)} ms${extra}  [load ${r.load}]`,
+      `  sampled ${r.sampled}, last round ${(r.round * 1000).toFixed(0)} ms (${r.fullReads} read in full), ${r.recordsRead} runtime records read since start${extra}  [load ${r.load}]`,
   );
 }
 
@@ -192,6 +205,7 @@ try {
   agent = spawn(
     process.execPath,
     [
+      ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []),
       CLI,
       'agent',
       '--listen',
@@ -207,7 +221,7 @@ try {
       '--sample-interval',
       String(SAMPLE),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: '', NODE_OPTIONS } },
   );
   let err = '';
   agent.stderr.on('data', (c) => (err += c));
@@ -224,7 +238,7 @@ try {
   }
   await sleep(2 * SAMPLE * 1000); // the first rounds
   console.log(
-    `agent budget on Docker, ${CONTAINERS} running containers, sampling every ${SAMPLE} s (budget: 150 MiB; requests 10m CPU, 80 MiB):`,
+    `agent budget on Docker, ${CONTAINERS} running containers, sampling every ${SAMPLE} s, NODE_OPTIONS=${NODE_OPTIONS} (budget: 150 MiB; requests 10m CPU, 80 MiB):`,
   );
   print('idle', await watch(agent.pid, url, IDLE_S));
 
@@ -247,7 +261,11 @@ try {
     `  ${exits} exits recorded in the window (${((exits / storm.wall) * 60).toFixed(0)}/min; ${STORM} crash-looping, started in ${startS.toFixed(0)} s), backlog ${metric(text, 'podmortem_agent_exit_backlog')}, dropped ${metric(text, 'podmortem_agent_exits_dropped')}, Events posted ${storm.posted}`,
   );
 } finally {
-  agent?.kill('SIGTERM');
+  if (agent && agent.exitCode === null) {
+    const exited = new Promise((r) => agent.once('exit', r));
+    agent.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]); // a CPU profile is written as it stops
+  }
   await standin?.close();
   for (const n of names) {
     try {

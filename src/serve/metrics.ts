@@ -13,6 +13,9 @@ export interface HealthSource {
   dropped: () => number;
   sampled: () => number;
   sampleRoundSeconds: () => number;
+  /** Containers read in full in the last sampling round, and runtime records read since start. */
+  sampleFullReads?: () => number;
+  runtimeRecordsRead?: () => number;
   runtimeConnected: () => boolean;
   eventsPending: () => number;
   /** Incidents waiting to be pushed to --server, and dropped from that queue (0 without --server). */
@@ -111,6 +114,16 @@ export class AgentMetrics {
       'podmortem_agent_sample_round_seconds',
       'Duration of the last sampling round.',
       health.sampleRoundSeconds,
+    );
+    gauge(
+      'podmortem_agent_sample_full_reads',
+      'Containers whose process or cgroup chain was read in full in the last sampling round (the others had only their counters read).',
+      () => health.sampleFullReads?.() ?? 0,
+    );
+    gauge(
+      'podmortem_agent_runtime_records_read',
+      'Runtime records (docker inspect, CRI container status) read since start: once per container and listed state, not per listing.',
+      () => health.runtimeRecordsRead?.() ?? 0,
     );
     gauge('podmortem_agent_runtime_connected', "1 while the runtime's exit events are followed.", () =>
       health.runtimeConnected() ? 1 : 0,

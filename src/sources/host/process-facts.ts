@@ -20,6 +20,16 @@ const WHOSE: Record<Instance, string> = {
   node: 'the node, now',
 };
 
+/** The open-descriptor count of a process as evidence (a listing of /proc/<pid>/fd, or its size on Linux 6.2+). */
+export function openFilesFact(
+  pid: number,
+  count: number,
+  of: Instance,
+): NonNullable<ProcessFacts['openFiles']> {
+  const dir = `/proc/${pid}/fd`;
+  return { of, value: count, evidence: ev(dir, `${count} open files (${WHOSE[of]})`, undefined, of) };
+}
+
 export function readProcessFacts(root: HostRoot, pid: number, of: Instance): ProcessFacts {
   const out: ProcessFacts = {};
   const dir = `/proc/${pid}`;
@@ -65,12 +75,7 @@ export function readProcessFacts(root: HostRoot, pid: number, of: Instance): Pro
     if (nf) out.nofileLimit = { value: nf.soft, evidence: ev(`${dir}/limits`, nf.text, nf.line) };
   }
   const fds = root.list(`${dir}/fd`, { quiet: true });
-  if (fds !== undefined)
-    out.openFiles = {
-      of,
-      value: fds.length,
-      evidence: ev(`${dir}/fd`, `${fds.length} open files (${WHOSE[of]})`, undefined, of),
-    };
+  if (fds !== undefined) out.openFiles = openFilesFact(pid, fds.length, of);
   const maps = root.readSmall(`${dir}/maps`, MAX_MAPS_BYTES);
   if (maps !== undefined) {
     const count = maps.split('\n').filter((l) => l !== '').length;

@@ -58,8 +58,21 @@ const PSEUDO_PREFIXES = [
  */
 const PROC_MAGIC_DIRS = /^\/\d+\/(?:root|cwd|exe|fd\/[^/]+|map_files\/[^/]+|task\/\d+\/(?:root|cwd|exe))\//;
 
-/** One buffer reused by every readSmall: an allocation and fstat per tiny procfs file cost 3x more. */
-let smallBuffer = Buffer.allocUnsafe(64 * 1024);
+/** One buffer reused by every read and readSmall: an allocation and fstat per tiny procfs file cost 3x more. */
+const SMALL_BUFFER = 64 * 1024;
+let smallBuffer = Buffer.allocUnsafe(SMALL_BUFFER);
+
+/** Doubles the reused buffer (at most to `max`), keeping its first `used` bytes. */
+function growSmallBuffer(used: number, max: number): void {
+  const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, max));
+  smallBuffer.copy(bigger, 0, 0, used);
+  smallBuffer = bigger;
+}
+
+/** After a large file (a process's maps, a kernel log), the buffer goes back to its size: a long-lived agent would keep the largest. */
+function shrinkSmallBuffer(): void {
+  if (smallBuffer.length > 16 * SMALL_BUFFER) smallBuffer = Buffer.allocUnsafe(SMALL_BUFFER);
+}
 
 export interface TextRead {
   /** Host path as seen on the node, e.g. /proc/sys/kernel/pid_max. */
@@ -306,9 +319,20 @@ export class HostRoot {
       );
       // /proc and /sys report size 0: read until EOF, never more than max (+1 byte to detect the cut).
       const start = opts.tail && st.size > max ? st.size - max : 0;
-      const { bytes: got, total } = readUpTo(fd, max + 1, start);
+      // Into the reused buffer: a fresh 64 KiB chunk per read of a 3-byte cgroup file was most of the
+      // agent's external memory and garbage (only the decoded text leaves this function).
+      let total = 0;
+      let pos = start;
+      while (total <= max) {
+        if (total === smallBuffer.length) growSmallBuffer(total, max + 1);
+        const n = readSync(fd, smallBuffer, total, Math.min(smallBuffer.length, max + 1) - total, pos);
+        if (n === 0) break;
+        total += n;
+        pos += n;
+      }
       const truncated = total > max || start > 0;
-      let text = got.toString('utf8', 0, Math.min(total, max));
+      let text = smallBuffer.toString('utf8', 0, Math.min(total, max));
+      shrinkSmallBuffer();
       if (start > 0) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line of a tail read
       const first = text.split('\n', 1)[0] ?? '';
       // A tail read does not know its line numbers.
@@ -340,16 +364,16 @@ export class HostRoot {
       for (;;) {
         if (n === smallBuffer.length) {
           if (smallBuffer.length >= max) break;
-          const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, max));
-          smallBuffer.copy(bigger, 0, 0, n);
-          smallBuffer = bigger;
+          growSmallBuffer(n, max);
         }
         const got = readSync(fd, smallBuffer, n, Math.min(smallBuffer.length, max) - n, null);
         if (got === 0) break;
         n += got;
         if (n >= max) break;
       }
-      return smallBuffer.toString('latin1', 0, n);
+      const text = smallBuffer.toString('latin1', 0, n);
+      shrinkSmallBuffer();
+      return text;
     } catch {
       return undefined; // ESRCH: the process exited between open and read
     } finally {
@@ -469,6 +493,20 @@ export class HostRoot {
     }
   }
 
+  /**
+   * The st_size of a host path (following links), undefined when missing. On Linux 6.2+ a
+   * /proc/<pid>/fd directory's size is its number of open descriptors, one stat instead of a listing.
+   */
+  sizeOf(hostPath: string): number | undefined {
+    const r = this.resolve(hostPath);
+    if (!r.ok) return undefined;
+    try {
+      return statSync(r.real).size;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The real path under the root of a host directory, for hot loops over /proc that must not lstat each component. */
   realDir(hostPath: string): string | undefined {
     const r = this.resolve(hostPath);
@@ -481,40 +519,6 @@ export class HostRoot {
     this.reported.add(key);
     this.unreadable.push(sentence);
   }
-}
-
-/**
- * Reads from `pos` until EOF or `limit` bytes. Up to DEFAULT_MAX_BYTES (every /proc, /sys and cgroup
- * file) into the buffer readSmall reuses, decoded by the caller before the next read: a fresh 64 KiB
- * Buffer per file was most of the garbage of a node's cgroup walk. Larger reads (logs) get their own.
- */
-function readUpTo(fd: number, limit: number, pos: number): { bytes: Buffer; total: number } {
-  if (limit > DEFAULT_MAX_BYTES + 1) {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total < limit) {
-      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
-      const n = readSync(fd, chunk, 0, chunk.length, pos);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      pos += n;
-    }
-    return { bytes: Buffer.concat(chunks, total), total };
-  }
-  let total = 0;
-  while (total < limit) {
-    if (total === smallBuffer.length) {
-      const bigger = Buffer.allocUnsafe(Math.min(smallBuffer.length * 2, limit));
-      smallBuffer.copy(bigger, 0, 0, total);
-      smallBuffer = bigger;
-    }
-    const n = readSync(fd, smallBuffer, total, Math.min(smallBuffer.length, limit) - total, pos);
-    if (n === 0) break;
-    total += n;
-    pos += n;
-  }
-  return { bytes: smallBuffer, total };
 }
 
 /** Makes a host path absolute and clean of `.`/empty components (`..` is kept for resolve to judge). */

@@ -60,7 +60,9 @@ const InspectSchema = z.object({
     .nullish(),
 });
 
-const ListSchema = z.array(z.object({ Id: z.string(), Names: z.array(z.string()).nullish() }));
+const ListSchema = z.array(
+  z.object({ Id: z.string(), Names: z.array(z.string()).nullish(), State: z.string().nullish() }),
+);
 
 export type DockerRead = RuntimeRead;
 
@@ -164,24 +166,65 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
       `${shownPath}: ${kube.length} Kubernetes containers; only the first ${MAX_CONTAINERS} were inspected.`,
     );
   for (const c of kube.slice(0, MAX_CONTAINERS)) {
-    try {
-      const res = await getJson(socketPath, `/${API}/containers/${encodeURIComponent(c.Id)}/json`);
-      if (res.status === 404) continue; // removed between the list and the inspect
-      const parsed = InspectSchema.safeParse(res.body);
-      if (!parsed.success) {
-        out.problems.push(
-          `${shownPath}: container ${c.Id.slice(0, 12)}: the inspect answer is not in the expected format; skipped.`,
-        );
-        continue;
-      }
-      const rc = toRuntimeContainer(parsed.data);
-      if (rc) out.containers.push(rc);
-    } catch (err) {
-      out.problems.push(sentence(shownPath, err));
-      break;
-    }
+    const one = await inspectDocker(socketPath, c.Id, shownPath);
+    if ('problem' in one) {
+      out.problems.push(one.problem);
+      if (one.fatal) break;
+    } else if (one.container) out.containers.push(one.container);
   }
   return out;
+}
+
+/**
+ * Every Kubernetes container with its state ("running", "exited", "restarting" ...) from one
+ * GET /containers/json?all=1, no inspect: the agent inspects only the ids it has not seen or whose
+ * state changed. A sentence when the daemon cannot be listed.
+ */
+export async function listDockerStates(
+  socketPath: string,
+  shownPath = socketPath,
+): Promise<{ containers: { id: string; state: string }[] } | { problem: string }> {
+  try {
+    const res = await getJson(socketPath, `/${API}/containers/json?all=1`);
+    if (res.status !== 200)
+      return {
+        problem: `${shownPath}: GET /containers/json answered HTTP ${res.status}; runtime state was not read.`,
+      };
+    const parsed = ListSchema.safeParse(res.body);
+    if (!parsed.success)
+      return {
+        problem: `${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`,
+      };
+    const kube = parsed.data.filter((c) => (c.Names ?? []).some((n) => n.startsWith('/k8s_')));
+    return { containers: kube.slice(0, MAX_CONTAINERS).map((c) => ({ id: c.Id, state: c.State ?? '' })) };
+  } catch (err) {
+    return { problem: sentence(shownPath, err) };
+  }
+}
+
+/**
+ * One container's record (docker inspect): undefined when it is gone or not a Kubernetes container;
+ * a sentence when the answer is unexpected, `fatal` when the daemon itself failed (stop asking).
+ */
+export async function inspectDocker(
+  socketPath: string,
+  id: string,
+  shownPath = socketPath,
+): Promise<{ container?: RuntimeContainer } | { problem: string; fatal: boolean }> {
+  try {
+    const res = await getJson(socketPath, `/${API}/containers/${encodeURIComponent(id)}/json`);
+    if (res.status === 404) return {}; // removed between the list and the inspect
+    const parsed = InspectSchema.safeParse(res.body);
+    if (!parsed.success)
+      return {
+        problem: `${shownPath}: container ${id.slice(0, 12)}: the inspect answer is not in the expected format; skipped.`,
+        fatal: false,
+      };
+    const rc = toRuntimeContainer(parsed.data);
+    return rc ? { container: rc } : {};
+  } catch (err) {
+    return { problem: sentence(shownPath, err), fatal: true };
+  }
 }
 
 export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeContainer | undefined {

@@ -1,6 +1,14 @@
 // The root resolver keeps every host path inside --node-root: links are resolved inside it, escapes
 // are refused with one sentence, odd files (directories, FIFOs, dangling links) never hang or throw.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  ftruncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +151,36 @@ describe('bounded reads', () => {
     const tail = new HostRoot(dir).read('/big', { tail: true, maxBytes: 4096 });
     expect(tail?.truncated).toBe(true);
     expect(tail!.text.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('HostRoot reads through one reused buffer', () => {
+  it('a file larger than the buffer comes whole and in order; a cut keeps the head, a tail the end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podmortem-lines-'));
+    try {
+      const lines = Array.from({ length: 30_000 }, (_, i) => `line ${i}`);
+      writeFileSync(join(dir, 'f'), lines.join('\n') + '\n');
+      const root = new HostRoot(dir);
+      expect(
+        root
+          .read('/f', { maxBytes: 4 << 20 })!
+          .text.split('\n')
+          .slice(0, -1),
+      ).toEqual(lines);
+      expect(root.read('/small-missing', { quiet: true })).toBeUndefined();
+      const head = root.read('/f', { maxBytes: 100_000 })!;
+      expect(head.truncated).toBe(true);
+      expect(head.text).toBe((lines.join('\n') + '\n').slice(0, 100_000));
+      const tail = root.read('/f', { maxBytes: 100_000, tail: true })!;
+      expect(tail.text.endsWith('line 29999\n')).toBe(true);
+      expect(tail.text.startsWith('line ')).toBe(true);
+      // The next small read is not polluted by what the large one left in the buffer.
+      writeFileSync(join(dir, 'g'), 'max\n');
+      expect(root.read('/g')!.text).toBe('max\n');
+      expect(root.readSmall('/g')).toBe('max\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -71,20 +71,58 @@ export async function readCri(client: CriClient, shown: string): Promise<Runtime
       `${shown}: ${kube.length} Kubernetes containers; only the first ${MAX_CONTAINERS} were inspected.`,
     );
   for (const c of kube.slice(0, MAX_CONTAINERS)) {
-    try {
-      const res = await client.containerStatus(c.id);
-      out.containers.push(toRuntimeContainer(res.status, parseInfo(res.info), out.runtime));
-    } catch (err) {
-      if (isGrpcError(err) && err.code === Status.NOT_FOUND) continue; // removed between the list and the status
-      if (err instanceof BadAnswer) {
-        out.problems.push(`${shown}: container ${c.id.slice(0, 12)}: ${err.message}; skipped.`);
-        continue;
-      }
-      out.problems.push(criProblem(shown, err));
-      break;
-    }
+    const one = await criStatusOf(client, c.id, out.runtime, shown);
+    if ('problem' in one) {
+      out.problems.push(one.problem);
+      if (one.fatal) break;
+    } else if (one.container) out.containers.push(one.container);
   }
   return out;
+}
+
+/**
+ * Every Kubernetes container with its state (CONTAINER_RUNNING, CONTAINER_EXITED ...) from one
+ * ListContainers, no status: the agent reads the status only of ids it has not seen or whose state
+ * changed. A sentence when the list fails.
+ */
+export async function listCriStates(
+  client: CriClient,
+  shown: string,
+): Promise<
+  { containers: { id: string; state: string }[]; runtime: RuntimeRead['runtime'] } | { problem: string }
+> {
+  try {
+    const v = await client.version();
+    const list = await client.listContainers();
+    const containers = list
+      .filter((c) => c.labels['io.kubernetes.pod.uid'] && c.labels['io.kubernetes.container.name'])
+      .slice(0, MAX_CONTAINERS)
+      .map((c) => ({ id: c.id, state: c.state }));
+    return { containers, runtime: runtimeOf(v.runtime_name) };
+  } catch (err) {
+    return { problem: criProblem(shown, err) };
+  }
+}
+
+/**
+ * One container's status (verbose: the OCI spec it runs with): undefined when it is gone; a sentence
+ * when the answer is unexpected, `fatal` when the runtime itself failed (stop asking).
+ */
+export async function criStatusOf(
+  client: CriClient,
+  id: string,
+  runtime: RuntimeRead['runtime'],
+  shown: string,
+): Promise<{ container?: RuntimeContainer } | { problem: string; fatal: boolean }> {
+  try {
+    const res = await client.containerStatus(id);
+    return { container: toRuntimeContainer(res.status, parseInfo(res.info), runtime) };
+  } catch (err) {
+    if (isGrpcError(err) && err.code === Status.NOT_FOUND) return {}; // removed between the list and the status
+    if (err instanceof BadAnswer)
+      return { problem: `${shown}: container ${id.slice(0, 12)}: ${err.message}; skipped.`, fatal: false };
+    return { problem: criProblem(shown, err), fatal: true };
+  }
 }
 
 /** The verbose info's "info" JSON; an absent or unexpected one leaves the spec-derived fields unset. */
