@@ -43,6 +43,13 @@ describe('the summary of a recorded run', () => {
     expect(row(run, 'analyze, peak RSS')).toMatchObject({ podmortem: '126 MiB', met: 'yes' });
   });
 
+  it('holds a 512 MiB log to 1.0x the faster tool, where start-up no longer counts', () => {
+    const run = recorded();
+    const results = run.results as { analyze: { logs: { bytes: number }[] } };
+    results.analyze.logs[0]!.bytes = 512 * 1024 ** 2;
+    expect(row(run, 'analyze, 512 MiB log, buried crashes').target).toBe('≤ 1× the faster');
+  });
+
   it('puts node beside ps -eLf, scan beside the kubectl loop, and the agent against its budget', () => {
     const run = recorded();
     expect(row(run, 'node, 10,000 tasks')).toMatchObject({
