@@ -15,6 +15,7 @@
 // With --cpu-prof DIR, V8's CPU profile of the agent is written there when it stops.
 //   node bench/agent-budget.mjs [--containers 100] [--idle-s 120] [--storm 50] [--storm-s 60]
 //                               [--sample-interval 5] [--cpu-prof DIR] [--node-options '...']
+//                               [--json FILE] (also write the figures there, for bench/all.mjs)
 /* global process, console, setTimeout, fetch, performance */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +28,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,12 +54,17 @@ const NODE_OPTIONS = process.argv.includes('--node-options')
   : (/name: NODE_OPTIONS\s+value: (.+)/
       .exec(readFileSync(join(REPO, 'deploy/agent/daemonset.yaml'), 'utf8'))?.[1]
       ?.trim() ?? '');
+const JSON_OUT = process.argv.includes('--json')
+  ? resolve(process.argv[process.argv.indexOf('--json') + 1])
+  : undefined;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 if (process.getuid?.() !== 0 || !busybox || !existsSync('/usr/bin/docker')) {
-  console.log('bench skipped: needs root, dockerd (/usr/bin/docker) and busybox');
+  const why = 'needs root, dockerd (/usr/bin/docker) and busybox';
+  console.log(`bench skipped: ${why}`);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ bench: 'agent', skipped: why }));
   process.exit(0);
 }
 if (!existsSync(CLI)) {
@@ -240,7 +247,8 @@ try {
   console.log(
     `agent budget on Docker, ${CONTAINERS} running containers, sampling every ${SAMPLE} s, NODE_OPTIONS=${NODE_OPTIONS} (budget: 150 MiB; requests 10m CPU, 80 MiB):`,
   );
-  print('idle', await watch(agent.pid, url, IDLE_S));
+  const idle = await watch(agent.pid, url, IDLE_S);
+  print('idle', idle);
 
   const stormExits = async () =>
     (await (await fetch(`${url}/metrics`)).text())
@@ -255,6 +263,31 @@ try {
   const storm = await watch(agent.pid, url, STORM_S);
   const text = await (await fetch(`${url}/metrics`)).text();
   const exits = (await stormExits()) - before;
+  const backlog = metric(text, 'podmortem_agent_exit_backlog');
+  const dropped = metric(text, 'podmortem_agent_exits_dropped');
+  if (JSON_OUT)
+    writeFileSync(
+      JSON_OUT,
+      JSON.stringify(
+        {
+          bench: 'agent',
+          containers: CONTAINERS,
+          sampleInterval: SAMPLE,
+          nodeOptions: NODE_OPTIONS,
+          idle,
+          storm: {
+            ...storm,
+            crashLooping: STORM,
+            exits,
+            exitsPerMinute: (exits / storm.wall) * 60,
+            backlog,
+            dropped,
+          },
+        },
+        null,
+        2,
+      ),
+    );
   print(
     'storm',
     storm,

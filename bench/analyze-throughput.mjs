@@ -3,11 +3,13 @@
 // ripgrep searching the same keyword set (the signatures' prefilter keywords). Prints figures; never
 // fails on a time. It fails only when the analysis missed a buried crash (a wrong answer fast is no win).
 //
-//   npm run bench                         # 512 MiB, best of 3 runs per tool
-//   npm run bench -- --size 64M --runs 1
-//   npm run bench -- --rss-sizes 64M,512M,2G   # peak RSS of analyze at several sizes (flat = streaming)
-//   npm run bench -- --keyword-size 0        # skip the all-keyword log (64 MiB by default)
-//   options: --no-build (use dist/ as it is), --keep (keep generated files over 1 GiB)
+//   npm run bench:analyze                 # 512 MiB, best of 3 runs per tool
+//   npm run bench:analyze -- --size 64M --runs 1
+//   npm run bench:analyze -- --size 512M,64M   # several logs with buried crashes, one after the other
+//   npm run bench:analyze -- --rss-sizes 64M,512M,2G   # peak RSS of analyze at several sizes (flat = streaming)
+//   npm run bench:analyze -- --keyword-size 0        # skip the all-keyword log (64 MiB by default)
+//   options: --no-build (use dist/ as it is), --keep (keep generated files over 1 GiB),
+//     --json FILE (also write the figures there, for bench/all.mjs; what is printed is unchanged)
 /* global process, Buffer, console, setInterval, clearInterval */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,21 +32,23 @@ function parseSize(s) {
 
 function parseArgs(argv) {
   const o = {
-    size: 512 * 1024 ** 2,
+    sizes: [512 * 1024 ** 2],
     keywordSize: 64 * 1024 ** 2,
     runs: 3,
     build: true,
     keep: false,
     rssSizes: undefined,
+    json: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--size') o.size = parseSize(argv[++i]);
+    if (a === '--size') o.sizes = argv[++i].split(',').map(parseSize);
     else if (a === '--keyword-size') o.keywordSize = argv[i + 1] === '0' ? (i++, 0) : parseSize(argv[++i]);
     else if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]) || 1);
     else if (a === '--no-build') o.build = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--rss-sizes') o.rssSizes = argv[++i].split(',').map(parseSize);
+    else if (a === '--json') o.json = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -220,31 +224,47 @@ async function main() {
   const patterns = join(OUT, 'keywords.txt');
   mkdirSync(OUT, { recursive: true });
   writeFileSync(patterns, keywords.map(escapeRegex).join('\n') + '\n');
-  const ok = [await compare(await logFile(opts.size), opts, patterns, keywords)];
+  const logs = [];
+  for (const size of opts.sizes) logs.push(await compare(await logFile(size), opts, patterns, keywords));
   if (opts.keywordSize > 0)
-    ok.push(await compare(await logFile(opts.keywordSize, 'keywords'), opts, patterns, keywords));
-  if (ok.includes(false)) process.exitCode = 1;
+    logs.push(await compare(await logFile(opts.keywordSize, 'keywords'), opts, patterns, keywords));
+  if (logs.some((l) => !l.ok)) process.exitCode = 1;
+  if (opts.json)
+    writeFileSync(opts.json, JSON.stringify({ bench: 'analyze', keywords: keywords.length, logs }, null, 2));
 }
 
-/** podmortem, grep and rg on one file, back to back; prints the table; false when analyze was wrong. */
+/**
+ * podmortem, grep and rg on one file, back to back; prints the table; returns the figures (the
+ * record --json writes), with ok false when analyze was wrong.
+ */
 async function compare(log, opts, patterns, keywords) {
   const C = { LC_ALL: 'C' }; // grep's fastest mode; the scanner compares bytes too
   // What analyze uses on a file this large: every core up to 4 (scan-log.ts), one below its threshold.
   const threads = log.bytes >= 32 * 1024 ** 2 ? Math.min(4, availableParallelism()) : 1;
+  // The second element is the tool's id in the --json record (bench/summary.mjs reads it).
   const tools = [
-    [`podmortem analyze (${threads} threads)`, () => runAnalyze(log)],
+    [`podmortem analyze (${threads} threads)`, 'analyze', () => runAnalyze(log)],
     // The same scan on this thread only (src/pipeline/parallel/scan-log.ts reads the variable).
-    ['podmortem analyze (1 thread)', () => runAnalyze(log, { PODMORTEM_SCAN_THREADS: '1' })],
+    [
+      'podmortem analyze (1 thread)',
+      'analyze-1-thread',
+      () => runAnalyze(log, { PODMORTEM_SCAN_THREADS: '1' }),
+    ],
     // The fixed cost every run pays before reading a byte (module loading), to read the row above.
-    ['podmortem --version', () => measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), '--version'])],
-    ['grep -E -c (LC_ALL=C)', () => measure('grep', ['-E', '-c', '-f', patterns, log.path], C)],
-    ['rg -c', () => measure('rg', ['-c', '--no-config', '-f', patterns, log.path])],
+    [
+      'podmortem --version',
+      'startup',
+      () => measure(process.execPath, [join(ROOT, 'dist/cli/main.js'), '--version']),
+    ],
+    ['grep -E -c (LC_ALL=C)', 'grep', () => measure('grep', ['-E', '-c', '-f', patterns, log.path], C)],
+    ['rg -c', 'rg', () => measure('rg', ['-c', '--no-config', '-f', patterns, log.path])],
   ];
+  const loadBefore = loadavg();
   const results = [];
-  for (const [name, fn] of tools) {
+  for (const [name, id, fn] of tools) {
     const r = await best(opts.runs, fn);
     if (r.code !== 0 && r.code !== 1) r.found = `exit ${r.code}: ${r.stderr.trim().split('\n')[0]}`;
-    results.push({ name, ...r });
+    results.push({ name, id, ...r });
   }
   const load = loadavg()
     .map((l) => l.toFixed(2))
@@ -271,7 +291,25 @@ async function compare(log, opts, patterns, keywords) {
     ),
   );
   if (log.bytes > 1024 ** 3 && !opts.keep) rmSync(log.path, { force: true });
-  return results[0].found === 'ok' && results[1].found === 'ok';
+  return {
+    kind: log.kind,
+    bytes: log.bytes,
+    lines: log.lines,
+    runs: opts.runs,
+    threads,
+    cpus: availableParallelism(),
+    load: { before: loadBefore, after: loadavg() },
+    ok: results[0].found === 'ok' && results[1].found === 'ok',
+    tools: results.map((r) => ({
+      id: r.id,
+      name: r.name,
+      ok: r.code === 0 || r.code === 1,
+      seconds: r.seconds,
+      cpu: Number.isNaN(r.cpu) ? null : r.cpu,
+      rssMiB: r.rssKiB / 1024,
+      found: r.found ?? null,
+    })),
+  };
 }
 
 main().catch((err) => {

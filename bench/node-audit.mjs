@@ -12,6 +12,7 @@
 //     [--profile DIR] (one `node --cpu-prof` run of the command per size, written to DIR)
 //     [--cli PATH] (another build's dist/cli/main.js) [--report PREFIX] (keep each size's last JSON
 //     report as PREFIX-<size>.json, to compare two builds: live counters differ run to run)
+//     [--json FILE] (also write each size's medians there, for bench/all.mjs; the printout is unchanged)
 /* global process, console, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -34,9 +35,14 @@ const RUNS = Number(option('runs') ?? 5);
 const RAISE = process.argv.includes('--raise-pid-max');
 const PROFILE = option('profile');
 const REPORT = option('report');
+const JSON_OUT = option('json');
+/** What --json writes: one record per size, measured or skipped. */
+const records = [];
 
 if (process.platform !== 'linux' || process.getuid() !== 0 || !existsSync(PIDS)) {
-  console.log('bench skipped: needs Linux, root and the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids');
+  const why = 'needs Linux, root and the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids';
+  console.log(`bench skipped: ${why}`);
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ bench: 'node', skipped: why }));
   process.exit(0);
 }
 if (!existsSync(CLI)) {
@@ -170,6 +176,26 @@ console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (cpu.user + cpu.s
   console.log(
     `podmortem node / ps -eLf: ${(wall(runs.podmortem) / wall(runs.ps)).toFixed(2)}x wall, ${(cpu(runs.podmortem) / cpu(runs.ps)).toFixed(2)}x CPU (target <= 0.7x); podmortem saw ${pidMax?.used} tasks (kernel.pid_max row), ps -eLf printed ${psLines}.`,
   );
+  const figures = (rs) => ({
+    wall: wall(rs),
+    cpu: cpu(rs),
+    rssMiB: median(rs.map((r) => r.rssKiB)) / 1024,
+  });
+  records.push({
+    size,
+    runs: RUNS,
+    tasks: pidMax?.used ?? null,
+    psLines,
+    load: { before: loads[0], after: loads[1] },
+    podmortem: figures(runs.podmortem),
+    ps: figures(runs.ps),
+    startup: figures(runs.startup),
+    work: {
+      wall: workMs / 1000,
+      cpu: median(runs.work.map((w) => w.cpuMs)) / 1000,
+      rssMiB: workRss / 1024,
+    },
+  });
 }
 
 async function runSize(size, crashlab) {
@@ -183,6 +209,10 @@ async function runSize(size, crashlab) {
       console.log(
         `\n${size} tasks: skipped, they do not fit under kernel.pid_max ${pidMax} (${before} tasks already). Run with --raise-pid-max to raise it for the run; it is put back afterwards.`,
       );
+      records.push({
+        size,
+        skipped: `does not fit under kernel.pid_max ${pidMax} (run with --raise-pid-max)`,
+      });
       return;
     }
     let raised = pidMax;
@@ -247,6 +277,8 @@ async function teardown() {
 try {
   const crashlab = buildCrashlab();
   for (const size of SIZES) await runSize(size, crashlab);
+  if (JSON_OUT)
+    writeFileSync(JSON_OUT, JSON.stringify({ bench: 'node', pods: PODS, sizes: records }, null, 2));
 } finally {
   await teardown();
   restorePidMax();

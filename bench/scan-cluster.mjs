@@ -14,6 +14,7 @@
 //     [--scan-only] (skip the kubectl loop and the rate-limited scan) [--report FILE] (keep the --qps 0 JSON report)
 //     [--node-options '--max-old-space-size=80'] (NODE_OPTIONS of the scan) [--verbose] (print the scan's stderr)
 //     [--cli PATH] (another build's dist/cli/main.js, to compare two builds on the same cluster)
+//     [--json FILE] (also write the figures there, for bench/all.mjs; the printout is unchanged)
 /* global process, console */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     nodeOptions: undefined,
     verbose: false,
     cli: join(ROOT, 'dist/cli/main.js'),
+    json: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -51,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--node-options') o.nodeOptions = argv[++i];
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--cli') o.cli = argv[++i];
+    else if (a === '--json') o.json = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -166,6 +169,7 @@ const cluster = makeCluster(o);
 const s = await startStandin(cluster);
 const work = mkdtempSync(join(tmpdir(), 'pm-bench-scan-'));
 const scanEnv = o.nodeOptions ? { NODE_OPTIONS: o.nodeOptions } : {};
+const loadBefore = loadavg();
 try {
   console.log(
     `stand-in cluster: ${o.pods} pods on ${o.nodes} nodes, ${cluster.restarting} restarting (previous logs ~${o.logKiB} KiB each), ${cluster.owners.length} owner objects; load average ${loadavg()
@@ -267,6 +271,29 @@ ls logs | wc -l
     );
   console.log('');
   console.log(`podmortem requests by kind: ${scanKinds}`);
+  if (o.json) {
+    const figures = (r, requests) =>
+      r && {
+        seconds: r.ms / 1000,
+        cpu: r.cpu,
+        rssMiB: r.rssKiB / 1024,
+        requests,
+        requestsPerRestartingPod: requests / cluster.restarting,
+      };
+    const record = {
+      bench: 'scan',
+      pods: o.pods,
+      nodes: o.nodes,
+      restarting: cluster.restarting,
+      load: { before: loadBefore, after: loadavg() },
+      found,
+      findings: report.findings.length,
+      scan: figures(scan, scanRequests) ?? null,
+      scanUnthrottled: figures(unlimited, scanRequests),
+      kubectlLoop: figures(loop, loopRequests) ?? null,
+    };
+    writeFileSync(o.json, JSON.stringify(record, null, 2));
+  }
   if (found !== cluster.restarting) {
     console.error(`WRONG: the scan found ${found} crashed containers, the cluster has ${cluster.restarting}`);
     process.exitCode = 1;
