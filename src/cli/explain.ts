@@ -30,7 +30,7 @@ Examples:
     .action(async (id: string | undefined, opts: { format: ExplainFormat }) => {
       const { CAUSES, causeById } = await import('../knowledge/causes/index.js');
       const { SIGNATURES, signatureById } = await import('../knowledge/signatures/index.js');
-      const { stringify } = opts.format === 'yaml' ? await import('yaml') : { stringify: undefined };
+      const { stringify } = opts.format === 'yaml' ? await import('./yaml.js') : { stringify: undefined };
       const asData = (v: unknown) =>
         opts.format === 'json' ? JSON.stringify(v, null, 2) + '\n' : stringify!(v, { lineWidth: 0 });
       if (!id) {

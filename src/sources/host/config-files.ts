@@ -60,7 +60,7 @@ export function readSysctlFiles(root: HostRoot): NonNullable<NodeFacts['sysctlFi
 
 /** Built on the first config file found: YAML and zod load only then (start-up, bench/README.md 2026-11-30). */
 async function kubeletConfigParser() {
-  const [{ parse }, { z }] = await Promise.all([import('yaml'), import('zod')]);
+  const [{ parse }, { z }] = await Promise.all([import('./yaml.js'), import('zod')]);
   const schema = z
     .object({
       podPidsLimit: z.number().int().optional(),
