@@ -58,7 +58,9 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-console.log(`${RUNS} runs each, interleaved; ${availableParallelism()} CPUs, load average ${load()} at start`);
+console.log(
+  `${RUNS} runs each, interleaved; ${availableParallelism()} CPUs, load average ${load()} at start`,
+);
 const rows = [];
 let differ = false;
 for (const [name, args] of cases) {
@@ -84,7 +86,8 @@ for (const [name, cmd, args] of peers) {
 }
 const head = ['run (median CPU s)', ...builds.map(([b]) => b)];
 const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-for (const r of [head, ...rows]) console.log(r.map((c, i) => (i ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  '));
+for (const r of [head, ...rows])
+  console.log(r.map((c, i) => (i ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  '));
 console.log(`load average ${load()} at end`);
 rmSync(tmp, { recursive: true, force: true });
 if (differ) process.exitCode = 1;

@@ -62,7 +62,9 @@ export const noColorOption = () =>
 export async function renderFor(report: Report, format: CliFormat, color: boolean): Promise<string> {
   // The YAML library loads only for -f yaml: it is 160 KB of code every other run would compile.
   if (format === 'yaml')
-    return (await import('./yaml.js')).stringify(JSON.parse(render(report, 'json', { color: false })), { lineWidth: 0 });
+    return (await import('./yaml.js')).stringify(JSON.parse(render(report, 'json', { color: false })), {
+      lineWidth: 0,
+    });
   return render(report, format as Format, { color });
 }
 

@@ -68,7 +68,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const pasted = log.name === 'stdin' ? undefined : await readTranscripts(log.name);
     const pastedSubject = splitSubject(pasted?.subject.value ?? {});
     const pod = matchPod(expanded.pods, { ...pastedSubject.identity, ...log.subject });
-    const fromPod = pod && podFacts ? podFacts.podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
+    const fromPod =
+      pod && podFacts ? podFacts.podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
     const process: ProcessFacts = { ...pasted?.process, ...fromPod?.process };
     if (opts.uid !== undefined) {
       process.realUid = {
