@@ -5,6 +5,7 @@
 // interleaved, so a shared machine's load falls on both alike, and their reports must be identical.
 // Usage: node bench/startup.mjs [--runs 15] [--before /tmp/base]
 // Needs bench/out/bench-64M.log and keywords.txt (npm run bench writes them); skips that row without.
+/* global process, console */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
