@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'cli');
 const out = mkdtempSync(join(tmpdir(), 'podmortem-bundle-'));
+const BANNER =
+  "import { createRequire as __podmortemRequire } from 'node:module'; const require = __podmortemRequire(import.meta.url);";
 
 try {
   await build({
@@ -33,11 +35,12 @@ try {
     minifySyntax: true,
     external: ['better-sqlite3', '@grpc/grpc-js', 'protobufjs', 'pg', 'prom-client', 'playwright-core'],
     // CommonJS dependencies bundled into ESM call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire as __podmortemRequire } from 'node:module'; const require = __podmortemRequire(import.meta.url);",
-    },
+    banner: { js: BANNER },
   });
-  for (const f of readdirSync(out)) asciiComments(join(out, f));
+  for (const f of readdirSync(out)) {
+    asciiComments(join(out, f));
+    if (f.endsWith('.js')) dropUnusedBanner(join(out, f));
+  }
   for (const f of readdirSync(cli)) if (f.startsWith('chunk-')) rmSync(join(cli, f));
   for (const f of readdirSync(out)) renameSync(join(out, f), join(cli, f));
 } finally {
@@ -63,4 +66,16 @@ function asciiComments(file) {
     return comment ? comment[1] + escape(comment[2]) : line;
   });
   writeFileSync(file, escaped);
+}
+
+/**
+ * The banner goes on every chunk, but most never call require(): each createRequire() cost a run
+ * about 0.1 ms of CPU and a short `analyze` loads ~45 chunks (bench/README.md, 2026-11-30).
+ */
+function dropUnusedBanner(file) {
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(BANNER + '\n');
+  if (at < 0) return;
+  const rest = text.slice(0, at) + text.slice(at + BANNER.length + 1);
+  if (!/\brequire\b/.test(rest)) writeFileSync(file, rest);
 }

@@ -1,6 +1,5 @@
 // `podmortem explain <id>`: the reference page of a cause or a crash signature, as text or as data.
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
 import type { Docs } from '../knowledge/types.js';
 import { UsageError } from './errors.js';
 import { closest } from './suggest.js';
@@ -31,8 +30,9 @@ Examples:
     .action(async (id: string | undefined, opts: { format: ExplainFormat }) => {
       const { CAUSES, causeById } = await import('../knowledge/causes/index.js');
       const { SIGNATURES, signatureById } = await import('../knowledge/signatures/index.js');
+      const { stringify } = opts.format === 'yaml' ? await import('./yaml.js') : { stringify: undefined };
       const asData = (v: unknown) =>
-        opts.format === 'json' ? JSON.stringify(v, null, 2) + '\n' : stringify(v, { lineWidth: 0 });
+        opts.format === 'json' ? JSON.stringify(v, null, 2) + '\n' : stringify!(v, { lineWidth: 0 });
       if (!id) {
         if (opts.format !== 'text') {
           await writeStdout(

@@ -3,15 +3,6 @@
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { analyzeCommand } from './analyze.js';
-import { explainCommand } from './explain.js';
-import { scanCommand } from './scan.js';
-import { podCommand } from './pod.js';
-import { collectCommand } from './collect.js';
-import { nodeCommand } from './node.js';
-import { agentCommand } from './agent.js';
-import { serverCommand } from './server.js';
-import { fixCommand } from './fix.js';
 import { UsageError } from './errors.js';
 import { guardStdout } from './write.js';
 import { exitOnSignals } from './interrupt.js';
@@ -51,6 +42,25 @@ if (sub === 'scan' || sub === 'collect') (await import('./young-generation.js'))
 const invokedAs = process.env.PODMORTEM_INVOKED_AS ?? basename(process.argv[1] ?? '');
 const NAME = invokedAs.startsWith('kubectl-') ? 'kubectl podmortem' : 'podmortem';
 
+// Each command's module (and what it imports) loads only when that command runs: a run named by its
+// command needs no other. --help, `help`, no command or an unknown one need them all, in this order.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  analyze: async () => (await import('./analyze.js')).analyzeCommand(),
+  explain: async () => (await import('./explain.js')).explainCommand(),
+  node: async () => (await import('./node.js')).nodeCommand(),
+  scan: async () => (await import('./scan.js')).scanCommand(),
+  pod: async () => (await import('./pod.js')).podCommand(),
+  collect: async () => (await import('./collect.js')).collectCommand(),
+  agent: async () => (await import('./agent.js')).agentCommand(),
+  server: async () => (await import('./server.js')).serverCommand(),
+  fix: async () => (await import('./fix.js')).fixCommand(),
+};
+function commandsFor(name: string | undefined): (() => Promise<Command>)[] {
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return [];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+}
+
 const program = new Command(NAME)
   .description(
     'Why did this container crash and restart? podmortem reads what it printed, gathers the evidence that decides between the candidate causes, and says what to change.',
@@ -58,15 +68,6 @@ const program = new Command(NAME)
   .version(version)
   .exitOverride()
   .configureOutput({ outputError: oneLine(NAME) })
-  .addCommand(analyzeCommand())
-  .addCommand(explainCommand())
-  .addCommand(nodeCommand())
-  .addCommand(scanCommand())
-  .addCommand(podCommand())
-  .addCommand(collectCommand())
-  .addCommand(agentCommand())
-  .addCommand(serverCommand())
-  .addCommand(fixCommand())
   .addHelpText(
     'after',
     `
@@ -86,6 +87,8 @@ Exit status: 0 when the command ran (whatever it found), 1 for bad usage, a path
 used or an output that cannot be written (one line on stderr), 2 when --fail-on matched, 3 when fix
 found nothing to fix.`,
   );
+
+for (const cmd of await Promise.all(commandsFor(sub).map((load) => load()))) program.addCommand(cmd);
 
 // addCommand() does not copy these settings to subcommands: usage errors must look the same everywhere.
 for (const sub of program.commands) {

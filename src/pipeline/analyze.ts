@@ -3,15 +3,11 @@
 // a warning sentence and the analysis carries on with what it has.
 import type { Readable } from 'node:stream';
 import type { Incident, LimitUsage, NodeFacts, ProcessFacts, Report, Subject } from '../evidence/types.js';
-import { podContainerFacts } from '../sources/cluster/pod-facts.js';
-import { describeLines } from '../sources/cluster/describe.js';
 import type { WireObject } from '../sources/cluster/wire.js';
 import { buildLimits } from '../sources/host/limits.js';
-import { readNodeFacts } from '../sources/host/node-facts.js';
 import { readTranscripts, type TranscriptFacts } from '../sources/transcripts/index.js';
 import { expandInputs, type PodSource } from '../sources/logs/inputs.js';
 import { describeFsError } from '../sources/fs-errors.js';
-import { readBundles } from './bundle.js';
 import { correlate } from '../diagnose/correlate.js';
 import { diagnoseContainer, type ContainerEvidence } from './container.js';
 import { startCrashScan } from './parallel/scan-log.js';
@@ -36,7 +32,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const expanded = await expandInputs(opts.inputs, opts.stdin);
   const inputErrors = [...expanded.errors];
   // Bundles (podmortem collect) go through the bundle reader: the same incidents and findings the scan gave.
-  const fromBundles = await readBundles(expanded.bundles, inputErrors);
+  // The bundle reader (tar), the pod spec parser (zod) and the node readers (YAML, zod) load only when
+  // an input needs them: for a plain log they were a third of the start-up (bench/README.md, 2026-11-30).
+  const fromBundles =
+    expanded.bundles.length > 0
+      ? await (await import('./bundle.js')).readBundles(expanded.bundles, inputErrors)
+      : { incidents: [], findings: [], warnings: [] };
+  const podFacts = expanded.pods.length > 0 ? await import('../sources/cluster/pod-facts.js') : undefined;
+  const describe = expanded.pods.length > 0 ? await import('../sources/cluster/describe.js') : undefined;
 
   // The pods named by the specs and the kubelet log paths: their cgroup chains are read, and they name who holds a limit.
   const podNames = new Map<string, string>();
@@ -49,6 +52,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       podNames.set(l.subject.podUid, `${l.subject.namespace ?? '?'}/${l.subject.pod ?? '?'}`);
   let node: NodeFacts | undefined;
   if (opts.nodeRoot !== undefined) {
+    const { readNodeFacts } = await import('../sources/host/node-facts.js');
     node = await readNodeFacts(opts.nodeRoot, { podUids: [...podNames.keys()], podNames });
     for (const u of node.unreadable) warnings.push(u);
   }
@@ -64,7 +68,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
     const pasted = log.name === 'stdin' ? undefined : await readTranscripts(log.name);
     const pastedSubject = splitSubject(pasted?.subject.value ?? {});
     const pod = matchPod(expanded.pods, { ...pastedSubject.identity, ...log.subject });
-    const fromPod = pod ? podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
+    const fromPod =
+      pod && podFacts ? podFacts.podContainerFacts(pod.pod, pod.name, log.subject.container) : undefined;
     const process: ProcessFacts = { ...pasted?.process, ...fromPod?.process };
     if (opts.uid !== undefined) {
       process.realUid = {
@@ -108,7 +113,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       );
       // The pod spec's status may still record a crash (OOMKilled, exit 137): decided after every
       // log is read, so a container whose crash another log shows is not diagnosed twice.
-      if (pod && identity.container && recordsACrash(recorded))
+      if (pod && describe && identity.container && recordsACrash(recorded))
         fromStatus.push({
           key: containerKey({ ...identity, ...log.subject }),
           input: {
@@ -116,7 +121,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
             recorded: { ...pastedSubject.recorded, ...recorded },
             logs: [],
             records: [
-              ...describeLines(pod.pod as unknown as WireObject, identity.container, []),
+              ...describe.describeLines(pod.pod as unknown as WireObject, identity.container, []),
               ...(scope?.records ?? []),
             ],
             ...(scope ? { node: scope.node } : {}),

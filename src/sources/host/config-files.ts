@@ -4,8 +4,6 @@
 // comments and a leading "-" meaning "ignore errors"; the kubelet's KubeletConfiguration
 // (k8s:staging/src/k8s.io/kubelet/config/v1beta1/types.go: podPidsLimit, cgroupDriver, evictionHard,
 // systemReserved).
-import { parse } from 'yaml';
-import { z } from 'zod';
 import type { Evidence, Fact, NodeFacts, PamLimitLine } from '../../evidence/types.js';
 import type { HostRoot, TextRead } from './root.js';
 
@@ -60,16 +58,21 @@ export function readSysctlFiles(root: HostRoot): NonNullable<NodeFacts['sysctlFi
   return out;
 }
 
-const KubeletConfigSchema = z
-  .object({
-    podPidsLimit: z.number().int().optional(),
-    cgroupDriver: z.string().optional(),
-    evictionHard: z.record(z.string(), z.string()).optional(),
-    systemReserved: z.record(z.string(), z.string()).optional(),
-  })
-  .partial();
+/** Built on the first config file found: YAML and zod load only then (start-up, bench/README.md 2026-11-30). */
+async function kubeletConfigParser() {
+  const [{ parse }, { z }] = await Promise.all([import('./yaml.js'), import('zod')]);
+  const schema = z
+    .object({
+      podPidsLimit: z.number().int().optional(),
+      cgroupDriver: z.string().optional(),
+      evictionHard: z.record(z.string(), z.string()).optional(),
+      systemReserved: z.record(z.string(), z.string()).optional(),
+    })
+    .partial();
+  return { parse, schema };
+}
 
-export function readKubeletConfig(root: HostRoot): NodeFacts['kubelet'] {
+export async function readKubeletConfig(root: HostRoot): Promise<NodeFacts['kubelet']> {
   const path = '/var/lib/kubelet/config.yaml';
   const r = root.read(path, { quiet: true, maxBytes: 256 * 1024 });
   if (!r) {
@@ -79,6 +82,7 @@ export function readKubeletConfig(root: HostRoot): NodeFacts['kubelet'] {
     );
     return undefined;
   }
+  const { parse, schema } = await kubeletConfigParser();
   let doc: unknown;
   try {
     doc = parse(r.text, { maxAliasCount: 100 });
@@ -86,7 +90,7 @@ export function readKubeletConfig(root: HostRoot): NodeFacts['kubelet'] {
     root.note(path, `${path}: not valid YAML; the kubelet settings were not read.`);
     return undefined;
   }
-  const parsed = KubeletConfigSchema.safeParse(doc ?? {});
+  const parsed = schema.safeParse(doc ?? {});
   if (!parsed.success) {
     root.note(
       path,

@@ -57,11 +57,11 @@ export async function readNodeEvidence(
   if (cg.cgroupVersion) facts.cgroupVersion = cg.cgroupVersion;
   facts.cgroupChains = cg.cgroupChains;
   facts.pamLimits = readPamLimits(host);
-  const kubelet = applyKubeletFlags(host, readKubeletConfig(host));
+  const kubelet = applyKubeletFlags(host, await readKubeletConfig(host));
   if (kubelet) facts.kubelet = kubelet;
   const runtime = readRuntime(host);
   if (runtime) facts.runtime = runtime;
-  const defaults = readRuntimeDefaults(host);
+  const defaults = await readRuntimeDefaults(host);
   if (defaults) facts.runtimeDefaults = defaults;
   facts.sysctlFiles = readSysctlFiles(host);
 

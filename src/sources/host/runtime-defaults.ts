@@ -2,25 +2,28 @@
 // (default-pids-limit; RHEL's docker-1.13.1-94 set 4096) and rlimits (default-ulimits). They are
 // where a "4096" or a "1024" in a container comes from, so a report names them beside the causes.
 // Read from /etc/docker/daemon.json and, on RHEL/CentOS 7's packaged docker, /etc/sysconfig/docker.
-import { z } from 'zod';
 import type { Evidence, Fact, NodeFacts } from '../../evidence/types.js';
 import { evidenceOf, type HostRoot } from './root.js';
 
 type RuntimeDefaults = NonNullable<NodeFacts['runtimeDefaults']>;
 
-const Ulimit = z.object({ Name: z.string().optional(), Soft: z.number().int(), Hard: z.number().int() });
-const DaemonJson = z
-  .object({
-    'default-pids-limit': z.number().int(),
-    'default-ulimits': z.record(z.string(), Ulimit),
-  })
-  .partial();
+/** Built when a daemon.json is found: zod loads only then (start-up, bench/README.md 2026-11-30). */
+async function daemonJsonSchema() {
+  const { z } = await import('zod');
+  const ulimit = z.object({ Name: z.string().optional(), Soft: z.number().int(), Hard: z.number().int() });
+  return z
+    .object({
+      'default-pids-limit': z.number().int(),
+      'default-ulimits': z.record(z.string(), ulimit),
+    })
+    .partial();
+}
 
 // OPTIONS='--selinux-enabled --default-pids-limit=4096 --default-ulimit nofile=1024:4096'
 const PIDS_FLAG = /--default-pids-limit[= ](-?\d{1,10})/;
 const ULIMIT_FLAG = /--default-ulimit[= ]([a-z]{2,12})=(-?\d{1,20})(?::(-?\d{1,20}))?/g;
 
-export function readRuntimeDefaults(root: HostRoot): RuntimeDefaults | undefined {
+export async function readRuntimeDefaults(root: HostRoot): Promise<RuntimeDefaults | undefined> {
   const out: RuntimeDefaults = { ulimits: [] };
   const json = root.read('/etc/docker/daemon.json', { quiet: true });
   if (json) {
@@ -33,7 +36,7 @@ export function readRuntimeDefaults(root: HostRoot): RuntimeDefaults | undefined
         '/etc/docker/daemon.json: not valid JSON; the daemon defaults in it were not read.',
       );
     }
-    const d = DaemonJson.safeParse(parsed);
+    const d = (await daemonJsonSchema()).safeParse(parsed);
     if (d.success) {
       const pids = d.data['default-pids-limit'];
       if (pids !== undefined) out.pidsLimit = fact(pids, lineOf(json, '"default-pids-limit"'));

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Subject } from '../../evidence/types.js';
 import { describeFsError } from '../fs-errors.js';
 import { gunzipBounded, isGzip } from './gzip.js';
-import { podsFromText, type PodRead } from './pod-specs.js';
+import type { PodRead } from './pod-specs.js';
 import { SCAN_CHUNK_BYTES } from './scanner.js';
 import { readStdin } from './stdin.js';
 
@@ -186,6 +186,8 @@ async function addFile(path: string, shown: string, out: ExpandedInputs, regular
 export async function readPodSpecs(path: string, shown = path): Promise<PodRead[]> {
   try {
     if ((await lstat(path)).size > MAX_SPEC_BYTES) return [];
+    // Loaded only for a .yaml/.json input: YAML and zod cost a short run a third of its start-up.
+    const { podsFromText } = await import('./pod-specs.js');
     return podsFromText(await readFile(path, 'utf8'), shown);
   } catch {
     return [];

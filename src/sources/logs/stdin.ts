@@ -4,7 +4,6 @@
 // MAX_SPEC_BYTES are held to parse; a log is replayed from what was held and never read twice.
 import { Readable } from 'node:stream';
 import { gunzipBounded, isGzip } from './gzip.js';
-import { podsFromText } from './pod-specs.js';
 import type { PodRead } from './pod-specs.js';
 
 export type StdinContent =
@@ -37,6 +36,8 @@ export async function readStdin(stdin: Readable, maxSpecBytes: number): Promise<
   if (!isGzip(head) && looksLikeSpec(head.subarray(0, 64 << 10).toString('utf8'))) {
     while (!ended && size <= maxSpecBytes) await next();
     if (ended) {
+      // Loaded only for what looks like a spec: YAML and zod are a third of a short run's start-up.
+      const { podsFromText } = await import('./pod-specs.js');
       const pods = podsFromText(Buffer.concat(held).toString('utf8'), 'stdin');
       if (pods.length > 0) return { kind: 'pods', pods };
     }

@@ -7,7 +7,7 @@
 // Every answer is validated with zod; a socket that is missing, silent or speaks something else
 // gives one sentence, never an exception.
 import { request } from 'node:http';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { KubeName, RuntimeContainer, RuntimeRead } from './types.js';
 import { runtimeEnvOf } from '../runtime-env.js';
 
@@ -21,48 +21,63 @@ const MAX_BODY = 32 << 20;
 /** Containers inspected at most (a node runs a few hundred at most; a bound keeps memory flat). */
 const MAX_CONTAINERS = 2000;
 
-const UlimitSchema = z.object({ Name: z.string(), Soft: z.number(), Hard: z.number() });
+/**
+ * The Docker Engine API answers' schemas, built on the first answer: zod (580 KB of code) then loads
+ * only on a node where Docker answers, not on a containerd node's every `podmortem node` run.
+ */
+function buildSchemas(z: Zod) {
+  const ulimit = z.object({ Name: z.string(), Soft: z.number(), Hard: z.number() });
 
-const InspectSchema = z.object({
-  Id: z.string(),
-  Name: z.string(),
-  RestartCount: z.number().default(0),
-  LogPath: z.string().nullish(),
-  State: z.object({
-    Status: z.string().default(''),
-    Running: z.boolean().default(false),
-    Restarting: z.boolean().default(false),
-    OOMKilled: z.boolean().default(false),
-    Pid: z.number().default(0),
-    ExitCode: z.number().default(0),
-    Error: z.string().nullish(),
-    StartedAt: z.string().nullish(),
-    FinishedAt: z.string().nullish(),
-  }),
-  Config: z
-    .object({
-      User: z.string().nullish(),
-      Labels: z.record(z.string(), z.string()).nullish(),
-      Image: z.string().nullish(),
-      Env: z.array(z.string()).nullish().catch(null),
-    })
-    .nullish(),
-  HostConfig: z
-    .object({
-      Privileged: z.boolean().nullish(),
-      PidsLimit: z.number().nullish(),
-      Memory: z.number().nullish(),
-      Ulimits: z.array(UlimitSchema).nullish(),
-      CgroupParent: z.string().nullish(),
-      UsernsMode: z.string().nullish(),
-      CapAdd: z.array(z.string()).nullish(),
-    })
-    .nullish(),
-});
+  const inspect = z.object({
+    Id: z.string(),
+    Name: z.string(),
+    RestartCount: z.number().default(0),
+    LogPath: z.string().nullish(),
+    State: z.object({
+      Status: z.string().default(''),
+      Running: z.boolean().default(false),
+      Restarting: z.boolean().default(false),
+      OOMKilled: z.boolean().default(false),
+      Pid: z.number().default(0),
+      ExitCode: z.number().default(0),
+      Error: z.string().nullish(),
+      StartedAt: z.string().nullish(),
+      FinishedAt: z.string().nullish(),
+    }),
+    Config: z
+      .object({
+        User: z.string().nullish(),
+        Labels: z.record(z.string(), z.string()).nullish(),
+        Image: z.string().nullish(),
+        Env: z.array(z.string()).nullish().catch(null),
+      })
+      .nullish(),
+    HostConfig: z
+      .object({
+        Privileged: z.boolean().nullish(),
+        PidsLimit: z.number().nullish(),
+        Memory: z.number().nullish(),
+        Ulimits: z.array(ulimit).nullish(),
+        CgroupParent: z.string().nullish(),
+        UsernsMode: z.string().nullish(),
+        CapAdd: z.array(z.string()).nullish(),
+      })
+      .nullish(),
+  });
 
-const ListSchema = z.array(
-  z.object({ Id: z.string(), Names: z.array(z.string()).nullish(), State: z.string().nullish() }),
-);
+  const list = z.array(
+    z.object({ Id: z.string(), Names: z.array(z.string()).nullish(), State: z.string().nullish() }),
+  );
+  const version = z.object({ Version: z.string() });
+  return { inspect, list, version };
+}
+type Zod = typeof z;
+type Schemas = ReturnType<typeof buildSchemas>;
+type Inspected = z.infer<Schemas['inspect']>;
+let schemas: Schemas | undefined;
+async function dockerSchemas(): Promise<Schemas> {
+  return (schemas ??= buildSchemas((await import('zod')).z));
+}
 
 export type DockerRead = RuntimeRead;
 
@@ -141,7 +156,7 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
       );
       return out;
     }
-    const parsed = ListSchema.safeParse(res.body);
+    const parsed = (await dockerSchemas()).list.safeParse(res.body);
     if (!parsed.success) {
       out.problems.push(
         `${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`,
@@ -155,7 +170,7 @@ export async function readDocker(socketPath: string, shownPath = socketPath): Pr
   }
   try {
     const v = await getJson(socketPath, `/${API}/version`);
-    const ver = z.object({ Version: z.string() }).safeParse(v.body);
+    const ver = (await dockerSchemas()).version.safeParse(v.body);
     if (ver.success) out.version = ver.data.Version;
   } catch {
     // the version only refines remediation; its absence is not worth a sentence
@@ -190,7 +205,7 @@ export async function listDockerStates(
       return {
         problem: `${shownPath}: GET /containers/json answered HTTP ${res.status}; runtime state was not read.`,
       };
-    const parsed = ListSchema.safeParse(res.body);
+    const parsed = (await dockerSchemas()).list.safeParse(res.body);
     if (!parsed.success)
       return {
         problem: `${shownPath}: the container list is not in the Docker Engine API format; runtime state was not read.`,
@@ -214,7 +229,7 @@ export async function inspectDocker(
   try {
     const res = await getJson(socketPath, `/${API}/containers/${encodeURIComponent(id)}/json`);
     if (res.status === 404) return {}; // removed between the list and the inspect
-    const parsed = InspectSchema.safeParse(res.body);
+    const parsed = (await dockerSchemas()).inspect.safeParse(res.body);
     if (!parsed.success)
       return {
         problem: `${shownPath}: container ${id.slice(0, 12)}: the inspect answer is not in the expected format; skipped.`,
@@ -227,7 +242,7 @@ export async function inspectDocker(
   }
 }
 
-export function toRuntimeContainer(d: z.infer<typeof InspectSchema>): RuntimeContainer | undefined {
+export function toRuntimeContainer(d: Inspected): RuntimeContainer | undefined {
   const kube = parseKubeName(d.Name, d.Config?.Labels);
   if (!kube) return undefined;
   const name = d.Name.replace(/^\//, '');
