@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KmsgFollower } from '../sources/host/kernel-follower.js';
 import { readNodeEvidence } from '../sources/host/node-facts.js';
+import { FdMemo } from '../sources/host/proc-table.js';
 import { HostRoot } from '../sources/host/root.js';
 import { AgentMetrics } from '../serve/metrics.js';
 import { createAgentServer } from '../serve/http.js';
@@ -59,6 +60,8 @@ export class Agent {
   /** The last reading pushed: its limits as JSON and when (a reading goes when changed, else every 10 min). */
   private lastPushed?: { json: string; at: number };
   private readonly abort = new AbortController();
+  /** The minute's limits read reads descriptor links only of processes whose descriptors changed (an exit's read takes none). */
+  private readonly fdMemo = new FdMemo();
   private connected = false;
   private runtimeProblem?: string = 'the container runtime is not connected yet.';
   /** Whether the current loss of the runtime has been said. */
@@ -305,7 +308,7 @@ export class Agent {
   private async refreshLimits(): Promise<void> {
     // The limits need no kernel log (the exits get theirs from the follower): reading the ring
     // buffer took a tenth of a second of CPU each minute.
-    const ev = await readNodeEvidence(this.o.root, { kernelLog: false });
+    const ev = await readNodeEvidence(this.o.root, { kernelLog: false, fdMemo: this.fdMemo });
     this.metrics.setLimits(ev.facts.limits);
     const reading = { node: this.node, recordedAt: new Date().toISOString(), limits: ev.facts.limits };
     this.store.putLimits(reading);

@@ -215,9 +215,7 @@ export class Sampler {
   private processCounters(pid: number): Counters | undefined {
     const stat = this.root.readSmall(`/proc/${pid}/stat`);
     if (stat === undefined) return undefined;
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const c: Counters = { started: f[19] ?? '', threads: Number(f[17]), vsize: Number(f[20]) };
+    const c = statCounters(stat);
     const fds = this.fdSizeCounts
       ? this.root.sizeOf(`/proc/${pid}/fd`)
       : this.root.list(`/proc/${pid}/fd`, { quiet: true })?.length;
@@ -318,6 +316,26 @@ export class Sampler {
     }
     return s;
   }
+}
+
+/**
+ * Threads (field 20), start time (22) and address space (23) of a /proc/<pid>/stat line, found by
+ * walking the spaces after the command name (which may hold spaces and parentheses): splitting the
+ * line made 50 strings per container per round, a good part of the idle agent's garbage.
+ */
+export function statCounters(stat: string): Counters {
+  let at = stat.lastIndexOf(')') + 1; // the space before field 3
+  const field = (n: number): string => {
+    // Moves `at` to the space before field n (fields counted from 3 after the name) and returns it.
+    for (let i = 0; i < n && at !== -1; i++) at = stat.indexOf(' ', at + 1);
+    if (at === -1) return '';
+    const end = stat.indexOf(' ', at + 1);
+    return stat.slice(at + 1, end === -1 ? undefined : end).trimEnd();
+  };
+  const threads = field(17); // field 20: 17 spaces on from field 3's
+  const started = field(2); // field 22
+  const vsize = field(1); // field 23
+  return { started, threads: Number(threads), vsize: Number(vsize) };
 }
 
 /**

@@ -5,10 +5,10 @@
 // show in the sample that would be frozen if it died then. A pid that is not the container's own
 // (gone, or in another container's cgroup) is reported stale, never sampled as the container's.
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namesOtherContainer, Sampler } from '../../src/agent/sampler.js';
+import { namesOtherContainer, Sampler, statCounters } from '../../src/agent/sampler.js';
 import { readProcessFacts } from '../../src/sources/host/process-facts.js';
 import { HostRoot } from '../../src/sources/host/root.js';
 import type { RuntimeContainer } from '../../src/sources/runtime/types.js';
@@ -168,5 +168,43 @@ describe('namesOtherContainer', () => {
   });
   it("is true in another container's cgroup", () => {
     expect(namesOtherContainer(`12:pids:/kubepods/burstable/pod1/${b}\n`, a)).toBe(true);
+  });
+});
+
+describeNeeding('statCounters on a real /proc/<pid>/stat', ['linux', 'python3'], () => {
+  it('finds threads, start time and address space after a command name holding spaces and parentheses', async () => {
+    // The process renames itself (its comm) to a name that would shift a naive split, then starts threads.
+    const child = spawn(
+      'python3',
+      [
+        '-c',
+        `import threading, time, sys
+open('/proc/self/comm', 'w').write('a) b (c')
+for _ in range(3): threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+print('ok', flush=True)
+time.sleep(600)`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once('data', () => resolve());
+        child.once('exit', () => reject(new Error('the child exited')));
+      });
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      expect(stat).toContain('(a) b (c)');
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)![1]);
+      const c = statCounters(stat);
+      expect(c.threads).toBe(4);
+      expect(c.threads).toBe(field('Threads'));
+      expect(c.vsize).toBe(field('VmSize') * 1024);
+      // Field 22 in clock ticks since boot: a number no later than now.
+      expect(c.started).toMatch(/^\d+$/);
+      const uptimeTicks = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100;
+      expect(Number(c.started)).toBeLessThanOrEqual(uptimeTicks + 100);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -127,6 +127,10 @@ export function buildLimits(input: LimitsInput): LimitUsage[] {
   return out;
 }
 
+/** How inotify was counted when a long-lived reader's walk reused the descriptors it had seen (FdMemo). */
+const REMEMBERED =
+  ' (descriptors read as links again only for a process whose descriptor list changed since the last read, and for every process at least every 10 minutes)';
+
 /** RLIMIT_NPROC per real UID, inotify per effective UID: one counter shared by every container of that UID. */
 function perUid(node: LimitsInput['node'], procs: ProcTable, podNames: Map<string, string>): LimitUsage[] {
   const out: LimitUsage[] = [];
@@ -168,7 +172,7 @@ function perUid(node: LimitsInput['node'], procs: ProcTable, podNames: Map<strin
     const holders = procs.processes.filter((p) => p.effectiveUid === uid && p.inotifyInstances > 0);
     const ev: Evidence = {
       source: '/proc/*/fd (anon_inode:inotify)',
-      text: `${use.instances} inotify instances, ${use.watches} watches held by effective UID ${uid}`,
+      text: `${use.instances} inotify instances, ${use.watches} watches held by effective UID ${uid}${procs.fdsRemembered ? REMEMBERED : ''}`,
     };
     for (const [id, fact, used, per] of [
       [

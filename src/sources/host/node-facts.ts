@@ -18,7 +18,7 @@ import { readDaemons, type DaemonFacts } from './daemons.js';
 import { readKernelFacts } from './kernel-facts.js';
 import { readKernelLog } from './kernel-log.js';
 import { buildLimits } from './limits.js';
-import { readProcTable, type ProcTable } from './proc-table.js';
+import { readProcTable, type FdMemo, type ProcTable } from './proc-table.js';
 import { HostRoot } from './root.js';
 import { readRuntimeDefaults } from './runtime-defaults.js';
 
@@ -29,6 +29,8 @@ export interface NodeEvidenceOptions {
   podNames?: Map<string, string>;
   /** false: the caller reads the kernel log itself (the agent follows /dev/kmsg). */
   kernelLog?: boolean;
+  /** The agent's memory of the last walk's descriptors (see FdMemo): its minute read skips unchanged ones. */
+  fdMemo?: FdMemo;
 }
 
 /** What was read under one root: the facts every cause sees, and the raw tables the node pipeline needs. */
@@ -65,7 +67,7 @@ export async function readNodeEvidence(
   if (defaults) facts.runtimeDefaults = defaults;
   facts.sysctlFiles = readSysctlFiles(host);
 
-  const procs = readProcTable(host);
+  const procs = readProcTable(host, opts.fdMemo ? { fdMemo: opts.fdMemo } : {});
   if (procs) for (const p of procs.partial) host.note(p, p);
   const daemons = procs ? readDaemons(host, procs, facts.cgroupVersion) : [];
   const limitedCgroups = [];

@@ -5,7 +5,8 @@
 // tasks per real UID node-wide (threads and zombies included: both stay charged until reaped),
 // inotify per UID, the holders of each limit.
 //
-// Cost: four small reads per process plus one readlink per open file, all synchronous (procfs
+// Cost: four small reads per process plus one readlink per open file (the agent's minute read: one
+// stat of the fd directory instead, for a process whose descriptors did not change; see FdMemo), all synchronous (procfs
 // reads never block, and sync calls avoid the thread-pool round trip that dominates for thousands
 // of tiny files); HostRoot checks a path below a live procfs with one lstat, not one per component. `ps -eLf` reads stat, status and cmdline for every *thread*; we read per
 // *process* and take the thread count from status, so 10,000 threads in 100 processes cost 100
@@ -54,12 +55,89 @@ export interface ProcTable {
   skipped: number;
   /** Sentences for counts that are partial (more processes than read). */
   partial: string[];
+  /** true when inotify descriptors were taken from an FdMemo for processes whose descriptors had not changed. */
+  fdsRemembered?: boolean;
 }
 
 export interface ProcTableOptions {
   /** Also list /proc/<pid>/fd (open files, inotify). Default true. */
   fds?: boolean;
+  /**
+   * A long-lived reader's memory of the last walk (the agent's minute): descriptor links are read
+   * again only for a process whose descriptor list changed. Without it every link is read.
+   */
+  fdMemo?: FdMemo;
 }
+
+/**
+ * Each process's descriptors as of the last walk and which of them were inotify instances. Reading
+ * every descriptor of every process as a link to find the inotify ones was most of the agent's
+ * minute node-limits read (100 containers: 100 shims and their descriptors), two thirds of a walk's
+ * CPU. A process with as many descriptors as a minute ago (one stat of its fd directory on Linux
+ * 6.2+; elsewhere the same descriptor numbers, from a listing) keeps its instances: only those are
+ * read again (link and fdinfo: watches come and go without a new descriptor). What this can miss,
+ * descriptors closed and others opened as inotify instances in between, leaving the count the
+ * same, is caught when the entry falls due: every process's links are read again at least every
+ * REVERIFY_MS. The instances limit is per user (fs.inotify.max_user_instances, 128 by default) and
+ * fills by new descriptors, which move the count. An exit's record reads every link (the recorder
+ * passes no memo), and so does `podmortem node`.
+ */
+export class FdMemo {
+  private entries = new Map<number, MemoEntry>();
+  private next = new Map<number, MemoEntry>();
+  /** Processes whose links were read in the last walk, and those taken from the memo. */
+  linksRead = 0;
+  reused = 0;
+
+  constructor(private readonly reverifyMs = REVERIFY_MS) {}
+
+  /** The remembered inotify descriptors of this process, when its list and name are unchanged and not due. */
+  lookup(pid: number, comm: string, list: string, now: number): string[] | undefined {
+    const e = this.entries.get(pid);
+    if (!e || e.comm !== comm || e.list !== list || now >= e.due) return undefined;
+    this.next.set(pid, e);
+    this.reused++;
+    return e.inotify;
+  }
+
+  remember(pid: number, comm: string, list: string, inotify: string[], now: number): void {
+    // Spread over half to all of the period, so that the processes of a node booting do not all fall due together.
+    const due = now + this.reverifyMs * (0.5 + Math.random() / 2);
+    this.next.set(pid, { comm, list, inotify, due });
+    this.linksRead++;
+  }
+
+  /**
+   * Whether a /proc/<pid>/fd directory's size is its descriptor count (a live procfs on Linux 6.2+,
+   * checked on the reader's own descriptors, which are never none): then an unchanged process costs
+   * one stat, not a listing (a listing of every process was a third of the walk with the links gone).
+   */
+  sizeCounts: boolean | undefined;
+
+  /** Called at the start of a walk: processes not seen in it are forgotten at its end. */
+  begin(root: HostRoot): void {
+    this.sizeCounts ??= root.isLive() && (root.sizeOf('/proc/self/fd') ?? 0) > 0;
+    this.next = new Map();
+    this.linksRead = 0;
+    this.reused = 0;
+  }
+
+  end(): void {
+    this.entries = this.next;
+  }
+}
+
+interface MemoEntry {
+  comm: string;
+  /** The descriptor count (where the fd directory's size gives it), else the numbers as listed, joined. */
+  list: string;
+  /** Those that were inotify instances. */
+  inotify: string[];
+  due: number;
+}
+
+/** Every process's links are read again at least this often (each entry between half and all of it). */
+const REVERIFY_MS = 10 * 60_000;
 
 /** Most fds a process is inspected for; counting continues beyond it, readlink stops (bounded time). */
 const MAX_FDS_INSPECTED = 65_536;
@@ -73,6 +151,7 @@ const MAX_PROCESSES = 200_000;
  */
 export function readProcTable(root: HostRoot, opts: ProcTableOptions = {}): ProcTable | undefined {
   const withFds = opts.fds ?? true;
+  const memo = opts.fdMemo;
   const names = root.list('/proc', { quiet: true })?.filter((n) => /^\d{1,10}$/.test(n));
   if (!names || names.length === 0) return undefined;
   const table: ProcTable = {
@@ -87,8 +166,13 @@ export function readProcTable(root: HostRoot, opts: ProcTableOptions = {}): Proc
   };
   if (names.length > MAX_PROCESSES)
     table.partial.push(`/proc: ${names.length} processes; only the first ${MAX_PROCESSES} were read.`);
+  if (memo) {
+    memo.begin(root);
+    table.fdsRemembered = true;
+  }
+  const now = Date.now();
   for (const name of names.slice(0, MAX_PROCESSES)) {
-    const entry = readProcess(root, Number(name), withFds);
+    const entry = readProcess(root, Number(name), withFds, memo, now);
     if (!entry) {
       table.skipped++;
       continue;
@@ -115,10 +199,17 @@ export function readProcTable(root: HostRoot, opts: ProcTableOptions = {}): Proc
       table.inotifyByUid.set(entry.effectiveUid, i);
     }
   }
+  memo?.end();
   return table;
 }
 
-export function readProcess(root: HostRoot, pid: number, withFds: boolean): ProcEntry | undefined {
+export function readProcess(
+  root: HostRoot,
+  pid: number,
+  withFds: boolean,
+  memo?: FdMemo,
+  now = Date.now(),
+): ProcEntry | undefined {
   const dir = `/proc/${pid}`;
   const statusText = root.readSmall(`${dir}/status`);
   if (statusText === undefined) return undefined;
@@ -144,7 +235,7 @@ export function readProcess(root: HostRoot, pid: number, withFds: boolean): Proc
     if (nproc) entry.nprocSoft = nproc.soft;
     if (nofile) entry.nofileSoft = nofile.soft;
   }
-  if (withFds && st.state !== 'Z') countFds(root, dir, entry);
+  if (withFds && st.state !== 'Z') countFds(root, dir, entry, memo, now);
   return entry;
 }
 
@@ -175,22 +266,55 @@ export function cgroupsOf(text: string): Pick<ProcEntry, 'pidsCgroup' | 'memoryC
   return out;
 }
 
-function countFds(root: HostRoot, dir: string, entry: ProcEntry): void {
+function countFds(
+  root: HostRoot,
+  dir: string,
+  entry: ProcEntry,
+  memo: FdMemo | undefined,
+  now: number,
+): void {
+  if (memo?.sizeCounts) {
+    const count = root.sizeOf(`${dir}/fd`);
+    if (count === undefined) return; // gone, or not ours to read
+    const known = memo.lookup(entry.pid, entry.comm, String(count), now);
+    if (known) {
+      entry.fds = count;
+      rereadInotify(root, dir, known, entry);
+      return;
+    }
+  }
   const fds = root.list(`${dir}/fd`, { quiet: true });
   if (!fds) return; // EACCES (not root) or the process is gone: fds unknown, not zero
   entry.fds = fds.length;
+  const list = !memo ? '' : memo.sizeCounts ? String(fds.length) : fds.join(' ');
+  const known = memo?.sizeCounts ? undefined : memo?.lookup(entry.pid, entry.comm, list, now);
+  if (known) {
+    rereadInotify(root, dir, known, entry);
+    return;
+  }
+  const inotify: string[] = [];
   const n = Math.min(fds.length, MAX_FDS_INSPECTED);
-  for (let i = 0; i < n; i++) {
-    if (root.readLink(`${dir}/fd/${fds[i]}`) !== 'anon_inode:inotify') continue;
-    entry.inotifyInstances++;
-    // fdinfo of an inotify fd lists one "inotify wd:" line per watch (linux:fs/notify/fdinfo.c).
-    const info = root.readSmall(`${dir}/fdinfo/${fds[i]}`);
-    if (info !== undefined) {
-      let at = info.indexOf('inotify wd:');
-      while (at !== -1) {
-        entry.inotifyWatches++;
-        at = info.indexOf('inotify wd:', at + 1);
-      }
+  for (let i = 0; i < n; i++) if (countInotify(root, dir, fds[i]!, entry)) inotify.push(fds[i]!);
+  memo?.remember(entry.pid, entry.comm, list, inotify, now);
+}
+
+/** The same descriptors as at the last walk: only its inotify instances are read again (their watches move). */
+function rereadInotify(root: HostRoot, dir: string, known: string[], entry: ProcEntry): void {
+  for (const fd of known) countInotify(root, dir, fd, entry);
+}
+
+/** true, with the instance and its watches counted, when this descriptor is an inotify instance. */
+function countInotify(root: HostRoot, dir: string, fd: string, entry: ProcEntry): boolean {
+  if (root.readLink(`${dir}/fd/${fd}`) !== 'anon_inode:inotify') return false;
+  entry.inotifyInstances++;
+  // fdinfo of an inotify fd lists one "inotify wd:" line per watch (linux:fs/notify/fdinfo.c).
+  const info = root.readSmall(`${dir}/fdinfo/${fd}`);
+  if (info !== undefined) {
+    let at = info.indexOf('inotify wd:');
+    while (at !== -1) {
+      entry.inotifyWatches++;
+      at = info.indexOf('inotify wd:', at + 1);
     }
   }
+  return true;
 }

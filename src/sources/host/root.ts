@@ -498,10 +498,17 @@ export class HostRoot {
    * /proc/<pid>/fd directory's size is its number of open descriptors, one stat instead of a listing.
    */
   sizeOf(hostPath: string): number | undefined {
-    const r = this.resolve(hostPath);
-    if (!r.ok) return undefined;
+    // Under / and below a pseudo-filesystem, resolve()'s lstat says no more than the stat itself:
+    // the sampler asks this of every container every round.
+    const clean = normalizeHostPath(hostPath);
+    let real = this.isSlash ? clean : this.underPseudoFs(clean);
+    if (real === undefined) {
+      const r = this.resolve(hostPath);
+      if (!r.ok) return undefined;
+      real = r.real;
+    }
     try {
-      return statSync(r.real).size;
+      return statSync(real, { throwIfNoEntry: false })?.size;
     } catch {
       return undefined;
     }
