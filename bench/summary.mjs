@@ -132,7 +132,8 @@ function scanRows(r) {
 
 function agentRows(r) {
   if (!r?.idle) return [missingRow('agent', r)];
-  const milli = (share) => `${Math.round(share * 1000)}m`;
+  // One decimal under 100m: 9.9m must not print as 10m beside a target of < 10m.
+  const milli = (share) => `${share < 0.1 ? (share * 1000).toFixed(1) : Math.round(share * 1000)}m`;
   const rss = (p) => `${mib(p.rssMean)} mean, ${mib(p.rssPeak)} peak`;
   const idle = `agent idle, ${r.containers} running containers, ${Math.round(r.idle.wall)} s`;
   const storm = `agent storm, ${r.storm.crashLooping} crash-looping, ${Math.round(r.storm.wall)} s`;

@@ -69,7 +69,7 @@ describe('the summary of a recorded run', () => {
       met: 'yes',
     });
     expect(row(run, 'agent idle, 20 running containers, 15 s, CPU')).toMatchObject({
-      podmortem: '5m',
+      podmortem: '5.3m',
       met: 'yes',
     });
     expect(row(run, 'agent storm, 50 crash-looping, 20 s, exits')).toMatchObject({
