@@ -54,6 +54,16 @@ function parseArgs(argv) {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--help' || a === '-h') {
+      // The comment at the top of this file is the help: one text, never two to keep in step.
+      const own = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+      const head = own.slice(
+        1,
+        own.findIndex((l, n) => n > 0 && !l.startsWith('//')),
+      );
+      process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
+      process.exit(0);
+    }
     const extra = /^--(analyze|node|scan|agent)-args$/.exec(a);
     if (extra) o.extra[extra[1]] = value(i++).split(/\s+/).filter(Boolean);
     else if (a === '--only') {
