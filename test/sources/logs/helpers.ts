@@ -66,3 +66,14 @@ export function filler(n: number, from = 0): string[] {
       `I0501 10:00:00.000000       1 controller.go:${from + i}] synced endpoints namespace="default" name="web-${from + i}"`,
   );
 }
+
+/** A deterministic number generator (mulberry32), so a failing chunking or line mix can be replayed. */
+export function prng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}

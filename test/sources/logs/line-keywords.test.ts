@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SIGNATURES } from '../../../src/knowledge/signatures/index.js';
 import { prefilterFor } from '../../../src/pipeline/prefilter.js';
 import { buildPrefilter, scanStream, type LogLine } from '../../../src/sources/logs/scanner.js';
-import { cutAt } from './helpers.js';
+import { cutAt, prng } from './helpers.js';
 
 const CRI_TIME = '2024-05-01T00:00:01.858749080Z';
 
@@ -27,16 +27,6 @@ async function scanWith(chunks: Buffer[], keywords: string[]): Promise<Seen[]> {
 
 function inText(text: string, keywords: string[]): string[] {
   return [...new Set(keywords.filter((k) => text.includes(k)))].sort();
-}
-
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 describe('the keywords handed with each hit line', () => {

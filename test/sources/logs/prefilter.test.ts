@@ -3,6 +3,7 @@
 // skipping is hardest) and on every kind of keyword set (one byte, shared prefixes, multibyte UTF-8).
 import { describe, expect, it } from 'vitest';
 import { Prefilter } from '../../../src/sources/logs/prefilter.js';
+import { prng } from './helpers.js';
 
 function naive(buf: Buffer, keywords: string[], from: number, to: number): number {
   const view = buf.subarray(0, to);
@@ -13,16 +14,6 @@ function naive(buf: Buffer, keywords: string[], from: number, to: number): numbe
     if (p !== -1 && (best === -1 || p < best)) best = p;
   }
   return best;
-}
-
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 const SETS: Record<string, string[]> = {

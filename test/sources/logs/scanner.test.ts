@@ -10,7 +10,7 @@ import {
   SCAN_CHUNK_BYTES,
   type LogLine,
 } from '../../../src/sources/logs/scanner.js';
-import { cutAt, filler, JAVA_OOM, KEYWORDS, NODE_GC_BANNER, scan, SEED } from './helpers.js';
+import { cutAt, filler, JAVA_OOM, KEYWORDS, NODE_GC_BANNER, prng, scan, SEED } from './helpers.js';
 
 const MiB = 1 << 20;
 const CRI_TIME = '2024-01-02T03:04:05.123456789Z';
@@ -25,17 +25,6 @@ function docker(msg: string, stream = 'stderr'): string {
 }
 const lines = (...l: string[]): Buffer => Buffer.from(l.join('\n') + '\n');
 const brief = (h: LogLine[]) => h.map((l) => ({ line: l.line, text: l.text }));
-
-/** A deterministic byte generator (mulberry32), so a failing chunking can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 describe('line formats', () => {
   it('plain kubectl logs output: the calico-node crash at lines 1 and 3', async () => {
