@@ -7,27 +7,14 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Recognizer } from '../../src/diagnose/recognize.js';
 import type { SignatureHit } from '../../src/evidence/types.js';
+import { CONTRACT_CAUSE_IDS } from '../../src/knowledge/cause-ids.js';
 import { errnoFromGroups, errnoFromMessage, errnoFromName, errnoPattern } from '../../src/knowledge/errno.js';
 import { SIGNATURES, signatureById } from '../../src/knowledge/signatures/index.js';
 import { prefilterFor } from '../../src/pipeline/prefilter.js';
 import { scanStream } from '../../src/sources/logs/scanner.js';
 
-const LIMITS = new Set([
-  'rlimit.nproc',
-  'cgroup.pids',
-  'kernel.pid_max',
-  'kernel.threads-max',
-  'vm.max_map_count',
-  'memory.cgroup',
-  'memory.node',
-  'runtime.max-threads',
-  'rlimit.nofile',
-  'fs.file-max',
-  'inotify.instances',
-  'inotify.watches',
-  'seccomp.clone3',
-  'pidns.init-exited',
-]);
+/** Every contract cause but the runtime's own heap, which no errno speaks for. */
+const LIMITS = new Set<string>(CONTRACT_CAUSE_IDS.filter((id) => id !== 'runtime.heap'));
 
 async function recognize(lines: string[]): Promise<SignatureHit[]> {
   const rec = new Recognizer(SIGNATURES);
